@@ -1,0 +1,30 @@
+# Quick start: `make demo` (set up, analyze the sample video) and `make test`.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PIP := $(BIN)/pip --disable-pip-version-check
+
+.PHONY: install test lint bench demo clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(PIP) install -q -U pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(PIP) install -q -e '.[test]'
+	touch $@
+
+install: $(STAMP)
+
+lint: install
+	$(BIN)/ruff check backend ml_service tests bench migrations
+
+test: lint
+	$(BIN)/pytest
+
+bench: install
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,26 @@
+"""Built-in payload schemas, one module per artifact type (SPEC §3)."""
+
+from pydantic import BaseModel
+
+from eioku.artifacts.payloads.faces import FaceDetectionV1
+from eioku.artifacts.payloads.metadata import VideoMetadataV1
+from eioku.artifacts.payloads.objects import ObjectDetectionV1
+from eioku.artifacts.payloads.ocr import OcrTextV1
+from eioku.artifacts.payloads.places import PlaceClassificationV1
+from eioku.artifacts.payloads.quality import VideoQualityV1
+from eioku.artifacts.payloads.scene import SceneV1
+from eioku.artifacts.payloads.transcript import TranscriptSegmentV1
+from eioku.domain.enums import ArtifactType
+
+BUILTIN_SCHEMAS: list[tuple[str, int, type[BaseModel]]] = [
+    (ArtifactType.SCENE, 1, SceneV1),
+    (ArtifactType.TRANSCRIPT_SEGMENT, 1, TranscriptSegmentV1),
+    (ArtifactType.OBJECT_DETECTION, 1, ObjectDetectionV1),
+    (ArtifactType.FACE_DETECTION, 1, FaceDetectionV1),
+    (ArtifactType.PLACE_CLASSIFICATION, 1, PlaceClassificationV1),
+    (ArtifactType.OCR_TEXT, 1, OcrTextV1),
+    (ArtifactType.VIDEO_METADATA, 1, VideoMetadataV1),
+    (ArtifactType.VIDEO_QUALITY, 1, VideoQualityV1),
+]
+
+__all__ = ["BUILTIN_SCHEMAS"]

@@ -1,0 +1,13 @@
+from pydantic import Field
+
+from eioku.artifacts.payloads._common import Confidence, Payload, Point
+
+
+class OcrTextV1(Payload):
+    """Text read off the picture, with the polygon it was found in."""
+
+    text: str = Field(max_length=20_000)
+    confidence: float = Confidence
+    polygon: list[Point]
+    language: str = Field(min_length=1, max_length=20)
+    frame_number: int = Field(ge=0)

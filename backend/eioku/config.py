@@ -1,0 +1,71 @@
+"""One place for configuration: environment variables with the ``EIOKU_`` prefix."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated
+
+import platformdirs
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+def default_data_dir() -> Path:
+    """Where Eioku keeps its embedded database, uploads and model cache.
+
+    As root we use ``/var/lib/eioku``: the embedded PostgreSQL runs as an
+    unprivileged user and makes every parent folder of its data dir
+    world-traversable (o+rx), which must never happen to ``/root``.
+    """
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        return Path("/var/lib/eioku")
+    return Path(platformdirs.user_data_dir("eioku"))
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="EIOKU_", env_nested_delimiter="__", extra="ignore")
+
+    data_dir: Path = Field(default_factory=default_data_dir)
+    media_roots: Annotated[list[Path], NoDecode] = Field(default_factory=list)
+    database_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("DATABASE_URL", "EIOKU_DATABASE_URL")
+    )
+    upload_max_bytes: int = Field(default=2 * 1024**3, gt=0)
+    models_dir: Path | None = None
+
+    @field_validator("media_roots", mode="before")
+    @classmethod
+    def _split_roots(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [p for p in value.split(os.pathsep) if p.strip()]
+        return value
+
+    @field_validator("media_roots")
+    @classmethod
+    def _absolute_roots(cls, roots: list[Path]) -> list[Path]:
+        for root in roots:
+            if not root.is_absolute():
+                raise ValueError(f"media root {root} must be an absolute path")
+        return [root.resolve() for root in roots]
+
+    @field_validator("database_url")
+    @classmethod
+    def _postgres_only(cls, url: str | None) -> str | None:
+        if url and not url.startswith(("postgresql", "postgres://")):
+            raise ValueError("DATABASE_URL must be a PostgreSQL URL (postgresql://...)")
+        return url or None
+
+    @property
+    def upload_dir(self) -> Path:
+        return self.data_dir / "uploads"
+
+    @property
+    def pgdata_dir(self) -> Path:
+        return self.data_dir / "pgdata"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

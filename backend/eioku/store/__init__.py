@@ -1,0 +1,1 @@
+"""Persistence: repositories, projections and the unit of work."""

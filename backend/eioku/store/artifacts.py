@@ -1,0 +1,218 @@
+"""Artifact repository: validated bulk writes, selection-aware reads (SPEC §5).
+
+Reads never return artifacts of a run that is not completed: every query
+goes through ``eioku_selected_run`` (the selection policy) or, for an
+explicit run or id, checks the run's status.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from eioku.artifacts.envelope import ENVELOPE_FIELDS, MAX_SPAN_MS, ArtifactEnvelope
+from eioku.artifacts.registry import SchemaRegistry
+from eioku.domain.enums import RunStatus
+from eioku.domain.errors import (
+    ArtifactNotFoundError,
+    InvalidTransitionError,
+    ValidationFailedError,
+)
+from eioku.domain.models import NO_OVERRIDE, Run, SelectionOverride
+from eioku.store.projections import ProjectionWriter
+
+ENVELOPE_COLUMNS = ", ".join(f"a.{c}" for c in ENVELOPE_FIELDS)
+_COPY_COLUMNS = (
+    "artifact_id", "asset_id", "artifact_type", "schema_version", "span_start_ms", "span_end_ms",
+    "payload", "producer", "producer_version", "model_profile", "config_hash", "input_hash",
+    "run_id",
+)  # fmt: skip
+COPY_SQL = f"COPY artifacts ({', '.join(_COPY_COLUMNS)}) FROM STDIN"
+
+SELECTED_RUN = "(SELECT eioku_selected_run(:asset_id, :artifact_type, :sel_mode, :sel_profile))"
+SELECTED_RUNS_ALL_TYPES = (
+    "(SELECT eioku_selected_run(:asset_id, t.artifact_type, :sel_mode, :sel_profile) "
+    "FROM (SELECT DISTINCT artifact_type FROM runs WHERE asset_id = :asset_id) t)"
+)
+COMPLETED_RUN = "EXISTS (SELECT 1 FROM runs r WHERE r.run_id = a.run_id AND r.status = 'completed')"
+
+
+def _envelope(row: Any) -> ArtifactEnvelope:
+    return ArtifactEnvelope.model_validate(dict(row._mapping))
+
+
+class ArtifactRepository:
+    def __init__(
+        self, session: Session, registry: SchemaRegistry, projections: ProjectionWriter
+    ) -> None:
+        self.session = session
+        self.registry = registry
+        self.projections = projections
+
+    # ---- writes -----------------------------------------------------------
+    def create(self, run: Run, item: Mapping[str, Any] | BaseModel) -> uuid.UUID:
+        return self.batch_create(run, [item])[0]
+
+    def batch_create(
+        self, run: Run, items: Sequence[Mapping[str, Any] | BaseModel]
+    ) -> list[uuid.UUID]:
+        """Validate every item, then write all of them (and their projections)
+        with COPY in the caller's transaction: all or nothing."""
+        if run.status not in (RunStatus.QUEUED, RunStatus.RUNNING):
+            raise InvalidTransitionError(
+                f"run {run.run_id} is {run.status}; artifacts can only be added to a running run"
+            )
+        rows = self._validated_rows(run, items)
+        with self._raw_cursor() as cur, cur.copy(COPY_SQL) as copy:
+            for row in rows:
+                copy.write_row(row)
+        if rows:
+            self.projections.project_run(run.run_id, {r[2] for r in rows})
+        return [r[0] for r in rows]
+
+    def _validated_rows(
+        self, run: Run, items: Sequence[Mapping[str, Any] | BaseModel]
+    ) -> list[tuple[Any, ...]]:
+        groups: dict[tuple[str, int], list[int]] = defaultdict(list)
+        dicts = [i.model_dump() if isinstance(i, BaseModel) else i for i in items]
+        for index, item in enumerate(dicts):
+            _check_span(index, item)
+            artifact_type = item.get("artifact_type") or run.artifact_type
+            if artifact_type != run.artifact_type:
+                raise ValidationFailedError(
+                    f"artifact {index}: artifact_type {artifact_type!r} does not match the run's "
+                    f"type {run.artifact_type!r}", item=index, field="artifact_type",
+                )
+            version = item.get("schema_version", 1)
+            if not isinstance(version, int) or isinstance(version, bool):
+                raise ValidationFailedError(
+                    f"artifact {index}: schema_version must be an integer",
+                    item=index, field="schema_version",
+                )
+            groups[(artifact_type, version)].append(index)
+        rows: list[tuple[Any, ...] | None] = [None] * len(dicts)
+        for (artifact_type, version), indexes in groups.items():
+            payloads = [dicts[i].get("payload") for i in indexes]
+            dumped = self.registry.validate_many(artifact_type, version, payloads, offsets=indexes)  # type: ignore[arg-type]
+            for i, payload_json in zip(indexes, dumped, strict=True):
+                item = dicts[i]
+                rows[i] = (
+                    uuid.uuid4(), run.asset_id, artifact_type, version, item["span_start_ms"],
+                    item["span_end_ms"], payload_json, run.producer, run.producer_version,
+                    run.model_profile, run.config_hash, run.input_hash, run.run_id,
+                )
+        return rows  # type: ignore[return-value]
+
+    def _raw_cursor(self) -> Any:
+        """A psycopg cursor on this session's connection (same transaction)."""
+        return self.session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+
+    def delete(self, artifact_id: uuid.UUID) -> bool:
+        result = self.session.execute(
+            text("DELETE FROM artifacts WHERE artifact_id = :id"), {"id": artifact_id}
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    # ---- reads ------------------------------------------------------------
+    def get_by_id(self, artifact_id: uuid.UUID) -> ArtifactEnvelope:
+        row = self.session.execute(
+            text(f"SELECT {ENVELOPE_COLUMNS} FROM artifacts a WHERE a.artifact_id = :id "
+                 f"AND {COMPLETED_RUN}"),
+            {"id": artifact_id},
+        ).one_or_none()
+        if row is None:
+            raise ArtifactNotFoundError(f"no visible artifact with id {artifact_id}")
+        return _envelope(row)
+
+    def get_by_asset(
+        self,
+        asset_id: uuid.UUID,
+        artifact_type: str | None = None,
+        *,
+        from_ms: int | None = None,
+        to_ms: int | None = None,
+        selection: SelectionOverride = NO_OVERRIDE,
+        run_id: uuid.UUID | None = None,
+        after: tuple[int, uuid.UUID] | None = None,
+        limit: int | None = None,
+    ) -> list[ArtifactEnvelope]:
+        """Artifacts of the selected run(s) whose start lies in [from_ms, to_ms)."""
+        where = ["a.span_start_ms >= :from_ms", "a.span_start_ms < :to_ms"]
+        return self._select(asset_id, artifact_type, where, from_ms, to_ms, selection, run_id,
+                            after, limit)
+
+    def get_by_span(
+        self,
+        asset_id: uuid.UUID,
+        artifact_type: str | None,
+        from_ms: int,
+        to_ms: int,
+        *,
+        selection: SelectionOverride = NO_OVERRIDE,
+        run_id: uuid.UUID | None = None,
+        after: tuple[int, uuid.UUID] | None = None,
+        limit: int | None = None,
+    ) -> list[ArtifactEnvelope]:
+        """Artifacts overlapping [from_ms, to_ms): ``start < to and end > from``."""
+        where = ["a.span_start_ms < :to_ms", "a.span_end_ms > :from_ms"]
+        return self._select(asset_id, artifact_type, where, from_ms, to_ms, selection, run_id,
+                            after, limit)
+
+    def _select(
+        self,
+        asset_id: uuid.UUID,
+        artifact_type: str | None,
+        where: list[str],
+        from_ms: int | None,
+        to_ms: int | None,
+        selection: SelectionOverride,
+        run_id: uuid.UUID | None,
+        after: tuple[int, uuid.UUID] | None,
+        limit: int | None,
+    ) -> list[ArtifactEnvelope]:
+        params: dict[str, Any] = {
+            "asset_id": asset_id, "artifact_type": artifact_type,
+            "from_ms": -1 if from_ms is None else from_ms,
+            "to_ms": MAX_SPAN_MS + 1 if to_ms is None else to_ms,
+            **selection.sql_args,
+        }
+        where = ["a.asset_id = :asset_id", *where]
+        if artifact_type is not None:
+            where.append("a.artifact_type = :artifact_type")
+        if run_id is not None:
+            where += ["a.run_id = :run_id", COMPLETED_RUN]
+            params["run_id"] = run_id
+        elif artifact_type is not None:
+            where.append(f"a.run_id = {SELECTED_RUN}")
+        else:
+            where.append(f"a.run_id IN {SELECTED_RUNS_ALL_TYPES}")
+        if after is not None:
+            where.append("(a.span_start_ms, a.artifact_id) > (:after_start, :after_id)")
+            params.update(after_start=after[0], after_id=after[1])
+        sql = (f"SELECT {ENVELOPE_COLUMNS} FROM artifacts a WHERE {' AND '.join(where)} "
+               "ORDER BY a.span_start_ms, a.artifact_id")
+        if limit is not None:
+            sql += " LIMIT :limit"
+            params["limit"] = limit
+        return [_envelope(r) for r in self.session.execute(text(sql), params)]
+
+
+def _check_span(index: int, item: Mapping[str, Any]) -> None:
+    start, end = item.get("span_start_ms"), item.get("span_end_ms")
+    for name, value in (("span_start_ms", start), ("span_end_ms", end)):
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_SPAN_MS:
+            raise ValidationFailedError(
+                f"artifact {index}: {name} must be an integer between 0 and {MAX_SPAN_MS}",
+                item=index, field=name,
+            )
+    if start > end:  # type: ignore[operator]
+        raise ValidationFailedError(
+            f"artifact {index}: span_start_ms ({start}) must be <= span_end_ms ({end})",
+            item=index, field="span_start_ms",
+        )

@@ -1,0 +1,112 @@
+"""Projections: small read tables derived from artifacts (SPEC §6).
+
+Each projection is one SELECT over ``artifacts``. The same statement writes
+rows incrementally (for a run, inside the transaction that stores its
+artifacts) and rebuilds a table from scratch, so a rebuild reproduces the
+incremental result by construction; a property test checks it anyway.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from eioku.domain.enums import ArtifactType, JumpKind
+
+# Full-text search uses the language-neutral 'simple' configuration: no
+# stemming, so a hit always contains the word that was asked for, in any
+# language the ASR/OCR produced (docs/architecture.md, "Search").
+FTS_CONFIG = "simple"
+
+
+@dataclass(frozen=True)
+class Projection:
+    table: str
+    artifact_type: str
+    kind: JumpKind
+    columns: dict[str, str]  # column -> SQL expression over artifacts "a"
+    label_column: str | None = None
+    has_confidence: bool = False
+    is_text: bool = False
+
+    def insert_sql(self, scope: str, only_missing: bool) -> str:
+        cols = ", ".join(self.columns)
+        exprs = ", ".join(self.columns.values())
+        missing = (
+            f" AND NOT EXISTS (SELECT 1 FROM {self.table} p WHERE p.artifact_id = a.artifact_id)"
+            if only_missing
+            else ""
+        )
+        return (
+            f"INSERT INTO {self.table} (artifact_id, asset_id, run_id, start_ms, end_ms, {cols}) "
+            f"SELECT a.artifact_id, a.asset_id, a.run_id, a.span_start_ms, a.span_end_ms, {exprs} "
+            f"FROM artifacts a WHERE a.artifact_type = :artifact_type AND {scope}{missing}"
+        )
+
+
+_TEXT = {
+    "text": "a.payload->>'text'",
+    "tsv": f"to_tsvector('{FTS_CONFIG}', a.payload->>'text')",
+}
+_CONFIDENCE = "(a.payload->>'confidence')::float8"
+
+PROJECTIONS: tuple[Projection, ...] = (
+    Projection("scene_ranges", ArtifactType.SCENE, JumpKind.SCENE,
+               {"scene_index": "(a.payload->>'scene_index')::int"}),
+    Projection("transcript_fts", ArtifactType.TRANSCRIPT_SEGMENT, JumpKind.TRANSCRIPT, _TEXT,
+               is_text=True),
+    Projection("ocr_fts", ArtifactType.OCR_TEXT, JumpKind.OCR, _TEXT, is_text=True),
+    Projection("object_labels", ArtifactType.OBJECT_DETECTION, JumpKind.OBJECT,
+               {"label": "a.payload->>'label'", "confidence": _CONFIDENCE},
+               label_column="label", has_confidence=True),
+    Projection("face_clusters", ArtifactType.FACE_DETECTION, JumpKind.FACE,
+               {"cluster_id": "a.payload->>'cluster_id'", "confidence": _CONFIDENCE},
+               label_column="cluster_id", has_confidence=True),
+    Projection("place_labels", ArtifactType.PLACE_CLASSIFICATION, JumpKind.PLACE,
+               {"label": "a.payload->>'label'", "confidence": _CONFIDENCE},
+               label_column="label", has_confidence=True),
+)  # fmt: skip
+
+BY_TYPE: dict[str, Projection] = {p.artifact_type: p for p in PROJECTIONS}
+BY_KIND: dict[JumpKind, Projection] = {p.kind: p for p in PROJECTIONS}
+
+
+class ProjectionWriter:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def project_run(self, run_id: uuid.UUID, artifact_types: set[str]) -> int:
+        """Add projection rows for this run's artifacts that have none yet."""
+        written = 0
+        for artifact_type in artifact_types:
+            projection = BY_TYPE.get(artifact_type)
+            if projection is None:
+                continue
+            sql = projection.insert_sql("a.run_id = :run_id", only_missing=True)
+            result = self.session.execute(
+                text(sql), {"artifact_type": artifact_type, "run_id": run_id}
+            )
+            written += result.rowcount or 0  # type: ignore[attr-defined]
+        return written
+
+    def rebuild(self, asset_id: uuid.UUID | None = None) -> dict[str, int]:
+        """Recompute every projection table (or one asset's rows) from artifacts."""
+        counts: dict[str, int] = {}
+        for projection in PROJECTIONS:
+            params: dict[str, object] = {"artifact_type": projection.artifact_type}
+            if asset_id is None:
+                self.session.execute(text(f"DELETE FROM {projection.table}"))
+                scope = "TRUE"
+            else:
+                self.session.execute(
+                    text(f"DELETE FROM {projection.table} WHERE asset_id = :asset_id"),
+                    {"asset_id": asset_id},
+                )
+                scope = "a.asset_id = :asset_id"
+                params["asset_id"] = asset_id
+            result = self.session.execute(text(projection.insert_sql(scope, False)), params)
+            counts[projection.table] = result.rowcount or 0  # type: ignore[attr-defined]
+        return counts

@@ -1,0 +1,93 @@
+"""Selection policies: which run of an (asset, artifact type) every read shows.
+
+The rule itself is one SQL function, ``eioku_selected_run`` (migration 0001),
+so all read paths share it. This manager stores and validates policies.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from eioku.domain.enums import ModelProfile, RunStatus, SelectionMode
+from eioku.domain.errors import InvalidPolicyError, RunNotFoundError
+from eioku.domain.models import NO_OVERRIDE, SelectionOverride, SelectionPolicy
+from eioku.store.runs import RunRepository
+
+
+class SelectionPolicyManager:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    @staticmethod
+    def get_default_policy() -> SelectionPolicy:
+        return SelectionPolicy()
+
+    def get_policy(self, asset_id: uuid.UUID, artifact_type: str) -> SelectionPolicy:
+        row = self.session.execute(
+            text("SELECT mode, preferred_profile, pinned_run_id FROM artifact_selections "
+                 "WHERE asset_id = :a AND artifact_type = :t"),
+            {"a": asset_id, "t": artifact_type},
+        ).one_or_none()
+        if row is None:
+            return self.get_default_policy()
+        mode = SelectionMode(row.mode)
+        if mode is SelectionMode.PINNED and row.pinned_run_id is None:
+            # the pinned run was deleted (FK ON DELETE SET NULL): nothing is pinned any more
+            return self.get_default_policy()
+        profile = ModelProfile(row.preferred_profile) if row.preferred_profile else None
+        return SelectionPolicy(mode, profile, row.pinned_run_id)
+
+    def set_policy(
+        self, asset_id: uuid.UUID, artifact_type: str, policy: SelectionPolicy
+    ) -> SelectionPolicy:
+        if policy.mode is SelectionMode.PINNED:
+            self._check_pinnable(asset_id, artifact_type, policy.pinned_run_id)
+        if policy.mode is SelectionMode.DEFAULT:
+            self.session.execute(
+                text("DELETE FROM artifact_selections WHERE asset_id = :a AND artifact_type = :t"),
+                {"a": asset_id, "t": artifact_type},
+            )
+            return policy
+        self.session.execute(
+            text(
+                "INSERT INTO artifact_selections (asset_id, artifact_type, mode, preferred_profile, "
+                "pinned_run_id, updated_at) VALUES (:a, :t, :m, :p, :r, now()) "
+                "ON CONFLICT (asset_id, artifact_type) DO UPDATE SET mode = EXCLUDED.mode, "
+                "preferred_profile = EXCLUDED.preferred_profile, "
+                "pinned_run_id = EXCLUDED.pinned_run_id, updated_at = now()"
+            ),
+            {
+                "a": asset_id, "t": artifact_type, "m": policy.mode.value,
+                "p": policy.preferred_profile.value if policy.preferred_profile else None,
+                "r": policy.pinned_run_id if policy.mode is SelectionMode.PINNED else None,
+            },
+        )
+        return policy
+
+    def _check_pinnable(
+        self, asset_id: uuid.UUID, artifact_type: str, run_id: uuid.UUID | None
+    ) -> None:
+        assert run_id is not None  # SelectionPolicy guarantees it for PINNED
+        try:
+            run = RunRepository(self.session).get(run_id)
+        except RunNotFoundError:
+            raise InvalidPolicyError(f"cannot pin run {run_id}: it does not exist") from None
+        if run.asset_id != asset_id or run.artifact_type != artifact_type:
+            raise InvalidPolicyError(
+                f"cannot pin run {run_id}: it analysed {run.artifact_type} of video "
+                f"{run.asset_id}, not {artifact_type} of video {asset_id}"
+            )
+        if run.status is not RunStatus.COMPLETED:
+            raise InvalidPolicyError(f"cannot pin run {run_id}: it is {run.status}, not completed")
+
+    def resolve_run(
+        self, asset_id: uuid.UUID, artifact_type: str, selection: SelectionOverride = NO_OVERRIDE
+    ) -> uuid.UUID | None:
+        """The run whose artifacts the read paths show right now (None: no run)."""
+        return self.session.execute(
+            text("SELECT eioku_selected_run(:a, :t, :sel_mode, :sel_profile)"),
+            {"a": asset_id, "t": artifact_type, **selection.sql_args},
+        ).scalar_one()

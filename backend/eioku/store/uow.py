@@ -1,0 +1,48 @@
+"""Unit of work: owns one session and its transaction; rolls back unless committed."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from eioku.artifacts.registry import SchemaRegistry, default_registry
+from eioku.store.artifacts import ArtifactRepository
+from eioku.store.projections import ProjectionWriter
+from eioku.store.runs import RunRepository
+from eioku.store.selection import SelectionPolicyManager
+from eioku.store.videos import VideoRepository
+
+
+class UnitOfWork:
+    session: Session
+
+    def __init__(
+        self, session_factory: sessionmaker[Session], registry: SchemaRegistry | None = None
+    ) -> None:
+        self._factory = session_factory
+        self._registry = registry or default_registry()
+
+    def __enter__(self) -> UnitOfWork:
+        self.session = self._factory()
+        self.videos = VideoRepository(self.session)
+        self.runs = RunRepository(self.session)
+        self.projections = ProjectionWriter(self.session)
+        self.artifacts = ArtifactRepository(self.session, self._registry, self.projections)
+        self.selections = SelectionPolicyManager(self.session)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.session.rollback()
+        self.session.close()
+
+    def commit(self) -> None:
+        self.session.commit()
+
+    def rollback(self) -> None:
+        self.session.rollback()
