@@ -31,6 +31,10 @@ class Projection:
     label_column: str | None = None
     has_confidence: bool = False
     is_text: bool = False
+    # Payload versions whose fields the expressions above understand. A new
+    # schema version is projected once it is listed here (or gets its own
+    # Projection); until then its artifacts are stored but not navigable.
+    schema_versions: tuple[int, ...] = (1,)
 
     def insert_sql(self, scope: str, only_missing: bool) -> str:
         cols = ", ".join(self.columns)
@@ -43,7 +47,8 @@ class Projection:
         return (
             f"INSERT INTO {self.table} (artifact_id, asset_id, run_id, start_ms, end_ms, {cols}) "
             f"SELECT a.artifact_id, a.asset_id, a.run_id, a.span_start_ms, a.span_end_ms, {exprs} "
-            f"FROM artifacts a WHERE a.artifact_type = :artifact_type AND {scope}{missing}"
+            f"FROM artifacts a WHERE a.artifact_type = :artifact_type "
+            f"AND a.schema_version IN ({', '.join(map(str, self.schema_versions))}) AND {scope}{missing}"
         )
 
 
@@ -60,13 +65,13 @@ PROJECTIONS: tuple[Projection, ...] = (
                is_text=True),
     Projection("ocr_fts", ArtifactType.OCR_TEXT, JumpKind.OCR, _TEXT, is_text=True),
     Projection("object_labels", ArtifactType.OBJECT_DETECTION, JumpKind.OBJECT,
-               {"label": "a.payload->>'label'", "confidence": _CONFIDENCE},
+               {"label": "lower(a.payload->>'label')", "confidence": _CONFIDENCE},
                label_column="label", has_confidence=True),
     Projection("face_clusters", ArtifactType.FACE_DETECTION, JumpKind.FACE,
                {"cluster_id": "a.payload->>'cluster_id'", "confidence": _CONFIDENCE},
                label_column="cluster_id", has_confidence=True),
     Projection("place_labels", ArtifactType.PLACE_CLASSIFICATION, JumpKind.PLACE,
-               {"label": "a.payload->>'label'", "confidence": _CONFIDENCE},
+               {"label": "lower(a.payload->>'label')", "confidence": _CONFIDENCE},
                label_column="label", has_confidence=True),
 )  # fmt: skip
 

@@ -1,0 +1,1 @@
+"""Use cases: what the API and CLI do, in terms of the store."""

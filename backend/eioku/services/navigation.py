@@ -1,0 +1,221 @@
+"""Navigation: jump to the next/previous hit, find text, walk the library.
+
+Each call is one indexed query over a projection table, restricted to the
+run the selection policy picks (``eioku_selected_run``). "next" is the
+smallest start strictly after ``from_ms``, "prev" the largest strictly
+before; all hits sharing that start are returned together, ids sorted.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from eioku.artifacts.envelope import MAX_SPAN_MS
+from eioku.domain.enums import Direction, FindSource, JumpKind
+from eioku.domain.errors import NoMatchError, ValidationFailedError
+from eioku.domain.models import NO_OVERRIDE, SelectionOverride
+from eioku.store.projections import BY_KIND, FTS_CONFIG, Projection
+from eioku.store.videos import VideoRepository
+
+MAX_QUERY_CHARS = 500
+SNIPPET_OPTIONS = "StartSel=<mark>, StopSel=</mark>, MaxWords=30, MinWords=12, MaxFragments=2"
+_TSQUERY = f"websearch_to_tsquery('{FTS_CONFIG}', :q)"
+
+
+@dataclass(frozen=True)
+class JumpQuery:
+    kind: JumpKind
+    direction: Direction = Direction.NEXT
+    from_ms: int | None = None
+    label: str | None = None
+    text: str | None = None
+    min_confidence: float | None = None
+    selection: SelectionOverride = NO_OVERRIDE
+
+
+@dataclass(frozen=True)
+class JumpResult:
+    start_ms: int
+    end_ms: int
+    artifact_ids: list[uuid.UUID]
+    kind: JumpKind
+    label: str | None = None
+    video_id: uuid.UUID | None = None
+
+
+@dataclass(frozen=True)
+class FindMatch:
+    start_ms: int
+    end_ms: int
+    artifact_id: uuid.UUID
+    source: str
+    snippet: str
+
+
+@dataclass
+class _Filter:
+    clauses: list[str] = field(default_factory=list)
+    params: dict[str, object] = field(default_factory=dict)
+
+    def sql(self, alias: str) -> str:
+        return " AND ".join(c.replace("p.", f"{alias}.") for c in self.clauses) or "TRUE"
+
+
+def _from_ms(direction: Direction, from_ms: int | None) -> int:
+    if from_ms is None:  # no position: start from the beginning (next) or the end (prev)
+        return -1 if direction is Direction.NEXT else MAX_SPAN_MS + 1
+    return from_ms
+
+
+def check_query_text(q: str) -> str:
+    """Reject text that cannot be searched; everything else is passed as a bound
+    parameter to websearch_to_tsquery, which accepts any input."""
+    if "\x00" in q:
+        raise ValidationFailedError("query text must not contain NUL characters", field="q")
+    if len(q) > MAX_QUERY_CHARS:
+        raise ValidationFailedError(f"query text is longer than {MAX_QUERY_CHARS} characters",
+                                    field="q")
+    if not q.strip():
+        raise ValidationFailedError("query text is empty", field="q")
+    return q
+
+
+def _require_lexemes(session: Session, q: str) -> None:
+    nodes = session.execute(text(f"SELECT numnode({_TSQUERY})"), {"q": q}).scalar_one()
+    if not nodes:
+        raise ValidationFailedError(
+            f"query {q!r} has no searchable words (punctuation and operators alone match nothing)",
+            field="q",
+        )
+
+
+def _jump_filter(projection: Projection, query: JumpQuery, session: Session) -> _Filter:
+    f = _Filter()
+    if query.label is not None:
+        if projection.label_column is None:
+            raise ValidationFailedError(f"kind={query.kind} has no labels to filter by",
+                                        field="label")
+        value = query.label if projection.label_column == "cluster_id" else query.label.lower()
+        f.clauses.append(f"p.{projection.label_column} = :label")
+        f.params["label"] = value
+    if query.min_confidence is not None:
+        if not projection.has_confidence:
+            raise ValidationFailedError(f"kind={query.kind} has no confidence to filter by",
+                                        field="min_confidence")
+        f.clauses.append("p.confidence >= :min_confidence")
+        f.params["min_confidence"] = query.min_confidence
+    if query.text is not None:
+        if not projection.is_text:
+            raise ValidationFailedError(f"kind={query.kind} has no text to search", field="text")
+        _require_lexemes(session, check_query_text(query.text))
+        f.clauses.append(f"p.tsv @@ {_TSQUERY}")
+        f.params["q"] = query.text
+    return f
+
+
+def jump(session: Session, video_id: uuid.UUID, query: JumpQuery) -> JumpResult:
+    VideoRepository(session).get(video_id)  # 404 for unknown videos, not "no match"
+    projection = BY_KIND[query.kind]
+    f = _jump_filter(projection, query, session)
+    nxt = query.direction is Direction.NEXT
+    cmp, order = (">", "ASC") if nxt else ("<", "DESC")
+    run = "(SELECT eioku_selected_run(:asset_id, :artifact_type, :sel_mode, :sel_profile))"
+    sql = (
+        f"SELECT p.start_ms, max(p.end_ms) AS end_ms, "
+        f"array_agg(p.artifact_id ORDER BY p.artifact_id) AS ids "
+        f"FROM {projection.table} p WHERE p.run_id = {run} AND {f.sql('p')} AND p.start_ms = ("
+        f"  SELECT q.start_ms FROM {projection.table} q WHERE q.run_id = {run} "
+        f"  AND {f.sql('q')} AND q.start_ms {cmp} :from_ms ORDER BY q.start_ms {order} LIMIT 1) "
+        f"GROUP BY p.start_ms"
+    )
+    params = {
+        "asset_id": video_id, "artifact_type": projection.artifact_type,
+        "from_ms": _from_ms(query.direction, query.from_ms), **query.selection.sql_args, **f.params,
+    }
+    row = session.execute(text(sql), params).one_or_none()
+    if row is None:
+        raise NoMatchError(_no_match_message(query))
+    return JumpResult(row.start_ms, row.end_ms, list(row.ids), query.kind, query.label, video_id)
+
+
+def _no_match_message(query: JumpQuery) -> str:
+    what = query.kind.value
+    if query.label:
+        what += f" {query.label!r}"
+    if query.text:
+        what += f" matching {query.text!r}"
+    where = "after" if query.direction is Direction.NEXT else "before"
+    pos = f"{where} {query.from_ms} ms" if query.from_ms is not None else "in this video"
+    return f"no {what} {pos} (with the current selection policy)"
+
+
+def find(
+    session: Session, video_id: uuid.UUID, q: str, *, source: FindSource = FindSource.ALL,
+    direction: Direction = Direction.NEXT, from_ms: int | None = None, limit: int = 20,
+    selection: SelectionOverride = NO_OVERRIDE,
+) -> list[FindMatch]:
+    """Text matches in speech and/or on-screen text, ordered by time."""
+    VideoRepository(session).get(video_id)
+    _require_lexemes(session, check_query_text(q))
+    kinds = {FindSource.TRANSCRIPT: [JumpKind.TRANSCRIPT], FindSource.OCR: [JumpKind.OCR],
+             FindSource.ALL: [JumpKind.TRANSCRIPT, JumpKind.OCR]}[source]
+    nxt = direction is Direction.NEXT
+    cmp, order = (">", "ASC") if nxt else ("<", "DESC")
+    parts = []
+    params: dict[str, object] = {
+        "asset_id": video_id, "q": q, "from_ms": _from_ms(direction, from_ms), "limit": limit,
+        "opts": SNIPPET_OPTIONS, **selection.sql_args,
+    }
+    for kind in kinds:
+        proj = BY_KIND[kind]
+        params[f"type_{kind}"] = proj.artifact_type
+        parts.append(
+            f"(SELECT p.start_ms, p.end_ms, p.artifact_id, '{kind.value}' AS source, "
+            f"ts_headline('{FTS_CONFIG}', p.text, {_TSQUERY}, :opts) AS snippet "
+            f"FROM {proj.table} p WHERE p.run_id = (SELECT eioku_selected_run(:asset_id, "
+            f":type_{kind}, :sel_mode, :sel_profile)) AND p.tsv @@ {_TSQUERY} "
+            f"AND p.start_ms {cmp} :from_ms "
+            f"ORDER BY p.start_ms {order}, p.artifact_id {order} LIMIT :limit)"
+        )
+    sql = (" UNION ALL ".join(parts)
+           + f" ORDER BY start_ms {order}, source {order}, artifact_id {order} LIMIT :limit")
+    rows = session.execute(text(sql), params)
+    return [FindMatch(r.start_ms, r.end_ms, r.artifact_id, r.source, r.snippet) for r in rows]
+
+
+def jump_global(
+    session: Session, *, kind: JumpKind, direction: Direction = Direction.NEXT,
+    from_video: uuid.UUID | None = None, from_ms: int | None = None, label: str | None = None,
+    q: str | None = None, min_confidence: float | None = None,
+) -> JumpResult:
+    """The next/previous hit across the library, in recording order
+    (recorded time, else registration time; then video id; then start)."""
+    projection = BY_KIND[kind]
+    f = _jump_filter(projection, JumpQuery(kind, label=label, text=q,
+                                           min_confidence=min_confidence), session)
+    nxt = direction is Direction.NEXT
+    cmp, order = (">", "ASC") if nxt else ("<", "DESC")
+    params: dict[str, object] = {"artifact_type": projection.artifact_type, **f.params}
+    if from_video is not None:
+        VideoRepository(session).get(from_video)
+        position = (f"(v.t, v.video_id, p.start_ms) {cmp} "
+                    "((SELECT COALESCE(recorded_at, created_at) FROM videos WHERE video_id = :fv), "
+                    "CAST(:fv AS uuid), :from_ms)")
+        params.update(fv=from_video, from_ms=_from_ms(direction, from_ms))
+    else:
+        position = "TRUE"
+    sql = (
+        f"WITH v AS (SELECT video_id, COALESCE(recorded_at, created_at) AS t, "
+        f"eioku_selected_run(video_id, :artifact_type) AS run_id FROM videos) "
+        f"SELECT v.video_id, p.start_ms, p.end_ms, p.artifact_id FROM {projection.table} p "
+        f"JOIN v ON p.run_id = v.run_id WHERE {f.sql('p')} AND {position} "
+        f"ORDER BY v.t {order}, v.video_id {order}, p.start_ms {order}, p.artifact_id {order} LIMIT 1"
+    )
+    row = session.execute(text(sql), params).one_or_none()
+    if row is None:
+        raise NoMatchError(f"no {kind.value}{' ' + repr(label) if label else ''} further in the library")
+    return JumpResult(row.start_ms, row.end_ms, [row.artifact_id], kind, label, row.video_id)

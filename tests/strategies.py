@@ -1,0 +1,76 @@
+"""Hypothesis strategies for payloads, spans and policies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eioku.domain.enums import ArtifactType
+from hypothesis import strategies as st
+
+WORDS = ["invoice", "dog", "cat", "meeting", "budget", "river", "Zürich", "naïve", "total",
+         "quarter", "coffee", "report"]
+
+conf = st.floats(0, 1, allow_nan=False)
+finite = st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False)
+pos = st.floats(0, 1e4, allow_nan=False, allow_infinity=False)
+frame = st.integers(0, 10**6)
+label = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=20)
+bbox = st.fixed_dictionaries({"x": pos, "y": pos, "w": pos, "h": pos})
+sentence = st.lists(st.sampled_from(WORDS), min_size=1, max_size=6).map(" ".join)
+
+PAYLOADS: dict[str, st.SearchStrategy[dict[str, Any]]] = {
+    ArtifactType.SCENE: st.fixed_dictionaries(
+        {"scene_index": st.integers(0, 10_000), "method": st.sampled_from(["content", "adaptive"]),
+         "score": finite, "frame_number": frame}),
+    ArtifactType.TRANSCRIPT_SEGMENT: st.fixed_dictionaries(
+        {"text": sentence, "speaker": st.none() | label, "confidence": conf,
+         "language": st.sampled_from(["en", "de", "fr"]),
+         "words": st.none() | st.lists(st.fixed_dictionaries(
+             {"word": st.sampled_from(WORDS), "start_ms": st.integers(0, 10**6),
+              "end_ms": st.integers(0, 10**6), "confidence": conf}), max_size=3)}),
+    ArtifactType.OBJECT_DETECTION: st.fixed_dictionaries(
+        {"label": st.sampled_from(["dog", "cat", "person", "cup"]), "confidence": conf,
+         "bbox": bbox, "frame_number": frame, "track_id": st.none() | st.integers(0, 1000)}),
+    ArtifactType.FACE_DETECTION: st.fixed_dictionaries(
+        {"confidence": conf, "bbox": bbox, "cluster_id": st.sampled_from(["c1", "c2", "c3"]),
+         "frame_number": frame, "embedding_ref": st.none() | label}),
+    ArtifactType.PLACE_CLASSIFICATION: st.fixed_dictionaries(
+        {"label": st.sampled_from(["beach", "office", "street"]), "confidence": conf,
+         "alternatives": st.lists(st.fixed_dictionaries({"label": label, "confidence": conf}),
+                                  max_size=3),
+         "frame_number": frame}),
+    ArtifactType.OCR_TEXT: st.fixed_dictionaries(
+        {"text": sentence, "confidence": conf,
+         "polygon": st.lists(st.fixed_dictionaries({"x": finite, "y": finite}), max_size=4),
+         "language": st.just("en"), "frame_number": frame}),
+    ArtifactType.VIDEO_METADATA: st.fixed_dictionaries(
+        {"duration_s": pos, "fps": st.none() | pos, "width": st.none() | st.integers(0, 8000),
+         "height": st.none() | st.integers(0, 8000), "rotation": st.sampled_from([0, 90, 180, 270]),
+         "video_codec": st.none() | label, "audio_codec": st.none() | label,
+         "container": st.none() | label, "bit_rate": st.none() | st.integers(0, 10**9),
+         "tags": st.dictionaries(label, label, max_size=3),
+         "creation_time": st.none() | st.datetimes(timezones=st.just(__import__("datetime").UTC)).map(
+             lambda d: d.isoformat().replace("+00:00", "Z")),
+         "gps": st.none() | st.fixed_dictionaries(
+             {"latitude": st.floats(-90, 90), "longitude": st.floats(-180, 180),
+              "altitude": st.none() | finite})}),
+    ArtifactType.VIDEO_QUALITY: st.fixed_dictionaries(
+        {"decode_ok": st.booleans(), "video_duration_s": pos, "audio_duration_s": st.none() | pos,
+         "duration_delta_s": st.none() | pos, "fps": pos, "frame_count": st.integers(0, 10**7),
+         "freeze_frame_ratio": conf, "flicker_score": pos, "blur_score": pos,
+         "frame_diff_spike_count": st.integers(0, 1000), "scene_cut_count": st.integers(0, 1000),
+         "status": st.sampled_from(["pass", "flagged", "reject"]),
+         "reasons": st.lists(label, max_size=3)}),
+}
+
+
+@st.composite
+def spans(draw: st.DrawFn, max_start: int = 60_000, max_len: int = 5_000) -> tuple[int, int]:
+    start = draw(st.integers(0, max_start))
+    return start, start + draw(st.integers(0, max_len))
+
+
+@st.composite
+def typed_artifact(draw: st.DrawFn, artifact_type: str) -> dict[str, Any]:
+    s, e = draw(spans())
+    return {"span_start_ms": s, "span_end_ms": e, "payload": draw(PAYLOADS[artifact_type])}
