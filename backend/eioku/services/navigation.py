@@ -181,7 +181,7 @@ def find(
             f"AND p.start_ms {cmp} :from_ms "
             f"ORDER BY p.start_ms {order}, p.artifact_id {order} LIMIT :limit)"
         )
-    sql = (" UNION ALL ".join(parts)
+    sql = ("SELECT * FROM (" + " UNION ALL ".join(parts) + ") AS hits"
            + f" ORDER BY start_ms {order}, source {order}, artifact_id {order} LIMIT :limit")
     rows = session.execute(text(sql), params)
     return [FindMatch(r.start_ms, r.end_ms, r.artifact_id, r.source, r.snippet) for r in rows]

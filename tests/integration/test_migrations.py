@@ -1,0 +1,65 @@
+"""Alembic is the only source of the schema: it must go up, down and up again,
+and produce exactly the tables the code describes."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+from eioku.db import migrate
+from eioku.db.engine import make_engine
+from eioku.db.tables import Base
+from sqlalchemy import inspect
+
+
+def _tables(url: str) -> set[str]:
+    with psycopg.connect(url) as conn:
+        rows = conn.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' "
+            "AND table_name <> 'alembic_version'").fetchall()
+    return {r[0] for r in rows}
+
+
+def test_upgrade_downgrade_upgrade(pg_cluster):
+    url = pg_cluster.url(pg_cluster.create())
+    migrate.upgrade(url)
+    assert _tables(url) == set(Base.metadata.tables)
+    migrate.downgrade(url, "base")
+    assert _tables(url) == set()
+    migrate.upgrade(url)
+    assert _tables(url) == set(Base.metadata.tables)
+
+
+def test_migrated_columns_match_the_table_classes(db_url):
+    engine = make_engine(db_url)
+    inspector = inspect(engine)
+    for name, table in Base.metadata.tables.items():
+        columns = {c["name"]: c for c in inspector.get_columns(name)}
+        assert set(columns) == {c.name for c in table.columns}, name
+    artifact_cols = {c["name"]: c for c in inspector.get_columns("artifacts")}
+    assert not any(c["nullable"] for c in artifact_cols.values())  # R1.1
+    indexes = {tuple(i["column_names"]) for i in inspector.get_indexes("artifacts")}
+    assert ("asset_id", "artifact_type", "span_start_ms") in indexes  # R1.4
+    assert ("asset_id", "artifact_type", "model_profile", "span_start_ms") in indexes  # R1.5
+    for fts in ("transcript_fts", "ocr_fts"):
+        assert any(i["name"] == f"ix_{fts}_tsv" for i in inspector.get_indexes(fts))
+    for proj in ("scene_ranges", "transcript_fts", "ocr_fts", "object_labels", "face_clusters",
+                 "place_labels"):
+        assert {"artifact_id", "run_id", "asset_id"} <= set(
+            c["name"] for c in inspector.get_columns(proj))
+    engine.dispose()
+
+
+def test_span_order_is_enforced_by_the_database(db_url):
+    with psycopg.connect(db_url) as conn, pytest.raises(psycopg.errors.CheckViolation):
+        conn.execute(
+            "INSERT INTO videos (video_id, path, filename, content_hash, size_bytes) "
+            "VALUES (gen_random_uuid(), '/x', 'x', 'h', 1)")
+        conn.execute(
+            "INSERT INTO runs (run_id, asset_id, analyzer, artifact_type, model_profile, producer, "
+            "producer_version, config_hash, input_hash, status) SELECT gen_random_uuid(), "
+            "video_id, 'a', 'scene', 'fast', 'p', '1', 'c', 'i', 'running' FROM videos")
+        conn.execute(
+            "INSERT INTO artifacts (artifact_id, asset_id, artifact_type, schema_version, "
+            "span_start_ms, span_end_ms, payload, producer, producer_version, model_profile, "
+            "config_hash, input_hash, run_id) SELECT gen_random_uuid(), asset_id, 'scene', 1, 10, 5, "
+            "'{}', 'p', '1', 'fast', 'c', 'i', run_id FROM runs")

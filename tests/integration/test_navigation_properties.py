@@ -1,0 +1,196 @@
+"""SPEC §10 properties 8-12: search, selection, jump and find against oracles."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from eioku.domain.enums import Direction, FindSource, JumpKind, ModelProfile, RunStatus, SelectionMode
+from eioku.domain.errors import NoMatchError
+from eioku.domain.models import SelectionOverride, SelectionPolicy
+from eioku.services import navigation
+from eioku.services.navigation import JumpQuery
+from eioku.store.uow import UnitOfWork
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tests.factories import add_run, add_video, payload_for
+from tests.strategies import WORDS, sentence, spans
+
+PROFILE_RANK = {"high_quality": 0, "balanced": 1, "fast": 2}
+
+
+@pytest.fixture
+def uow_factory(shared_session_factory):
+    return lambda: UnitOfWork(shared_session_factory)
+
+
+def _store(uow, video_id, artifact_type, items, profile="fast", complete=True):
+    run = add_run(uow, video_id, artifact_type, profile=profile)
+    uow.artifacts.batch_create(run, [
+        {"span_start_ms": s, "span_end_ms": e, "payload": p} for (s, e), p in items])
+    return uow.runs.complete(run.run_id) if complete else run
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", text.lower())
+
+
+# 8. FTS correctness --------------------------------------------------------------
+@given(segments=st.lists(st.tuples(spans(), sentence), max_size=10),
+       word=st.sampled_from(WORDS), source=st.sampled_from([FindSource.TRANSCRIPT, FindSource.OCR]))
+def test_every_hit_contains_the_term_and_the_snippet_marks_it(uow_factory, segments, word, source):
+    artifact_type = "transcript.segment" if source is FindSource.TRANSCRIPT else "ocr.text"
+    with uow_factory() as uow:
+        video = add_video(uow)
+        items = [((s, e), payload_for(artifact_type, text=t)) for (s, e), t in segments]
+        _store(uow, video.video_id, artifact_type, items)
+        hits = navigation.find(uow.session, video.video_id, word, source=source, limit=100)
+        expected = sorted(s for (s, _), t in segments if word.lower() in _words(t))
+        assert [h.start_ms for h in hits] == expected  # complete, and nothing else
+        for hit in hits:
+            assert re.search(rf"<mark>{re.escape(word)}</mark>", hit.snippet, re.IGNORECASE)
+            assert hit.source == source.value
+
+
+# 9. Selection policies -------------------------------------------------------------
+run_spec = st.tuples(st.sampled_from(list(ModelProfile)),
+                     st.sampled_from([RunStatus.COMPLETED, RunStatus.COMPLETED, RunStatus.FAILED,
+                                      RunStatus.RUNNING]))
+
+
+@given(runs=st.lists(run_spec, min_size=1, max_size=6), mode=st.sampled_from(list(SelectionMode)),
+       profile=st.sampled_from(list(ModelProfile)), data=st.data(), override=st.booleans())
+def test_every_read_path_follows_the_selection_policy(uow_factory, runs, mode, profile, data,
+                                                      override):
+    with uow_factory() as uow:
+        video = add_video(uow)
+        stored = []  # (run, status) in completion order
+        for i, (run_profile, status) in enumerate(runs):
+            word = f"run{i}"
+            run = _store(uow, video.video_id, "transcript.segment",
+                         [((i * 10, i * 10 + 5), payload_for("transcript.segment", text=word))],
+                         profile=run_profile.value, complete=False)
+            if status is RunStatus.COMPLETED:
+                run = uow.runs.complete(run.run_id)
+            elif status is RunStatus.FAILED:
+                run = uow.runs.fail(run.run_id, "broken")
+            stored.append((run, word))
+        completed = [(r, w) for r, w in stored if r.status is RunStatus.COMPLETED]
+        pinned = data.draw(st.sampled_from(completed)) if completed and mode is SelectionMode.PINNED else None
+        if mode is SelectionMode.PINNED and pinned is None:
+            return
+        policy = SelectionPolicy(mode, profile if mode is SelectionMode.PROFILE else None,
+                                 pinned[0].run_id if pinned else None)
+        sel = SelectionOverride()
+        if override and mode in (SelectionMode.PROFILE, SelectionMode.LATEST,
+                                 SelectionMode.BEST_QUALITY):
+            sel = SelectionOverride(mode, policy.preferred_profile)
+        else:
+            uow.selections.set_policy(video.video_id, "transcript.segment", policy)
+
+        # the brute-force oracle
+        candidates = completed
+        if mode is SelectionMode.PINNED:
+            candidates = [pinned]
+        elif mode is SelectionMode.PROFILE:
+            candidates = [c for c in completed if c[0].model_profile == profile.value]
+        newest_first = sorted(candidates, key=lambda c: (c[0].finished_at, c[0].run_id), reverse=True)
+        if mode is SelectionMode.BEST_QUALITY:
+            newest_first.sort(key=lambda c: PROFILE_RANK[c[0].model_profile])
+        expected = newest_first[0] if newest_first else None
+
+        arts = uow.artifacts.get_by_asset(video.video_id, "transcript.segment", selection=sel)
+        assert {a.run_id for a in arts} == ({expected[0].run_id} if expected else set())
+        for _, word in stored:  # find and jump agree with the artifact query
+            hits = navigation.find(uow.session, video.video_id, word, selection=sel)
+            assert bool(hits) == (expected is not None and expected[1] == word)
+        jumped = _jump_or_none(uow, video.video_id, JumpQuery(JumpKind.TRANSCRIPT, selection=sel))
+        assert (jumped.artifact_ids if jumped else []) == [a.artifact_id for a in arts]
+
+
+def _jump_or_none(uow, video_id, query):
+    try:
+        return navigation.jump(uow.session, video_id, query)
+    except NoMatchError:
+        return None
+
+
+# 10. Jump determinism ----------------------------------------------------------------
+@given(items=st.lists(st.tuples(spans(max_start=5_000, max_len=500),
+                                st.sampled_from(["dog", "cat"]), st.floats(0, 1)), max_size=15),
+       from_ms=st.none() | st.integers(-1, 6_000), direction=st.sampled_from(list(Direction)),
+       label=st.none() | st.sampled_from(["dog", "cat", "DOG"]),
+       min_conf=st.none() | st.floats(0, 1))
+def test_jump_equals_brute_force_oracle(uow_factory, items, from_ms, direction, label, min_conf):
+    with uow_factory() as uow:
+        video = add_video(uow)
+        run = _store(uow, video.video_id, "object.detection", [
+            (span, payload_for("object.detection", label=lab, confidence=c)) for span, lab, c in items])
+        stored = uow.artifacts.get_by_asset(video.video_id, "object.detection", run_id=run.run_id)
+        query = JumpQuery(JumpKind.OBJECT, direction, from_ms, label=label, min_confidence=min_conf)
+        got = _jump_or_none(uow, video.video_id, query)
+
+        matching = [a for a in stored
+                    if (label is None or a.payload["label"] == label.lower())
+                    and (min_conf is None or a.payload["confidence"] >= min_conf)]
+        if direction is Direction.NEXT:
+            pos = -1 if from_ms is None else from_ms
+            after = [a for a in matching if a.span_start_ms > pos]
+            target = min((a.span_start_ms for a in after), default=None)
+        else:
+            pos = 10**12 if from_ms is None else from_ms
+            before = [a for a in matching if a.span_start_ms < pos]
+            target = max((a.span_start_ms for a in before), default=None)
+        if target is None:
+            assert got is None
+            return
+        tied = sorted((a for a in matching if a.span_start_ms == target), key=lambda a: a.artifact_id)
+        assert got is not None
+        assert got.start_ms == target
+        assert got.end_ms == max(a.span_end_ms for a in tied)
+        assert got.artifact_ids == [a.artifact_id for a in tied]
+        if from_ms is not None:
+            assert got.start_ms != from_ms  # never the hit we are standing on
+        assert _jump_or_none(uow, video.video_id, query) == got  # deterministic
+
+
+# 11. Find ordering & 12. multi-source find ----------------------------------------------------
+@given(transcript=st.lists(st.tuples(spans(), sentence), max_size=8),
+       ocr=st.lists(st.tuples(spans(), sentence), max_size=8), word=st.sampled_from(WORDS),
+       direction=st.sampled_from(list(Direction)), from_ms=st.none() | st.integers(0, 60_000),
+       limit=st.integers(1, 30))
+def test_find_order_and_all_sources(uow_factory, transcript, ocr, word, direction, from_ms, limit):
+    with uow_factory() as uow:
+        video = add_video(uow)
+        for artifact_type, segs in (("transcript.segment", transcript), ("ocr.text", ocr)):
+            _store(uow, video.video_id, artifact_type,
+                   [(span, payload_for(artifact_type, text=t)) for span, t in segs])
+
+        def run(source):
+            return navigation.find(uow.session, video.video_id, word, source=source,
+                                   direction=direction, from_ms=from_ms, limit=limit)
+
+        by_source = {s: run(s) for s in FindSource}
+        for source, hits in by_source.items():
+            starts = [h.start_ms for h in hits]
+            assert starts == sorted(starts, reverse=direction is Direction.PREV)  # property 11
+            if from_ms is not None:
+                assert all((s > from_ms) if direction is Direction.NEXT else (s < from_ms)
+                           for s in starts)
+        # property 12: all = the time-ordered union of both sources, tagged
+        union = by_source[FindSource.TRANSCRIPT] + by_source[FindSource.OCR]
+        key = (lambda h: (h.start_ms, h.source, h.artifact_id))
+        union.sort(key=key, reverse=direction is Direction.PREV)
+        assert by_source[FindSource.ALL] == union[:limit]
+        assert {h.source for h in by_source[FindSource.TRANSCRIPT]} <= {"transcript"}
+        assert {h.source for h in by_source[FindSource.OCR]} <= {"ocr"}
+        expected_t = sum(1 for (s, _), t in transcript if word.lower() in _words(t)
+                         and _in_direction(s, direction, from_ms))
+        assert len(by_source[FindSource.TRANSCRIPT]) == min(limit, expected_t)
+
+
+def _in_direction(start, direction, from_ms):
+    if from_ms is None:
+        return True
+    return start > from_ms if direction is Direction.NEXT else start < from_ms
