@@ -172,7 +172,7 @@ def test_find_order_and_all_sources(uow_factory, transcript, ocr, word, directio
                                    direction=direction, from_ms=from_ms, limit=limit)
 
         by_source = {s: run(s) for s in FindSource}
-        for source, hits in by_source.items():
+        for hits in by_source.values():
             starts = [h.start_ms for h in hits]
             assert starts == sorted(starts, reverse=direction is Direction.PREV)  # property 11
             if from_ms is not None:
@@ -180,8 +180,8 @@ def test_find_order_and_all_sources(uow_factory, transcript, ocr, word, directio
                            for s in starts)
         # property 12: all = the time-ordered union of both sources, tagged
         union = by_source[FindSource.TRANSCRIPT] + by_source[FindSource.OCR]
-        key = (lambda h: (h.start_ms, h.source, h.artifact_id))
-        union.sort(key=key, reverse=direction is Direction.PREV)
+        union.sort(key=lambda h: (h.start_ms, h.source, h.artifact_id),
+                   reverse=direction is Direction.PREV)
         assert by_source[FindSource.ALL] == union[:limit]
         assert {h.source for h in by_source[FindSource.TRANSCRIPT]} <= {"transcript"}
         assert {h.source for h in by_source[FindSource.OCR]} <= {"ocr"}
