@@ -24,7 +24,7 @@ test: lint
 	$(BIN)/pytest
 
 bench: install
-	$(BIN)/python bench/run.py
+	$(BIN)/python -m bench.run
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -12,8 +12,11 @@ down_revision = None
 branch_labels = None
 depends_on = None
 
+# Projection rows carry no foreign key to artifacts: they are derived data,
+# rebuilt at will, and a per-row FK check would cost a third of bulk-ingest
+# time. The store deletes them together with their artifacts.
 PROJECTION_COMMON = """
-    artifact_id uuid PRIMARY KEY REFERENCES artifacts(artifact_id) ON DELETE CASCADE,
+    artifact_id uuid PRIMARY KEY,
     asset_id uuid NOT NULL,
     run_id uuid NOT NULL,
     start_ms bigint NOT NULL,
@@ -95,7 +98,6 @@ CREATE TABLE scene_ranges ({PROJECTION_COMMON}
     scene_index integer NOT NULL
 );
 CREATE INDEX ix_scene_ranges_run_start ON scene_ranges (run_id, start_ms);
-CREATE INDEX ix_scene_ranges_asset ON scene_ranges (asset_id);
 
 CREATE TABLE transcript_fts ({PROJECTION_COMMON}
     text text NOT NULL,
@@ -103,7 +105,6 @@ CREATE TABLE transcript_fts ({PROJECTION_COMMON}
 );
 CREATE INDEX ix_transcript_fts_tsv ON transcript_fts USING gin (tsv);
 CREATE INDEX ix_transcript_fts_run_start ON transcript_fts (run_id, start_ms);
-CREATE INDEX ix_transcript_fts_asset ON transcript_fts (asset_id, start_ms);
 
 CREATE TABLE ocr_fts ({PROJECTION_COMMON}
     text text NOT NULL,
@@ -111,7 +112,6 @@ CREATE TABLE ocr_fts ({PROJECTION_COMMON}
 );
 CREATE INDEX ix_ocr_fts_tsv ON ocr_fts USING gin (tsv);
 CREATE INDEX ix_ocr_fts_run_start ON ocr_fts (run_id, start_ms);
-CREATE INDEX ix_ocr_fts_asset ON ocr_fts (asset_id, start_ms);
 
 CREATE TABLE object_labels ({PROJECTION_COMMON}
     label text NOT NULL,
@@ -119,7 +119,6 @@ CREATE TABLE object_labels ({PROJECTION_COMMON}
 );
 CREATE INDEX ix_object_labels_run_label_start ON object_labels (run_id, label, start_ms);
 CREATE INDEX ix_object_labels_run_start ON object_labels (run_id, start_ms);
-CREATE INDEX ix_object_labels_asset ON object_labels (asset_id);
 
 CREATE TABLE face_clusters ({PROJECTION_COMMON}
     cluster_id text NOT NULL,
@@ -127,7 +126,6 @@ CREATE TABLE face_clusters ({PROJECTION_COMMON}
 );
 CREATE INDEX ix_face_clusters_run_cluster_start ON face_clusters (run_id, cluster_id, start_ms);
 CREATE INDEX ix_face_clusters_run_start ON face_clusters (run_id, start_ms);
-CREATE INDEX ix_face_clusters_asset ON face_clusters (asset_id);
 
 CREATE TABLE place_labels ({PROJECTION_COMMON}
     label text NOT NULL,
@@ -135,7 +133,6 @@ CREATE TABLE place_labels ({PROJECTION_COMMON}
 );
 CREATE INDEX ix_place_labels_run_label_start ON place_labels (run_id, label, start_ms);
 CREATE INDEX ix_place_labels_run_start ON place_labels (run_id, start_ms);
-CREATE INDEX ix_place_labels_asset ON place_labels (asset_id);
 
 -- The one definition of the selection policy (SPEC §4). Every read path
 -- resolves the run to show through this function, so jump, find, artifact

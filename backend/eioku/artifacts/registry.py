@@ -68,7 +68,8 @@ class SchemaRegistry:
             models = self._list_adapters[key].validate_python(payloads)
         except ValidationError as exc:
             raise _first_error(exc, artifact_type, version, offsets) from None
-        return [m.model_dump_json() for m in models]
+        to_json = self._models[key].__pydantic_serializer__.to_json
+        return [to_json(m).decode() for m in models]
 
 
 def _first_error(

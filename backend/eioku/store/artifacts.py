@@ -25,7 +25,7 @@ from eioku.domain.errors import (
     ValidationFailedError,
 )
 from eioku.domain.models import NO_OVERRIDE, Run, SelectionOverride
-from eioku.store.projections import ProjectionWriter
+from eioku.store.projections import BY_TYPE, ProjectionWriter
 
 ENVELOPE_COLUMNS = ", ".join(f"a.{c}" for c in ENVELOPE_FIELDS)
 _COPY_COLUMNS = (
@@ -33,6 +33,7 @@ _COPY_COLUMNS = (
     "payload", "producer", "producer_version", "model_profile", "config_hash", "input_hash",
     "run_id",
 )  # fmt: skip
+_CHUNK = 5_000  # items validated per step while the previous step streams
 COPY_SQL = f"COPY artifacts ({', '.join(_COPY_COLUMNS)}) FROM STDIN"
 
 SELECTED_RUN = "(SELECT eioku_selected_run(:asset_id, :artifact_type, :sel_mode, :sel_profile))"
@@ -62,26 +63,45 @@ class ArtifactRepository:
     def batch_create(
         self, run: Run, items: Sequence[Mapping[str, Any] | BaseModel]
     ) -> list[uuid.UUID]:
-        """Validate every item, then write all of them (and their projections)
-        with COPY in the caller's transaction: all or nothing."""
+        """Validate and write all items (and their projections) in the caller's
+        transaction: all or nothing.
+
+        Items are validated in chunks and each valid chunk is streamed with
+        COPY while the next is validated, so Python validation overlaps the
+        server's ingest. The whole write sits in a savepoint: an invalid item
+        anywhere rolls back every row of the batch (and only the batch) and
+        raises :class:`ValidationFailedError` naming it.
+        """
         if run.status not in (RunStatus.QUEUED, RunStatus.RUNNING):
             raise InvalidTransitionError(
                 f"run {run.run_id} is {run.status}; artifacts can only be added to a running run"
             )
-        rows = self._validated_rows(run, items)
-        with self._raw_cursor() as cur, cur.copy(COPY_SQL) as copy:
-            for row in rows:
-                copy.write_row(row)
-        if rows:
-            self.projections.project_run(run.run_id, {r[2] for r in rows})
-        return [r[0] for r in rows]
+        dicts = [i.model_dump() if isinstance(i, BaseModel) else i for i in items]
+        if not dicts:
+            return []
+        ids: list[uuid.UUID] = []
+        types: set[str] = set()
+        savepoint = self.session.begin_nested()
+        try:
+            with self._raw_cursor() as cur, cur.copy(COPY_SQL) as copy:
+                for offset in range(0, len(dicts), _CHUNK):
+                    for row in self._validated_rows(run, dicts, offset, offset + _CHUNK):
+                        copy.write_row(row)
+                        ids.append(row[0])
+                        types.add(row[2])
+            self.projections.project_run(run.run_id, types)
+        except BaseException:
+            savepoint.rollback()
+            raise
+        savepoint.commit()
+        return ids
 
     def _validated_rows(
-        self, run: Run, items: Sequence[Mapping[str, Any] | BaseModel]
+        self, run: Run, dicts: Sequence[Mapping[str, Any]], lo: int, hi: int
     ) -> list[tuple[Any, ...]]:
         groups: dict[tuple[str, int], list[int]] = defaultdict(list)
-        dicts = [i.model_dump() if isinstance(i, BaseModel) else i for i in items]
-        for index, item in enumerate(dicts):
+        for index in range(lo, min(hi, len(dicts))):
+            item = dicts[index]
             _check_span(index, item)
             artifact_type = item.get("artifact_type") or run.artifact_type
             if artifact_type != run.artifact_type:
@@ -96,7 +116,7 @@ class ArtifactRepository:
                     item=index, field="schema_version",
                 )
             groups[(artifact_type, version)].append(index)
-        rows: list[tuple[Any, ...] | None] = [None] * len(dicts)
+        rows: dict[int, tuple[Any, ...]] = {}
         for (artifact_type, version), indexes in groups.items():
             payloads = [dicts[i].get("payload") for i in indexes]
             dumped = self.registry.validate_many(artifact_type, version, payloads, offsets=indexes)  # type: ignore[arg-type]
@@ -107,17 +127,26 @@ class ArtifactRepository:
                     item["span_end_ms"], payload_json, run.producer, run.producer_version,
                     run.model_profile, run.config_hash, run.input_hash, run.run_id,
                 )
-        return rows  # type: ignore[return-value]
+        return [rows[i] for i in sorted(rows)]
 
     def _raw_cursor(self) -> Any:
         """A psycopg cursor on this session's connection (same transaction)."""
         return self.session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
 
     def delete(self, artifact_id: uuid.UUID) -> bool:
-        result = self.session.execute(
-            text("DELETE FROM artifacts WHERE artifact_id = :id"), {"id": artifact_id}
-        )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        """Delete one artifact and its projection row."""
+        row = self.session.execute(
+            text("DELETE FROM artifacts WHERE artifact_id = :id RETURNING artifact_type"),
+            {"id": artifact_id},
+        ).one_or_none()
+        if row is None:
+            return False
+        projection = BY_TYPE.get(row.artifact_type)
+        if projection is not None:
+            self.session.execute(
+                text(f"DELETE FROM {projection.table} WHERE artifact_id = :id"), {"id": artifact_id}
+            )
+        return True
 
     # ---- reads ------------------------------------------------------------
     def get_by_id(self, artifact_id: uuid.UUID) -> ArtifactEnvelope:

@@ -90,7 +90,13 @@ class ProjectionWriter:
             projection = BY_TYPE.get(artifact_type)
             if projection is None:
                 continue
-            sql = projection.insert_sql("a.run_id = :run_id", only_missing=True)
+            # The anti-join is only needed when the run was projected before
+            # (several batches into one run); skipping it speeds up bulk ingest.
+            projected_before = self.session.execute(
+                text(f"SELECT EXISTS (SELECT 1 FROM {projection.table} WHERE run_id = :run_id)"),
+                {"run_id": run_id},
+            ).scalar_one()
+            sql = projection.insert_sql("a.run_id = :run_id", only_missing=projected_before)
             result = self.session.execute(
                 text(sql), {"artifact_type": artifact_type, "run_id": run_id}
             )
@@ -107,7 +113,8 @@ class ProjectionWriter:
                 scope = "TRUE"
             else:
                 self.session.execute(
-                    text(f"DELETE FROM {projection.table} WHERE asset_id = :asset_id"),
+                    text(f"DELETE FROM {projection.table} WHERE run_id IN "
+                         "(SELECT run_id FROM runs WHERE asset_id = :asset_id)"),
                     {"asset_id": asset_id},
                 )
                 scope = "a.asset_id = :asset_id"

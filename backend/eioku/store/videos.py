@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from eioku.domain.errors import VideoNotFoundError
 from eioku.domain.models import Video
+from eioku.store.projections import PROJECTIONS
 
 _COLUMNS = ("video_id, path, filename, content_hash, size_bytes, duration_ms, recorded_at, "
             "created_at, status")
@@ -78,9 +79,10 @@ class VideoRepository:
 
     def delete(self, video_id: uuid.UUID) -> None:
         """Remove the video's rows (artifacts, projections, runs cascade); never the file."""
-        for table in ("scene_ranges", "transcript_fts", "ocr_fts", "object_labels",
-                      "face_clusters", "place_labels"):
-            self.session.execute(text(f"DELETE FROM {table} WHERE asset_id = :id"), {"id": video_id})
+        for projection in PROJECTIONS:  # derived rows carry no FK (see migration 0001)
+            self.session.execute(
+                text(f"DELETE FROM {projection.table} WHERE run_id IN "
+                     "(SELECT run_id FROM runs WHERE asset_id = :id)"), {"id": video_id})
         result = self.session.execute(text("DELETE FROM videos WHERE video_id = :id"),
                                       {"id": video_id})
         if not result.rowcount:  # type: ignore[attr-defined]

@@ -1,0 +1,12 @@
+"""Run every benchmark: ``make bench`` (or ``python -m bench.run``)."""
+
+from bench import ingest, queries
+
+
+def main() -> None:
+    ingest.main()
+    queries.main()
+
+
+if __name__ == "__main__":
+    main()
