@@ -1,0 +1,97 @@
+"""Navigation queries vs the raw SQL a hand-written client would send.
+
+The baseline knows the run id already and reads the projection directly; the
+service resolves the selection policy, checks the video and groups ties.
+Usage: ``python -m bench.queries [N_ARTIFACTS] [CALLS]``.
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+import time
+
+import psycopg
+
+from bench.common import bench_database, print_table, summary
+from eioku.db.engine import make_engine, make_session_factory
+from eioku.domain.enums import Direction, JumpKind, RunStatus
+from eioku.services import navigation
+from eioku.services.navigation import JumpQuery
+from eioku.store.uow import UnitOfWork
+
+WORDS = ["invoice", "budget", "meeting", "river", "coffee", "report", "total", "dog"]
+
+
+def _populate(factory, n: int):
+    rng = random.Random(1)
+    with UnitOfWork(factory) as uow:
+        video, _ = uow.videos.add(path="/q.mp4", filename="q.mp4", content_hash="sha256:q",
+                                  size_bytes=1)
+        runs = {}
+        for artifact_type, make in (
+            ("object.detection", lambda i: {"label": rng.choice(["dog", "cat", "person"]),
+                                            "confidence": rng.random(), "frame_number": i,
+                                            "bbox": {"x": 1, "y": 1, "w": 1, "h": 1}}),
+            ("transcript.segment", lambda i: {"text": " ".join(rng.choices(WORDS, k=8)),
+                                              "confidence": 0.9, "language": "en"}),
+        ):
+            for profile in ("fast", "balanced"):  # two runs: selection has to choose
+                run = uow.runs.create(asset_id=video.video_id, artifact_type=artifact_type,
+                                      producer="bench", producer_version="1", model_profile=profile,
+                                      input_hash="x", status=RunStatus.RUNNING)
+                uow.artifacts.batch_create(run, [
+                    {"span_start_ms": i * 100, "span_end_ms": i * 100 + 90, "payload": make(i)}
+                    for i in range(n)])
+                runs[artifact_type] = uow.runs.complete(run.run_id).run_id
+        uow.commit()
+    return video.video_id, runs
+
+
+def main(n: int = 50_000, calls: int = 300) -> None:
+    with bench_database() as url:
+        factory = make_session_factory(make_engine(url))
+        video_id, runs = _populate(factory, n)
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("VACUUM ANALYZE")
+        rng = random.Random(2)
+        positions = [rng.randrange(0, n * 100) for _ in range(calls)]
+        cases = {
+            "jump object label=dog": (
+                lambda s, p: navigation.jump(s, video_id, JumpQuery(JumpKind.OBJECT, Direction.NEXT,
+                                                                   p, label="dog")),
+                "SELECT start_ms, end_ms, artifact_id FROM object_labels WHERE run_id = %s "
+                "AND label = 'dog' AND start_ms > %s ORDER BY start_ms LIMIT 1",
+                runs["object.detection"]),
+            "find 'invoice' (limit 20)": (
+                lambda s, p: navigation.find(s, video_id, "invoice", from_ms=p,
+                                             source=navigation.FindSource.TRANSCRIPT),
+                "SELECT start_ms, end_ms, artifact_id, ts_headline('simple', text, q) FROM "
+                "transcript_fts, websearch_to_tsquery('simple', 'invoice') q WHERE run_id = %s "
+                "AND tsv @@ q AND start_ms > %s ORDER BY start_ms LIMIT 20",
+                runs["transcript.segment"]),
+        }
+        rows = []
+        for name, (service_call, raw_sql, run_id) in cases.items():
+            raw, svc = [], []
+            with psycopg.connect(url) as conn, UnitOfWork(factory) as uow:
+                for p in positions:
+                    t = time.perf_counter()
+                    conn.execute(raw_sql, (run_id, p)).fetchall()
+                    raw.append(time.perf_counter() - t)
+                    t = time.perf_counter()
+                    try:
+                        service_call(uow.session, p)
+                    except navigation.NoMatchError:
+                        pass
+                    svc.append(time.perf_counter() - t)
+            for label, samples in (("raw SQL", raw), ("eioku", svc)):
+                lo, med, hi = summary(samples)
+                rows.append([name, label, f"{lo * 1e3:.2f}", f"{med * 1e3:.2f}", f"{hi * 1e3:.2f}",
+                             f"{summary(raw)[1] / med:.0%}"])
+        print_table(f"Navigation over {n:,} artifacts per run, 2 runs per type ({calls} calls)",
+                    ["query", "path", "min ms", "median ms", "max ms", "speed vs raw"], rows)
+
+
+if __name__ == "__main__":
+    main(*(int(a) for a in sys.argv[1:3]))
