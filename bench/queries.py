@@ -12,13 +12,13 @@ import sys
 import time
 
 import psycopg
-
-from bench.common import bench_database, print_table, summary
 from eioku.db.engine import make_engine, make_session_factory
 from eioku.domain.enums import Direction, JumpKind, RunStatus
 from eioku.services import navigation
 from eioku.services.navigation import JumpQuery
 from eioku.store.uow import UnitOfWork
+
+from bench.common import bench_database, print_table, summary
 
 WORDS = ["invoice", "budget", "meeting", "river", "coffee", "report", "total", "dog"]
 

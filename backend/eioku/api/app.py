@@ -1,0 +1,44 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from sqlalchemy.orm import Session, sessionmaker
+
+from eioku import __version__
+from eioku.api import errors
+from eioku.api.routers import artifacts, health, navigation, runs, videos
+from eioku.config import Settings, get_settings
+from eioku.db.engine import engine_from_settings, make_session_factory
+
+DESCRIPTION = """Navigate your videos like documents: jump to the next scene, object,
+face or place; find words spoken or shown on screen; across one video or the library.
+Every analyzer output is a typed, versioned artifact; a selection policy decides which
+run is shown."""
+
+
+def create_app(
+    settings: Settings | None = None, session_factory: sessionmaker[Session] | None = None
+) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = None
+        if session_factory is None:
+            engine = engine_from_settings(settings)
+            app.state.session_factory = make_session_factory(engine)
+        yield
+        if engine is not None:
+            engine.dispose()
+
+    app = FastAPI(title="Eioku", version=__version__, description=DESCRIPTION, lifespan=lifespan)
+    app.state.settings = settings
+    app.state.session_factory = session_factory
+    errors.install(app)
+    for module in (videos, runs, navigation, artifacts, health):
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,39 @@
+"""Domain errors -> HTTP responses, in one place."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from eioku.domain import errors as e
+
+STATUS: list[tuple[type[e.EiokuError], int]] = [
+    (e.NotFoundError, 404),
+    (e.MediaFileNotFoundError, 404),
+    (e.PathOutsideMediaRootsError, 403),
+    (e.MediaPathError, 400),
+    (e.ValidationFailedError, 422),
+    (e.SchemaNotFoundError, 422),
+    (e.InvalidTransitionError, 409),
+    (e.UploadTooLargeError, 413),
+    (e.DatabaseUnavailableError, 503),
+]
+
+
+def status_for(exc: e.EiokuError) -> int:
+    for cls, status in STATUS:
+        if isinstance(exc, cls):
+            return status
+    return 400
+
+
+async def _handle(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, e.EiokuError)
+    body: dict[str, object] = {"detail": exc.message, "error": type(exc).__name__}
+    if isinstance(exc, e.ValidationFailedError):
+        body.update({k: v for k, v in (("item", exc.item), ("field", exc.field)) if v is not None})
+    return JSONResponse(body, status_code=status_for(exc))
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(e.EiokuError, _handle)

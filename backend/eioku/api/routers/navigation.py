@@ -1,0 +1,101 @@
+"""Jump and find: navigate a video (or the library) like a document."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from eioku.api.deps import SelectionDep, UowDep
+from eioku.api.schemas import FindMatchOut, FindOut, JumpOut, Span
+from eioku.artifacts.envelope import MAX_SPAN_MS
+from eioku.domain.enums import Direction, FindSource, JumpKind
+from eioku.domain.errors import ValidationFailedError
+from eioku.services import navigation
+from eioku.services.navigation import MAX_QUERY_CHARS, JumpQuery, JumpResult
+
+router = APIRouter(tags=["navigation"])
+
+FromMs = Annotated[int | None, Query(ge=-1, le=MAX_SPAN_MS, description=(
+    "Position in ms. next = smallest start strictly after it; prev = largest start strictly "
+    "before it. Omitted: from the start (next) or the end (prev)."))]
+Text = Annotated[str | None, Query(min_length=1, max_length=MAX_QUERY_CHARS)]
+
+
+def _jump_out(result: JumpResult) -> JumpOut:
+    assert result.video_id is not None
+    return JumpOut(jump_to=Span(start_ms=result.start_ms, end_ms=result.end_ms),
+                   artifact_ids=result.artifact_ids, kind=result.kind.value,
+                   label=result.label, video_id=result.video_id)
+
+
+def _label(label: str | None, face_cluster_id: str | None) -> str | None:
+    if label is not None and face_cluster_id is not None:
+        raise ValidationFailedError("give label or face_cluster_id, not both", field="label")
+    value = label if label is not None else face_cluster_id
+    if value is not None and "\x00" in value:
+        raise ValidationFailedError("label must not contain NUL characters", field="label")
+    return value
+
+
+@router.get("/v1/videos/{video_id}/jump", response_model=JumpOut)
+def jump(
+    video_id: uuid.UUID,
+    uow: UowDep,
+    selection: SelectionDep,
+    kind: JumpKind,
+    direction: Direction = Direction.NEXT,
+    from_ms: FromMs = None,
+    label: Annotated[str | None, Query(min_length=1, max_length=200,
+                                       description="Object/place label (case-insensitive).")] = None,
+    face_cluster_id: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
+    text: Text = None,
+    min_confidence: Annotated[float | None, Query(ge=0, le=1)] = None,
+) -> JumpOut:
+    """Jump to the next/previous scene, transcript segment, object, face, place or
+    on-screen text. All hits that start at the target time are returned together.
+    404 when nothing further matches."""
+    query = JumpQuery(kind, direction, from_ms, _label(label, face_cluster_id), text,
+                      min_confidence, selection)
+    return _jump_out(navigation.jump(uow.session, video_id, query))
+
+
+@router.get("/v1/videos/{video_id}/find", response_model=FindOut)
+def find(
+    video_id: uuid.UUID,
+    uow: UowDep,
+    selection: SelectionDep,
+    q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY_CHARS, description=(
+        "Words to find; web-search syntax: \"quoted phrase\", or, -exclude."))],
+    source: FindSource = FindSource.ALL,
+    direction: Direction = Direction.NEXT,
+    from_ms: FromMs = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 20,
+) -> FindOut:
+    """Find text in speech (transcript), on screen (ocr) or both (all, merged by time).
+    Ordered ascending for next, descending for prev; snippets mark hits with <mark>."""
+    matches = navigation.find(uow.session, video_id, q, source=source, direction=direction,
+                              from_ms=from_ms, limit=limit, selection=selection)
+    return FindOut(matches=[
+        FindMatchOut(jump_to=Span(start_ms=m.start_ms, end_ms=m.end_ms), artifact_id=m.artifact_id,
+                     source=m.source, snippet=m.snippet) for m in matches])
+
+
+@router.get("/v1/jump/global", response_model=JumpOut)
+def jump_global(
+    uow: UowDep,
+    kind: JumpKind,
+    direction: Direction = Direction.NEXT,
+    label: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+    q: Text = None,
+    from_video: uuid.UUID | None = None,
+    from_ms: FromMs = None,
+    min_confidence: Annotated[float | None, Query(ge=0, le=1)] = None,
+) -> JumpOut:
+    """The next/previous hit across the whole library, in recording order
+    (recorded time, then video id, then start). Each video's stored selection applies."""
+    result = navigation.jump_global(
+        uow.session, kind=kind, direction=direction, from_video=from_video, from_ms=from_ms,
+        label=_label(label, None), q=q, min_confidence=min_confidence)
+    return _jump_out(result)

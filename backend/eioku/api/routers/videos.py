@@ -1,0 +1,61 @@
+"""Videos: register by path or upload, list, get, delete."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, UploadFile, status
+from fastapi.concurrency import run_in_threadpool
+
+from eioku.api.deps import SettingsDep, UowDep
+from eioku.api.schemas import RegisterVideo, VideoOut, VideoPage, VideoRegistered
+from eioku.services import ingest
+
+router = APIRouter(prefix="/v1/videos", tags=["videos"])
+
+
+@router.post("", status_code=status.HTTP_202_ACCEPTED, response_model=VideoRegistered)
+def register_video(body: RegisterVideo, uow: UowDep, settings: SettingsDep) -> VideoRegistered:
+    """Register a video file by absolute path. The path must lie inside a media root
+    (EIOKU_MEDIA_ROOTS, symlinks resolved first). The same content registered twice
+    returns the existing video."""
+    path = ingest.resolve_media_path(body.path, settings)
+    video, created = ingest.register_path(uow, path)
+    uow.commit()
+    return VideoRegistered(video_id=video.video_id, status=video.status, created=created, run_ids=[])
+
+
+@router.post("/upload", status_code=status.HTTP_202_ACCEPTED, response_model=VideoRegistered)
+async def upload_video(file: UploadFile, uow: UowDep, settings: SettingsDep) -> VideoRegistered:
+    """Upload a video (multipart field `file`); it is stored under the data dir.
+    Larger than EIOKU_UPLOAD_MAX_BYTES -> 413."""
+    stored = await run_in_threadpool(ingest.store_upload, file.file, file.filename or "", settings)
+    video, created = await run_in_threadpool(ingest.adopt_upload, uow, stored)
+    uow.commit()
+    return VideoRegistered(video_id=video.video_id, status=video.status, created=created, run_ids=[])
+
+
+@router.get("", response_model=VideoPage)
+def list_videos(
+    uow: UowDep,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+) -> VideoPage:
+    """Videos in recording order (recorded time, else registration time)."""
+    videos, total = uow.videos.list(limit=limit, offset=offset)
+    return VideoPage(videos=[VideoOut.model_validate(v) for v in videos], total=total,
+                     limit=limit, offset=offset)
+
+
+@router.get("/{video_id}", response_model=VideoOut)
+def get_video(video_id: uuid.UUID, uow: UowDep) -> VideoOut:
+    """One video."""
+    return VideoOut.model_validate(uow.videos.get(video_id))
+
+
+@router.delete("/{video_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_video(video_id: uuid.UUID, uow: UowDep) -> None:
+    """Forget a video: its artifacts, projections, runs and selections. The file is never touched."""
+    uow.videos.delete(video_id)
+    uow.commit()

@@ -1,0 +1,92 @@
+"""Registering videos: path checks against the media roots, content hashing."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from pathlib import Path
+from typing import BinaryIO
+
+from eioku.config import Settings
+from eioku.domain.errors import (
+    MediaFileNotFoundError,
+    MediaPathError,
+    PathOutsideMediaRootsError,
+    UploadTooLargeError,
+)
+from eioku.domain.models import Video
+from eioku.store.uow import UnitOfWork
+
+_CHUNK = 1024 * 1024
+
+
+def resolve_media_path(raw: str, settings: Settings) -> Path:
+    """The real path of a file the user may register, or a clear error."""
+    if "\x00" in raw or not raw.strip():
+        raise MediaPathError("the path is empty or contains NUL characters")
+    path = Path(raw)
+    if not path.is_absolute():
+        raise MediaPathError(f"{raw!r} is not an absolute path")
+    if not settings.media_roots:
+        raise PathOutsideMediaRootsError(
+            "no media roots are configured: set EIOKU_MEDIA_ROOTS to the folders Eioku may read"
+        )
+    real = path.resolve()  # symlinks resolved before the root check
+    if not any(real.is_relative_to(root) for root in settings.media_roots):
+        roots = ", ".join(str(r) for r in settings.media_roots)
+        raise PathOutsideMediaRootsError(f"{real} lies outside the media roots ({roots})")
+    if not real.is_file():
+        raise MediaFileNotFoundError(f"no such file: {real}")
+    return real
+
+
+def content_hash(path: Path) -> tuple[str, int]:
+    digest = hashlib.sha256()
+    size = 0
+    with path.open("rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+    return "sha256:" + digest.hexdigest(), size
+
+
+def register_path(uow: UnitOfWork, path: Path) -> tuple[Video, bool]:
+    """Register a checked path; the same content returns the existing video."""
+    digest, size = content_hash(path)
+    if size == 0:
+        raise MediaPathError(f"{path} is empty")
+    return uow.videos.add(path=str(path), filename=path.name, content_hash=digest, size_bytes=size)
+
+
+def store_upload(stream: BinaryIO, filename: str, settings: Settings) -> Path:
+    """Copy an upload under the data dir, refusing more than the size limit."""
+    settings.upload_dir.mkdir(parents=True, exist_ok=True)
+    safe = Path(filename or "upload").name.replace("\x00", "") or "upload"
+    target = settings.upload_dir / f"{uuid.uuid4().hex}-{safe}"
+    written = 0
+    try:
+        with target.open("wb") as out:
+            while chunk := stream.read(_CHUNK):
+                written += len(chunk)
+                if written > settings.upload_max_bytes:
+                    raise UploadTooLargeError(
+                        f"upload is larger than {settings.upload_max_bytes} bytes "
+                        "(EIOKU_UPLOAD_MAX_BYTES)"
+                    )
+                out.write(chunk)
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
+    return target
+
+
+def adopt_upload(uow: UnitOfWork, stored: Path) -> tuple[Video, bool]:
+    """Register an uploaded file; a duplicate upload is removed again."""
+    try:
+        video, created = register_path(uow, stored)
+    except BaseException:
+        stored.unlink(missing_ok=True)
+        raise
+    if not created:
+        stored.unlink(missing_ok=True)
+    return video, created
