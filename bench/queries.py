@@ -7,6 +7,7 @@ Usage: ``python -m bench.queries [N_ARTIFACTS] [CALLS]``.
 
 from __future__ import annotations
 
+import contextlib
 import random
 import sys
 import time
@@ -80,10 +81,8 @@ def main(n: int = 50_000, calls: int = 300) -> None:
                     conn.execute(raw_sql, (run_id, p)).fetchall()
                     raw.append(time.perf_counter() - t)
                     t = time.perf_counter()
-                    try:
+                    with contextlib.suppress(navigation.NoMatchError):
                         service_call(uow.session, p)
-                    except navigation.NoMatchError:
-                        pass
                     svc.append(time.perf_counter() - t)
             for label, samples in (("raw SQL", raw), ("eioku", svc)):
                 lo, med, hi = summary(samples)
