@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 
 from eioku.config import get_settings
-from eioku.domain.errors import EiokuError
+from eioku.domain.errors import EiokuError, MediaFileNotFoundError
 
 app = typer.Typer(help="Eioku: navigate your videos like documents.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
@@ -83,6 +83,221 @@ def projections_rebuild(
     else:
         for table, n in counts.items():
             console.print(f"{table:16} {n:>8} rows")
+
+
+class _Store:
+    """The CLI's database handle: one engine per command, one unit of work per use."""
+
+    def __init__(self) -> None:
+        from eioku.db.engine import make_engine, make_session_factory
+
+        self.engine = make_engine(_url())
+        self.factory = make_session_factory(self.engine)
+
+    def uow(self):  # type: ignore[no-untyped-def]
+        from eioku.store.uow import UnitOfWork
+
+        return UnitOfWork(self.factory)
+
+
+def _selection(selection: str | None, profile: str | None):  # type: ignore[no-untyped-def]
+    from eioku.domain.enums import ModelProfile, SelectionMode
+    from eioku.domain.models import SelectionOverride
+
+    try:
+        return SelectionOverride(SelectionMode(selection) if selection else None,
+                                 ModelProfile(profile) if profile else None)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+def _table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
+    from rich.table import Table
+
+    table = Table(title=title)
+    for col in columns:
+        table.add_column(col)
+    for row in rows:
+        table.add_row(*("" if v is None else str(v) for v in row))
+    console.print(table)
+
+
+@app.command()
+@friendly_errors
+def add(
+    paths: Annotated[list[str], typer.Argument(help="Video files to register.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Register videos by path (inside EIOKU_MEDIA_ROOTS when that is set)."""
+    from pathlib import Path
+
+    from eioku.api.schemas import VideoRegistered
+    from eioku.services import ingest
+
+    settings = get_settings()
+    store = _Store()
+    results = []
+    for raw in paths:
+        if settings.media_roots:
+            path = ingest.resolve_media_path(str(Path(raw).absolute()), settings)
+        else:  # a local user may register any file they can read
+            path = Path(raw).resolve()
+            if not path.is_file():
+                raise MediaFileNotFoundError(f"no such file: {path}")
+        with store.uow() as uow:
+            video, created = ingest.register_path(uow, path)
+            uow.commit()
+        results.append(VideoRegistered(video_id=video.video_id, status=video.status,
+                                       created=created, run_ids=[]))
+    if as_json:
+        print_json([r.model_dump(mode="json") for r in results])
+    else:
+        _table("Registered", ["video_id", "status", "new"],
+               [[r.video_id, r.status, "yes" if r.created else "already known"] for r in results])
+
+
+@app.command()
+@friendly_errors
+def videos(
+    limit: Annotated[int, typer.Option(min=1, max=500)] = 50,
+    offset: Annotated[int, typer.Option(min=0)] = 0,
+    as_json: JsonOpt = False,
+) -> None:
+    """List registered videos in recording order."""
+    from eioku.api.schemas import VideoOut, VideoPage
+
+    with _Store().uow() as uow:
+        items, total = uow.videos.list(limit=limit, offset=offset)
+    page = VideoPage(videos=[VideoOut.model_validate(v) for v in items], total=total,
+                     limit=limit, offset=offset)
+    if as_json:
+        print_json(page.model_dump(mode="json"))
+    else:
+        _table(f"Videos ({total})", ["video_id", "filename", "size", "status", "registered"],
+               [[v.video_id, v.filename, v.size_bytes, v.status, v.created_at] for v in page.videos])
+
+
+@app.command()
+@friendly_errors
+def jump(
+    video_id: Annotated[str, typer.Argument(help="Video id.")],
+    kind: Annotated[str, typer.Option(help="scene|transcript|object|face|place|ocr")],
+    direction: Annotated[str, typer.Option(help="next|prev")] = "next",
+    from_ms: Annotated[int | None, typer.Option(min=-1)] = None,
+    label: Annotated[str | None, typer.Option(help="Object/place label or face cluster.")] = None,
+    text: Annotated[str | None, typer.Option(help="Words (transcript/ocr).")] = None,
+    min_confidence: Annotated[float | None, typer.Option(min=0, max=1)] = None,
+    selection: Annotated[str | None, typer.Option(help="Override the selection mode.")] = None,
+    profile: Annotated[str | None, typer.Option(help="Use this profile's newest run.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Jump to the next/previous hit in a video."""
+    from eioku.api.routers.navigation import _jump_out
+    from eioku.domain.enums import Direction, JumpKind
+    from eioku.services import navigation
+
+    query = navigation.JumpQuery(_enum(JumpKind, kind, "kind"),
+                                 _enum(Direction, direction, "direction"), from_ms, label, text,
+                                 min_confidence, _selection(selection, profile))
+    with _Store().uow() as uow:
+        out = _jump_out(navigation.jump(uow.session, _uuid(video_id), query))
+    if as_json:
+        print_json(out.model_dump(mode="json"))
+    else:
+        console.print(f"{out.kind} at [bold]{_clock(out.jump_to.start_ms)}[/bold]"
+                      f"–{_clock(out.jump_to.end_ms)}  ({len(out.artifact_ids)} artifact(s))")
+
+
+@app.command()
+@friendly_errors
+def find(
+    video_id: Annotated[str, typer.Argument(help="Video id.")],
+    query: Annotated[str, typer.Argument(help="Words to find.")],
+    source: Annotated[str, typer.Option(help="transcript|ocr|all")] = "all",
+    direction: Annotated[str, typer.Option(help="next|prev")] = "next",
+    from_ms: Annotated[int | None, typer.Option(min=-1)] = None,
+    limit: Annotated[int, typer.Option(min=1, max=500)] = 20,
+    as_json: JsonOpt = False,
+) -> None:
+    """Find words spoken or shown on screen."""
+    from eioku.api.schemas import FindMatchOut, FindOut, Span
+    from eioku.domain.enums import Direction, FindSource
+    from eioku.services import navigation
+
+    with _Store().uow() as uow:
+        matches = navigation.find(uow.session, _uuid(video_id), query,
+                                  source=_enum(FindSource, source, "source"),
+                                  direction=_enum(Direction, direction, "direction"),
+                                  from_ms=from_ms, limit=limit)
+    out = FindOut(matches=[FindMatchOut(jump_to=Span(start_ms=m.start_ms, end_ms=m.end_ms),
+                                        artifact_id=m.artifact_id, source=m.source,
+                                        snippet=m.snippet) for m in matches])
+    if as_json:
+        print_json(out.model_dump(mode="json"))
+    else:
+        _table(f"{len(matches)} match(es) for {query!r}", ["at", "source", "snippet"],
+               [[_clock(m.jump_to.start_ms), m.source,
+                 m.snippet.replace("<mark>", "[bold]").replace("</mark>", "[/bold]")]
+                for m in out.matches])
+
+
+@app.command()
+@friendly_errors
+def artifacts(
+    video_id: Annotated[str, typer.Argument(help="Video id.")],
+    type: Annotated[str | None, typer.Option("--type", help="Artifact type.")] = None,
+    from_ms: Annotated[int | None, typer.Option(min=0)] = None,
+    to_ms: Annotated[int | None, typer.Option(min=0)] = None,
+    limit: Annotated[int, typer.Option(min=1, max=10_000)] = 100,
+    selection: Annotated[str | None, typer.Option()] = None,
+    profile: Annotated[str | None, typer.Option()] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """List a video's artifacts (of the selected runs)."""
+    from eioku.api.schemas import ArtifactOut, ArtifactPage
+    from eioku.artifacts.envelope import MAX_SPAN_MS
+
+    vid = _uuid(video_id)
+    with _Store().uow() as uow:
+        uow.videos.get(vid)
+        rows = uow.artifacts.get_by_span(
+            vid, type, -1 if from_ms is None else from_ms,
+            MAX_SPAN_MS + 1 if to_ms is None else to_ms,
+            selection=_selection(selection, profile), limit=limit + 1)
+    page = rows[:limit]
+    out = ArtifactPage(artifacts=[ArtifactOut.model_validate(a) for a in page],
+                       next_cursor=f"{page[-1].span_start_ms}:{page[-1].artifact_id}"
+                       if len(rows) > limit else None)
+    if as_json:
+        print_json(out.model_dump(mode="json"))
+    else:
+        _table(f"{len(page)} artifact(s)", ["start", "end", "type", "profile", "payload"],
+               [[_clock(a.span_start_ms), _clock(a.span_end_ms), a.artifact_type,
+                 a.model_profile, json.dumps(a.payload)[:80]] for a in out.artifacts])
+
+
+def _uuid(value: str):  # type: ignore[no-untyped-def]
+    import uuid
+
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a video id (see `eioku videos`)") from None
+
+
+def _enum(cls, value: str, name: str):  # type: ignore[no-untyped-def]
+    try:
+        return cls(value)
+    except ValueError:
+        choices = "|".join(m.value for m in cls)
+        raise typer.BadParameter(f"--{name} must be one of {choices}") from None
+
+
+def _clock(ms: int) -> str:
+    seconds, millis = divmod(ms, 1000)
+    minutes, seconds = divmod(seconds, 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02}:{seconds:02}.{millis:03}"
 
 
 @app.command()

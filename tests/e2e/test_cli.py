@@ -1,0 +1,73 @@
+"""The CLI against a real database: --json prints what the API returns."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from eioku.cli import app
+from eioku.config import get_settings
+from eioku.store.uow import UnitOfWork
+from tests.factories import payload_for, store_run
+
+
+@pytest.fixture
+def cli(db_url, monkeypatch, tmp_path):
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    monkeypatch.setenv("EIOKU_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("EIOKU_MEDIA_ROOTS", raising=False)
+    get_settings.cache_clear()
+    runner = CliRunner()
+
+    def run(*args, ok=True):
+        result = runner.invoke(app, [str(a) for a in args])
+        if ok:
+            assert result.exit_code == 0, result.output
+        return result
+
+    yield run
+    get_settings.cache_clear()
+
+
+def test_add_list_and_navigate(cli, tmp_path, session_factory):
+    clip = tmp_path / "clip.mp4"
+    clip.write_bytes(b"some bytes")
+    added = json.loads(cli("add", clip, "--json").stdout)
+    video_id = added[0]["video_id"]
+    assert added[0]["created"] is True
+    assert json.loads(cli("add", clip, "--json").stdout)[0]["created"] is False
+    listing = json.loads(cli("videos", "--json").stdout)
+    assert [v["video_id"] for v in listing["videos"]] == [video_id]
+    assert "clip.mp4" in cli("videos").stdout
+
+    import uuid
+    with UnitOfWork(session_factory) as uow:
+        vid = uuid.UUID(video_id)
+        store_run(uow, vid, "scene", [(0, 1000), (1000, 2000)])
+        store_run(uow, vid, "transcript.segment", [(300, 900)],
+                  payloads=[payload_for("transcript.segment", text="send the invoice today")])
+        uow.commit()
+
+    jumped = json.loads(cli("jump", video_id, "--kind", "scene", "--from-ms", 0, "--json").stdout)
+    assert jumped["jump_to"] == {"start_ms": 1000, "end_ms": 2000}
+    assert "0:00:01.000" in cli("jump", video_id, "--kind", "scene", "--from-ms", 0).stdout
+    found = json.loads(cli("find", video_id, "invoice", "--json").stdout)
+    assert [m["jump_to"]["start_ms"] for m in found["matches"]] == [300]
+    arts = json.loads(cli("artifacts", video_id, "--type", "scene", "--json").stdout)
+    assert [a["span_start_ms"] for a in arts["artifacts"]] == [0, 1000]
+    rebuilt = json.loads(cli("projections", "rebuild", "--json").stdout)
+    assert rebuilt["scene_ranges"] == 2 and rebuilt["transcript_fts"] == 1
+
+
+def test_errors_are_one_line_and_non_zero(cli, tmp_path):
+    missing = cli("add", tmp_path / "nope.mp4", ok=False)
+    assert missing.exit_code == 2 and "no such file" in missing.output
+    assert "Traceback" not in missing.output
+    bad_id = cli("jump", "not-an-id", "--kind", "scene", ok=False)
+    assert bad_id.exit_code == 2 and "not a video id" in bad_id.output
+    unknown = cli("jump", "00000000-0000-0000-0000-000000000000", "--kind", "scene", ok=False)
+    assert unknown.exit_code == 2 and "no video with id" in unknown.output
+    bad_kind = cli("jump", "00000000-0000-0000-0000-000000000000", "--kind", "dream", ok=False)
+    assert bad_kind.exit_code == 2 and "must be one of" in bad_kind.output
