@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from typer.testing import CliRunner
-
 from eioku.cli import app
 from eioku.config import get_settings
 from eioku.store.uow import UnitOfWork
+from typer.testing import CliRunner
+
 from tests.factories import payload_for, store_run
 
 

@@ -55,6 +55,7 @@ class Run(Base):
     error: Mapped[str | None] = mapped_column(Text)
     timings: Mapped[dict[str, Any]] = mapped_column(JSONB)
     reused_from: Mapped[uuid.UUID | None] = mapped_column()
+    job_id: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class Artifact(Base):

@@ -96,6 +96,17 @@ class ArtifactRepository:
         savepoint.commit()
         return ids
 
+    def copy_run(self, source: Run, target: Run) -> int:
+        """Reuse a completed run's artifacts for ``target`` (identical inputs)."""
+        cols = ", ".join(c for c in _COPY_COLUMNS if c not in ("artifact_id", "run_id"))
+        result = self.session.execute(
+            text(f"INSERT INTO artifacts (artifact_id, run_id, {cols}) "
+                 f"SELECT gen_random_uuid(), :target, {cols} FROM artifacts WHERE run_id = :source"),
+            {"source": source.run_id, "target": target.run_id},
+        )
+        self.projections.project_run(target.run_id, {target.artifact_type})
+        return result.rowcount or 0  # type: ignore[attr-defined]
+
     def _validated_rows(
         self, run: Run, dicts: Sequence[Mapping[str, Any]], lo: int, hi: int
     ) -> list[tuple[Any, ...]]:

@@ -1,0 +1,67 @@
+"""Queueing analysis: one run and one job per (video, analyzer, profile)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+
+from sqlalchemy import text
+
+from eioku.domain.enums import RunStatus
+from eioku.domain.models import Run, Video
+from eioku.services.pipeline import ANALYZERS, AnalyzerSpec, resolve
+from eioku.store.jobs import JobQueue
+from eioku.store.uow import UnitOfWork
+
+
+def queue_analysis(
+    uow: UnitOfWork, video: Video, profile: str, analyzers: Iterable[str] | None = None
+) -> list[Run]:
+    """Create (or find pending) runs for the chosen analyzers and defer the
+    jobs whose dependencies are met; the rest follow when those complete."""
+    runs = []
+    for spec in resolve(analyzers):
+        pending = _pending_run(uow, video.video_id, spec.name, profile)
+        runs.append(pending or uow.runs.create(
+            asset_id=video.video_id, artifact_type=spec.artifact_type, producer=spec.producer,
+            producer_version=spec.version, model_profile=profile, input_hash=video.content_hash,
+            config=spec.config(profile), analyzer=spec.name, status=RunStatus.QUEUED,
+        ))
+    defer_ready(uow, video.video_id)
+    return runs
+
+
+def _pending_run(uow: UnitOfWork, asset_id: uuid.UUID, analyzer: str, profile: str) -> Run | None:
+    run_id = uow.session.execute(
+        text("SELECT run_id FROM runs WHERE asset_id = :a AND analyzer = :n AND model_profile = :p "
+             "AND status IN ('queued', 'running') ORDER BY created_at LIMIT 1"),
+        {"a": asset_id, "n": analyzer, "p": profile},
+    ).scalar_one_or_none()
+    return uow.runs.get(run_id) if run_id else None
+
+
+def defer_ready(uow: UnitOfWork, asset_id: uuid.UUID) -> list[uuid.UUID]:
+    """Defer queued, not yet deferred runs whose dependencies have completed."""
+    rows = uow.session.execute(
+        text("SELECT run_id, analyzer, model_profile FROM runs WHERE asset_id = :a "
+             "AND status = 'queued' AND job_id IS NULL ORDER BY created_at"), {"a": asset_id},
+    ).all()
+    deferred = []
+    for run_id, analyzer, profile in rows:
+        spec = ANALYZERS.get(analyzer)
+        if spec is None or not _dependencies_met(uow, asset_id, spec, profile):
+            continue
+        if JobQueue(uow.session).defer_run(run_id, asset_id, analyzer, profile) is not None:
+            deferred.append(run_id)
+    return deferred
+
+
+def _dependencies_met(uow: UnitOfWork, asset_id: uuid.UUID, spec: AnalyzerSpec, profile: str) -> bool:
+    for dep in spec.depends_on:
+        done = uow.session.execute(
+            text("SELECT EXISTS (SELECT 1 FROM runs WHERE asset_id = :a AND analyzer = :n "
+                 "AND status = 'completed')"), {"a": asset_id, "n": dep},
+        ).scalar_one()
+        if not done:
+            return False
+    return True

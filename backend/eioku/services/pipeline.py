@@ -1,0 +1,69 @@
+"""The analysis pipeline as data: which analyzers exist, what each produces,
+what it depends on and how each model profile configures it.
+
+The backend decides *what* runs (and records it in ``runs``); ``ml_service``
+decides *how* (models, decoding). Nothing here imports an ML library.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from eioku.domain.enums import ArtifactType, ModelProfile
+from eioku.domain.errors import ValidationFailedError
+
+
+@dataclass(frozen=True)
+class AnalyzerSpec:
+    name: str
+    artifact_type: str
+    producer: str
+    version: str
+    depends_on: tuple[str, ...] = ()
+    profiles: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def config(self, profile: str) -> dict[str, Any]:
+        return dict(self.profiles.get(profile) or self.profiles.get(ModelProfile.FAST, {}))
+
+
+_P = ModelProfile
+ANALYZERS: dict[str, AnalyzerSpec] = {s.name: s for s in (
+    AnalyzerSpec("metadata", ArtifactType.VIDEO_METADATA, "eioku.metadata/pyav", "1",
+                 profiles={_P.FAST: {}}),
+    AnalyzerSpec("scenes", ArtifactType.SCENE, "eioku.scenes/pyscenedetect", "1",
+                 profiles={_P.FAST: {"detector": "content", "threshold": 27.0, "width": 320,
+                                     "min_scene_len_s": 0.6},
+                           _P.BALANCED: {"detector": "content", "threshold": 27.0, "width": 480,
+                                         "min_scene_len_s": 0.6},
+                           _P.HIGH_QUALITY: {"detector": "adaptive", "threshold": 3.0,
+                                             "width": 640, "min_scene_len_s": 0.6}}),
+    AnalyzerSpec("quality", ArtifactType.VIDEO_QUALITY, "eioku.quality/opencv", "1",
+                 depends_on=("scenes",), profiles={_P.FAST: {"width": 320}}),
+)}  # fmt: skip
+
+
+def resolve(names: Iterable[str] | None = None) -> list[AnalyzerSpec]:
+    """The analyzers to run, dependencies first. Unknown names and missing
+    dependencies are refused with a message that says how to fix them."""
+    chosen = list(ANALYZERS) if names is None else [n.strip() for n in names if n.strip()]
+    unknown = [n for n in chosen if n not in ANALYZERS]
+    if unknown:
+        raise ValidationFailedError(
+            f"unknown analyzer(s): {', '.join(unknown)}; known: {', '.join(ANALYZERS)}",
+            field="analyzers")
+    for name in chosen:
+        missing = [d for d in ANALYZERS[name].depends_on if d not in chosen]
+        if missing:
+            raise ValidationFailedError(
+                f"analyzer {name!r} depends on {', '.join(missing)}: enable it too "
+                f"(e.g. --analyzers {','.join([*missing, *chosen])})", field="analyzers")
+    ordered: list[AnalyzerSpec] = []
+    while len(ordered) < len(chosen):
+        ready = [ANALYZERS[n] for n in chosen if ANALYZERS[n] not in ordered
+                 and all(ANALYZERS[d] in ordered for d in ANALYZERS[n].depends_on)]
+        if not ready:
+            raise ValueError("analyzer dependencies form a cycle")
+        ordered.extend(ready)
+    return ordered

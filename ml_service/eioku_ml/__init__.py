@@ -1,0 +1,1 @@
+"""Eioku's analysis side: decoding, analyzers, models and the worker pool."""

@@ -1,0 +1,23 @@
+"""Analyzers by pipeline name (see eioku.services.pipeline.ANALYZERS)."""
+
+from __future__ import annotations
+
+from eioku_ml.analyzers.base import Analyzer
+
+_MODULES = {
+    "metadata": ("eioku_ml.analyzers.metadata", "MetadataAnalyzer"),
+    "scenes": ("eioku_ml.analyzers.scenes", "SceneAnalyzer"),
+    "quality": ("eioku_ml.analyzers.quality", "QualityAnalyzer"),
+}
+
+
+def analyzer_class(name: str) -> type[Analyzer]:
+    """Import lazily: a worker only loads the ML libraries of what it runs."""
+    import importlib
+
+    module, cls = _MODULES[name]
+    return getattr(importlib.import_module(module), cls)  # type: ignore[no-any-return]
+
+
+def available() -> list[str]:
+    return list(_MODULES)

@@ -1,0 +1,109 @@
+"""video.quality: technical health with a pass/flagged/reject badge.
+
+Thresholds (documented in docs/models.md) are config values so a user can
+tune them per profile:
+- freeze: frames inside a still stretch — consecutive frames whose mean
+  absolute difference stays below ``freeze_diff`` grey levels for at least
+  ``min_freeze_s`` — flagged when more than ``max_freeze_ratio`` of frames.
+- black: frames whose mean luma is below ``black_luma``; flagged above
+  ``max_black_ratio``.
+- blur: mean variance of the Laplacian; flagged below ``min_blur``.
+- spikes: frame differences above mean + ``spike_sigma`` standard deviations
+  that are not scene cuts.
+- flicker: mean absolute change of average brightness between frames.
+- audio/video duration delta above ``max_duration_delta_s``: flagged.
+A file that cannot be decoded is rejected.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import cv2
+import numpy as np
+
+from eioku_ml.analyzers.base import Analyzer, Item, MediaInput, Progress
+from eioku_ml.errors import MediaError
+from eioku_ml.media.decode import iter_frames
+
+DEFAULTS = {"width": 160, "freeze_diff": 0.5, "min_freeze_s": 1.0, "max_freeze_ratio": 0.5, "black_luma": 16.0,
+            "max_black_ratio": 0.5, "min_blur": 5.0, "spike_sigma": 4.0, "max_flicker": 8.0,
+            "max_duration_delta_s": 1.0}
+
+
+class QualityAnalyzer(Analyzer):
+    name = "quality"
+
+    def _analyze(self, media: MediaInput, progress: Progress, context: dict[str, Any]) -> list[Item]:
+        cfg = {**DEFAULTS, **self.config}
+        diffs: list[float] = []
+        lumas: list[float] = []
+        blurs: list[float] = []
+        decode_error = None
+        prev = None
+        try:
+            for frame in iter_frames(media.path, width=int(cfg["width"]), pixel_format="gray"):
+                gray = frame.image.astype(np.float32)
+                lumas.append(float(gray.mean()))
+                if frame.index % 10 == 0:
+                    blurs.append(float(cv2.Laplacian(frame.image, cv2.CV_64F).var()))
+                if prev is not None:
+                    diffs.append(float(np.abs(gray - prev).mean()))
+                prev = gray
+        except MediaError as exc:
+            decode_error = exc.message
+        progress(0.9)
+        payload = self._payload(media, cfg, diffs, lumas, blurs, decode_error,
+                                len(context.get("scenes", [])))
+        return [Item(0, media.duration_ms, payload)]
+
+    def _payload(self, media: MediaInput, cfg: dict[str, Any], diffs: list[float],
+                 lumas: list[float], blurs: list[float], decode_error: str | None,
+                 scenes: int) -> dict[str, Any]:
+        p = media.probe
+        d = np.array(diffs) if diffs else np.zeros(1)
+        freeze = _freeze_ratio(d < cfg["freeze_diff"], int(cfg["min_freeze_s"] * (p.fps or 25)))\
+            if diffs else 0.0
+        black = float((np.array(lumas) < cfg["black_luma"]).mean()) if lumas else 0.0
+        flicker = float(np.abs(np.diff(lumas)).mean()) if len(lumas) > 1 else 0.0
+        blur = float(np.mean(blurs)) if blurs else 0.0
+        cuts = max(0, scenes - 1)
+        spikes = max(0, int((d > d.mean() + cfg["spike_sigma"] * d.std()).sum()) - cuts) \
+            if diffs else 0
+        delta = abs(p.duration_s - p.audio_duration_s) if p.audio_duration_s is not None else None
+        reasons = []
+        if decode_error or not lumas:
+            reasons.append(f"decode failed: {decode_error or 'no frames'}")
+        if freeze > cfg["max_freeze_ratio"]:
+            reasons.append(f"frozen: {freeze:.0%} of frames repeat the previous one")
+        if black > cfg["max_black_ratio"]:
+            reasons.append(f"black: {black:.0%} of frames are black")
+        if lumas and blur < cfg["min_blur"] and black <= cfg["max_black_ratio"]:
+            reasons.append(f"blurry: sharpness {blur:.1f} < {cfg['min_blur']}")
+        if flicker > cfg["max_flicker"]:
+            reasons.append(f"flicker: brightness changes {flicker:.1f} levels per frame")
+        if delta is not None and delta > cfg["max_duration_delta_s"]:
+            reasons.append(f"audio and video durations differ by {delta:.2f} s")
+        status = "reject" if (decode_error or not lumas) else ("flagged" if reasons else "pass")
+        return {
+            "decode_ok": decode_error is None and bool(lumas),
+            "video_duration_s": round(p.duration_s, 3),
+            "audio_duration_s": round(p.audio_duration_s, 3) if p.audio_duration_s else None,
+            "duration_delta_s": round(delta, 3) if delta is not None else None,
+            "fps": round(p.fps, 3), "frame_count": len(lumas),
+            "freeze_frame_ratio": round(freeze, 4), "flicker_score": round(flicker, 3),
+            "blur_score": round(blur, 2), "frame_diff_spike_count": spikes,
+            "scene_cut_count": cuts, "status": status, "reasons": reasons,
+        }
+
+
+def _freeze_ratio(still: np.ndarray, min_run: int) -> float:
+    """Share of frame pairs that belong to a still stretch of >= min_run pairs."""
+    frozen, run = 0, 0
+    for is_still in [*still.tolist(), False]:
+        if is_still:
+            run += 1
+        else:
+            frozen += run if run >= max(1, min_run) else 0
+            run = 0
+    return frozen / len(still)

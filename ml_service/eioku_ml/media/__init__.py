@@ -1,0 +1,1 @@
+"""Decoding video frames and audio with PyAV (which bundles FFmpeg)."""

@@ -1,0 +1,120 @@
+"""Decode a video once and hand frames to analyzers.
+
+Frames come out as RGB ``uint8`` arrays, downscaled by FFmpeg's scaler to
+the width an analyzer asks for (aspect ratio kept, even height).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import av
+import numpy as np
+
+from eioku_ml.errors import MediaError
+
+
+@dataclass(frozen=True)
+class Frame:
+    index: int  # decode order, 0-based
+    time_ms: int
+    image: np.ndarray  # H x W x 3 (RGB unless asked otherwise)
+
+
+@dataclass(frozen=True)
+class Probe:
+    duration_s: float
+    fps: float
+    width: int
+    height: int
+    frame_count: int | None
+    video_codec: str | None
+    audio_codec: str | None
+    has_audio: bool
+    container: str
+    bit_rate: int | None
+    audio_duration_s: float | None
+    rotation: int
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+def _open(path: Path) -> Any:
+    if not path.is_file():
+        raise MediaError(f"no such file: {path}")
+    if path.stat().st_size == 0:
+        raise MediaError(f"{path.name} is empty")
+    try:
+        container = av.open(str(path))
+    except (av.error.FFmpegError, UnicodeDecodeError) as exc:
+        raise MediaError(f"{path.name} is not a readable video: {exc}") from exc
+    if not container.streams.video:
+        container.close()
+        raise MediaError(f"{path.name} has no video stream")
+    return container
+
+
+def probe(path: Path) -> Probe:
+    """Container and stream facts, without decoding pictures."""
+    with _open(path) as container:
+        video = container.streams.video[0]
+        audio = container.streams.audio[0] if container.streams.audio else None
+        duration = _seconds(container.duration, Fraction(1, av.time_base)) or _seconds(
+            video.duration, video.time_base) or 0.0
+        fps = float(video.average_rate or video.guessed_rate or 0) or 0.0
+        tags = {str(k): str(v) for k, v in {**container.metadata, **video.metadata}.items()}
+        rotation = int(getattr(video, "side_data", {}).get("DISPLAYMATRIX", 0) or 0) if hasattr(
+            video, "side_data") else 0
+        return Probe(
+            duration_s=duration, fps=fps, width=video.codec_context.width,
+            height=video.codec_context.height, frame_count=video.frames or None,
+            video_codec=video.codec_context.name,
+            audio_codec=audio.codec_context.name if audio else None, has_audio=audio is not None,
+            container=container.format.name, bit_rate=container.bit_rate or None,
+            audio_duration_s=_seconds(audio.duration, audio.time_base) if audio else None,
+            rotation=rotation, tags=tags,
+        )
+
+
+def _seconds(value: int | None, base: Fraction | None) -> float | None:
+    if value is None or base is None:
+        return None
+    return float(value * base)
+
+
+def iter_frames(
+    path: Path, *, width: int | None = None, every_ms: int | None = None, pixel_format: str = "rgb24"
+) -> Iterator[Frame]:
+    """Every decoded frame (or one per ``every_ms``), downscaled to ``width``.
+
+    Decoding errors in the middle of a file end the iteration with
+    :class:`MediaError` naming the position, so a truncated file fails with a
+    readable reason instead of a partial result.
+    """
+    with _open(path) as container:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        height = None
+        if width:
+            src_w, src_h = stream.codec_context.width, stream.codec_context.height
+            width = min(width, src_w)
+            height = max(2, int(round(src_h * width / src_w / 2)) * 2)
+        next_due = 0
+        index = 0
+        try:
+            for frame in container.decode(stream):
+                time_ms = int(round(frame.time * 1000)) if frame.time is not None else 0
+                if every_ms is None or time_ms >= next_due:
+                    image = frame.to_ndarray(format=pixel_format, width=width, height=height) \
+                        if width else frame.to_ndarray(format=pixel_format)
+                    yield Frame(index, time_ms, image)
+                    if every_ms is not None:
+                        next_due = time_ms + every_ms
+                index += 1
+        except av.error.FFmpegError as exc:
+            raise MediaError(f"{path.name}: decoding failed after frame {index}: {exc}") from exc
+        if index == 0:
+            raise MediaError(f"{path.name}: no frame could be decoded")

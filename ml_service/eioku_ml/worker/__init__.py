@@ -1,0 +1,1 @@
+"""The worker pool: queue tasks (procrastinate), job execution, the daemon."""

@@ -1,0 +1,75 @@
+"""``eioku worker``: a pool of worker processes serving the analysis queues.
+
+Each process runs one procrastinate worker (one job at a time: analysis is
+CPU-bound, so parallelism comes from processes, not threads). Processes are
+started with ``spawn`` so CUDA can be initialised safely in each. SIGTERM or
+Ctrl-C stops them gracefully: a job in progress finishes (or, past the
+timeout, is left for stalled-job recovery).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing as mp
+import os
+import signal
+from collections.abc import Sequence
+
+from eioku.store.jobs import queue_for
+
+log = logging.getLogger(__name__)
+SHUTDOWN_TIMEOUT_S = 600.0
+
+
+def queues_for(analyzers: Sequence[str] | None, queues: Sequence[str] | None) -> list[str] | None:
+    """The queues to listen on; None means all."""
+    names = list(queues or [])
+    names += [queue_for(a) for a in analyzers or []]
+    return names or None
+
+
+def worker_process(url: str, queues: list[str] | None, wait: bool, device: str) -> None:
+    """Entry point of one pool process."""
+    from eioku_ml.worker.queue import make_app, retry_stalled_jobs
+
+    os.environ.setdefault("EIOKU_DEVICE", device)
+    logging.basicConfig(level=os.environ.get("EIOKU_LOG_LEVEL", "INFO"),
+                        format="%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s")
+    app = make_app(url)
+
+    async def main() -> None:
+        async with app.open_async():
+            await retry_stalled_jobs(app)  # recover what a killed worker left behind
+            queue_list = list(queues) if queues else None
+            await app.run_worker_async(
+                queues=queue_list, concurrency=1, wait=wait, install_signal_handlers=True,
+                shutdown_graceful_timeout=SHUTDOWN_TIMEOUT_S, update_heartbeat_interval=5,
+                stalled_worker_timeout=30, delete_jobs="successful",
+            )
+
+    asyncio.run(main())
+
+
+def run_pool(url: str, *, concurrency: int, queues: list[str] | None = None,
+             wait: bool = True, device: str = "cpu") -> int:
+    """Start ``concurrency`` worker processes and supervise them until they exit."""
+    ctx = mp.get_context("spawn")
+    procs = [ctx.Process(target=worker_process, args=(url, queues, wait, device),
+                         name=f"eioku-worker-{i}") for i in range(concurrency)]
+    for p in procs:
+        p.start()
+
+    def forward(signum: int, _frame: object) -> None:
+        for p in procs:
+            if p.is_alive() and p.pid:
+                os.kill(p.pid, signal.SIGTERM)
+
+    previous = {s: signal.signal(s, forward) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        for p in procs:
+            p.join()
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+    return max((p.exitcode or 0) for p in procs)

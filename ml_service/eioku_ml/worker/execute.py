@@ -1,0 +1,162 @@
+"""Execute one run: decode, analyze, store — each job in its own units of work.
+
+The analysis happens outside any transaction; the artifacts, their
+projections, the run's completion and the deferral of dependent runs are
+written in one transaction at the end. A worker killed mid-job therefore
+leaves no artifacts behind, and the retried job starts clean.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from eioku.domain.enums import RunStatus
+from eioku.domain.models import Run
+from eioku.services.analysis import defer_ready
+from eioku.services.pipeline import ANALYZERS
+from eioku.store.uow import UnitOfWork
+from sqlalchemy import text
+from sqlalchemy.orm import Session, sessionmaker
+
+from eioku_ml.analyzers import analyzer_class
+from eioku_ml.analyzers.base import Analyzer, MediaInput
+from eioku_ml.errors import MediaError
+from eioku_ml.media.decode import probe
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    run_id: uuid.UUID
+    status: str  # completed | reused | failed | skipped
+    artifacts: int = 0
+    error: str | None = None
+
+
+class AnalyzerCache:
+    """Analyzers (and their loaded models) kept per process, keyed by name and
+    config, so models load once per worker, never once per job."""
+
+    def __init__(self, factory: Callable[[str, dict[str, Any]], Analyzer] | None = None) -> None:
+        self._factory = factory or (lambda name, cfg: analyzer_class(name)(cfg))
+        self._cache: dict[tuple[str, str], Analyzer] = {}
+
+    def get(self, run: Run) -> Analyzer:
+        key = (run.analyzer, run.config_hash)
+        if key not in self._cache:
+            self._cache[key] = self._factory(run.analyzer, run.config)
+        return self._cache[key]
+
+
+def execute_run(factory: sessionmaker[Session], run_id: uuid.UUID, cache: AnalyzerCache) -> Outcome:
+    started = time.perf_counter()
+    with UnitOfWork(factory) as uow:
+        run = uow.runs.get(run_id)
+        if run.status.is_final:
+            return Outcome(run_id, "skipped")
+        video = uow.videos.get(run.asset_id)
+        reused = _reuse(uow, run)
+        if reused is not None:
+            return reused
+        if run.status is RunStatus.QUEUED:
+            uow.runs.start(run_id)
+        uow.commit()
+        context = _dependency_artifacts(uow, run)
+
+    progress = _ProgressWriter(factory, run_id)
+    try:
+        media = MediaInput(Path(video.path), probe(Path(video.path)))
+        decoded = time.perf_counter()
+        items = cache.get(run).analyze(media, progress, context)
+    except MediaError as exc:  # bad input: fail once, no retry
+        return _fail(factory, run, exc.message)
+    except Exception as exc:  # an analyzer bug fails its own run only
+        log.warning("analyzer %s failed on run %s", run.analyzer, run_id, exc_info=True)
+        return _fail(factory, run, f"{run.analyzer} failed: {type(exc).__name__}: {exc}")
+    analyzed = time.perf_counter()
+
+    with UnitOfWork(factory) as uow:
+        run = uow.runs.get(run_id)
+        uow.artifacts.batch_create(run, [i.as_dict() for i in items])
+        written = time.perf_counter()
+        uow.runs.complete(run_id, {"probe_s": round(decoded - started, 3),
+                                   "analyze_s": round(analyzed - decoded, 3),
+                                   "write_s": round(written - analyzed, 3),
+                                   "total_s": round(written - started, 3)})
+        _update_video(uow, run, media, items)
+        defer_ready(uow, run.asset_id)
+        uow.commit()
+    return Outcome(run_id, "completed", len(items))
+
+
+def _update_video(uow: UnitOfWork, run: Run, media: MediaInput, items: list[Any]) -> None:
+    """Keep the video row's duration and recording time in step with analysis."""
+    fields: dict[str, Any] = {"duration_ms": media.duration_ms}
+    if run.analyzer == "metadata" and items and items[0].payload.get("creation_time"):
+        fields["recorded_at"] = items[0].payload["creation_time"]
+    uow.videos.update(run.asset_id, **fields)
+
+
+def _reuse(uow: UnitOfWork, run: Run) -> Outcome | None:
+    source = uow.runs.find_reusable(
+        input_hash=run.input_hash, producer=run.producer, producer_version=run.producer_version,
+        config_hash=run.config_hash, artifact_type=run.artifact_type)
+    if source is None or source.run_id == run.run_id:
+        return None
+    if run.status is RunStatus.QUEUED:
+        run = uow.runs.start(run.run_id)
+    count = uow.artifacts.copy_run(source, run)
+    uow.session.execute(text("UPDATE runs SET reused_from = :s WHERE run_id = :r"),
+                        {"s": source.run_id, "r": run.run_id})
+    uow.runs.complete(run.run_id, {"reused": True})
+    defer_ready(uow, run.asset_id)
+    uow.commit()
+    return Outcome(run.run_id, "reused", count)
+
+
+def _dependency_artifacts(uow: UnitOfWork, run: Run) -> dict[str, list[Any]]:
+    context: dict[str, list[Any]] = {}
+    for dep in ANALYZERS[run.analyzer].depends_on:
+        context[dep] = uow.artifacts.get_by_asset(run.asset_id, ANALYZERS[dep].artifact_type)
+    return context
+
+
+def _fail(factory: sessionmaker[Session], run: Run, error: str) -> Outcome:
+    with UnitOfWork(factory) as uow:
+        uow.runs.fail(run.run_id, error)
+        _fail_dependents(uow, run)
+        uow.commit()
+    return Outcome(run.run_id, "failed", error=error)
+
+
+def _fail_dependents(uow: UnitOfWork, run: Run) -> None:
+    """Queued runs that need this analyzer can never start: fail them too."""
+    dependents = [s.name for s in ANALYZERS.values() if run.analyzer in s.depends_on]
+    for (run_id,) in uow.session.execute(
+        text("SELECT run_id FROM runs WHERE asset_id = :a AND status = 'queued' "
+             "AND analyzer = ANY(:names)"), {"a": run.asset_id, "names": dependents}):
+        dependent = uow.runs.fail(run_id, f"dependency {run.analyzer} failed")
+        _fail_dependents(uow, dependent)
+
+
+class _ProgressWriter:
+    """Writes runs.progress in its own short transactions, at most twice a second."""
+
+    def __init__(self, factory: sessionmaker[Session], run_id: uuid.UUID) -> None:
+        self.factory, self.run_id, self._last = factory, run_id, 0.0
+
+    def __call__(self, fraction: float) -> None:
+        now = time.monotonic()
+        if now - self._last < 0.5:
+            return
+        self._last = now
+        with UnitOfWork(self.factory) as uow:
+            uow.runs.set_progress(self.run_id, fraction)
+            uow.commit()

@@ -1,0 +1,63 @@
+"""The procrastinate app: the analysis task and stalled-job recovery.
+
+Nothing is built at import time: :func:`make_app` is called by each worker
+process at start-up with its own engine and analyzer cache.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+
+import procrastinate
+from eioku.db.engine import make_engine, make_session_factory
+from eioku.domain.errors import DatabaseUnavailableError
+from eioku.store.jobs import ANALYZE_TASK
+from procrastinate import RetryStrategy
+from sqlalchemy.exc import OperationalError
+
+from eioku_ml.worker.execute import AnalyzerCache, Outcome, execute_run
+
+log = logging.getLogger(__name__)
+
+# transient trouble (database restarts, network blips) is retried with
+# exponential backoff; bad input and analyzer errors fail the run instead
+RETRY = RetryStrategy(max_attempts=4, exponential_wait=2,
+                      retry_exceptions={OperationalError, DatabaseUnavailableError})
+STALLED_AFTER_S = 30.0
+
+
+@dataclass
+class WorkerState:
+    outcomes: list[Outcome]
+
+
+def make_app(url: str, cache: AnalyzerCache | None = None) -> procrastinate.App:
+    engine = make_engine(url, pool_size=2)
+    factory = make_session_factory(engine)
+    cache = cache or AnalyzerCache()
+    app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=url))
+
+    @app.task(name=ANALYZE_TASK, retry=RETRY)
+    def analyze_run(run_id: str) -> str:
+        outcome = execute_run(factory, uuid.UUID(run_id), cache)
+        log.info("run %s: %s (%d artifacts)", run_id, outcome.status, outcome.artifacts)
+        return outcome.status
+
+    @app.periodic(cron="* * * * *", periodic_id="retry-stalled")
+    @app.task(name="eioku.retry_stalled", queueing_lock="eioku.retry_stalled")
+    async def retry_stalled(timestamp: int) -> int:
+        return await retry_stalled_jobs(app)
+
+    return app
+
+
+async def retry_stalled_jobs(app: procrastinate.App, seconds: float = STALLED_AFTER_S) -> int:
+    """Requeue jobs whose worker stopped sending heartbeats (killed, crashed,
+    machine lost). Their runs were never completed, so nothing is duplicated."""
+    stalled = await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=seconds)
+    for job in stalled:
+        log.warning("requeueing stalled job %s (%s)", job.id, job.task_name)
+        await app.job_manager.retry_job(job)
+    return len(stalled)
