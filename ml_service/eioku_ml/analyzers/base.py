@@ -50,7 +50,7 @@ class Analyzer(ABC):
         self.config = config
         self._loaded = False
 
-    def load(self) -> None:
+    def load(self) -> None:  # noqa: B027 - optional hook, most analyzers need no model
         """Load models (optional hook). Called once before the first analyze."""
 
     def analyze(self, media: MediaInput, progress: Progress, context: dict[str, Any]) -> list[Item]:

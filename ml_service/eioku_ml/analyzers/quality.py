@@ -26,8 +26,9 @@ from eioku_ml.analyzers.base import Analyzer, Item, MediaInput, Progress
 from eioku_ml.errors import MediaError
 from eioku_ml.media.decode import iter_frames
 
-DEFAULTS = {"width": 160, "freeze_diff": 0.5, "min_freeze_s": 1.0, "max_freeze_ratio": 0.5, "black_luma": 16.0,
-            "max_black_ratio": 0.5, "min_blur": 5.0, "spike_sigma": 4.0, "max_flicker": 8.0,
+DEFAULTS = {"width": 160, "freeze_diff": 0.5, "min_freeze_s": 1.0, "max_freeze_ratio": 0.5,
+            "black_luma": 16.0, "max_black_ratio": 0.5, "min_blur": 5.0, "spike_sigma": 4.0,
+            "max_flicker": 8.0,
             "max_duration_delta_s": 1.0}
 
 
