@@ -12,7 +12,7 @@ $(BIN)/python:
 	$(PIP) install -q -U pip
 
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(PIP) install -q -e '.[test]'
+	$(PIP) install -q -e '.[ml,test]'
 	touch $@
 
 install: $(STAMP)
@@ -25,6 +25,9 @@ test: lint
 
 bench: install
 	$(BIN)/python -m bench.run
+
+demo: install
+	bash scripts/demo.sh
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -129,23 +130,14 @@ def add(
     as_json: JsonOpt = False,
 ) -> None:
     """Register videos by path (inside EIOKU_MEDIA_ROOTS when that is set)."""
-    from pathlib import Path
 
     from eioku.api.schemas import VideoRegistered
-    from eioku.services import ingest
 
-    settings = get_settings()
     store = _Store()
     results = []
     for raw in paths:
-        if settings.media_roots:
-            path = ingest.resolve_media_path(str(Path(raw).absolute()), settings)
-        else:  # a local user may register any file they can read
-            path = Path(raw).resolve()
-            if not path.is_file():
-                raise MediaFileNotFoundError(f"no such file: {path}")
         with store.uow() as uow:
-            video, created = ingest.register_path(uow, path)
+            video, created = _register(uow, raw)
             uow.commit()
         results.append(VideoRegistered(video_id=video.video_id, status=video.status,
                                        created=created, run_ids=[]))
@@ -298,6 +290,123 @@ def _clock(ms: int) -> str:
     minutes, seconds = divmod(seconds, 60)
     hours, minutes = divmod(minutes, 60)
     return f"{hours}:{minutes:02}:{seconds:02}.{millis:03}"
+
+
+@app.command()
+@friendly_errors
+def worker(
+    concurrency: Annotated[int, typer.Option(min=1, max=256, help="Worker processes.")] = 0,
+    analyzers: Annotated[str | None, typer.Option(help="Only these analyzers (comma list).")] = None,
+    queues: Annotated[str | None, typer.Option(help="Only these queues (comma list).")] = None,
+    device: Annotated[str, typer.Option(help="cpu or cuda.")] = "cpu",
+) -> None:
+    """Run the worker-pool daemon: processes analysis jobs until stopped (SIGTERM)."""
+    from eioku_ml.worker.daemon import queues_for, run_pool
+
+    from eioku.services.pipeline import resolve
+
+    names = _split(analyzers)
+    if names:
+        resolve(_with_dependencies(names))  # unknown names fail here, clearly
+    url = _url()
+    size = concurrency or max(1, (os.cpu_count() or 2))
+    console.print(f"eioku worker: {size} process(es), queues: "
+                  f"{', '.join(queues_for(names, _split(queues)) or ['all'])}")
+    raise typer.Exit(code=run_pool(url, concurrency=size, queues=queues_for(names, _split(queues)),
+                                   device=device))
+
+
+def _split(value: str | None) -> list[str]:
+    return [v.strip() for v in (value or "").split(",") if v.strip()]
+
+
+def _with_dependencies(names: list[str]) -> list[str]:
+    """A worker serving an analyzer does not have to serve its dependencies."""
+    from eioku.services.pipeline import ANALYZERS
+
+    out = list(names)
+    for name in names:
+        out += [d for d in getattr(ANALYZERS.get(name), "depends_on", ()) if d not in out]
+    return out
+
+
+@app.command()
+@friendly_errors
+def analyze(
+    paths: Annotated[list[str], typer.Argument(help="Video files to analyze.")],
+    profile: Annotated[str, typer.Option(help="fast|balanced|high_quality")] = "fast",
+    analyzers: Annotated[str | None, typer.Option(help="Comma list (default: all).")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """The main job: register videos, run the pipeline here, print what was found."""
+    from eioku_ml.worker.inprocess import run_until_done
+
+    from eioku.db import migrate
+    from eioku.domain.enums import ModelProfile
+    from eioku.services import analysis
+
+    profile = _enum(ModelProfile, profile, "profile").value
+    names = _split(analyzers) or None
+    from eioku.services.pipeline import resolve
+
+    resolve(names)  # dependency errors before any work
+    os.environ.setdefault("EIOKU_LOG_LEVEL", "WARNING")  # the progress bars tell the story
+    url = _url()
+    migrate.upgrade(url)
+    store = _Store()
+    video_ids = []
+    for raw in paths:
+        with store.uow() as uow:
+            video, _ = _register(uow, raw)
+            analysis.queue_analysis(uow, video, profile, names)
+            uow.commit()
+            video_ids.append(video.video_id)
+    run_until_done(url, store.factory, video_ids, quiet=as_json)
+    summaries = []
+    for vid in video_ids:
+        from eioku.services.summary import video_summary
+
+        with store.uow() as uow:
+            summaries.append(video_summary(uow, vid))
+    if as_json:
+        print_json(summaries)
+    else:
+        for s in summaries:
+            _print_summary(s)
+    if any(s["failed"] for s in summaries):
+        raise typer.Exit(code=1)
+
+
+def _register(uow, raw: str):  # type: ignore[no-untyped-def]
+    from pathlib import Path
+
+    from eioku.services import ingest
+
+    settings = get_settings()
+    if settings.media_roots:
+        path = ingest.resolve_media_path(str(Path(raw).absolute()), settings)
+    else:  # a local user may register any file they can read
+        path = Path(raw).resolve()
+        if not path.is_file():
+            raise MediaFileNotFoundError(f"no such file: {path}")
+    return ingest.register_path(uow, path)
+
+
+def _print_summary(s: dict[str, Any]) -> None:
+    console.rule(f"{s['path']}")
+    console.print(f"video_id {s['video_id']}  duration {s['duration_s']:.1f} s  "
+                  f"compute {s['compute_s']} s  realtime factor {s['realtime_factor']}")
+    _table("Artifacts", ["type", "count"], [[t, n] for t, n in sorted(s["artifact_counts"].items())])
+    if s["first_scenes"]:
+        console.print("scenes: " + ", ".join(f"{_clock(a)}–{_clock(b)}" for a, b in s["first_scenes"]))
+    if s["top_labels"]:
+        console.print("objects: " + ", ".join(f"{x['label']} ×{x['count']}" for x in s["top_labels"]))
+    for line in s["first_transcript_lines"]:
+        console.print(f"  “{line}”")
+    if s["quality"]:
+        console.print(f"quality: {s['quality']}")
+    for failure in s["failed"]:
+        err_console.print(f"[red]failed[/red] {failure}", highlight=False)
 
 
 @app.command()

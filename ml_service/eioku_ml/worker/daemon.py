@@ -52,7 +52,7 @@ def worker_process(url: str, queues: list[str] | None, wait: bool, device: str) 
 
 
 def run_pool(url: str, *, concurrency: int, queues: list[str] | None = None,
-             wait: bool = True, device: str = "cpu") -> int:
+             wait: bool = True, device: str = "cpu", forward_signals: bool = True) -> int:
     """Start ``concurrency`` worker processes and supervise them until they exit."""
     ctx = mp.get_context("spawn")
     procs = [ctx.Process(target=worker_process, args=(url, queues, wait, device),
@@ -65,7 +65,8 @@ def run_pool(url: str, *, concurrency: int, queues: list[str] | None = None,
             if p.is_alive() and p.pid:
                 os.kill(p.pid, signal.SIGTERM)
 
-    previous = {s: signal.signal(s, forward) for s in (signal.SIGTERM, signal.SIGINT)}
+    signals = (signal.SIGTERM, signal.SIGINT) if forward_signals else ()
+    previous = {s: signal.signal(s, forward) for s in signals}
     try:
         for p in procs:
             p.join()

@@ -1,0 +1,40 @@
+"""What analysis found in a video, for `eioku analyze` and the demo."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import text
+
+from eioku.store.uow import UnitOfWork
+
+
+def video_summary(uow: UnitOfWork, video_id: uuid.UUID) -> dict[str, Any]:
+    video = uow.videos.get(video_id)
+    runs = uow.runs.list_for_asset(video_id)
+    counts = {r.artifact_type: len(uow.artifacts.get_by_asset(video_id, r.artifact_type))
+              for r in runs if r.status == "completed"}
+    scenes = uow.artifacts.get_by_asset(video_id, "scene", limit=5)
+    lines = uow.artifacts.get_by_asset(video_id, "transcript.segment", limit=3)
+    labels = uow.session.execute(text(
+        "SELECT label, count(*) AS n FROM object_labels WHERE run_id = "
+        "(SELECT eioku_selected_run(:v, 'object.detection')) GROUP BY label "
+        "ORDER BY n DESC, label LIMIT 5"), {"v": video_id}).all()
+    quality = uow.artifacts.get_by_asset(video_id, "video.quality", limit=1)
+    compute_s = sum(float(r.timings.get("total_s", 0)) for r in runs)
+    duration_s = (video.duration_ms or 0) / 1000
+    return {
+        "video_id": str(video_id), "path": video.path, "duration_s": duration_s,
+        "runs": [{"analyzer": r.analyzer, "status": r.status.value, "error": r.error,
+                  "reused": r.reused_from is not None, "seconds": r.timings.get("total_s")}
+                 for r in runs],
+        "artifact_counts": counts,
+        "first_scenes": [[a.span_start_ms, a.span_end_ms] for a in scenes],
+        "top_labels": [{"label": label, "count": n} for label, n in labels],
+        "first_transcript_lines": [a.payload.get("text") for a in lines],
+        "quality": quality[0].payload.get("status") if quality else None,
+        "compute_s": round(compute_s, 2),
+        "realtime_factor": round(compute_s / duration_s, 3) if duration_s else None,
+        "failed": [f"{r.analyzer}: {r.error}" for r in runs if r.status == "failed"],
+    }

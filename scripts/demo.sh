@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# `make demo`: analyze the committed sample video on the embedded database,
+# then navigate it from the command line.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+EIOKU=.venv/bin/eioku
+SAMPLE=tests/data/sample.mp4
+
+echo "== eioku analyze $SAMPLE"
+$EIOKU analyze "$SAMPLE"
+VIDEO=$($EIOKU add "$SAMPLE" --json | .venv/bin/python -c 'import json,sys; print(json.load(sys.stdin)[0]["video_id"])')
+
+echo; echo "== eioku jump $VIDEO --kind scene --from-ms 4000      (next scene after 0:04)"
+$EIOKU jump "$VIDEO" --kind scene --from-ms 4000
+echo; echo "== eioku jump $VIDEO --kind scene --from-ms 4000 --direction prev"
+$EIOKU jump "$VIDEO" --kind scene --from-ms 4000 --direction prev
+for q in invoice cat; do
+  echo; echo "== eioku find $VIDEO $q"
+  $EIOKU find "$VIDEO" "$q" || true
+done
+echo; echo "== eioku jump $VIDEO --kind object --label cat"
+$EIOKU jump "$VIDEO" --kind object --label cat || true
+
+cat <<TXT
+
+Next:
+  .venv/bin/eioku serve            then open http://127.0.0.1:8000/docs
+  curl 'http://127.0.0.1:8000/v1/videos/$VIDEO/jump?kind=scene&from_ms=4000'
+TXT
