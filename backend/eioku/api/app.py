@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from eioku import __version__
 from eioku.api import errors
-from eioku.api.routers import artifacts, health, navigation, runs, videos
+from eioku.api.routers import artifacts, events, health, navigation, runs, videos
 from eioku.config import Settings, get_settings
 from eioku.db.engine import engine_from_settings, make_session_factory
 
@@ -39,6 +39,6 @@ def create_app(
     app.state.settings = settings
     app.state.session_factory = session_factory
     errors.install(app)
-    for module in (videos, runs, navigation, artifacts, health):
+    for module in (videos, runs, events, navigation, artifacts, health):
         app.include_router(module.router)
     return app

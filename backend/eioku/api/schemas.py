@@ -39,6 +39,8 @@ class RegisterVideo(BaseModel):
     path: str = Field(min_length=1, max_length=4096, description="Absolute path inside a media root.")
     analyze: bool = Field(default=False, description="Queue the analysis pipeline for the video.")
     profile: ModelProfile = ModelProfile.FAST
+    analyzers: list[str] | None = Field(default=None, max_length=20,
+                                        description="Analyzers to run (default: all).")
 
 
 class VideoRegistered(BaseModel):

@@ -31,7 +31,7 @@ def queues_for(analyzers: Sequence[str] | None, queues: Sequence[str] | None) ->
 
 def worker_process(url: str, queues: list[str] | None, wait: bool, device: str) -> None:
     """Entry point of one pool process."""
-    from eioku_ml.worker.queue import make_app, retry_stalled_jobs
+    from eioku_ml.worker.queue import make_app, retry_stalled_jobs, stalled_after_s
 
     os.environ.setdefault("EIOKU_DEVICE", device)
     logging.basicConfig(level=os.environ.get("EIOKU_LOG_LEVEL", "INFO"),
@@ -44,8 +44,8 @@ def worker_process(url: str, queues: list[str] | None, wait: bool, device: str) 
             queue_list = list(queues) if queues else None
             await app.run_worker_async(
                 queues=queue_list, concurrency=1, wait=wait, install_signal_handlers=True,
-                shutdown_graceful_timeout=SHUTDOWN_TIMEOUT_S, update_heartbeat_interval=5,
-                stalled_worker_timeout=30, delete_jobs="successful",
+                shutdown_graceful_timeout=SHUTDOWN_TIMEOUT_S, update_heartbeat_interval=min(5.0, stalled_after_s() / 3),
+                stalled_worker_timeout=stalled_after_s(), delete_jobs="successful",
             )
 
     asyncio.run(main())

@@ -7,8 +7,8 @@ process at start-up with its own engine and analyzer cache.
 from __future__ import annotations
 
 import logging
+import os
 import uuid
-from dataclasses import dataclass
 
 import procrastinate
 from eioku.db.engine import make_engine, make_session_factory
@@ -17,7 +17,7 @@ from eioku.store.jobs import ANALYZE_TASK
 from procrastinate import RetryStrategy
 from sqlalchemy.exc import OperationalError
 
-from eioku_ml.worker.execute import AnalyzerCache, Outcome, execute_run
+from eioku_ml.worker.execute import AnalyzerCache, execute_run
 
 log = logging.getLogger(__name__)
 
@@ -25,12 +25,12 @@ log = logging.getLogger(__name__)
 # exponential backoff; bad input and analyzer errors fail the run instead
 RETRY = RetryStrategy(max_attempts=4, exponential_wait=2,
                       retry_exceptions={OperationalError, DatabaseUnavailableError})
-STALLED_AFTER_S = 30.0
 
 
-@dataclass
-class WorkerState:
-    outcomes: list[Outcome]
+def stalled_after_s() -> float:
+    """Seconds without a heartbeat before a worker's job is requeued
+    (EIOKU_STALLED_AFTER_S, default 30)."""
+    return float(os.environ.get("EIOKU_STALLED_AFTER_S", "30"))
 
 
 def make_app(url: str, cache: AnalyzerCache | None = None) -> procrastinate.App:
@@ -53,10 +53,11 @@ def make_app(url: str, cache: AnalyzerCache | None = None) -> procrastinate.App:
     return app
 
 
-async def retry_stalled_jobs(app: procrastinate.App, seconds: float = STALLED_AFTER_S) -> int:
+async def retry_stalled_jobs(app: procrastinate.App, seconds: float | None = None) -> int:
     """Requeue jobs whose worker stopped sending heartbeats (killed, crashed,
     machine lost). Their runs were never completed, so nothing is duplicated."""
-    stalled = await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=seconds)
+    stalled = await app.job_manager.get_stalled_jobs(
+        seconds_since_heartbeat=seconds if seconds is not None else stalled_after_s())
     for job in stalled:
         log.warning("requeueing stalled job %s (%s)", job.id, job.task_name)
         await app.job_manager.retry_job(job)

@@ -10,7 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from eioku.api.deps import SettingsDep, UowDep
 from eioku.api.schemas import RegisterVideo, VideoOut, VideoPage, VideoRegistered
-from eioku.services import ingest
+from eioku.services import analysis, ingest
 
 router = APIRouter(prefix="/v1/videos", tags=["videos"])
 
@@ -19,11 +19,15 @@ router = APIRouter(prefix="/v1/videos", tags=["videos"])
 def register_video(body: RegisterVideo, uow: UowDep, settings: SettingsDep) -> VideoRegistered:
     """Register a video file by absolute path. The path must lie inside a media root
     (EIOKU_MEDIA_ROOTS, symlinks resolved first). The same content registered twice
-    returns the existing video."""
+    returns the existing video. With `analyze`, one run per analyzer is queued for
+    `eioku worker` to execute (`run_ids`)."""
     path = ingest.resolve_media_path(body.path, settings)
     video, created = ingest.register_path(uow, path)
+    runs = analysis.queue_analysis(uow, video, body.profile.value, body.analyzers) \
+        if body.analyze else []
     uow.commit()
-    return VideoRegistered(video_id=video.video_id, status=video.status, created=created, run_ids=[])
+    return VideoRegistered(video_id=video.video_id, status=video.status, created=created,
+                           run_ids=[r.run_id for r in runs])
 
 
 @router.post("/upload", status_code=status.HTTP_202_ACCEPTED, response_model=VideoRegistered)

@@ -1,0 +1,46 @@
+"""Synthesized test clips (PyAV), for cases the committed sample cannot show."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+
+SAMPLE = Path(__file__).parent / "data" / "sample.mp4"
+
+
+def make_clip(path: Path, frames, *, fps: int = 25, size: tuple[int, int] = (160, 96)) -> Path:
+    """Encode an iterable of HxWx3 uint8 frames (or a callable index -> frame) as H.264."""
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=fps)
+        stream.width, stream.height = size
+        stream.pix_fmt = "yuv420p"
+        stream.time_base = Fraction(1, fps)
+        for i, image in enumerate(frames):
+            frame = av.VideoFrame.from_ndarray(image, format="rgb24")
+            frame.pts = i
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    return path
+
+
+def noise_frames(n: int, size: tuple[int, int] = (160, 96), seed: int = 0):
+    rng = np.random.default_rng(seed)
+    for _ in range(n):
+        yield rng.integers(0, 255, (size[1], size[0], 3), dtype=np.uint8)
+
+
+def constant_frames(n: int, value: int, size: tuple[int, int] = (160, 96)):
+    image = np.full((size[1], size[0], 3), value, dtype=np.uint8)
+    for _ in range(n):
+        yield image
+
+
+def copy_with_suffix(src: Path, dst: Path, suffix: bytes) -> Path:
+    """Same video, different bytes (trailing data is ignored by demuxers)."""
+    dst.write_bytes(src.read_bytes() + suffix)
+    return dst
