@@ -44,8 +44,10 @@ def worker_process(url: str, queues: list[str] | None, wait: bool, device: str) 
             queue_list = list(queues) if queues else None
             await app.run_worker_async(
                 queues=queue_list, concurrency=1, wait=wait, install_signal_handlers=True,
-                shutdown_graceful_timeout=SHUTDOWN_TIMEOUT_S, update_heartbeat_interval=min(5.0, stalled_after_s() / 3),
-                stalled_worker_timeout=stalled_after_s(), delete_jobs="successful",
+                shutdown_graceful_timeout=SHUTDOWN_TIMEOUT_S,
+                update_heartbeat_interval=min(5.0, stalled_after_s() / 3),
+                stalled_worker_timeout=stalled_after_s(),
+                delete_jobs="never",  # job history stays beside its run
             )
 
     asyncio.run(main())
