@@ -411,6 +411,24 @@ def _print_summary(s: dict[str, Any]) -> None:
 
 @app.command()
 @friendly_errors
+def models(as_json: JsonOpt = False) -> None:
+    """Every model file: source package, analyzers, profiles, license, and whether it is here."""
+    from eioku_ml.models.catalog import CATALOG
+
+    rows = [{"name": m.name, "file": m.relative.split("/")[-1], "package": m.package,
+             "analyzers": list(m.analyzers), "profiles": list(m.profiles), "license": m.license,
+             "present": m.present(), "note": m.note} for m in CATALOG.values()]
+    if as_json:
+        print_json(rows)
+    else:
+        _table("Models (no downloads: packages or EIOKU_MODELS_DIR)",
+               ["model", "package", "analyzers", "profiles", "license", "present"],
+               [[r["name"], r["package"], ",".join(r["analyzers"]), ",".join(r["profiles"]),
+                 r["license"], "yes" if r["present"] else "[red]missing[/red]"] for r in rows])
+
+
+@app.command()
+@friendly_errors
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,

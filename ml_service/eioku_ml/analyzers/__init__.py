@@ -8,6 +8,11 @@ _MODULES = {
     "metadata": ("eioku_ml.analyzers.metadata", "MetadataAnalyzer"),
     "scenes": ("eioku_ml.analyzers.scenes", "SceneAnalyzer"),
     "quality": ("eioku_ml.analyzers.quality", "QualityAnalyzer"),
+    "objects": ("eioku_ml.analyzers.objects", "ObjectAnalyzer"),
+    "transcript": ("eioku_ml.analyzers.transcript", "TranscriptAnalyzer"),
+    "ocr": ("eioku_ml.analyzers.ocr", "OcrAnalyzer"),
+    "faces": ("eioku_ml.analyzers.faces", "FaceAnalyzer"),
+    "places": ("eioku_ml.analyzers.places", "PlaceAnalyzer"),
 }
 
 

