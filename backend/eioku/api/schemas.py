@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from eioku.artifacts.envelope import MAX_SPAN_MS
+from eioku.artifacts.envelope import MAX_SPAN_MS, ArtifactEnvelope
 from eioku.domain.enums import ModelProfile, SelectionMode
 
 MAX_BATCH = 50_000
@@ -114,22 +114,10 @@ class FailRun(BaseModel):
     error: str = Field(min_length=1, max_length=10_000)
 
 
-class ArtifactOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-    artifact_id: uuid.UUID
-    asset_id: uuid.UUID
-    artifact_type: str
-    schema_version: int
-    span_start_ms: int
-    span_end_ms: int
-    payload: dict[str, Any]
-    producer: str
-    producer_version: str
-    model_profile: str
-    config_hash: str
-    input_hash: str
-    run_id: uuid.UUID
-    created_at: datetime
+class ArtifactOut(ArtifactEnvelope):
+    """An artifact as stored: the full envelope and its payload."""
+
+    model_config = ConfigDict(from_attributes=True, frozen=True)
 
 
 class ArtifactProvenance(ArtifactOut):

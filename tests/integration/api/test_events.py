@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 import uuid
 
 from eioku.store.uow import UnitOfWork
@@ -30,12 +29,14 @@ def test_sse_streams_progress_and_completion(client, session_factory):
         run = add_run(uow, video.video_id, "scene")
         uow.commit()
 
-    def work():
-        time.sleep(0.7)
+    got_first, got_progress = threading.Event(), threading.Event()
+
+    def work():  # each step waits until the stream has shown the previous one
+        got_first.wait(30)
         with UnitOfWork(session_factory) as uow:
             uow.runs.set_progress(run.run_id, 0.5)
             uow.commit()
-        time.sleep(0.7)
+        got_progress.wait(30)
         with UnitOfWork(session_factory) as uow:
             uow.runs.complete(run.run_id)
             uow.commit()
@@ -48,6 +49,9 @@ def test_sse_streams_progress_and_completion(client, session_factory):
         assert response.headers["content-type"].startswith("text/event-stream")
         for event, data in _events(response.iter_lines()):
             seen.append((event, data.get("status"), data.get("progress")))
+            got_first.set()
+            if data.get("progress") == 0.5:
+                got_progress.set()
             if event == "done":
                 break
     worker.join()
