@@ -22,7 +22,7 @@ from eioku.store.projections import BY_KIND, FTS_CONFIG, Projection
 from eioku.store.videos import VideoRepository
 
 MAX_QUERY_CHARS = 500
-SNIPPET_OPTIONS = "StartSel=<mark>, StopSel=</mark>, MaxWords=30, MinWords=12, MaxFragments=2"
+SNIPPET_OPTIONS = "StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, ShortWord=0"
 _TSQUERY = f"websearch_to_tsquery('{FTS_CONFIG}', :q)"
 
 
