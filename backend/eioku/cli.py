@@ -247,19 +247,13 @@ def artifacts(
 ) -> None:
     """List a video's artifacts (of the selected runs)."""
     from eioku.api.schemas import ArtifactOut, ArtifactPage
-    from eioku.artifacts.envelope import MAX_SPAN_MS
+    from eioku.services.artifacts import artifact_page
 
-    vid = _uuid(video_id)
     with _Store().uow() as uow:
-        uow.videos.get(vid)
-        rows = uow.artifacts.get_by_span(
-            vid, type, -1 if from_ms is None else from_ms,
-            MAX_SPAN_MS + 1 if to_ms is None else to_ms,
-            selection=_selection(selection, profile), limit=limit + 1)
-    page = rows[:limit]
+        page, next_cursor = artifact_page(uow, _uuid(video_id), type, from_ms=from_ms, to_ms=to_ms,
+                                          selection=_selection(selection, profile), limit=limit)
     out = ArtifactPage(artifacts=[ArtifactOut.model_validate(a) for a in page],
-                       next_cursor=f"{page[-1].span_start_ms}:{page[-1].artifact_id}"
-                       if len(rows) > limit else None)
+                       next_cursor=next_cursor)
     if as_json:
         print_json(out.model_dump(mode="json"))
     else:

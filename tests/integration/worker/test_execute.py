@@ -128,6 +128,10 @@ def test_models_load_once_per_process():
               config_hash="h", input_hash="i", status="queued", progress=0, created_at=None,
               started_at=None, finished_at=None, error=None)
     assert cache.get(run) is cache.get(run)
+    analyzer = cache.get(run)
+    analyzer.analyze(None, lambda f: None, {})
+    analyzer.analyze(None, lambda f: None, {})
+    assert loads == [1]  # loaded on first use only
 
 
 def test_real_analyzers_on_the_sample(session_factory):

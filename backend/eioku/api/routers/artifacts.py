@@ -19,26 +19,11 @@ from eioku.api.schemas import (
     SelectionOut,
 )
 from eioku.artifacts.envelope import MAX_SPAN_MS
-from eioku.artifacts.registry import default_registry
-from eioku.domain.errors import SchemaNotFoundError, ValidationFailedError
 from eioku.domain.models import SelectionPolicy
+from eioku.services.artifacts import artifact_page, known_type
 
 router = APIRouter(tags=["artifacts"])
 Ms = Annotated[int | None, Query(ge=0, le=MAX_SPAN_MS)]
-
-
-def _known_type(artifact_type: str) -> str:
-    if artifact_type not in default_registry().types():
-        raise SchemaNotFoundError(artifact_type, 1)
-    return artifact_type
-
-
-def _parse_cursor(cursor: str) -> tuple[int, uuid.UUID]:
-    try:
-        start, artifact_id = cursor.split(":", 1)
-        return int(start), uuid.UUID(artifact_id)
-    except ValueError:
-        raise ValidationFailedError("cursor is not one this API returned", field="cursor") from None
 
 
 @router.get("/v1/videos/{video_id}/artifacts", response_model=ArtifactPage)
@@ -54,16 +39,8 @@ def list_artifacts(
 ) -> ArtifactPage:
     """Artifacts of the selected run(s) overlapping [from_ms, to_ms), by start time.
     Page with `next_cursor`."""
-    uow.videos.get(video_id)
-    artifact_type = _known_type(type) if type else None
-    after = _parse_cursor(cursor) if cursor else None
-    lo = -1 if from_ms is None else from_ms  # -1: zero-length artifacts at 0 are included
-    hi = MAX_SPAN_MS + 1 if to_ms is None else to_ms
-    rows = uow.artifacts.get_by_span(video_id, artifact_type, lo, hi, selection=selection,
-                                     after=after, limit=limit + 1)
-    page = rows[:limit]
-    next_cursor = (f"{page[-1].span_start_ms}:{page[-1].artifact_id}"
-                   if len(rows) > limit else None)
+    page, next_cursor = artifact_page(uow, video_id, type, from_ms=from_ms, to_ms=to_ms,
+                                      selection=selection, limit=limit, cursor=cursor)
     return ArtifactPage(artifacts=[ArtifactOut.model_validate(a) for a in page],
                         next_cursor=next_cursor)
 
@@ -83,7 +60,7 @@ def list_profiles(
 ) -> ProfileList:
     """Which model profiles have completed runs for this video, per artifact type."""
     uow.videos.get(video_id)
-    rows = uow.runs.profiles(video_id, _known_type(type) if type else None)
+    rows = uow.runs.profiles(video_id, known_type(type) if type else None)
     return ProfileList(profiles=[ProfileOut(**r) for r in rows])
 
 
@@ -99,7 +76,7 @@ def _selection_out(uow, video_id: uuid.UUID, artifact_type: str) -> SelectionOut
 def get_selection(video_id: uuid.UUID, artifact_type: str, uow: UowDep) -> SelectionOut:
     """The stored selection policy (mode `default` when none is stored) and the run it picks."""
     uow.videos.get(video_id)
-    return _selection_out(uow, video_id, _known_type(artifact_type))
+    return _selection_out(uow, video_id, known_type(artifact_type))
 
 
 @router.put("/v1/videos/{video_id}/selection/{artifact_type}", response_model=SelectionOut)
@@ -109,7 +86,7 @@ def put_selection(
     """Set the selection policy. `profile` needs preferred_profile; `pinned` needs
     pinned_run_id of a completed run of this video and type (else 422)."""
     uow.videos.get(video_id)
-    _known_type(artifact_type)
+    known_type(artifact_type)
     policy = SelectionPolicy(body.mode, body.preferred_profile, body.pinned_run_id)
     uow.selections.set_policy(video_id, artifact_type, policy)
     uow.commit()
