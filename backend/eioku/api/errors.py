@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 
 from eioku.domain import errors as e
 
@@ -35,5 +36,14 @@ async def _handle(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(body, status_code=status_for(exc))
 
 
+async def _data_error(request: Request, exc: Exception) -> JSONResponse:
+    """Values PostgreSQL refuses to store (NUL characters, out-of-range
+    numbers) are the client's input, not a server fault."""
+    cause = getattr(exc, "orig", exc)
+    return JSONResponse({"detail": f"the database cannot store this input: {cause}".strip(),
+                         "error": "InvalidInput"}, status_code=422)
+
+
 def install(app: FastAPI) -> None:
     app.add_exception_handler(e.EiokuError, _handle)
+    app.add_exception_handler(DataError, _data_error)

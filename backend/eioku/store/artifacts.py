@@ -132,6 +132,9 @@ class ArtifactRepository:
             payloads = [dicts[i].get("payload") for i in indexes]
             dumped = self.registry.validate_many(artifact_type, version, payloads, offsets=indexes)  # type: ignore[arg-type]
             for i, payload_json in zip(indexes, dumped, strict=True):
+                if "\\u0000" in payload_json:  # JSONB cannot hold NUL characters
+                    raise ValidationFailedError(
+                        f"artifact {i}: payload contains a NUL character", item=i, field="payload")
                 item = dicts[i]
                 rows[i] = (
                     uuid.uuid4(), run.asset_id, artifact_type, version, item["span_start_ms"],

@@ -120,7 +120,7 @@ class RunRepository:
     def fail(self, run_id: uuid.UUID, error: str) -> Run:
         return self._transition(
             run_id, RunStatus.FAILED, "finished_at = clock_timestamp(), error = :error",
-            {"error": error[:10_000] or "failed"},
+            {"error": error.replace("\x00", "\\0")[:10_000] or "failed"},
         )
 
     def cancel(self, run_id: uuid.UUID) -> Run:

@@ -307,3 +307,20 @@ def test_global_jump_walks_the_library_in_recording_order(client, media_root):
     back = client.get("/v1/jump/global", params={"kind": "object", "direction": "prev",
                                                   "from_video": second, "from_ms": 0}).json()
     assert (back["video_id"], back["jump_to"]["start_ms"]) == (first, 4000)
+
+
+def test_nul_characters_are_422_not_500(client, media_root):
+    video_id = _video(client, media_root)
+    run_id = client.post(f"/v1/videos/{video_id}/runs", json={
+        "artifact_type": "transcript.segment", "producer": "p", "producer_version": "1"}).json()[
+        "run_id"]
+    bad_text = client.post(f"/v1/runs/{run_id}/artifacts", json={"artifacts": [
+        {"span_start_ms": 0, "span_end_ms": 1,
+         "payload": payload_for("transcript.segment", text="a\x00b")}]})
+    assert bad_text.status_code == 422
+    bad_producer = client.post(f"/v1/videos/{video_id}/runs", json={
+        "artifact_type": "scene", "producer": "p\x00", "producer_version": "1"})
+    assert bad_producer.status_code == 422
+    failed = client.post(f"/v1/runs/{run_id}/fail", json={"error": "\x00"})
+    assert failed.status_code == 200 and failed.json()["error"] == "\\0"
+    assert client.get("/healthz").status_code == 200
