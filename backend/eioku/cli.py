@@ -11,6 +11,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from eioku.config import get_settings
 from eioku.domain.errors import EiokuError, MediaFileNotFoundError
@@ -196,8 +197,10 @@ def jump(
     if as_json:
         print_json(out.model_dump(mode="json"))
     else:
-        console.print(f"{out.kind} at [bold]{_clock(out.jump_to.start_ms)}[/bold]"
-                      f"–{_clock(out.jump_to.end_ms)}  ({len(out.artifact_ids)} artifact(s))")
+        labels = f" {escape(', '.join(out.labels))}" if out.labels else ""
+        console.print(f"{out.kind}{labels} at [bold]{_clock(out.jump_to.start_ms)}[/bold]"
+                      f"–{_clock(out.jump_to.end_ms)}  ({len(out.artifact_ids)} artifact(s))",
+                      highlight=False)
 
 
 @app.command()
@@ -394,7 +397,7 @@ def _print_summary(s: dict[str, Any]) -> None:
     if s["first_scenes"]:
         console.print("scenes: " + ", ".join(f"{_clock(a)}–{_clock(b)}" for a, b in s["first_scenes"]))
     if s["top_labels"]:
-        console.print("objects: " + ", ".join(f"{x['label']} ×{x['count']}" for x in s["top_labels"]))
+        console.print("objects: " + ", ".join(f"{x['label']} ×{x['appearances']}" for x in s["top_labels"]))
     for line in s["first_transcript_lines"]:
         console.print(f"  “{line}”")
     if s["quality"]:

@@ -34,6 +34,10 @@ class Settings(BaseSettings):
     )
     upload_max_bytes: int = Field(default=2 * 1024**3, gt=0)
     models_dir: Path | None = None
+    # Detections of one label (or face cluster) closer than this merge into one
+    # appearance, the unit of "jump to the next dog". Changing it takes effect
+    # for new runs; `eioku projections rebuild` re-merges stored ones.
+    appearance_gap_ms: int = Field(default=2000, ge=0, le=3_600_000)
 
     @field_validator("media_roots", mode="before")
     @classmethod

@@ -67,3 +67,26 @@ def test_span_order_is_enforced_by_the_database(db_url):
             "span_start_ms, span_end_ms, payload, producer, producer_version, model_profile, "
             "config_hash, input_hash, run_id) SELECT gen_random_uuid(), asset_id, 'scene', 1, 10, 5, "
             "'{}', 'p', '1', 'fast', 'c', 'i', run_id FROM runs")
+
+
+def test_0003_merges_detections_stored_before_it(pg_cluster):
+    """Upgrading a database that already holds detections fills the appearance
+    tables the same way the application does."""
+    url = pg_cluster.url(pg_cluster.create())
+    migrate.upgrade(url, "0002")
+    run, asset = "00000000-0000-0000-0000-000000000001", "00000000-0000-0000-0000-000000000002"
+    rows = [("dog", 0, 500, 0.5), ("dog", 500, 1000, 0.9), ("dog", 5000, 5500, 0.4),
+            ("cat", 100, 600, 0.7)]
+    with psycopg.connect(url) as conn:
+        for label, start, end, conf in rows:
+            conn.execute("INSERT INTO object_labels VALUES (gen_random_uuid(), %s, %s, %s, %s, %s, %s)",
+                         (asset, run, start, end, label, conf))
+            conn.execute("INSERT INTO face_clusters VALUES (gen_random_uuid(), %s, %s, %s, %s, %s, %s)",
+                         (asset, run, start, end, label, conf))
+    migrate.upgrade(url)
+    with psycopg.connect(url) as conn:
+        for table, key in (("object_appearances", "label"), ("face_appearances", "cluster_id")):
+            got = conn.execute(f"SELECT {key}, start_ms, end_ms, confidence, detections FROM {table} "
+                               f"ORDER BY start_ms, {key}").fetchall()
+            assert got == [("dog", 0, 1000, 0.9, 2), ("cat", 100, 600, 0.7, 1),
+                           ("dog", 5000, 5500, 0.4, 1)]

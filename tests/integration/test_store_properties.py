@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import text
 
 from tests.factories import add_run, add_video, payload_for
+from tests.oracles import merge_appearances
 from tests.strategies import PAYLOADS, spans, typed_artifact
 
 TYPES = [t.value for t in ArtifactType]
@@ -191,8 +192,59 @@ def test_projection_rows_match_artifacts_and_rebuild_is_identical(uow_factory, b
                 {"a": video.video_id, "t": projection.artifact_type}).all()
             rows = [(r[0], r[1], r[2], r[3]) for r in before[projection.table]]
             assert rows == [tuple(a) for a in artifacts]  # exactly one row each, same id & span
+            if projection.appearances:
+                _assert_appearances_merge_detections(uow, projection, video.video_id)
         uow.projections.rebuild(video.video_id)
         assert _projection_snapshot(uow, video.video_id) == before
+
+
+@given(batches=st.lists(st.lists(st.tuples(spans(max_start=15_000, max_len=1_500),
+                                           st.sampled_from(["a", "b"]), st.floats(0, 1)),
+                                 max_size=6), min_size=1, max_size=4),
+       deletions=st.integers(0, 3), artifact_type=st.sampled_from(["object.detection",
+                                                                   "face.detection"]))
+def test_appearances_follow_batches_and_deletions(uow_factory, batches, deletions, artifact_type):
+    """Appearance intervals equal a brute-force merge of the run's detections
+    after every batch (a batch can bridge or extend earlier appearances) and
+    after deletions; a rebuild reproduces them."""
+    projection = BY_TYPE[artifact_type]
+    key = "label" if artifact_type == "object.detection" else "cluster_id"
+    with uow_factory() as uow:
+        video = add_video(uow)
+        run = add_run(uow, video.video_id, artifact_type)
+        for batch in batches:
+            uow.artifacts.batch_create(run, [
+                {"span_start_ms": s, "span_end_ms": e,
+                 "payload": payload_for(artifact_type, **{key: k, "confidence": c})}
+                for (s, e), k, c in batch])
+            _assert_appearances_merge_detections(uow, projection, video.video_id)
+        ids = uow.session.execute(text("SELECT artifact_id FROM artifacts WHERE run_id = :r "
+                                       "ORDER BY artifact_id"), {"r": run.run_id}).scalars().all()
+        for artifact_id in ids[:deletions]:
+            assert uow.artifacts.delete(artifact_id)
+        _assert_appearances_merge_detections(uow, projection, video.video_id)
+        before = _projection_snapshot(uow, video.video_id)
+        uow.projections.rebuild(video.video_id)
+        assert _projection_snapshot(uow, video.video_id) == before
+
+
+def _assert_appearances_merge_detections(uow, projection, asset_id):
+    key = projection.label_column
+    for run_id in uow.session.execute(text(f"SELECT DISTINCT run_id FROM {projection.table} "
+                                           "WHERE asset_id = :a"), {"a": asset_id}).scalars():
+        detections = uow.session.execute(text(
+            f"SELECT {key}, start_ms, end_ms, confidence, artifact_id FROM {projection.table} "
+            "WHERE run_id = :r"), {"r": run_id}).all()
+        expected = [(a.key, a.start, a.end, a.confidence, a.detections)
+                    for a in merge_appearances([tuple(d) for d in detections], uow.projections.gap_ms)]
+        got = uow.session.execute(text(
+            f"SELECT {key}, start_ms, end_ms, confidence, detections FROM {projection.appearances} "
+            f"WHERE run_id = :r ORDER BY start_ms, {key}"), {"r": run_id}).all()
+        assert [tuple(g) for g in got] == expected
+    orphans = uow.session.execute(text(
+        f"SELECT count(*) FROM {projection.appearances} ap WHERE ap.asset_id = :a AND NOT EXISTS "
+        f"(SELECT 1 FROM {projection.table} p WHERE p.run_id = ap.run_id)"), {"a": asset_id}).scalar_one()
+    assert orphans == 0
 
 
 def _projection_snapshot(uow, asset_id):
@@ -203,6 +255,10 @@ def _projection_snapshot(uow, asset_id):
         snap[p.table] = uow.session.execute(
             text(f"SELECT {cols} FROM {p.table} WHERE asset_id = :a ORDER BY artifact_id"),
             {"a": asset_id}).all()
+        if p.appearances:
+            snap[p.appearances] = uow.session.execute(
+                text(f"SELECT * FROM {p.appearances} WHERE asset_id = :a "
+                     f"ORDER BY run_id, {p.label_column}, start_ms"), {"a": asset_id}).all()
     return snap
 
 

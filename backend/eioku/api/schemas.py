@@ -139,6 +139,10 @@ class JumpOut(BaseModel):
     artifact_ids: list[uuid.UUID]
     kind: str
     label: str | None = None
+    labels: list[str] = Field(
+        default_factory=list,
+        description="labels (or face cluster ids) of the hits; for objects and faces a hit is an "
+                    "appearance: detections of one label merged in time")
     video_id: uuid.UUID
 
 

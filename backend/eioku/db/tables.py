@@ -137,3 +137,24 @@ class PlaceLabel(_ProjectionRow, Base):
     __tablename__ = "place_labels"
     label: Mapped[str] = mapped_column(Text)
     confidence: Mapped[float] = mapped_column(Float)
+
+
+class _AppearanceRow:
+    """A run's detections of one label/cluster merged in time (migration 0003)."""
+
+    run_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    asset_id: Mapped[uuid.UUID] = mapped_column()
+    start_ms: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    end_ms: Mapped[int] = mapped_column(BigInteger)
+    confidence: Mapped[float] = mapped_column(Float)
+    detections: Mapped[int] = mapped_column(Integer)
+
+
+class ObjectAppearance(_AppearanceRow, Base):
+    __tablename__ = "object_appearances"
+    label: Mapped[str] = mapped_column(Text, primary_key=True)
+
+
+class FaceAppearance(_AppearanceRow, Base):
+    __tablename__ = "face_appearances"
+    cluster_id: Mapped[str] = mapped_column(Text, primary_key=True)

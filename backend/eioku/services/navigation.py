@@ -1,9 +1,12 @@
 """Navigation: jump to the next/previous hit, find text, walk the library.
 
-Each call is one indexed query over a projection table, restricted to the
+Each call is an indexed query over a projection table, restricted to the
 run the selection policy picks (``eioku_selected_run``). "next" is the
 smallest start strictly after ``from_ms``, "prev" the largest strictly
 before; all hits sharing that start are returned together, ids sorted.
+For objects and faces a hit is an *appearance* (detections of one label or
+face cluster merged in time, ``object_appearances``/``face_appearances``);
+its ids are the detections that open it, its confidence the best in it.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ class JumpResult:
     kind: JumpKind
     label: str | None = None
     video_id: uuid.UUID | None = None
+    labels: list[str] = field(default_factory=list)  # labels/face clusters of the hits
 
 
 @dataclass(frozen=True)
@@ -121,25 +125,45 @@ def jump(session: Session, video_id: uuid.UUID, query: JumpQuery) -> JumpResult:
     VideoRepository(session).get(video_id)  # 404 for unknown videos, not "no match"
     projection = BY_KIND[query.kind]
     f = _jump_filter(projection, query, session)
+    run_id = session.execute(
+        text("SELECT eioku_selected_run(:asset_id, :artifact_type, :sel_mode, :sel_profile)"),
+        {"asset_id": video_id, "artifact_type": projection.artifact_type,
+         **query.selection.sql_args}).scalar_one()
+    if run_id is None:
+        raise NoMatchError(_no_match_message(query))
     nxt = query.direction is Direction.NEXT
     cmp, order = (">", "ASC") if nxt else ("<", "DESC")
-    run = "(SELECT eioku_selected_run(:asset_id, :artifact_type, :sel_mode, :sel_profile))"
+    # hits are appearance intervals for detections, projection rows otherwise
+    table = projection.appearances or projection.table
+    collect = (f"array_agg(p.{projection.label_column})" if projection.appearances
+               else "array_agg(p.artifact_id ORDER BY p.artifact_id)")
+    lc = projection.label_column
+    labels = f"array_agg(DISTINCT p.{lc} ORDER BY p.{lc})" if lc else "ARRAY[]::text[]"
     sql = (
-        f"SELECT p.start_ms, max(p.end_ms) AS end_ms, "
-        f"array_agg(p.artifact_id ORDER BY p.artifact_id) AS ids "
-        f"FROM {projection.table} p WHERE p.run_id = {run} AND {f.sql('p')} AND p.start_ms = ("
-        f"  SELECT q.start_ms FROM {projection.table} q WHERE q.run_id = {run} "
+        f"SELECT p.start_ms, max(p.end_ms) AS end_ms, {collect} AS hits, {labels} AS labels "
+        f"FROM {table} p WHERE p.run_id = :run_id AND {f.sql('p')} AND p.start_ms = ("
+        f"  SELECT q.start_ms FROM {table} q WHERE q.run_id = :run_id "
         f"  AND {f.sql('q')} AND q.start_ms {cmp} :from_ms ORDER BY q.start_ms {order} LIMIT 1) "
         f"GROUP BY p.start_ms"
     )
-    params = {
-        "asset_id": video_id, "artifact_type": projection.artifact_type,
-        "from_ms": _from_ms(query.direction, query.from_ms), **query.selection.sql_args, **f.params,
-    }
+    params = {"run_id": run_id, "from_ms": _from_ms(query.direction, query.from_ms), **f.params}
     row = session.execute(text(sql), params).one_or_none()
     if row is None:
         raise NoMatchError(_no_match_message(query))
-    return JumpResult(row.start_ms, row.end_ms, list(row.ids), query.kind, query.label, video_id)
+    ids = list(row.hits)
+    if projection.appearances:
+        ids = _detections_at(session, projection, run_id, ids, row.start_ms)
+    return JumpResult(row.start_ms, row.end_ms, ids, query.kind, query.label, video_id,
+                      list(row.labels))
+
+
+def _detections_at(session: Session, projection: Projection, run_id: uuid.UUID,
+                   keys: list[str], start_ms: int) -> list[uuid.UUID]:
+    """The detections that open appearances of ``keys`` at ``start_ms``."""
+    return list(session.execute(text(
+        f"SELECT p.artifact_id FROM {projection.table} p WHERE p.run_id = :run_id "
+        f"AND p.{projection.label_column} = ANY(:keys) AND p.start_ms = :start "
+        f"ORDER BY p.artifact_id"), {"run_id": run_id, "keys": keys, "start": start_ms}).scalars())
 
 
 def _no_match_message(query: JumpQuery) -> str:
@@ -208,14 +232,21 @@ def jump_global(
         params.update(fv=from_video, from_ms=_from_ms(direction, from_ms))
     else:
         position = "TRUE"
+    table = projection.appearances or projection.table
+    hit = f"p.{projection.label_column}" if projection.appearances else "p.artifact_id"
+    hit_label = f"p.{projection.label_column}" if projection.label_column else "NULL"
     sql = (
         f"WITH v AS (SELECT video_id, COALESCE(recorded_at, created_at) AS t, "
         f"eioku_selected_run(video_id, :artifact_type) AS run_id FROM videos) "
-        f"SELECT v.video_id, p.start_ms, p.end_ms, p.artifact_id FROM {projection.table} p "
+        f"SELECT v.video_id, p.run_id, p.start_ms, p.end_ms, {hit} AS hit, {hit_label} AS label "
+        f"FROM {table} p "
         f"JOIN v ON p.run_id = v.run_id WHERE {f.sql('p')} AND {position} "
-        f"ORDER BY v.t {order}, v.video_id {order}, p.start_ms {order}, p.artifact_id {order} LIMIT 1"
+        f"ORDER BY v.t {order}, v.video_id {order}, p.start_ms {order}, {hit} {order} LIMIT 1"
     )
     row = session.execute(text(sql), params).one_or_none()
     if row is None:
         raise NoMatchError(f"no {kind.value}{' ' + repr(label) if label else ''} further in the library")
-    return JumpResult(row.start_ms, row.end_ms, [row.artifact_id], kind, label, row.video_id)
+    ids = ([row.hit] if not projection.appearances
+           else _detections_at(session, projection, row.run_id, [row.hit], row.start_ms))
+    return JumpResult(row.start_ms, row.end_ms, ids, kind, label, row.video_id,
+                      [row.label] if row.label is not None else [])

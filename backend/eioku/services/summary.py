@@ -20,9 +20,9 @@ def video_summary(uow: UnitOfWork, video_id: uuid.UUID) -> dict[str, Any]:
     scenes = uow.artifacts.get_by_asset(video_id, "scene", limit=5)
     lines = uow.artifacts.get_by_asset(video_id, "transcript.segment", limit=3)
     labels = uow.session.execute(text(
-        "SELECT label, count(*) AS n FROM object_labels WHERE run_id = "
+        "SELECT label, count(*) AS n, sum(detections) AS d FROM object_appearances WHERE run_id = "
         "(SELECT eioku_selected_run(:v, 'object.detection')) GROUP BY label "
-        "ORDER BY n DESC, label LIMIT 5"), {"v": video_id}).all()
+        "ORDER BY n DESC, d DESC, label LIMIT 5"), {"v": video_id}).all()
     quality = uow.artifacts.get_by_asset(video_id, "video.quality", limit=1)
     compute_s = sum(float(r.timings.get("total_s", 0)) for r in runs)
     duration_s = (video.duration_ms or 0) / 1000
@@ -33,7 +33,7 @@ def video_summary(uow: UnitOfWork, video_id: uuid.UUID) -> dict[str, Any]:
                  for r in runs],
         "artifact_counts": counts,
         "first_scenes": [[a.span_start_ms, a.span_end_ms] for a in scenes],
-        "top_labels": [{"label": label, "count": n} for label, n in labels],
+        "top_labels": [{"label": label, "appearances": n, "detections": d} for label, n, d in labels],
         "first_transcript_lines": [a.payload.get("text") for a in lines],
         "quality": quality[0].payload.get("status") if quality else None,
         "compute_s": round(compute_s, 2),

@@ -150,7 +150,7 @@ class ArtifactRepository:
     def delete(self, artifact_id: uuid.UUID) -> bool:
         """Delete one artifact and its projection row."""
         row = self.session.execute(
-            text("DELETE FROM artifacts WHERE artifact_id = :id RETURNING artifact_type"),
+            text("DELETE FROM artifacts WHERE artifact_id = :id RETURNING artifact_type, run_id"),
             {"id": artifact_id},
         ).one_or_none()
         if row is None:
@@ -160,6 +160,7 @@ class ArtifactRepository:
             self.session.execute(
                 text(f"DELETE FROM {projection.table} WHERE artifact_id = :id"), {"id": artifact_id}
             )
+            self.projections.refresh_appearances(row.run_id, row.artifact_type)
         return True
 
     # ---- reads ------------------------------------------------------------

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from eioku.config import get_settings
 from eioku.domain.enums import ArtifactType, JumpKind
 
 # Full-text search uses the language-neutral 'simple' configuration: no
@@ -35,6 +36,10 @@ class Projection:
     # schema version is projected once it is listed here (or gets its own
     # Projection); until then its artifacts are stored but not navigable.
     schema_versions: tuple[int, ...] = (1,)
+    # Detections (objects, faces) are also merged into appearance intervals,
+    # which is what navigation jumps between: "next dog" is the next time a
+    # dog appears, not the next sampled frame that shows one.
+    appearances: str | None = None
 
     def insert_sql(self, scope: str, only_missing: bool) -> str:
         cols = ", ".join(self.columns)
@@ -52,6 +57,23 @@ class Projection:
         )
 
 
+    def appearances_sql(self, scope: str) -> str:
+        """Merge this projection's rows (per run and label) into intervals; a
+        gap longer than ``:gap_ms`` between one detection's start and the end
+        of all before it starts a new appearance."""
+        key = self.label_column
+        return (
+            f"INSERT INTO {self.appearances} (run_id, asset_id, {key}, start_ms, end_ms, confidence, "
+            f"detections) SELECT run_id, asset_id, key, min(start_ms), max(end_ms), max(confidence), "
+            f"count(*) FROM (SELECT *, count(*) FILTER (WHERE prev_end IS NULL OR start_ms - prev_end "
+            f"> :gap_ms) OVER (PARTITION BY run_id, key ORDER BY start_ms, end_ms "
+            f"ROWS UNBOUNDED PRECEDING) AS grp FROM (SELECT p.run_id, p.asset_id, p.{key} AS key, "
+            f"p.start_ms, p.end_ms, p.confidence, max(p.end_ms) OVER (PARTITION BY p.run_id, p.{key} "
+            f"ORDER BY p.start_ms, p.end_ms ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) "
+            f"AS prev_end FROM {self.table} p WHERE {scope}) d) g GROUP BY run_id, asset_id, key, grp"
+        )
+
+
 _TEXT = {
     "text": "a.payload->>'text'",
     "tsv": f"to_tsvector('{FTS_CONFIG}', a.payload->>'text')",
@@ -66,10 +88,10 @@ PROJECTIONS: tuple[Projection, ...] = (
     Projection("ocr_fts", ArtifactType.OCR_TEXT, JumpKind.OCR, _TEXT, is_text=True),
     Projection("object_labels", ArtifactType.OBJECT_DETECTION, JumpKind.OBJECT,
                {"label": "lower(a.payload->>'label')", "confidence": _CONFIDENCE},
-               label_column="label", has_confidence=True),
+               label_column="label", has_confidence=True, appearances="object_appearances"),
     Projection("face_clusters", ArtifactType.FACE_DETECTION, JumpKind.FACE,
                {"cluster_id": "a.payload->>'cluster_id'", "confidence": _CONFIDENCE},
-               label_column="cluster_id", has_confidence=True),
+               label_column="cluster_id", has_confidence=True, appearances="face_appearances"),
     Projection("place_labels", ArtifactType.PLACE_CLASSIFICATION, JumpKind.PLACE,
                {"label": "lower(a.payload->>'label')", "confidence": _CONFIDENCE},
                label_column="label", has_confidence=True),
@@ -80,8 +102,10 @@ BY_KIND: dict[JumpKind, Projection] = {p.kind: p for p in PROJECTIONS}
 
 
 class ProjectionWriter:
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, appearance_gap_ms: int | None = None) -> None:
         self.session = session
+        self.gap_ms = (get_settings().appearance_gap_ms if appearance_gap_ms is None
+                       else appearance_gap_ms)
 
     def project_run(self, run_id: uuid.UUID, artifact_types: set[str]) -> int:
         """Add projection rows for this run's artifacts that have none yet."""
@@ -101,7 +125,19 @@ class ProjectionWriter:
                 text(sql), {"artifact_type": artifact_type, "run_id": run_id}
             )
             written += result.rowcount or 0  # type: ignore[attr-defined]
+            self.refresh_appearances(run_id, artifact_type)
         return written
+
+    def refresh_appearances(self, run_id: uuid.UUID, artifact_type: str) -> None:
+        """Recompute one run's appearance intervals (after any change to its
+        detections: a batch may extend or bridge earlier appearances)."""
+        projection = BY_TYPE.get(artifact_type)
+        if projection is None or projection.appearances is None:
+            return
+        self.session.execute(text(f"DELETE FROM {projection.appearances} WHERE run_id = :run_id"),
+                             {"run_id": run_id})
+        self.session.execute(text(projection.appearances_sql("p.run_id = :run_id")),
+                             {"run_id": run_id, "gap_ms": self.gap_ms})
 
     def rebuild(self, asset_id: uuid.UUID | None = None) -> dict[str, int]:
         """Recompute every projection table (or one asset's rows) from artifacts."""
@@ -121,4 +157,15 @@ class ProjectionWriter:
                 params["asset_id"] = asset_id
             result = self.session.execute(text(projection.insert_sql(scope, False)), params)
             counts[projection.table] = result.rowcount or 0  # type: ignore[attr-defined]
+            if projection.appearances is not None:
+                counts[projection.appearances] = self._rebuild_appearances(projection, asset_id)
         return counts
+
+    def _rebuild_appearances(self, projection: Projection, asset_id: uuid.UUID | None) -> int:
+        scope, params = "TRUE", {"gap_ms": self.gap_ms}
+        if asset_id is not None:
+            scope, params["asset_id"] = "p.asset_id = :asset_id", asset_id
+        self.session.execute(text(f"DELETE FROM {projection.appearances} WHERE "
+                                  f"{scope.replace('p.', '')}"), params)
+        result = self.session.execute(text(projection.appearances_sql(scope)), params)
+        return result.rowcount or 0  # type: ignore[attr-defined]

@@ -309,6 +309,32 @@ def test_global_jump_walks_the_library_in_recording_order(client, media_root):
     assert (back["video_id"], back["jump_to"]["start_ms"]) == (first, 4000)
 
 
+def test_next_dog_is_the_next_appearance_not_the_next_frame(client, media_root):
+    """Sampled detections every 500 ms merge into appearances (default gap 2 s);
+    jumping walks appearances, and the artifacts keep every frame."""
+    video_id = _video(client, media_root)
+    frames = [(t, t + 500, payload_for("object.detection", label="dog", frame_number=t // 40))
+              for t in (1000, 1500, 2000, 2500, 4000, 9000, 9500)]  # 3000 missed: a 1.5 s gap
+    frames.append((1500, 2000, payload_for("object.detection", label="cat")))
+    _external_run(client, video_id, "object.detection", frames)
+    base = f"/v1/videos/{video_id}"
+    walk, params = [], {"kind": "object", "label": "dog"}
+    while (r := client.get(f"{base}/jump", params=params)).status_code == 200:
+        hit = r.json()
+        walk.append((hit["jump_to"]["start_ms"], hit["jump_to"]["end_ms"], len(hit["artifact_ids"])))
+        assert hit["labels"] == ["dog"]
+        params["from_ms"] = hit["jump_to"]["start_ms"]
+    assert r.status_code == 404
+    assert walk == [(1000, 4500, 1), (9000, 10000, 1)]
+    anything = client.get(f"{base}/jump", params={"kind": "object", "from_ms": 1000}).json()
+    assert anything["labels"] == ["cat"] and anything["jump_to"] == {"start_ms": 1500, "end_ms": 2000}
+    back = client.get(f"{base}/jump", params={"kind": "object", "direction": "prev",
+                                              "from_ms": 9000}).json()
+    assert back["jump_to"]["start_ms"] == 1500
+    arts = client.get(f"{base}/artifacts", params={"type": "object.detection"}).json()["artifacts"]
+    assert len(arts) == len(frames)  # frame-level detail is kept
+
+
 def test_nul_characters_are_422_not_500(client, media_root):
     video_id = _video(client, media_root)
     run_id = client.post(f"/v1/videos/{video_id}/runs", json={

@@ -27,7 +27,7 @@ def _jump_out(result: JumpResult) -> JumpOut:
     assert result.video_id is not None
     return JumpOut(jump_to=Span(start_ms=result.start_ms, end_ms=result.end_ms),
                    artifact_ids=result.artifact_ids, kind=result.kind.value,
-                   label=result.label, video_id=result.video_id)
+                   label=result.label, labels=result.labels, video_id=result.video_id)
 
 
 def _label(label: str | None, face_cluster_id: str | None) -> str | None:
