@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import BigInteger, DateTime, Float, ForeignKey, Integer, Text
-from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR, UUID
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -158,3 +158,16 @@ class ObjectAppearance(_AppearanceRow, Base):
 class FaceAppearance(_AppearanceRow, Base):
     __tablename__ = "face_appearances"
     cluster_id: Mapped[str] = mapped_column(Text, primary_key=True)
+
+
+class FaceIdentity(Base):
+    """A person across the library (migration 0004): the running mean of the
+    face embeddings of every per-video cluster that joined it."""
+
+    __tablename__ = "face_identities"
+    identity_id: Mapped[str] = mapped_column(Text, primary_key=True)
+    embedding_model: Mapped[str] = mapped_column(Text)
+    centroid: Mapped[list[float]] = mapped_column(ARRAY(Float))
+    faces: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from eioku.artifacts.registry import SchemaRegistry, default_registry
 from eioku.store.artifacts import ArtifactRepository
+from eioku.store.faces import FaceIdentityRepository
 from eioku.store.projections import ProjectionWriter
 from eioku.store.runs import RunRepository
 from eioku.store.selection import SelectionPolicyManager
@@ -30,6 +31,7 @@ class UnitOfWork:
         self.projections = ProjectionWriter(self.session)
         self.artifacts = ArtifactRepository(self.session, self._registry, self.projections)
         self.selections = SelectionPolicyManager(self.session)
+        self.faces = FaceIdentityRepository(self.session)
         return self
 
     def __exit__(

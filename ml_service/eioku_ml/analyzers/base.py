@@ -19,11 +19,14 @@ Progress = Callable[[float], None]
 
 @dataclass(frozen=True)
 class Item:
-    """One artifact to store: its span and payload (validated by the store)."""
+    """One artifact to store: its span and payload (validated by the store).
+    ``embedding`` (faces) is used at write time to join library-wide
+    identities and is not stored."""
 
     span_start_ms: int
     span_end_ms: int
     payload: dict[str, Any]
+    embedding: tuple[float, ...] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {"span_start_ms": self.span_start_ms, "span_end_ms": self.span_end_ms,

@@ -1,6 +1,8 @@
 """face.detection: dlib's HOG face detector + 128-d ResNet embeddings,
-clustered per video with Chinese Whispers so the same person gets the same
-``cluster_id`` (face-0, face-1, ...) across frames.
+clustered per video with Chinese Whispers. Each face carries its embedding
+to the worker, which joins every cluster to a library-wide identity
+(``eioku.store.faces``), so ``cluster_id`` (person-1, person-2, ...) names the
+same person across frames and across videos.
 
 Weights: ``face_recognition_models`` (CC0). Frames are sampled every
 ``interval_ms``; HOG finds frontal faces of about 40 px and more at the
@@ -20,6 +22,7 @@ from eioku_ml.models.catalog import CATALOG
 
 class FaceAnalyzer(Analyzer):
     name = "faces"
+    embedding_model = "dlib-resnet-v1"  # identities only match embeddings of the same model
 
     def load(self) -> None:
         import dlib
@@ -52,10 +55,10 @@ class FaceAnalyzer(Analyzer):
         labels = self.dlib.chinese_whispers_clustering(
             embeddings, float(self.config.get("cluster_threshold", 0.5)))
         items = []
-        for (t, index, score, box), label in zip(found, labels, strict=True):
+        for (t, index, score, box), label, embedding in zip(found, labels, embeddings, strict=True):
             # HOG scores are margins (~0..3); squash to 0..1 for a comparable confidence
             confidence = float(1 / (1 + np.exp(-2 * score)))
             items.append(Item(t, min(media.duration_ms, t + interval), {
                 "confidence": round(confidence, 4), "bbox": box, "cluster_id": f"face-{label}",
-                "frame_number": index, "embedding_ref": None}))
+                "frame_number": index, "embedding_ref": None}, tuple(embedding)))
         return items

@@ -11,8 +11,9 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from eioku_ml.analyzers import analyzer_class
-from eioku_ml.analyzers.base import Analyzer, MediaInput
+from eioku_ml.analyzers.base import Analyzer, Item, MediaInput
 from eioku_ml.errors import MediaError
 from eioku_ml.media.decode import probe
 
@@ -74,7 +75,8 @@ def execute_run(factory: sessionmaker[Session], run_id: uuid.UUID, cache: Analyz
     try:
         media = MediaInput(Path(video.path), probe(Path(video.path)))
         decoded = time.perf_counter()
-        items = cache.get(run).analyze(media, progress, context)
+        analyzer = cache.get(run)
+        items = analyzer.analyze(media, progress, context)
     except MediaError as exc:  # bad input: fail once, no retry
         return _fail(factory, run, exc.message)
     except Exception as exc:  # an analyzer bug fails its own run only
@@ -84,6 +86,7 @@ def execute_run(factory: sessionmaker[Session], run_id: uuid.UUID, cache: Analyz
 
     with UnitOfWork(factory) as uow:
         run = uow.runs.get(run_id)
+        items = _join_identities(uow, run, analyzer, items)
         uow.artifacts.batch_create(run, [i.as_dict() for i in items])
         written = time.perf_counter()
         uow.runs.complete(run_id, {"probe_s": round(decoded - started, 3),
@@ -94,6 +97,21 @@ def execute_run(factory: sessionmaker[Session], run_id: uuid.UUID, cache: Analyz
         defer_ready(uow, run.asset_id)
         uow.commit()
     return Outcome(run_id, "completed", len(items))
+
+
+def _join_identities(uow: UnitOfWork, run: Run, analyzer: Analyzer, items: list[Item]) -> list[Item]:
+    """Replace per-video face clusters by library-wide identities (same
+    transaction as the artifacts: a failed write joins nothing)."""
+    clusters: dict[str, list[tuple[float, ...]]] = defaultdict(list)
+    for item in items:
+        if item.embedding is not None and "cluster_id" in item.payload:
+            clusters[item.payload["cluster_id"]].append(item.embedding)
+    if not clusters:
+        return items
+    mapping = uow.faces.assign(getattr(analyzer, "embedding_model", analyzer.name), clusters,
+                               float(run.config.get("identity_threshold", 0.5)))
+    return [replace(i, payload={**i.payload, "cluster_id": mapping[i.payload["cluster_id"]]})
+            if i.payload.get("cluster_id") in mapping else i for i in items]
 
 
 def _update_video(uow: UnitOfWork, run: Run, media: MediaInput, items: list[Any]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 from eioku.domain.errors import ValidationFailedError
 from eioku.services import analysis, pipeline
@@ -190,3 +191,28 @@ def test_truncated_video_fails_cleanly(session_factory, tmp_path):
     assert outcome.status in ("completed", "failed")
     if outcome.status == "failed":
         assert "cut.mp4" in outcome.error
+
+
+@pytest.mark.models
+def test_the_same_face_in_two_videos_gets_one_identity(session_factory, tmp_path):
+    """Real dlib faces: the astronaut of the sample and a mirrored, rescaled
+    astronaut in another clip join one library-wide identity."""
+    from skimage import data, transform
+
+    image = data.astronaut()[:, ::-1]  # mirrored
+    small = (transform.rescale(image, 0.85, channel_axis=2) * 255).astype("uint8")  # 435x435
+    canvas = np.full((480, 640, 3), 90, dtype="uint8")
+    canvas[20:20 + small.shape[0], 150:150 + small.shape[1]] = small
+    clip = make_clip(tmp_path / "other.mp4", [canvas] * 50, size=(640, 480))
+    people = []
+    for path in (SAMPLE, clip):
+        video, runs = _queue(session_factory, path, ["faces"])
+        assert execute_run(session_factory, runs["faces"].run_id, AnalyzerCache()).status == "completed"
+        with UnitOfWork(session_factory) as uow:
+            faces = uow.artifacts.get_by_asset(video.video_id, "face.detection", to_ms=3000)
+        assert faces, f"no face found in {path.name}"
+        people.append({f.payload["cluster_id"] for f in faces})
+    assert len(people[0]) == 1 and people[0] == people[1]
+    with UnitOfWork(session_factory) as uow:
+        [identity] = [i for i in uow.faces.list() if i.identity_id in people[0]]
+        assert identity.embedding_model == "dlib-resnet-v1" and len(identity.centroid) == 128
