@@ -3,9 +3,10 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+TORCH_STAMP := $(VENV)/.installed-torch
 PIP := $(BIN)/pip --disable-pip-version-check
 
-.PHONY: install test lint bench demo clean
+.PHONY: install install-torch test lint bench demo clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -15,12 +16,19 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(PIP) install -q -e '.[ml,test]'
 	touch $@
 
+# the optional torch extra (YOLO, EasyOCR): the test suite covers it, the demo does not need it
+$(TORCH_STAMP): $(STAMP)
+	$(PIP) install -q -e '.[ml,test,torch]'
+	touch $@
+
 install: $(STAMP)
+
+install-torch: $(TORCH_STAMP)
 
 lint: install
 	$(BIN)/ruff check backend ml_service tests bench migrations
 
-test: lint
+test: lint $(TORCH_STAMP)
 	$(BIN)/pytest
 
 bench: install

@@ -412,16 +412,29 @@ def models(as_json: JsonOpt = False) -> None:
     """Every model file: source package, analyzers, profiles, license, and whether it is here."""
     from eioku_ml.models.catalog import CATALOG
 
+    settings = get_settings()
     rows = [{"name": m.name, "file": m.relative.split("/")[-1], "package": m.package,
-             "analyzers": list(m.analyzers), "profiles": list(m.profiles), "license": m.license,
-             "present": m.present(), "note": m.note} for m in CATALOG.values()]
+             "extra": m.extra, "analyzers": list(m.analyzers), "profiles": list(m.profiles),
+             "license": m.license, "present": m.present(), "note": m.note} for m in CATALOG.values()]
+    for name, path, analyzer, profiles, setting, marker in (
+        ("yolo (your weights)", settings.yolo_weights, "objects", ["fast", "balanced", "high_quality"],
+         "EIOKU_YOLO_WEIGHTS", None),
+        ("whisper (your model)", settings.whisper_model_dir, "transcript", ["high_quality"],
+         "EIOKU_WHISPER_MODEL_DIR", "model.bin"),
+    ):  # optional user files: listed with the setting that names them
+        present = path is not None and (path / marker if marker else path).is_file()
+        rows.append({"name": name, "file": str(path) if path else f"set {setting}",
+                     "package": None, "extra": "torch" if analyzer == "objects" else "ml",
+                     "analyzers": [analyzer], "profiles": profiles, "license": "yours",
+                     "present": present if path else None, "note": f"optional: {setting}"})
     if as_json:
         print_json(rows)
     else:
-        _table("Models (no downloads: packages or EIOKU_MODELS_DIR)",
-               ["model", "package", "analyzers", "profiles", "license", "present"],
-               [[r["name"], r["package"], ",".join(r["analyzers"]), ",".join(r["profiles"]),
-                 r["license"], "yes" if r["present"] else "[red]missing[/red]"] for r in rows])
+        status = {True: "yes", False: "[red]missing[/red]", None: "not set"}
+        _table("Models (no downloads: packages, EIOKU_MODELS_DIR or files you name)",
+               ["model", "package / file", "extra", "analyzers", "profiles", "license", "present"],
+               [[r["name"], escape(r["package"] or r["file"]), r["extra"], ",".join(r["analyzers"]),
+                 ",".join(r["profiles"]), r["license"], status[r["present"]]] for r in rows])
 
 
 @app.command()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import platformdirs
 from pydantic import AliasChoices, Field, field_validator
@@ -38,6 +38,14 @@ class Settings(BaseSettings):
     # appearance, the unit of "jump to the next dog". Changing it takes effect
     # for new runs; `eioku projections rebuild` re-merges stored ones.
     appearance_gap_ms: int = Field(default=2000, ge=0, le=3_600_000)
+    # Optional models (docs/models.md), recorded in each run's config:
+    # an ultralytics YOLO weights file (.pt/.onnx, torch extra) replaces
+    # SSD-MobileNet for objects in every profile;
+    yolo_weights: Path | None = None
+    # EasyOCR (torch extra) instead of RapidOCR for on-screen text;
+    ocr_engine: Literal["rapidocr", "easyocr"] = "rapidocr"
+    # a CTranslate2 Whisper folder (e.g. large-v3) for the high_quality transcript.
+    whisper_model_dir: Path | None = None
 
     @field_validator("media_roots", mode="before")
     @classmethod

