@@ -56,10 +56,13 @@ class Analyzer(ABC):
     def load(self) -> None:  # noqa: B027 - optional hook, most analyzers need no model
         """Load models (optional hook). Called once before the first analyze."""
 
-    def analyze(self, media: MediaInput, progress: Progress, context: dict[str, Any]) -> list[Item]:
+    def ensure_loaded(self) -> None:
         if not self._loaded:
             self.load()
             self._loaded = True
+
+    def analyze(self, media: MediaInput, progress: Progress, context: dict[str, Any]) -> list[Item]:
+        self.ensure_loaded()
         return self._analyze(media, progress, context)
 
     @abstractmethod

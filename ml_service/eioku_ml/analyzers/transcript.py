@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from eioku.config import get_settings
 
 from eioku_ml.analyzers.base import Analyzer, Item, MediaInput, Progress
 from eioku_ml.errors import MediaError, ModelMissingError
+from eioku_ml.media.decode import DecodeClock
 from eioku_ml.models.catalog import whisper_base_dir
 
 
@@ -45,9 +47,17 @@ class TranscriptAnalyzer(Analyzer):
         if not media.probe.has_audio:
             progress(1.0)
             return []
+        from faster_whisper.audio import decode_audio
+
+        started = time.perf_counter()
+        try:
+            audio = decode_audio(str(media.path), sampling_rate=self.model.feature_extractor.sampling_rate)
+        except Exception as exc:  # PyAV/FFmpeg errors of every kind: the file's audio is bad
+            raise MediaError(f"{media.path.name}: audio cannot be decoded: {exc}") from exc
+        DecodeClock.current().add(started)
         try:
             segments, info = self.model.transcribe(
-                str(media.path), beam_size=int(self.config.get("beam_size", 5)),
+                audio, beam_size=int(self.config.get("beam_size", 5)),
                 vad_filter=True, word_timestamps=True,
                 language=self.config.get("language"))
             items = []

@@ -6,7 +6,10 @@ the width an analyzer asks for (aspect ratio kept, even height).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -85,6 +88,39 @@ def _seconds(value: int | None, base: Fraction | None) -> float | None:
     return float(value * base)
 
 
+@dataclass
+class DecodeClock:
+    """Seconds spent decoding (and converting frames) in a block of code, so the
+    worker can report decode vs inference time per run::
+
+        with DecodeClock.measure() as clock:
+            analyzer.analyze(...)
+        clock.seconds
+    """
+
+    seconds: float = 0.0
+
+    @staticmethod
+    def current() -> DecodeClock:
+        return _CLOCK.get() or DecodeClock()  # unmeasured: a throwaway clock
+
+    @staticmethod
+    @contextmanager
+    def measure() -> Iterator[DecodeClock]:
+        clock = DecodeClock()
+        token = _CLOCK.set(clock)
+        try:
+            yield clock
+        finally:
+            _CLOCK.reset(token)
+
+    def add(self, started: float) -> None:
+        self.seconds += time.perf_counter() - started
+
+
+_CLOCK: ContextVar[DecodeClock | None] = ContextVar("eioku_decode_clock", default=None)
+
+
 def iter_frames(
     path: Path, *, width: int | None = None, every_ms: int | None = None, pixel_format: str = "rgb24"
 ) -> Iterator[Frame]:
@@ -104,16 +140,21 @@ def iter_frames(
             height = max(2, int(round(src_h * width / src_w / 2)) * 2)
         next_due = 0
         index = 0
+        clock = DecodeClock.current()
         try:
+            resumed = time.perf_counter()
             for frame in container.decode(stream):
                 time_ms = int(round(frame.time * 1000)) if frame.time is not None else 0
                 if every_ms is None or time_ms >= next_due:
                     image = frame.to_ndarray(format=pixel_format, width=width, height=height) \
                         if width else frame.to_ndarray(format=pixel_format)
+                    clock.seconds += time.perf_counter() - resumed
                     yield Frame(index, time_ms, image)
+                    resumed = time.perf_counter()
                     if every_ms is not None:
                         next_due = time_ms + every_ms
                 index += 1
+            clock.seconds += time.perf_counter() - resumed
         except av.error.FFmpegError as exc:
             raise MediaError(f"{path.name}: decoding failed after frame {index}: {exc}") from exc
         if index == 0:

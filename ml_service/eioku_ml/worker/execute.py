@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from eioku_ml.analyzers import analyzer_class
 from eioku_ml.analyzers.base import Analyzer, Item, MediaInput
 from eioku_ml.errors import MediaError
-from eioku_ml.media.decode import probe
+from eioku_ml.media.decode import DecodeClock, probe
 
 log = logging.getLogger(__name__)
 
@@ -74,9 +74,12 @@ def execute_run(factory: sessionmaker[Session], run_id: uuid.UUID, cache: Analyz
     progress = _ProgressWriter(factory, run_id)
     try:
         media = MediaInput(Path(video.path), probe(Path(video.path)))
-        decoded = time.perf_counter()
+        probed = time.perf_counter()
         analyzer = cache.get(run)
-        items = analyzer.analyze(media, progress, context)
+        analyzer.ensure_loaded()  # once per process: timed apart from the per-video work
+        loaded = time.perf_counter()
+        with DecodeClock.measure() as decoding:
+            items = analyzer.analyze(media, progress, context)
     except MediaError as exc:  # bad input: fail once, no retry
         return _fail(factory, run, exc.message)
     except Exception as exc:  # an analyzer bug fails its own run only
@@ -89,8 +92,11 @@ def execute_run(factory: sessionmaker[Session], run_id: uuid.UUID, cache: Analyz
         items = _join_identities(uow, run, analyzer, items)
         uow.artifacts.batch_create(run, [i.as_dict() for i in items])
         written = time.perf_counter()
-        uow.runs.complete(run_id, {"probe_s": round(decoded - started, 3),
-                                   "analyze_s": round(analyzed - decoded, 3),
+        uow.runs.complete(run_id, {"probe_s": round(probed - started, 3),
+                                   "load_s": round(loaded - probed, 3),
+                                   "analyze_s": round(analyzed - loaded, 3),
+                                   "decode_s": round(decoding.seconds, 3),
+                                   "infer_s": round(analyzed - loaded - decoding.seconds, 3),
                                    "write_s": round(written - analyzed, 3),
                                    "total_s": round(written - started, 3)})
         _update_video(uow, run, media, items)

@@ -80,7 +80,7 @@ def test_yolo_code_path_with_an_untrained_network(session_factory):
     assert {a.producer for a in found} == {"eioku.objects/ultralytics-yolo"}
     for a in found:
         box = a.payload["bbox"]
-        assert 0 <= box["x"] and box["x"] + box["w"] <= 320.5 and box["w"] >= 0
+        assert box["x"] >= 0 and box["x"] + box["w"] <= 320.5 and box["w"] >= 0
         assert 0 <= a.payload["confidence"] <= 1 and a.payload["label"]
 
 
