@@ -172,6 +172,26 @@ def videos(
 
 @app.command()
 @friendly_errors
+def faces(
+    limit: Annotated[int, typer.Option(min=1, max=1000)] = 50,
+    offset: Annotated[int, typer.Option(min=0)] = 0,
+    as_json: JsonOpt = False,
+) -> None:
+    """People across the library (face identities), most widely seen first."""
+    from eioku.api.schemas import PeopleOut, PersonOut
+
+    with _Store().uow() as uow:
+        out = PeopleOut(people=[PersonOut.of(p) for p in uow.faces.seen(limit, offset)])
+    if as_json:
+        print_json(out.model_dump(mode="json"))
+    else:
+        _table("People", ["cluster_id", "videos", "appearances", "detections", "first seen"],
+               [[p.cluster_id, p.videos, p.appearances, p.detections,
+                 f"{p.first_video_id} @ {_clock(p.first_seen_ms)}"] for p in out.people])
+
+
+@app.command()
+@friendly_errors
 def jump(
     video_id: Annotated[str, typer.Argument(help="Video id.")],
     kind: Annotated[str, typer.Option(help="scene|transcript|object|face|place|ocr")],

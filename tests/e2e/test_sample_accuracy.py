@@ -135,8 +135,25 @@ def test_face_in_the_astronaut_shot_with_a_stable_cluster(analyzed):
     assert len({f["payload"]["cluster_id"] for f in in_shot}) == 1
     cluster = in_shot[0]["payload"]["cluster_id"]
     r = client.get(f"/v1/videos/{summary['video_id']}/jump",
-                   params={"kind": "face", "face_cluster_id": cluster})
-    assert r.status_code == 200
+                   params={"kind": "face", "face_cluster_id": cluster}).json()
+    # one appearance spanning the astronaut shot: the face is seen on every sample of it
+    assert r["labels"] == [cluster] and r["jump_to"]["start_ms"] < 1000
+    assert _in(r["jump_to"]["end_ms"] - 1, shot["start_s"], shot["end_s"] + 1)
+    people = client.get("/v1/faces").json()["people"]
+    assert [p["cluster_id"] for p in people] == [cluster] and cluster.startswith("person-")
+
+
+def test_next_object_appearance_spans_its_shot(analyzed):
+    """Jumping to the next cat lands on the cat shot once, not once per sampled second."""
+    summary, client = analyzed
+    shot = TRUTH["shots"][1]
+    r = client.get(f"/v1/videos/{summary['video_id']}/jump",
+                   params={"kind": "object", "label": "cat"}).json()
+    assert _in(r["jump_to"]["start_ms"], shot["start_s"], shot["end_s"])
+    assert r["jump_to"]["end_ms"] >= shot["end_s"] * 1000 - 1000  # covers the shot
+    after = client.get(f"/v1/videos/{summary['video_id']}/jump",
+                       params={"kind": "object", "label": "cat", "from_ms": r["jump_to"]["start_ms"]})
+    assert after.status_code == 404  # one cat appearance, not three
 
 
 def test_metadata_reads_creation_time_and_gps(analyzed):

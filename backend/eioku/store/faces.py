@@ -14,6 +14,7 @@ finishing videos of the same new person at once cannot create it twice.
 from __future__ import annotations
 
 import math
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -23,6 +24,18 @@ from sqlalchemy.orm import Session
 from eioku.domain.errors import ValidationFailedError
 
 _LOCK_KEY = 0x45494F4B  # "EIOK": serialises identity assignment
+
+
+@dataclass(frozen=True)
+class PersonSeen:
+    """Where an identity appears, under the selection policy of each video."""
+
+    identity_id: str
+    videos: int
+    appearances: int
+    detections: int
+    first_video_id: uuid.UUID
+    first_ms: int
 
 
 @dataclass(frozen=True)
@@ -88,3 +101,20 @@ class FaceIdentityRepository:
                 known.append(FaceIdentity(identity_id, embedding_model, mean, len(vectors)))
                 mapping[local] = identity_id
         return mapping
+
+    def seen(self, limit: int = 100, offset: int = 0) -> list[PersonSeen]:
+        """People in the library, most widely seen first: the videos, appearances
+        and detections of each identity in the runs the selection policy picks."""
+        rows = self.session.execute(text(
+            "WITH v AS (SELECT video_id, COALESCE(recorded_at, created_at) AS t, "
+            "eioku_selected_run(video_id, 'face.detection') AS run_id FROM videos), "
+            "a AS (SELECT fa.cluster_id, fa.asset_id, fa.start_ms, fa.detections, v.t "
+            "FROM face_appearances fa JOIN v ON fa.run_id = v.run_id) "
+            "SELECT cluster_id, count(DISTINCT asset_id) AS videos, count(*) AS appearances, "
+            "sum(detections) AS detections, "
+            "(array_agg(asset_id ORDER BY t, asset_id, start_ms))[1] AS first_video_id, "
+            "(array_agg(start_ms ORDER BY t, asset_id, start_ms))[1] AS first_ms "
+            "FROM a GROUP BY cluster_id ORDER BY videos DESC, appearances DESC, cluster_id "
+            "LIMIT :limit OFFSET :offset"), {"limit": limit, "offset": offset}).all()
+        return [PersonSeen(r.cluster_id, r.videos, r.appearances, int(r.detections),
+                           r.first_video_id, r.first_ms) for r in rows]

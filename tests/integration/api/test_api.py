@@ -335,6 +335,26 @@ def test_next_dog_is_the_next_appearance_not_the_next_frame(client, media_root):
     assert len(arts) == len(frames)  # frame-level detail is kept
 
 
+def test_people_across_the_library(client, media_root):
+    first = _video(client, media_root, "1.mp4", b"one")
+    second = _video(client, media_root, "2.mp4", b"two")
+    face = lambda who: payload_for("face.detection", cluster_id=who)  # noqa: E731
+    _external_run(client, first, "face.detection", [
+        (1000, 2000, face("person-1")), (2000, 3000, face("person-1")), (9000, 9500, face("person-1")),
+        (500, 900, face("person-2"))])
+    _external_run(client, second, "face.detection", [(4000, 5000, face("person-1"))])
+    people = client.get("/v1/faces").json()["people"]
+    assert [(p["cluster_id"], p["videos"], p["appearances"], p["detections"]) for p in people] == [
+        ("person-1", 2, 3, 4), ("person-2", 1, 1, 1)]
+    assert (people[0]["first_video_id"], people[0]["first_seen_ms"]) == (first, 1000)
+    walk = client.get("/v1/jump/global", params={"kind": "face", "face_cluster_id": "person-1",
+                                                 "from_video": first, "from_ms": 1000}).json()
+    assert (walk["video_id"], walk["jump_to"]["start_ms"]) == (first, 9000)
+    assert client.get("/v1/faces", params={"limit": 1, "offset": 1}).json()["people"][0][
+        "cluster_id"] == "person-2"
+    assert client.get("/v1/faces", params={"limit": 0}).status_code == 422
+
+
 def test_nul_characters_are_422_not_500(client, media_root):
     video_id = _video(client, media_root)
     run_id = client.post(f"/v1/videos/{video_id}/runs", json={

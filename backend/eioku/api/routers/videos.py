@@ -23,7 +23,7 @@ def register_video(body: RegisterVideo, uow: UowDep, settings: SettingsDep) -> V
     `eioku worker` to execute (`run_ids`)."""
     path = ingest.resolve_media_path(body.path, settings)
     video, created = ingest.register_path(uow, path)
-    runs = analysis.queue_analysis(uow, video, body.profile.value, body.analyzers) \
+    runs = analysis.queue_analysis(uow, video, body.profile.value, body.analyzers, settings) \
         if body.analyze else []
     uow.commit()
     return VideoRegistered(video_id=video.video_id, status=video.status, created=created,
