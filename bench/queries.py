@@ -30,19 +30,22 @@ def _populate(factory, n: int):
         video, _ = uow.videos.add(path="/q.mp4", filename="q.mp4", content_hash="sha256:q",
                                   size_bytes=1)
         runs = {}
-        for artifact_type, make in (
-            ("object.detection", lambda i: {"label": rng.choice(["dog", "cat", "person"]),
-                                            "confidence": rng.random(), "frame_number": i,
-                                            "bbox": {"x": 1, "y": 1, "w": 1, "h": 1}}),
-            ("transcript.segment", lambda i: {"text": " ".join(rng.choices(WORDS, k=8)),
-                                              "confidence": 0.9, "language": "en"}),
+        # objects: sampled every 500 ms in appearances of 20 samples with 3 s gaps
+        appearance_label = [rng.choice(["dog", "cat", "person"]) for _ in range(n // 20 + 1)]
+        for artifact_type, at, make in (
+            ("object.detection", lambda i: i * 500 + (i // 20) * 3000,
+             lambda i: {"label": appearance_label[i // 20], "confidence": rng.random(),
+                        "frame_number": i, "bbox": {"x": 1, "y": 1, "w": 1, "h": 1}}),
+            ("transcript.segment", lambda i: i * 100,
+             lambda i: {"text": " ".join(rng.choices(WORDS, k=8)), "confidence": 0.9,
+                        "language": "en"}),
         ):
             for profile in ("fast", "balanced"):  # two runs: selection has to choose
                 run = uow.runs.create(asset_id=video.video_id, artifact_type=artifact_type,
                                       producer="bench", producer_version="1", model_profile=profile,
                                       input_hash="x", status=RunStatus.RUNNING)
                 uow.artifacts.batch_create(run, [
-                    {"span_start_ms": i * 100, "span_end_ms": i * 100 + 90, "payload": make(i)}
+                    {"span_start_ms": at(i), "span_end_ms": at(i) + 490, "payload": make(i)}
                     for i in range(n)])
                 runs[artifact_type] = uow.runs.complete(run.run_id).run_id
         uow.commit()
@@ -58,11 +61,13 @@ def main(n: int = 50_000, calls: int = 300) -> None:
         rng = random.Random(2)
         positions = [rng.randrange(0, n * 100) for _ in range(calls)]
         cases = {
-            "jump object label=dog": (
+            "jump object label=dog": (  # the next appearance and the detections opening it
                 lambda s, p: navigation.jump(s, video_id, JumpQuery(JumpKind.OBJECT, Direction.NEXT,
                                                                    p, label="dog")),
-                "SELECT start_ms, end_ms, artifact_id FROM object_labels WHERE run_id = %s "
-                "AND label = 'dog' AND start_ms > %s ORDER BY start_ms LIMIT 1",
+                "SELECT a.start_ms, a.end_ms, (SELECT array_agg(o.artifact_id) FROM object_labels o "
+                "WHERE o.run_id = a.run_id AND o.label = a.label AND o.start_ms = a.start_ms) "
+                "FROM object_appearances a WHERE a.run_id = %s AND a.label = 'dog' "
+                "AND a.start_ms > %s ORDER BY a.start_ms LIMIT 1",
                 runs["object.detection"]),
             "find 'invoice' (limit 20)": (
                 lambda s, p: navigation.find(s, video_id, "invoice", from_ms=p,

@@ -42,7 +42,7 @@ CREATE TABLE face_appearances ({APPEARANCE_COMMON}
 );
 CREATE INDEX ix_face_appearances_run_start ON face_appearances (run_id, start_ms);
 """)
-    # Existing detections are merged with the default gap (a frozen copy of
+    # Completed runs' detections are merged with the default gap (a frozen copy of
     # the statement in eioku.store.projections, as migrations must not change
     # when the application does).
     for table, source, key in (("object_appearances", "object_labels", "label"),
@@ -55,7 +55,7 @@ FROM (SELECT *, count(*) FILTER (WHERE prev_end IS NULL OR start_ms - prev_end >
       FROM (SELECT run_id, asset_id, {key} AS key, start_ms, end_ms, confidence,
                    max(end_ms) OVER (PARTITION BY run_id, {key} ORDER BY start_ms, end_ms
                                      ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end
-            FROM {source}) d) g
+            FROM {source} WHERE run_id IN (SELECT run_id FROM runs WHERE status = 'completed')) d) g
 GROUP BY run_id, asset_id, key, grp""")
 
 

@@ -71,18 +71,25 @@ def test_span_order_is_enforced_by_the_database(db_url):
 
 def test_0003_merges_detections_stored_before_it(pg_cluster):
     """Upgrading a database that already holds detections fills the appearance
-    tables the same way the application does."""
+    tables the same way the application does (completed runs only)."""
     url = pg_cluster.url(pg_cluster.create())
     migrate.upgrade(url, "0002")
-    run, asset = "00000000-0000-0000-0000-000000000001", "00000000-0000-0000-0000-000000000002"
+    asset = "00000000-0000-0000-0000-000000000002"
+    done, running = "00000000-0000-0000-0000-000000000001", "00000000-0000-0000-0000-000000000003"
     rows = [("dog", 0, 500, 0.5), ("dog", 500, 1000, 0.9), ("dog", 5000, 5500, 0.4),
             ("cat", 100, 600, 0.7)]
     with psycopg.connect(url) as conn:
-        for label, start, end, conf in rows:
-            conn.execute("INSERT INTO object_labels VALUES (gen_random_uuid(), %s, %s, %s, %s, %s, %s)",
-                         (asset, run, start, end, label, conf))
-            conn.execute("INSERT INTO face_clusters VALUES (gen_random_uuid(), %s, %s, %s, %s, %s, %s)",
-                         (asset, run, start, end, label, conf))
+        conn.execute("INSERT INTO videos (video_id, path, filename, content_hash, size_bytes) "
+                     "VALUES (%s, '/v.mp4', 'v.mp4', 'h', 1)", (asset,))
+        for run, status in ((done, "completed"), (running, "running")):
+            conn.execute("INSERT INTO runs (run_id, asset_id, analyzer, artifact_type, model_profile, "
+                         "producer, producer_version, config_hash, input_hash, status) VALUES "
+                         "(%s, %s, 'objects', 'object.detection', 'fast', 'p', '1', 'c', 'i', %s)",
+                         (run, asset, status))
+            for label, start, end, conf in rows:
+                for table in ("object_labels", "face_clusters"):
+                    conn.execute(f"INSERT INTO {table} VALUES (gen_random_uuid(), %s, %s, %s, %s, %s, %s)",
+                                 (asset, run, start, end, label, conf))
     migrate.upgrade(url)
     with psycopg.connect(url) as conn:
         for table, key in (("object_appearances", "label"), ("face_appearances", "cluster_id")):

@@ -204,9 +204,10 @@ def test_projection_rows_match_artifacts_and_rebuild_is_identical(uow_factory, b
        deletions=st.integers(0, 3), artifact_type=st.sampled_from(["object.detection",
                                                                    "face.detection"]))
 def test_appearances_follow_batches_and_deletions(uow_factory, batches, deletions, artifact_type):
-    """Appearance intervals equal a brute-force merge of the run's detections
-    after every batch (a batch can bridge or extend earlier appearances) and
-    after deletions; a rebuild reproduces them."""
+    """Once a run completes, its appearance intervals equal a brute-force merge
+    of all its detections (batches can bridge or extend each other's), also
+    after deletions; a rebuild reproduces them. Runs still being written have
+    none (nothing shows them)."""
     projection = BY_TYPE[artifact_type]
     key = "label" if artifact_type == "object.detection" else "cluster_id"
     with uow_factory() as uow:
@@ -217,7 +218,9 @@ def test_appearances_follow_batches_and_deletions(uow_factory, batches, deletion
                 {"span_start_ms": s, "span_end_ms": e,
                  "payload": payload_for(artifact_type, **{key: k, "confidence": c})}
                 for (s, e), k, c in batch])
-            _assert_appearances_merge_detections(uow, projection, video.video_id)
+        assert _appearance_count(uow, projection, run.run_id) == 0
+        uow.runs.complete(run.run_id)
+        _assert_appearances_merge_detections(uow, projection, video.video_id)
         ids = uow.session.execute(text("SELECT artifact_id FROM artifacts WHERE run_id = :r "
                                        "ORDER BY artifact_id"), {"r": run.run_id}).scalars().all()
         for artifact_id in ids[:deletions]:
@@ -228,10 +231,20 @@ def test_appearances_follow_batches_and_deletions(uow_factory, batches, deletion
         assert _projection_snapshot(uow, video.video_id) == before
 
 
+def _appearance_count(uow, projection, run_id):
+    return uow.session.execute(text(f"SELECT count(*) FROM {projection.appearances} "
+                                    "WHERE run_id = :r"), {"r": run_id}).scalar_one()
+
+
 def _assert_appearances_merge_detections(uow, projection, asset_id):
+    """Completed runs: appearances = brute-force merge; other runs: none."""
     key = projection.label_column
-    for run_id in uow.session.execute(text(f"SELECT DISTINCT run_id FROM {projection.table} "
-                                           "WHERE asset_id = :a"), {"a": asset_id}).scalars():
+    for run_id, status in uow.session.execute(text(
+            f"SELECT DISTINCT p.run_id, r.status FROM {projection.table} p "
+            "JOIN runs r USING (run_id) WHERE p.asset_id = :a"), {"a": asset_id}).all():
+        if status != "completed":
+            assert _appearance_count(uow, projection, run_id) == 0
+            continue
         detections = uow.session.execute(text(
             f"SELECT {key}, start_ms, end_ms, confidence, artifact_id FROM {projection.table} "
             "WHERE run_id = :r"), {"r": run_id}).all()

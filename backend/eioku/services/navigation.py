@@ -125,36 +125,34 @@ def jump(session: Session, video_id: uuid.UUID, query: JumpQuery) -> JumpResult:
     VideoRepository(session).get(video_id)  # 404 for unknown videos, not "no match"
     projection = BY_KIND[query.kind]
     f = _jump_filter(projection, query, session)
-    run_id = session.execute(
-        text("SELECT eioku_selected_run(:asset_id, :artifact_type, :sel_mode, :sel_profile)"),
-        {"asset_id": video_id, "artifact_type": projection.artifact_type,
-         **query.selection.sql_args}).scalar_one()
-    if run_id is None:
-        raise NoMatchError(_no_match_message(query))
     nxt = query.direction is Direction.NEXT
     cmp, order = (">", "ASC") if nxt else ("<", "DESC")
-    # hits are appearance intervals for detections, projection rows otherwise
-    table = projection.appearances or projection.table
-    collect = (f"array_agg(p.{projection.label_column})" if projection.appearances
-               else "array_agg(p.artifact_id ORDER BY p.artifact_id)")
-    lc = projection.label_column
-    labels = f"array_agg(DISTINCT p.{lc} ORDER BY p.{lc})" if lc else "ARRAY[]::text[]"
+    # one statement: the selected run, the hits at the next start, their ids and labels.
+    # Hits are appearances for detections (ids: the detections opening them), rows otherwise.
+    table, lc = projection.appearances or projection.table, projection.label_column
+    ids = (f"(SELECT array_agg(o.artifact_id ORDER BY o.artifact_id) FROM {projection.table} o "
+           f"WHERE o.run_id = (SELECT id FROM run) AND o.start_ms = h.start_ms "
+           f"AND o.{lc} = ANY(array_agg(h.{lc})))" if projection.appearances
+           else "array_agg(h.artifact_id ORDER BY h.artifact_id)")
+    labels = f"array_agg(DISTINCT h.{lc} ORDER BY h.{lc})" if lc else "ARRAY[]::text[]"
     sql = (
-        f"SELECT p.start_ms, max(p.end_ms) AS end_ms, {collect} AS hits, {labels} AS labels "
-        f"FROM {table} p WHERE p.run_id = :run_id AND {f.sql('p')} AND p.start_ms = ("
-        f"  SELECT q.start_ms FROM {table} q WHERE q.run_id = :run_id "
+        f"WITH run AS (SELECT eioku_selected_run(:asset_id, :artifact_type, :sel_mode, "
+        f":sel_profile) AS id) "
+        f"SELECT h.start_ms, max(h.end_ms) AS end_ms, {ids} AS ids, {labels} AS labels "
+        f"FROM {table} h WHERE h.run_id = (SELECT id FROM run) AND {f.sql('h')} AND h.start_ms = ("
+        f"  SELECT q.start_ms FROM {table} q WHERE q.run_id = (SELECT id FROM run) "
         f"  AND {f.sql('q')} AND q.start_ms {cmp} :from_ms ORDER BY q.start_ms {order} LIMIT 1) "
-        f"GROUP BY p.start_ms"
+        f"GROUP BY h.start_ms"
     )
-    params = {"run_id": run_id, "from_ms": _from_ms(query.direction, query.from_ms), **f.params}
+    params = {
+        "asset_id": video_id, "artifact_type": projection.artifact_type,
+        "from_ms": _from_ms(query.direction, query.from_ms), **query.selection.sql_args, **f.params,
+    }
     row = session.execute(text(sql), params).one_or_none()
     if row is None:
         raise NoMatchError(_no_match_message(query))
-    ids = list(row.hits)
-    if projection.appearances:
-        ids = _detections_at(session, projection, run_id, ids, row.start_ms)
-    return JumpResult(row.start_ms, row.end_ms, ids, query.kind, query.label, video_id,
-                      list(row.labels))
+    return JumpResult(row.start_ms, row.end_ms, list(row.ids or []), query.kind, query.label,
+                      video_id, list(row.labels))
 
 
 def _detections_at(session: Session, projection: Projection, run_id: uuid.UUID,

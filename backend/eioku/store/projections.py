@@ -125,12 +125,12 @@ class ProjectionWriter:
                 text(sql), {"artifact_type": artifact_type, "run_id": run_id}
             )
             written += result.rowcount or 0  # type: ignore[attr-defined]
-            self.refresh_appearances(run_id, artifact_type)
         return written
 
     def refresh_appearances(self, run_id: uuid.UUID, artifact_type: str) -> None:
-        """Recompute one run's appearance intervals (after any change to its
-        detections: a batch may extend or bridge earlier appearances)."""
+        """Recompute one completed run's appearance intervals. Called when the
+        run completes (only completed runs are ever shown, so a run written in
+        many batches is merged once) and when one of its detections is deleted."""
         projection = BY_TYPE.get(artifact_type)
         if projection is None or projection.appearances is None:
             return
@@ -167,5 +167,7 @@ class ProjectionWriter:
             scope, params["asset_id"] = "p.asset_id = :asset_id", asset_id
         self.session.execute(text(f"DELETE FROM {projection.appearances} WHERE "
                                   f"{scope.replace('p.', '')}"), params)
-        result = self.session.execute(text(projection.appearances_sql(scope)), params)
+        completed = "p.run_id IN (SELECT run_id FROM runs WHERE status = 'completed')"
+        result = self.session.execute(text(projection.appearances_sql(f"{scope} AND {completed}")),
+                                      params)
         return result.rowcount or 0  # type: ignore[attr-defined]

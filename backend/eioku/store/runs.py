@@ -13,6 +13,7 @@ from eioku.domain.enums import RUN_TRANSITIONS, RunStatus
 from eioku.domain.errors import InvalidTransitionError, RunNotFoundError
 from eioku.domain.hashing import config_hash
 from eioku.domain.models import Run
+from eioku.store.projections import ProjectionWriter
 
 _COLUMNS = (
     "run_id, asset_id, analyzer, artifact_type, model_profile, producer, producer_version, "
@@ -28,8 +29,9 @@ def _to_run(row: Any) -> Run:
 
 
 class RunRepository:
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, projections: ProjectionWriter | None = None) -> None:
         self.session = session
+        self.projections = projections
 
     def create(
         self,
@@ -109,13 +111,16 @@ class RunRepository:
         return self._transition(run_id, RunStatus.RUNNING, "started_at = clock_timestamp()", {})
 
     def complete(self, run_id: uuid.UUID, timings: dict[str, float] | None = None) -> Run:
-        return self._transition(
+        run = self._transition(
             run_id,
             RunStatus.COMPLETED,
             "finished_at = clock_timestamp(), progress = 1, "
             "timings = timings || CAST(:timings AS jsonb)",
             {"timings": json.dumps(timings or {})},
         )
+        if self.projections is not None:  # derived data of completed runs (appearances)
+            self.projections.refresh_appearances(run.run_id, run.artifact_type)
+        return run
 
     def fail(self, run_id: uuid.UUID, error: str) -> Run:
         return self._transition(

@@ -27,8 +27,8 @@ class UnitOfWork:
     def __enter__(self) -> UnitOfWork:
         self.session = self._factory()
         self.videos = VideoRepository(self.session)
-        self.runs = RunRepository(self.session)
         self.projections = ProjectionWriter(self.session)
+        self.runs = RunRepository(self.session, self.projections)
         self.artifacts = ArtifactRepository(self.session, self._registry, self.projections)
         self.selections = SelectionPolicyManager(self.session)
         self.faces = FaceIdentityRepository(self.session)
