@@ -20,6 +20,10 @@ for q in invoice cat; do
 done
 echo; echo "== eioku jump $VIDEO --kind object --label cat"
 $EIOKU jump "$VIDEO" --kind object --label cat || true
+echo; echo "== eioku faces      (people across the library)"
+$EIOKU faces || true
+echo; echo "== eioku jump $VIDEO --kind face      (first appearance of anyone)"
+$EIOKU jump "$VIDEO" --kind face || true
 
 cat <<TXT
 
