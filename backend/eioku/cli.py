@@ -436,17 +436,21 @@ def models(as_json: JsonOpt = False) -> None:
     rows = [{"name": m.name, "file": m.relative.split("/")[-1], "package": m.package,
              "extra": m.extra, "analyzers": list(m.analyzers), "profiles": list(m.profiles),
              "license": m.license, "present": m.present(), "note": m.note} for m in CATALOG.values()]
-    for name, path, analyzer, profiles, setting, marker in (
-        ("yolo (your weights)", settings.yolo_weights, "objects", ["fast", "balanced", "high_quality"],
-         "EIOKU_YOLO_WEIGHTS", None),
-        ("whisper (your model)", settings.whisper_model_dir, "transcript", ["high_quality"],
-         "EIOKU_WHISPER_MODEL_DIR", "model.bin"),
+    every = ["fast", "balanced", "high_quality"]
+    for name, path, check, analyzer, profiles, setting, extra in (
+        ("yolo (your weights)", settings.yolo_weights, lambda p: p.is_file(), "objects", every,
+         "EIOKU_YOLO_WEIGHTS", "torch"),
+        ("places365 (your weights)", settings.places365_weights,
+         lambda p: p.is_file() and (p.parent / "categories_places365.txt").is_file(), "places",
+         every, "EIOKU_PLACES365_WEIGHTS", "torch"),
+        ("whisper (your model)", settings.whisper_model_dir, lambda p: (p / "model.bin").is_file(),
+         "transcript", ["high_quality"], "EIOKU_WHISPER_MODEL_DIR", "ml"),
     ):  # optional user files: listed with the setting that names them
-        present = path is not None and (path / marker if marker else path).is_file()
+        present = check(path) if path is not None else None
         rows.append({"name": name, "file": str(path) if path else f"set {setting}",
-                     "package": None, "extra": "torch" if analyzer == "objects" else "ml",
+                     "package": None, "extra": extra,
                      "analyzers": [analyzer], "profiles": profiles, "license": "yours",
-                     "present": present if path else None, "note": f"optional: {setting}"})
+                     "present": present, "note": f"optional: {setting}"})
     if as_json:
         print_json(rows)
     else:

@@ -44,8 +44,10 @@ class Settings(BaseSettings):
     yolo_weights: Path | None = None
     # EasyOCR (torch extra) instead of RapidOCR for on-screen text;
     ocr_engine: Literal["rapidocr", "easyocr"] = "rapidocr"
-    # a CTranslate2 Whisper folder (e.g. large-v3) for the high_quality transcript.
+    # a CTranslate2 Whisper folder (e.g. large-v3) for the high_quality transcript;
     whisper_model_dir: Path | None = None
+    # a ResNet-18 Places365 checkpoint (categories_places365.txt beside it) for places.
+    places365_weights: Path | None = None
 
     @field_validator("media_roots", mode="before")
     @classmethod

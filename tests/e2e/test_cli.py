@@ -71,3 +71,23 @@ def test_errors_are_one_line_and_non_zero(cli, tmp_path):
     assert unknown.exit_code == 2 and "no video with id" in unknown.output
     bad_kind = cli("jump", "00000000-0000-0000-0000-000000000000", "--kind", "dream", ok=False)
     assert bad_kind.exit_code == 2 and "must be one of" in bad_kind.output
+
+
+def test_models_lists_packaged_and_user_files(cli, tmp_path, monkeypatch):
+    weights = tmp_path / "resnet18_places365.pth.tar"
+    weights.write_bytes(b"checkpoint")  # present only once its categories file is beside it
+    monkeypatch.setenv("EIOKU_YOLO_WEIGHTS", str(tmp_path / "missing.pt"))
+    monkeypatch.setenv("EIOKU_PLACES365_WEIGHTS", str(weights))
+    monkeypatch.delenv("EIOKU_WHISPER_MODEL_DIR", raising=False)
+    get_settings.cache_clear()
+    rows = {r["name"]: r for r in json.loads(cli("models", "--json").stdout)}
+    assert rows["ssd-mobilenet-v2-coco"]["present"] is True
+    assert rows["easyocr-craft"]["extra"] == "torch"
+    assert rows["yolo (your weights)"]["present"] is False
+    assert rows["places365 (your weights)"]["present"] is False
+    assert rows["whisper (your model)"]["present"] is None  # not set
+    (tmp_path / "categories_places365.txt").write_text("/a/airfield 0\n")
+    assert json.loads(cli("models", "--json").stdout)[
+        [r["name"] for r in rows.values()].index("places365 (your weights)")]["present"] is True
+    table = cli("models").stdout
+    assert "missing" in table and "not set" in table

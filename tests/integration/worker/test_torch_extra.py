@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from eioku.config import Settings
 from eioku.services import analysis
@@ -36,6 +37,9 @@ def test_user_model_choices_are_recorded_in_the_run():
     assert ANALYZERS["ocr"].plan("balanced", settings)[0] == "eioku.ocr/easyocr"
     assert "model_dir" not in ANALYZERS["transcript"].plan("fast", settings)[1]
     assert ANALYZERS["transcript"].plan("high_quality", settings)[1]["model_dir"] == "/models/large-v3"
+    places = ANALYZERS["places"].plan("fast", Settings(places365_weights=Path("/m/r18.pth.tar")))
+    assert places == ("eioku.places/places365-resnet18", {**ANALYZERS["places"].config("fast"),
+                      "engine": "places365-resnet18", "weights": "/m/r18.pth.tar"})
     default = Settings(yolo_weights=None, ocr_engine="rapidocr", whisper_model_dir=None)
     assert ANALYZERS["objects"].plan("fast", default) == (
         ANALYZERS["objects"].producer, ANALYZERS["objects"].config("fast"))
@@ -101,3 +105,68 @@ def test_easyocr_reads_the_invoice_in_the_text_shot(session_factory):
     hits = [a for a in texts if "invoice" in a.payload["text"].lower()]
     assert hits, [a.payload["text"] for a in texts]
     assert all(TRUTH_TEXT_SHOT[0] - 300 <= a.span_start_ms < TRUTH_TEXT_SHOT[1] for a in hits)
+
+
+def _places365_checkpoint(folder: Path, labels: bool = True) -> Path:
+    """A checkpoint in the official resnet18_places365.pth.tar layout, with
+    random weights (the real file does not ship in any registry)."""
+    import torch
+    from torchvision.models import resnet18
+
+    torch.manual_seed(0)
+    weights = folder / "resnet18_places365.pth.tar"
+    torch.save({"epoch": 90, "state_dict": {f"module.{k}": v for k, v in
+                                            resnet18(num_classes=365).state_dict().items()}}, weights)
+    if labels:
+        (folder / "categories_places365.txt").write_text(
+            "".join(f"/{chr(97 + i % 26)}/place_{i}/sub_{i} {i}\n" for i in range(365)))
+    return weights
+
+
+def _run_places(session_factory, settings):
+    video = _video(session_factory)
+    with UnitOfWork(session_factory) as uow:
+        [run] = analysis.queue_analysis(uow, video, "fast", ["places"], settings=settings)
+        uow.commit()
+    return video, execute_run(session_factory, run.run_id, AnalyzerCache())
+
+
+@pytest.mark.models
+def test_places365_checkpoint_classifies_into_its_categories(session_factory, tmp_path):
+    weights = _places365_checkpoint(tmp_path)
+    video = _video(session_factory)
+    producer, config = ANALYZERS["places"].plan("fast", Settings(places365_weights=weights))
+    assert producer == "eioku.places/places365-resnet18" and config["weights"] == str(weights)
+    config["min_confidence"] = 0.0  # an untrained network's probabilities are all tiny
+    with UnitOfWork(session_factory) as uow:
+        run = uow.runs.create(asset_id=video.video_id, artifact_type="place.classification",
+                              producer=producer, producer_version="1", model_profile="fast",
+                              input_hash=video.content_hash, config=config, analyzer="places")
+        uow.commit()
+    outcome = execute_run(session_factory, run.run_id, AnalyzerCache())
+    assert outcome.status == "completed", outcome
+    with UnitOfWork(session_factory) as uow:
+        found = uow.artifacts.get_by_asset(video.video_id, "place.classification")
+    assert [a.span_start_ms for a in found] == list(range(0, 12_000, 2000))  # one per sample
+    names = {f"place {i} sub {i}" for i in range(365)}
+    for a in found:
+        assert a.payload["label"] in names
+        assert all(alt["label"] in names for alt in a.payload["alternatives"])
+
+
+@pytest.mark.models
+def test_places365_labels_are_named_from_the_categories_file(tmp_path):
+    from eioku_ml.analyzers.places import Places365ResNet
+
+    model = Places365ResNet(str(_places365_checkpoint(tmp_path)))
+    assert model.labels[0] == "place 0 sub 0" and len(model.labels) == 365
+    probs = model(np.zeros((360, 640, 3), dtype=np.uint8))
+    assert probs.shape == (365,) and abs(float(probs.sum()) - 1) < 1e-4
+
+
+@pytest.mark.models
+def test_places365_without_its_categories_fails_naming_the_file(session_factory, tmp_path):
+    weights = _places365_checkpoint(tmp_path, labels=False)
+    _, outcome = _run_places(session_factory, Settings(places365_weights=weights))
+    assert outcome.status == "failed"
+    assert "categories_places365.txt" in outcome.error and "EIOKU_PLACES365_WEIGHTS" in outcome.error
