@@ -53,6 +53,20 @@ def test_core_imports_never_load_torch():
     assert out.stdout.strip() == "[]"
 
 
+def _run_untrained(session_factory, video, analyzer, settings, **overrides):
+    """Run ``analyzer`` as the settings plan it, with config overrides an
+    untrained network needs (its scores are far below the profile thresholds)."""
+    spec = ANALYZERS[analyzer]
+    producer, config = spec.plan("fast", settings)
+    with UnitOfWork(session_factory) as uow:
+        run = uow.runs.create(asset_id=video.video_id, artifact_type=spec.artifact_type,
+                              producer=producer, producer_version=spec.version, model_profile="fast",
+                              input_hash=video.content_hash, config={**config, **overrides},
+                              analyzer=analyzer)
+        uow.commit()
+    return execute_run(session_factory, run.run_id, AnalyzerCache())
+
+
 @pytest.mark.models
 def test_missing_yolo_weights_fail_the_run_with_the_file_named(session_factory, tmp_path):
     video = _video(session_factory)
@@ -70,14 +84,9 @@ def test_yolo_code_path_with_an_untrained_network(session_factory):
     """No YOLO weights ship anywhere; a model definition builds a random-weight
     network, which exercises loading, inference, boxes and storage."""
     video = _video(session_factory)
-    producer, config = ANALYZERS["objects"].plan("fast", Settings(yolo_weights=Path("yolov8n.yaml")))
-    config.update(min_confidence=1e-5, width=320)  # an untrained network scores ~1e-4 at best
-    with UnitOfWork(session_factory) as uow:
-        run = uow.runs.create(asset_id=video.video_id, artifact_type="object.detection",
-                              producer=producer, producer_version="1", model_profile="fast",
-                              input_hash=video.content_hash, config=config, analyzer="objects")
-        uow.commit()
-    outcome = execute_run(session_factory, run.run_id, AnalyzerCache())
+    # an untrained network scores ~1e-4 at best
+    outcome = _run_untrained(session_factory, video, "objects", Settings(yolo_weights=Path("yolov8n.yaml")),
+                             min_confidence=1e-5, width=320)
     assert outcome.status == "completed" and outcome.artifacts > 0, outcome
     with UnitOfWork(session_factory) as uow:
         found = uow.artifacts.get_by_asset(video.video_id, "object.detection")
@@ -135,19 +144,14 @@ def _run_places(session_factory, settings):
 def test_places365_checkpoint_classifies_into_its_categories(session_factory, tmp_path):
     weights = _places365_checkpoint(tmp_path)
     video = _video(session_factory)
-    producer, config = ANALYZERS["places"].plan("fast", Settings(places365_weights=weights))
-    assert producer == "eioku.places/places365-resnet18" and config["weights"] == str(weights)
-    config["min_confidence"] = 0.0  # an untrained network's probabilities are all tiny
-    with UnitOfWork(session_factory) as uow:
-        run = uow.runs.create(asset_id=video.video_id, artifact_type="place.classification",
-                              producer=producer, producer_version="1", model_profile="fast",
-                              input_hash=video.content_hash, config=config, analyzer="places")
-        uow.commit()
-    outcome = execute_run(session_factory, run.run_id, AnalyzerCache())
+    # an untrained network's probabilities are all tiny: keep every top class
+    outcome = _run_untrained(session_factory, video, "places", Settings(places365_weights=weights),
+                             min_confidence=0.0)
     assert outcome.status == "completed", outcome
     with UnitOfWork(session_factory) as uow:
         found = uow.artifacts.get_by_asset(video.video_id, "place.classification")
     assert [a.span_start_ms for a in found] == list(range(0, 12_000, 2000))  # one per sample
+    assert {a.producer for a in found} == {"eioku.places/places365-resnet18"}
     names = {f"place {i} sub {i}" for i in range(365)}
     for a in found:
         assert a.payload["label"] in names
