@@ -197,3 +197,51 @@ def _in_direction(start, direction, from_ms):
     if from_ms is None:
         return True
     return start > from_ms if direction is Direction.NEXT else start < from_ms
+
+
+# 10b. Global jump (library order) -------------------------------------------------------
+@given(videos=st.lists(st.tuples(
+           st.none() | st.sampled_from(["2024-01-01T00:00:00Z", "2024-06-01T00:00:00Z"]),
+           st.lists(st.tuples(spans(max_start=20_000, max_len=1_500), st.sampled_from(["dog", "cat"]),
+                              st.floats(0, 1)), max_size=6)), min_size=1, max_size=4),
+       label=st.none() | st.sampled_from(["dog", "cat"]), direction=st.sampled_from(list(Direction)),
+       start=st.data())
+def test_global_jump_walks_appearances_in_library_order(session_factory, videos, label, direction,
+                                                        start):
+    with UnitOfWork(session_factory) as uow:  # a fresh database: the library is exactly this
+        hits = []  # (recorded-or-created time, video id, start, key, end)
+        for recorded, items in videos:
+            video = add_video(uow)
+            if recorded:
+                uow.videos.update(video.video_id, recorded_at=recorded)
+            t = uow.videos.get(video.video_id)
+            t = t.recorded_at or t.created_at
+            run = _store(uow, video.video_id, "object.detection", [
+                (span, payload_for("object.detection", label=lab, confidence=c))
+                for span, lab, c in items])
+            stored = uow.artifacts.get_by_asset(video.video_id, "object.detection", run_id=run.run_id)
+            for ap in merge_appearances([(a.payload["label"], a.span_start_ms, a.span_end_ms,
+                                          a.payload["confidence"], a.artifact_id) for a in stored],
+                                        uow.projections.gap_ms):
+                if label is None or ap.key == label:
+                    hits.append((t, video.video_id, ap.start, ap.key, ap.end))
+        hits.sort(reverse=direction is Direction.PREV)
+        position = start.draw(st.none() | st.sampled_from(hits)) if hits else None
+        kwargs = {} if position is None else {"from_video": position[1], "from_ms": position[2]}
+        if position is None:
+            expected = hits[0] if hits else None
+        else:
+            later = [h for h in hits if (h[:3] > position[:3]) == (direction is Direction.NEXT)
+                     and h[:3] != position[:3]]
+            expected = later[0] if later else None
+        try:
+            got = navigation.jump_global(uow.session, kind=JumpKind.OBJECT, direction=direction,
+                                         label=label, **kwargs)
+        except NoMatchError:
+            got = None
+        if expected is None:
+            assert got is None
+        else:
+            assert got is not None
+            assert (got.video_id, got.start_ms, got.end_ms, got.labels) == (
+                expected[1], expected[2], expected[4], [expected[3]])

@@ -25,6 +25,9 @@ def test_delete_removes_artifact_and_projection_rows(session_factory):
         assert not uow.artifacts.delete(first.artifact_id)
         rows = uow.session.execute(text("SELECT artifact_id FROM object_labels")).scalars().all()
         assert rows == [second.artifact_id]
+        spans = uow.session.execute(text("SELECT start_ms, end_ms FROM object_appearances")).all()
+        assert [tuple(r) for r in spans] == [(20, 30)]  # the deleted detection left its appearance
         uow.videos.delete(video.video_id)
-        assert uow.session.execute(text("SELECT count(*) FROM object_labels")).scalar_one() == 0
+        for table in ("object_labels", "object_appearances"):
+            assert uow.session.execute(text(f"SELECT count(*) FROM {table}")).scalar_one() == 0
         assert uow.session.execute(text("SELECT count(*) FROM artifacts")).scalar_one() == 0

@@ -79,9 +79,10 @@ class VideoRepository:
 
     def delete(self, video_id: uuid.UUID) -> None:
         """Remove the video's rows (artifacts, projections, runs cascade); never the file."""
-        for projection in PROJECTIONS:  # derived rows carry no FK (see migration 0001)
+        derived = [t for p in PROJECTIONS for t in (p.table, p.appearances) if t]
+        for table in derived:  # derived rows carry no FK (see migration 0001)
             self.session.execute(
-                text(f"DELETE FROM {projection.table} WHERE run_id IN "
+                text(f"DELETE FROM {table} WHERE run_id IN "
                      "(SELECT run_id FROM runs WHERE asset_id = :id)"), {"id": video_id})
         result = self.session.execute(text("DELETE FROM videos WHERE video_id = :id"),
                                       {"id": video_id})
