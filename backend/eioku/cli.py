@@ -192,6 +192,33 @@ def faces(
 
 @app.command()
 @friendly_errors
+def appearances(
+    video_id: Annotated[str, typer.Argument(help="Video id.")],
+    kind: Annotated[str, typer.Option(help="object|face")] = "object",
+    label: Annotated[str | None, typer.Option(help="Object label or face cluster.")] = None,
+    min_confidence: Annotated[float | None, typer.Option(min=0, max=1)] = None,
+    limit: Annotated[int, typer.Option(min=1, max=5000)] = 500,
+    as_json: JsonOpt = False,
+) -> None:
+    """The video's timeline of objects or people (detections merged into appearances)."""
+    from eioku.api.schemas import AppearanceOut, AppearancesOut
+    from eioku.domain.enums import JumpKind
+    from eioku.services import navigation
+
+    with _Store().uow() as uow:
+        rows = navigation.appearances(uow.session, _uuid(video_id), _enum(JumpKind, kind, "kind"),
+                                      label=label, min_confidence=min_confidence, limit=limit)
+    out = AppearancesOut(kind=kind, appearances=[AppearanceOut(**vars(r)) for r in rows])
+    if as_json:
+        print_json(out.model_dump(mode="json"))
+    else:
+        _table(f"{kind} appearances", ["from", "to", "label", "confidence", "detections"],
+               [[_clock(a.start_ms), _clock(a.end_ms), a.label, f"{a.confidence:.2f}", a.detections]
+                for a in out.appearances])
+
+
+@app.command()
+@friendly_errors
 def jump(
     video_id: Annotated[str, typer.Argument(help="Video id.")],
     kind: Annotated[str, typer.Option(help="scene|transcript|object|face|place|ocr")],

@@ -91,3 +91,21 @@ def test_models_lists_packaged_and_user_files(cli, tmp_path, monkeypatch):
         [r["name"] for r in rows.values()].index("places365 (your weights)")]["present"] is True
     table = cli("models").stdout
     assert "missing" in table and "not set" in table
+
+
+def test_appearances_timeline(cli, tmp_path, session_factory):
+    import uuid
+
+    clip = tmp_path / "clip.mp4"
+    clip.write_bytes(b"bytes")
+    video_id = json.loads(cli("add", clip, "--json").stdout)[0]["video_id"]
+    with UnitOfWork(session_factory) as uow:
+        store_run(uow, uuid.UUID(video_id), "object.detection", [(0, 500), (500, 1000), (8000, 8500)],
+                  payloads=[payload_for("object.detection", label="dog")] * 3)
+        uow.commit()
+    out = json.loads(cli("appearances", video_id, "--kind", "object", "--json").stdout)
+    assert [(a["start_ms"], a["end_ms"], a["detections"]) for a in out["appearances"]] == [
+        (0, 1000, 2), (8000, 8500, 1)]
+    assert "0:00:08.000" in cli("appearances", video_id).stdout
+    bad = cli("appearances", video_id, "--kind", "scene", ok=False)
+    assert bad.exit_code != 0 and "no appearances" in bad.output

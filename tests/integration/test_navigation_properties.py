@@ -245,3 +245,31 @@ def test_global_jump_walks_appearances_in_library_order(session_factory, videos,
             assert got is not None
             assert (got.video_id, got.start_ms, got.end_ms, got.labels) == (
                 expected[1], expected[2], expected[4], [expected[3]])
+
+
+# 10c. Appearance timeline --------------------------------------------------------------
+@given(items=st.lists(st.tuples(spans(max_start=20_000, max_len=1_500),
+                                st.sampled_from(["dog", "cat", "bird"]), st.floats(0, 1)),
+                      max_size=15),
+       label=st.none() | st.sampled_from(["dog", "CAT"]), min_conf=st.none() | st.floats(0, 1),
+       limit=st.integers(1, 4))
+def test_appearance_timeline_pages_through_the_merge_exactly_once(uow_factory, items, label,
+                                                                  min_conf, limit):
+    with uow_factory() as uow:
+        video = add_video(uow)
+        run = _store(uow, video.video_id, "object.detection", [
+            (span, payload_for("object.detection", label=lab, confidence=c)) for span, lab, c in items])
+        stored = uow.artifacts.get_by_asset(video.video_id, "object.detection", run_id=run.run_id)
+        expected = [(ap.key, ap.start, ap.end, ap.detections) for ap in merge_appearances(
+            [(a.payload["label"], a.span_start_ms, a.span_end_ms, a.payload["confidence"],
+              a.artifact_id) for a in stored], uow.projections.gap_ms)
+            if (label is None or ap.key == label.lower())
+            and (min_conf is None or ap.confidence >= min_conf)]
+        walked, from_ms = [], 0
+        while page := navigation.appearances(uow.session, video.video_id, JumpKind.OBJECT,
+                                             label=label, min_confidence=min_conf,
+                                             from_ms=from_ms, limit=limit):
+            assert len({r.start_ms for r in page}) <= limit  # ties are never split
+            walked += [(r.label, r.start_ms, r.end_ms, r.detections) for r in page]
+            from_ms = page[-1].start_ms + 1
+        assert walked == expected

@@ -206,3 +206,16 @@ class PersonOut(BaseModel):
 
 class PeopleOut(BaseModel):
     people: list[PersonOut]
+
+
+class AppearanceOut(BaseModel):
+    label: str = Field(description="object label, or face cluster id (person-N)")
+    start_ms: int
+    end_ms: int
+    confidence: float = Field(description="the best detection's confidence")
+    detections: int
+
+
+class AppearancesOut(BaseModel):
+    kind: str
+    appearances: list[AppearanceOut]

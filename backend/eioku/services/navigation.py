@@ -248,3 +248,43 @@ def jump_global(
            else _detections_at(session, projection, row.run_id, [row.hit], row.start_ms))
     return JumpResult(row.start_ms, row.end_ms, ids, kind, label, row.video_id,
                       [row.label] if row.label is not None else [])
+
+
+@dataclass(frozen=True)
+class AppearanceRow:
+    label: str
+    start_ms: int
+    end_ms: int
+    confidence: float
+    detections: int
+
+
+def appearances(
+    session: Session, video_id: uuid.UUID, kind: JumpKind, *, label: str | None = None,
+    min_confidence: float | None = None, from_ms: int = 0, to_ms: int = MAX_SPAN_MS + 1,
+    limit: int = 500, selection: SelectionOverride = NO_OVERRIDE,
+) -> list[AppearanceRow]:
+    """A video's timeline of objects or people: appearances starting in
+    [from_ms, to_ms), in time order, from the run the selection policy picks.
+    At most ``limit`` starts' worth: appearances sharing a start stay together."""
+    VideoRepository(session).get(video_id)
+    projection = BY_KIND[kind]
+    if projection.appearances is None:
+        kinds = ", ".join(k.value for k, p in BY_KIND.items() if p.appearances)
+        raise ValidationFailedError(f"kind={kind.value} has no appearances (only {kinds})",
+                                    field="kind")
+    f = _jump_filter(projection, JumpQuery(kind, label=label, min_confidence=min_confidence), session)
+    lc, table = projection.label_column, projection.appearances
+    run = "(SELECT eioku_selected_run(:asset_id, :artifact_type, :sel_mode, :sel_profile))"
+    # up to `limit` rows, extended to every appearance sharing the last start, so
+    # paging with from_ms = last start + 1 never skips one
+    rows = session.execute(text(
+        f"SELECT p.{lc} AS label, p.start_ms, p.end_ms, p.confidence, p.detections "
+        f"FROM {table} p WHERE p.run_id = {run} AND {f.sql('p')} AND p.start_ms >= :from_ms "
+        f"AND p.start_ms <= (SELECT max(start_ms) FROM (SELECT q.start_ms FROM {table} q "
+        f"WHERE q.run_id = {run} AND {f.sql('q')} AND q.start_ms >= :from_ms "
+        f"AND q.start_ms < :to_ms ORDER BY q.start_ms LIMIT :limit) page) "
+        f"ORDER BY p.start_ms, p.{lc}"),
+        {"asset_id": video_id, "artifact_type": projection.artifact_type, "from_ms": from_ms,
+         "to_ms": to_ms, "limit": limit, **selection.sql_args, **f.params})
+    return [AppearanceRow(r.label, r.start_ms, r.end_ms, r.confidence, r.detections) for r in rows]

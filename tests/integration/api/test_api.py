@@ -333,6 +333,12 @@ def test_next_dog_is_the_next_appearance_not_the_next_frame(client, media_root):
     assert back["jump_to"]["start_ms"] == 1500
     arts = client.get(f"{base}/artifacts", params={"type": "object.detection"}).json()["artifacts"]
     assert len(arts) == len(frames)  # frame-level detail is kept
+    timeline = client.get(f"{base}/appearances", params={"kind": "object"}).json()
+    assert [(a["label"], a["start_ms"], a["end_ms"], a["detections"])
+            for a in timeline["appearances"]] == [
+        ("dog", 1000, 4500, 5), ("cat", 1500, 2000, 1), ("dog", 9000, 10000, 2)]
+    assert client.get(f"{base}/appearances", params={"kind": "scene"}).status_code == 422
+    assert client.get(f"{base}/appearances", params={"kind": "object", "limit": 0}).status_code == 422
 
 
 def test_people_across_the_library(client, media_root):

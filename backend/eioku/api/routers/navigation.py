@@ -8,7 +8,16 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from eioku.api.deps import SelectionDep, UowDep
-from eioku.api.schemas import FindMatchOut, FindOut, JumpOut, PeopleOut, PersonOut, Span
+from eioku.api.schemas import (
+    AppearanceOut,
+    AppearancesOut,
+    FindMatchOut,
+    FindOut,
+    JumpOut,
+    PeopleOut,
+    PersonOut,
+    Span,
+)
 from eioku.artifacts.envelope import MAX_SPAN_MS
 from eioku.domain.enums import Direction, FindSource, JumpKind
 from eioku.domain.errors import ValidationFailedError
@@ -80,6 +89,30 @@ def find(
     return FindOut(matches=[
         FindMatchOut(jump_to=Span(start_ms=m.start_ms, end_ms=m.end_ms), artifact_id=m.artifact_id,
                      source=m.source, snippet=m.snippet) for m in matches])
+
+
+@router.get("/v1/videos/{video_id}/appearances", response_model=AppearancesOut)
+def list_appearances(
+    video_id: uuid.UUID,
+    uow: UowDep,
+    selection: SelectionDep,
+    kind: Annotated[JumpKind, Query(description="object or face")],
+    label: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+    face_cluster_id: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
+    min_confidence: Annotated[float | None, Query(ge=0, le=1)] = None,
+    from_ms: Annotated[int, Query(ge=0, le=MAX_SPAN_MS)] = 0,
+    to_ms: Annotated[int, Query(ge=0, le=MAX_SPAN_MS + 1)] = MAX_SPAN_MS + 1,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 500,
+) -> AppearancesOut:
+    """The video's timeline of objects or people: each appearance (detections of one
+    label or person merged in time) starting in [from_ms, to_ms), in time order.
+    At most `limit` rows, plus any sharing the last row's start (never split), so
+    paging with from_ms = last start + 1 misses nothing."""
+    rows = navigation.appearances(
+        uow.session, video_id, kind, label=_label(label, face_cluster_id),
+        min_confidence=min_confidence, from_ms=from_ms, to_ms=to_ms, limit=limit,
+        selection=selection)
+    return AppearancesOut(kind=kind.value, appearances=[AppearanceOut(**vars(r)) for r in rows])
 
 
 @router.get("/v1/jump/global", response_model=JumpOut)
