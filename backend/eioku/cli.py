@@ -194,7 +194,7 @@ def faces(
 @friendly_errors
 def appearances(
     video_id: Annotated[str, typer.Argument(help="Video id.")],
-    kind: Annotated[str, typer.Option(help="object|face")] = "object",
+    kind: Annotated[str, typer.Option(help="object|face|place")] = "object",
     label: Annotated[str | None, typer.Option(help="Object label or face cluster.")] = None,
     min_confidence: Annotated[float | None, typer.Option(min=0, max=1)] = None,
     limit: Annotated[int, typer.Option(min=1, max=5000)] = 500,

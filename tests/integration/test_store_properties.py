@@ -201,15 +201,15 @@ def test_projection_rows_match_artifacts_and_rebuild_is_identical(uow_factory, b
 @given(batches=st.lists(st.lists(st.tuples(spans(max_start=15_000, max_len=1_500),
                                            st.sampled_from(["a", "b"]), st.floats(0, 1)),
                                  max_size=6), min_size=1, max_size=4),
-       deletions=st.integers(0, 3), artifact_type=st.sampled_from(["object.detection",
-                                                                   "face.detection"]))
+       deletions=st.integers(0, 3), artifact_type=st.sampled_from(
+           ["object.detection", "face.detection", "place.classification"]))
 def test_appearances_follow_batches_and_deletions(uow_factory, batches, deletions, artifact_type):
     """Once a run completes, its appearance intervals equal a brute-force merge
     of all its detections (batches can bridge or extend each other's), also
     after deletions; a rebuild reproduces them. Runs still being written have
     none (nothing shows them)."""
     projection = BY_TYPE[artifact_type]
-    key = "label" if artifact_type == "object.detection" else "cluster_id"
+    key = projection.label_column
     with uow_factory() as uow:
         video = add_video(uow)
         run = add_run(uow, video.video_id, artifact_type)

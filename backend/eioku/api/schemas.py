@@ -142,8 +142,8 @@ class JumpOut(BaseModel):
     label: str | None = None
     labels: list[str] = Field(
         default_factory=list,
-        description="labels (or face cluster ids) of the hits; for objects and faces a hit is an "
-                    "appearance: detections of one label merged in time")
+        description="labels (or face cluster ids) of the hits; for objects, faces and places a "
+                    "hit is an appearance: detections of one label merged in time")
     video_id: uuid.UUID
 
 

@@ -155,6 +155,11 @@ class ObjectAppearance(_AppearanceRow, Base):
     label: Mapped[str] = mapped_column(Text, primary_key=True)
 
 
+class PlaceAppearance(_AppearanceRow, Base):
+    __tablename__ = "place_appearances"  # migration 0005
+    label: Mapped[str] = mapped_column(Text, primary_key=True)
+
+
 class FaceAppearance(_AppearanceRow, Base):
     __tablename__ = "face_appearances"
     cluster_id: Mapped[str] = mapped_column(Text, primary_key=True)

@@ -4,8 +4,8 @@ Each call is an indexed query over a projection table, restricted to the
 run the selection policy picks (``eioku_selected_run``). "next" is the
 smallest start strictly after ``from_ms``, "prev" the largest strictly
 before; all hits sharing that start are returned together, ids sorted.
-For objects and faces a hit is an *appearance* (detections of one label or
-face cluster merged in time, ``object_appearances``/``face_appearances``);
+For objects, faces and places a hit is an *appearance* (detections of one
+label or face cluster merged in time, ``object_appearances`` etc.);
 its ids are the detections that open it, its confidence the best in it.
 """
 
@@ -264,7 +264,7 @@ def appearances(
     min_confidence: float | None = None, from_ms: int = 0, to_ms: int = MAX_SPAN_MS + 1,
     limit: int = 500, selection: SelectionOverride = NO_OVERRIDE,
 ) -> list[AppearanceRow]:
-    """A video's timeline of objects or people: appearances starting in
+    """A video's timeline of objects, people or places: appearances starting in
     [from_ms, to_ms), in time order, from the run the selection policy picks.
     At most ``limit`` starts' worth: appearances sharing a start stay together."""
     VideoRepository(session).get(video_id)

@@ -36,9 +36,9 @@ class Projection:
     # schema version is projected once it is listed here (or gets its own
     # Projection); until then its artifacts are stored but not navigable.
     schema_versions: tuple[int, ...] = (1,)
-    # Detections (objects, faces) are also merged into appearance intervals,
-    # which is what navigation jumps between: "next dog" is the next time a
-    # dog appears, not the next sampled frame that shows one.
+    # Sampled detections (objects, faces, places) are also merged into
+    # appearance intervals, which is what navigation jumps between: "next dog"
+    # is the next time a dog appears, not the next sampled frame showing one.
     appearances: str | None = None
 
     def insert_sql(self, scope: str, only_missing: bool) -> str:
@@ -94,7 +94,7 @@ PROJECTIONS: tuple[Projection, ...] = (
                label_column="cluster_id", has_confidence=True, appearances="face_appearances"),
     Projection("place_labels", ArtifactType.PLACE_CLASSIFICATION, JumpKind.PLACE,
                {"label": "lower(a.payload->>'label')", "confidence": _CONFIDENCE},
-               label_column="label", has_confidence=True),
+               label_column="label", has_confidence=True, appearances="place_appearances"),
 )  # fmt: skip
 
 BY_TYPE: dict[str, Projection] = {p.artifact_type: p for p in PROJECTIONS}

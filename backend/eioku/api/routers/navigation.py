@@ -96,7 +96,7 @@ def list_appearances(
     video_id: uuid.UUID,
     uow: UowDep,
     selection: SelectionDep,
-    kind: Annotated[JumpKind, Query(description="object or face")],
+    kind: Annotated[JumpKind, Query(description="object, face or place")],
     label: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
     face_cluster_id: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
     min_confidence: Annotated[float | None, Query(ge=0, le=1)] = None,
@@ -104,7 +104,7 @@ def list_appearances(
     to_ms: Annotated[int, Query(ge=0, le=MAX_SPAN_MS + 1)] = MAX_SPAN_MS + 1,
     limit: Annotated[int, Query(ge=1, le=5000)] = 500,
 ) -> AppearancesOut:
-    """The video's timeline of objects or people: each appearance (detections of one
+    """The video's timeline of objects, people or places: each appearance (detections of one
     label or person merged in time) starting in [from_ms, to_ms), in time order.
     At most `limit` rows, plus any sharing the last row's start (never split), so
     paging with from_ms = last start + 1 misses nothing."""
