@@ -95,11 +95,12 @@ class OcrAnalyzer(Analyzer):
         done: list[Item] = []
         last_thumb, last_found = None, []
         next_due = 0
+
+        def due(time_ms: int) -> bool:  # at the interval, or the first frame of a new scene
+            return time_ms >= next_due or (bool(scene_starts) and time_ms >= scene_starts[0])
+
         for frame in iter_frames(media.path, width=int(self.config.get("width", 960)),
-                                 pixel_format="bgr24"):
-            at_cut = bool(scene_starts) and frame.time_ms >= scene_starts[0]
-            if frame.time_ms < next_due and not at_cut:
-                continue
+                                 pixel_format="bgr24", wanted=due):
             while scene_starts and frame.time_ms >= scene_starts[0]:
                 scene_starts.pop(0)
             next_due = frame.time_ms + interval

@@ -7,7 +7,7 @@ the width an analyzer asks for (aspect ratio kept, even height).
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -122,9 +122,12 @@ _CLOCK: ContextVar[DecodeClock | None] = ContextVar("eioku_decode_clock", defaul
 
 
 def iter_frames(
-    path: Path, *, width: int | None = None, every_ms: int | None = None, pixel_format: str = "rgb24"
+    path: Path, *, width: int | None = None, every_ms: int | None = None,
+    pixel_format: str = "rgb24", wanted: Callable[[int], bool] | None = None,
 ) -> Iterator[Frame]:
-    """Every decoded frame (or one per ``every_ms``), downscaled to ``width``.
+    """Every decoded frame (or one per ``every_ms``, or those whose time in ms
+    ``wanted`` accepts), downscaled to ``width``. Frames not yielded are
+    decoded but never converted, which is most of a frame's cost.
 
     Decoding errors in the middle of a file end the iteration with
     :class:`MediaError` naming the position, so a truncated file fails with a
@@ -145,7 +148,7 @@ def iter_frames(
             resumed = time.perf_counter()
             for frame in container.decode(stream):
                 time_ms = int(round(frame.time * 1000)) if frame.time is not None else 0
-                if every_ms is None or time_ms >= next_due:
+                if (every_ms is None or time_ms >= next_due) and (wanted is None or wanted(time_ms)):
                     image = frame.to_ndarray(format=pixel_format, width=width, height=height) \
                         if width else frame.to_ndarray(format=pixel_format)
                     clock.seconds += time.perf_counter() - resumed
