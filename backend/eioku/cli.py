@@ -370,7 +370,9 @@ def _with_dependencies(names: list[str]) -> list[str]:
 
     out = list(names)
     for name in names:
-        out += [d for d in getattr(ANALYZERS.get(name), "depends_on", ()) if d not in out]
+        spec = ANALYZERS.get(name)
+        deps = (*spec.depends_on, *spec.uses) if spec else ()
+        out += [d for d in deps if d not in out]
     return out
 
 

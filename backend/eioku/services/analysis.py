@@ -62,11 +62,19 @@ def defer_ready(uow: UnitOfWork, asset_id: uuid.UUID) -> list[uuid.UUID]:
 
 
 def _dependencies_met(uow: UnitOfWork, asset_id: uuid.UUID, spec: AnalyzerSpec, profile: str) -> bool:
+    """Hard dependencies have completed, and no optional input is still pending."""
     for dep in spec.depends_on:
         done = uow.session.execute(
             text("SELECT EXISTS (SELECT 1 FROM runs WHERE asset_id = :a AND analyzer = :n "
                  "AND status = 'completed')"), {"a": asset_id, "n": dep},
         ).scalar_one()
         if not done:
+            return False
+    if spec.uses:
+        pending = uow.session.execute(
+            text("SELECT EXISTS (SELECT 1 FROM runs WHERE asset_id = :a AND analyzer = ANY(:n) "
+                 "AND status IN ('queued', 'running'))"), {"a": asset_id, "n": list(spec.uses)},
+        ).scalar_one()
+        if pending:
             return False
     return True

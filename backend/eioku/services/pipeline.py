@@ -22,7 +22,10 @@ class AnalyzerSpec:
     artifact_type: str
     producer: str
     version: str
-    depends_on: tuple[str, ...] = ()
+    depends_on: tuple[str, ...] = ()  # must complete first; their failure fails this run
+    # optional inputs: when queued for the same video, this run waits until they
+    # finish (completed or failed) and uses what completed; never required
+    uses: tuple[str, ...] = ()
     profiles: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     # optional models the user chose in the settings: (settings, profile) ->
@@ -75,7 +78,7 @@ ANALYZERS: dict[str, AnalyzerSpec] = {s.name: s for s in (
                            _P.HIGH_QUALITY: {"detector": "adaptive", "threshold": 3.0,
                                              "width": 640, "min_scene_len_s": 0.6}}),
     AnalyzerSpec("quality", ArtifactType.VIDEO_QUALITY, "eioku.quality/opencv", "1",
-                 depends_on=("scenes",), profiles={_P.FAST: {"width": 160}}),
+                 uses=("scenes",), profiles={_P.FAST: {"width": 160}}),
     AnalyzerSpec("objects", ArtifactType.OBJECT_DETECTION, "eioku.objects/ssd-mobilenet-v2-coco",
                  "1", profiles={_P.FAST: {"interval_ms": 1000, "min_confidence": 0.5, "width": 640},
                                 _P.BALANCED: {"interval_ms": 500, "min_confidence": 0.5,
@@ -87,7 +90,7 @@ ANALYZERS: dict[str, AnalyzerSpec] = {s.name: s for s in (
                                 _P.BALANCED: {"model": "base", "beam_size": 5},
                                 _P.HIGH_QUALITY: {"model": "base", "beam_size": 5,
                                                   "compute_type": "float32"}}, choices=_whisper_dir),
-    AnalyzerSpec("ocr", ArtifactType.OCR_TEXT, "eioku.ocr/rapidocr", "1", depends_on=("scenes",),
+    AnalyzerSpec("ocr", ArtifactType.OCR_TEXT, "eioku.ocr/rapidocr", "1", uses=("scenes",),
                  profiles={_P.FAST: {"interval_ms": 2000, "min_confidence": 0.8, "width": 960},
                            _P.BALANCED: {"interval_ms": 1000, "min_confidence": 0.8,
                                          "width": 1280},
@@ -124,7 +127,8 @@ def resolve(names: Iterable[str] | None = None) -> list[AnalyzerSpec]:
     ordered: list[AnalyzerSpec] = []
     while len(ordered) < len(chosen):
         ready = [ANALYZERS[n] for n in chosen if ANALYZERS[n] not in ordered
-                 and all(ANALYZERS[d] in ordered for d in ANALYZERS[n].depends_on)]
+                 and all(ANALYZERS[d] in ordered for d in (*ANALYZERS[n].depends_on,
+                                                            *ANALYZERS[n].uses) if d in chosen)]
         if not ready:
             raise ValueError("analyzer dependencies form a cycle")
         ordered.extend(ready)

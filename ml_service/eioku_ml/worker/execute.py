@@ -147,7 +147,8 @@ def _reuse(uow: UnitOfWork, run: Run) -> Outcome | None:
 
 def _dependency_artifacts(uow: UnitOfWork, run: Run) -> dict[str, list[Any]]:
     context: dict[str, list[Any]] = {}
-    for dep in ANALYZERS[run.analyzer].depends_on:
+    spec = ANALYZERS[run.analyzer]
+    for dep in (*spec.depends_on, *spec.uses):
         context[dep] = uow.artifacts.get_by_asset(run.asset_id, ANALYZERS[dep].artifact_type)
     return context
 
@@ -156,6 +157,7 @@ def _fail(factory: sessionmaker[Session], run: Run, error: str) -> Outcome:
     with UnitOfWork(factory) as uow:
         uow.runs.fail(run.run_id, error)
         _fail_dependents(uow, run)
+        defer_ready(uow, run.asset_id)  # runs that only *use* this one go ahead without it
         uow.commit()
     return Outcome(run.run_id, "failed", error=error)
 

@@ -4,6 +4,7 @@ inside orchestration tests) and the real metadata/scenes/quality analyzers."""
 from __future__ import annotations
 
 import json
+import random
 
 import numpy as np
 import pytest
@@ -12,6 +13,7 @@ from eioku.services import analysis, pipeline
 from eioku.store.uow import UnitOfWork
 from eioku_ml.analyzers.base import Analyzer, Item
 from eioku_ml.worker.execute import AnalyzerCache, execute_run
+from sqlalchemy import text
 
 from tests.media import SAMPLE, constant_frames, copy_with_suffix, make_clip
 
@@ -49,24 +51,35 @@ def _run_all(session_factory, runs, cache):
     return {name: execute_run(session_factory, run.run_id, cache) for name, run in runs.items()}
 
 
-def test_dependency_validation_errors():
-    with pytest.raises(ValidationFailedError, match="'quality' depends on scenes"):
-        pipeline.resolve(["quality"])
+@pytest.fixture
+def hard_dependent(monkeypatch):
+    """An analyzer that cannot run without scenes (the built-in ones only *use*
+    scenes when present, so the hard-dependency path needs its own spec)."""
+    spec = pipeline.AnalyzerSpec("needs_scenes", "video.metadata", "test/needs-scenes", "1",
+                                 depends_on=("scenes",), profiles={"fast": {}})
+    monkeypatch.setitem(pipeline.ANALYZERS, spec.name, spec)
+    return spec
+
+
+def test_dependency_validation_errors(hard_dependent):
+    with pytest.raises(ValidationFailedError, match="'needs_scenes' depends on scenes"):
+        pipeline.resolve(["needs_scenes"])
     with pytest.raises(ValidationFailedError, match="unknown analyzer"):
         pipeline.resolve(["telepathy"])
     assert [s.name for s in pipeline.resolve(["quality", "scenes"])] == ["scenes", "quality"]
+    assert [s.name for s in pipeline.resolve(["quality"])] == ["quality"]  # scenes is optional
 
 
 def test_dependent_waits_for_its_dependency(session_factory):
     video, runs = _queue(session_factory, SAMPLE, ["scenes", "quality"])
     with UnitOfWork(session_factory) as uow:
-        assert uow.session.execute(__import__("sqlalchemy").text(
+        assert uow.session.execute(text(
             "SELECT analyzer, job_id IS NOT NULL FROM runs ORDER BY analyzer")).all() == [
             ("quality", False), ("scenes", True)]  # quality not deferred before scenes is done
     execute_run(session_factory, runs["scenes"].run_id, AnalyzerCache())
     with UnitOfWork(session_factory) as uow:
         assert uow.runs.get(runs["quality"].run_id).status == "queued"
-        deferred = uow.session.execute(__import__("sqlalchemy").text(
+        deferred = uow.session.execute(text(
             "SELECT job_id FROM runs WHERE run_id = :r"), {"r": runs["quality"].run_id}).scalar()
         assert deferred is not None
 
@@ -83,15 +96,42 @@ def test_failing_analyzer_fails_only_its_run(session_factory):
         assert len(uow.artifacts.get_by_asset(video.video_id, "scene")) == 1
 
 
-def test_failed_dependency_fails_dependents(session_factory, tmp_path):
+def test_failed_dependency_fails_dependents(session_factory, tmp_path, hard_dependent):
     bad = tmp_path / "bad.mp4"
     bad.write_bytes(b"this is not a video at all")
-    video, runs = _queue(session_factory, bad, ["scenes", "quality"])
+    video, runs = _queue(session_factory, bad, ["scenes", "needs_scenes", "quality"])
     outcome = execute_run(session_factory, runs["scenes"].run_id, AnalyzerCache())
     assert outcome.status == "failed" and "not a readable video" in outcome.error
     with UnitOfWork(session_factory) as uow:
-        quality = uow.runs.get(runs["quality"].run_id)
-        assert quality.status == "failed" and quality.error == "dependency scenes failed"
+        dependent = uow.runs.get(runs["needs_scenes"].run_id)
+        assert dependent.status == "failed" and dependent.error == "dependency scenes failed"
+        assert uow.runs.get(runs["quality"].run_id).status == "queued"  # only uses scenes
+        deferred = uow.session.execute(text(
+            "SELECT job_id FROM runs WHERE run_id = :r"), {"r": runs["quality"].run_id}).scalar()
+        assert deferred is not None  # ... so it goes ahead without it
+
+
+def test_quality_rejects_a_file_that_breaks_mid_stream(session_factory, tmp_path):
+    """Scenes cannot decode a file corrupted in the middle; quality, which only
+    uses scenes, still runs and says why the file is bad."""
+    data = bytearray(SAMPLE.read_bytes())
+    rng = random.Random(3)
+    for _ in range(200):
+        data[rng.randrange(len(data) // 4, len(data) * 3 // 4)] = rng.randrange(256)
+    corrupt = tmp_path / "corrupt.mp4"
+    corrupt.write_bytes(bytes(data))
+    video, runs = _queue(session_factory, corrupt, ["scenes", "quality"])
+    cache = AnalyzerCache()
+    scenes = execute_run(session_factory, runs["scenes"].run_id, cache)
+    assert execute_run(session_factory, runs["quality"].run_id, cache).status == "completed"
+    with UnitOfWork(session_factory) as uow:
+        (quality,) = uow.artifacts.get_by_asset(video.video_id, "video.quality")
+    if scenes.status == "failed":  # this FFmpeg build refuses the damaged packets
+        assert quality.payload["status"] == "reject" and not quality.payload["decode_ok"]
+        assert quality.payload["reasons"][0].startswith("decode failed")
+        assert quality.payload["frame_count"] > 0  # it measured what did decode
+    else:  # a build that conceals the damage decodes it: scenes and quality agree
+        assert quality.payload["decode_ok"]
 
 
 def test_identical_completed_run_is_reused(session_factory):
