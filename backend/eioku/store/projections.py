@@ -56,22 +56,28 @@ class Projection:
             f"AND a.schema_version IN ({', '.join(map(str, self.schema_versions))}) AND {scope}{missing}"
         )
 
-
     def appearances_sql(self, scope: str) -> str:
-        """Merge this projection's rows (per run and label) into intervals; a
-        gap longer than ``:gap_ms`` between one detection's start and the end
-        of all before it starts a new appearance."""
+        """Merge this projection's rows (per run and label) into intervals: a
+        detection starting more than ``:gap_ms`` after the end of every one
+        before it opens a new appearance (gaps-and-islands with two windows)."""
         key = self.label_column
-        return (
-            f"INSERT INTO {self.appearances} (run_id, asset_id, {key}, start_ms, end_ms, confidence, "
-            f"detections) SELECT run_id, asset_id, key, min(start_ms), max(end_ms), max(confidence), "
-            f"count(*) FROM (SELECT *, count(*) FILTER (WHERE prev_end IS NULL OR start_ms - prev_end "
-            f"> :gap_ms) OVER (PARTITION BY run_id, key ORDER BY start_ms, end_ms "
-            f"ROWS UNBOUNDED PRECEDING) AS grp FROM (SELECT p.run_id, p.asset_id, p.{key} AS key, "
-            f"p.start_ms, p.end_ms, p.confidence, max(p.end_ms) OVER (PARTITION BY p.run_id, p.{key} "
-            f"ORDER BY p.start_ms, p.end_ms ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) "
-            f"AS prev_end FROM {self.table} p WHERE {scope}) d) g GROUP BY run_id, asset_id, key, grp"
-        )
+        return f"""
+            INSERT INTO {self.appearances}
+                (run_id, asset_id, {key}, start_ms, end_ms, confidence, detections)
+            SELECT run_id, asset_id, key, min(start_ms), max(end_ms), max(confidence), count(*)
+            FROM (
+                SELECT *, count(*) FILTER (WHERE prev_end IS NULL OR start_ms - prev_end > :gap_ms)
+                          OVER (PARTITION BY run_id, key ORDER BY start_ms, end_ms
+                                ROWS UNBOUNDED PRECEDING) AS island
+                FROM (
+                    SELECT p.run_id, p.asset_id, p.{key} AS key, p.start_ms, p.end_ms, p.confidence,
+                           max(p.end_ms) OVER (PARTITION BY p.run_id, p.{key}
+                                               ORDER BY p.start_ms, p.end_ms ROWS BETWEEN
+                                               UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end
+                    FROM {self.table} p WHERE {scope}
+                ) detections
+            ) numbered
+            GROUP BY run_id, asset_id, key, island"""
 
 
 _TEXT = {
