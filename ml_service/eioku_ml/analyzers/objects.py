@@ -11,11 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 from eioku.config import get_settings
 
 from eioku_ml.analyzers.base import Analyzer, Item, MediaInput, Progress
-from eioku_ml.analyzers.detectors import BBox, Detection, Detector, SsdMobileNet, UltralyticsYolo
+from eioku_ml.analyzers.detectors import BBox, Detector, SsdMobileNet, UltralyticsYolo
 from eioku_ml.media.decode import iter_frames
 
 
@@ -40,10 +39,6 @@ class ObjectAnalyzer(Analyzer):
         else:
             self.detector = SsdMobileNet(min_conf)
 
-    def detect(self, image: np.ndarray) -> list[Detection]:
-        """Detections in one RGB frame: (label, confidence, bbox in pixels)."""
-        return self.detector(image)
-
     def _analyze(self, media: MediaInput, progress: Progress, context: dict[str, Any]) -> list[Item]:
         interval = int(self.config.get("interval_ms", 500))
         items: list[Item] = []
@@ -52,7 +47,7 @@ class ObjectAnalyzer(Analyzer):
         for frame in iter_frames(media.path, width=int(self.config.get("width", 640)),
                                  every_ms=interval):
             current = []
-            for label, conf, box in self.detect(frame.image):
+            for label, conf, box in self.detector(frame.image):
                 match = max((t for t in tracks if t[1] == label), default=None,
                             key=lambda t: iou(t[2], box))
                 if match is not None and iou(match[2], box) >= 0.3:

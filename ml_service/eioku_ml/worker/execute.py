@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from eioku_ml.analyzers import analyzer_class
 from eioku_ml.analyzers.base import Analyzer, Item, MediaInput
-from eioku_ml.errors import MediaError
+from eioku_ml.errors import MediaError, ModelMissingError
 from eioku_ml.media.decode import DecodeClock, probe
 
 log = logging.getLogger(__name__)
@@ -82,6 +82,8 @@ def execute_run(factory: sessionmaker[Session], run_id: uuid.UUID, cache: Analyz
             items = analyzer.analyze(media, progress, context)
     except MediaError as exc:  # bad input: fail once, no retry
         return _fail(factory, run, exc.message)
+    except ModelMissingError as exc:  # the setup, not the video: say which file, no traceback
+        return _fail(factory, run, f"{run.analyzer}: {exc.message}")
     except Exception as exc:  # an analyzer bug fails its own run only
         log.warning("analyzer %s failed on run %s", run.analyzer, run_id, exc_info=True)
         return _fail(factory, run, f"{run.analyzer} failed: {type(exc).__name__}: {exc}")

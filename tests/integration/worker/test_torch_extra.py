@@ -76,6 +76,7 @@ def test_missing_yolo_weights_fail_the_run_with_the_file_named(session_factory, 
         uow.commit()
     outcome = execute_run(session_factory, run.run_id, AnalyzerCache())
     assert outcome.status == "failed"
+    assert outcome.error.startswith("objects: YOLO weights file")  # a setup error, said plainly
     assert str(tmp_path / "yolov8s.pt") in outcome.error and "EIOKU_YOLO_WEIGHTS" in outcome.error
 
 
