@@ -229,16 +229,19 @@ def jump(
     min_confidence: Annotated[float | None, typer.Option(min=0, max=1)] = None,
     selection: Annotated[str | None, typer.Option(help="Override the selection mode.")] = None,
     profile: Annotated[str | None, typer.Option(help="Use this profile's newest run.")] = None,
+    granularity: Annotated[str, typer.Option(
+        help="object/face/place: appearance (merged in time) or detection")] = "appearance",
     as_json: JsonOpt = False,
 ) -> None:
     """Jump to the next/previous hit in a video."""
     from eioku.api.routers.navigation import _jump_out
-    from eioku.domain.enums import Direction, JumpKind
+    from eioku.domain.enums import Direction, Granularity, JumpKind
     from eioku.services import navigation
 
     query = navigation.JumpQuery(_enum(JumpKind, kind, "kind"),
                                  _enum(Direction, direction, "direction"), from_ms, label, text,
-                                 min_confidence, _selection(selection, profile))
+                                 min_confidence, _selection(selection, profile),
+                                 _enum(Granularity, granularity, "granularity"))
     with _Store().uow() as uow:
         out = _jump_out(navigation.jump(uow.session, _uuid(video_id), query))
     if as_json:

@@ -5,7 +5,15 @@ from __future__ import annotations
 import re
 
 import pytest
-from eioku.domain.enums import Direction, FindSource, JumpKind, ModelProfile, RunStatus, SelectionMode
+from eioku.domain.enums import (
+    Direction,
+    FindSource,
+    Granularity,
+    JumpKind,
+    ModelProfile,
+    RunStatus,
+    SelectionMode,
+)
 from eioku.domain.errors import NoMatchError
 from eioku.domain.models import SelectionOverride, SelectionPolicy
 from eioku.services import navigation
@@ -15,7 +23,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.factories import add_run, add_video, payload_for
-from tests.oracles import merge_appearances
+from tests.oracles import Appearance, merge_appearances
 from tests.strategies import WORDS, sentence, spans
 
 PROFILE_RANK = {"high_quality": 0, "balanced": 1, "fast": 2}
@@ -122,23 +130,29 @@ def _jump_or_none(uow, video_id, query):
                                 st.sampled_from(["dog", "cat"]), st.floats(0, 1)), max_size=15),
        from_ms=st.none() | st.integers(-1, 22_000), direction=st.sampled_from(list(Direction)),
        label=st.none() | st.sampled_from(["dog", "cat", "DOG"]),
-       min_conf=st.none() | st.floats(0, 1))
-def test_jump_equals_brute_force_oracle(uow_factory, items, from_ms, direction, label, min_conf):
-    """Objects jump between appearances: a label's detections merged in time."""
+       min_conf=st.none() | st.floats(0, 1), granularity=st.sampled_from(list(Granularity)))
+def test_jump_equals_brute_force_oracle(uow_factory, items, from_ms, direction, label, min_conf,
+                                        granularity):
+    """Objects jump between appearances (a label's detections merged in time),
+    or, with granularity=detection, between single detections."""
     with uow_factory() as uow:
         video = add_video(uow)
         run = _store(uow, video.video_id, "object.detection", [
             (span, payload_for("object.detection", label=lab, confidence=c)) for span, lab, c in items])
         stored = uow.artifacts.get_by_asset(video.video_id, "object.detection", run_id=run.run_id)
-        query = JumpQuery(JumpKind.OBJECT, direction, from_ms, label=label, min_confidence=min_conf)
+        query = JumpQuery(JumpKind.OBJECT, direction, from_ms, label=label, min_confidence=min_conf,
+                          granularity=granularity)
         got = _jump_or_none(uow, video.video_id, query)
 
-        gap = uow.projections.gap_ms
-        appearances = [ap for ap in merge_appearances(
-            [(a.payload["label"], a.span_start_ms, a.span_end_ms, a.payload["confidence"], a.artifact_id)
-             for a in stored], gap)
-            if (label is None or ap.key == label.lower())
-            and (min_conf is None or ap.confidence >= min_conf)]
+        detections = [(a.payload["label"], a.span_start_ms, a.span_end_ms, a.payload["confidence"],
+                       a.artifact_id) for a in stored]
+        if granularity is Granularity.APPEARANCE:
+            hits = merge_appearances(detections, uow.projections.gap_ms)
+        else:  # each detection is its own "appearance"
+            hits = [Appearance(k, s, e, c, 1, [i]) for k, s, e, c, i in detections]
+        appearances = [ap for ap in hits
+                       if (label is None or ap.key == label.lower())
+                       and (min_conf is None or ap.confidence >= min_conf)]
         if direction is Direction.NEXT:
             pos = -1 if from_ms is None else from_ms
             target = min((ap.start for ap in appearances if ap.start > pos), default=None)

@@ -72,6 +72,13 @@ class Direction(StrEnum):
     PREV = "prev"
 
 
+class Granularity(StrEnum):
+    """What a jump over sampled detections (objects, faces, places) lands on."""
+
+    APPEARANCE = "appearance"  # detections of one label merged in time (default)
+    DETECTION = "detection"  # every sampled detection
+
+
 class FindSource(StrEnum):
     TRANSCRIPT = "transcript"
     OCR = "ocr"

@@ -6,7 +6,8 @@ smallest start strictly after ``from_ms``, "prev" the largest strictly
 before; all hits sharing that start are returned together, ids sorted.
 For objects, faces and places a hit is an *appearance* (detections of one
 label or face cluster merged in time, ``object_appearances`` etc.);
-its ids are the detections that open it, its confidence the best in it.
+its ids are the detections that open it, its confidence the best in it
+(``granularity=detection`` steps through single detections instead).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from eioku.artifacts.envelope import MAX_SPAN_MS
-from eioku.domain.enums import Direction, FindSource, JumpKind
+from eioku.domain.enums import Direction, FindSource, Granularity, JumpKind
 from eioku.domain.errors import NoMatchError, ValidationFailedError
 from eioku.domain.models import NO_OVERRIDE, SelectionOverride
 from eioku.store.projections import BY_KIND, FTS_CONFIG, Projection
@@ -38,6 +39,7 @@ class JumpQuery:
     text: str | None = None
     min_confidence: float | None = None
     selection: SelectionOverride = NO_OVERRIDE
+    granularity: Granularity = Granularity.APPEARANCE
 
 
 @dataclass(frozen=True)
@@ -129,10 +131,11 @@ def jump(session: Session, video_id: uuid.UUID, query: JumpQuery) -> JumpResult:
     cmp, order = (">", "ASC") if nxt else ("<", "DESC")
     # one statement: the selected run, the hits at the next start, their ids and labels.
     # Hits are appearances for detections (ids: the detections opening them), rows otherwise.
-    table, lc = projection.appearances or projection.table, projection.label_column
+    merged = projection.appearances if query.granularity is Granularity.APPEARANCE else None
+    table, lc = merged or projection.table, projection.label_column
     ids = (f"(SELECT array_agg(o.artifact_id ORDER BY o.artifact_id) FROM {projection.table} o "
            f"WHERE o.run_id = (SELECT id FROM run) AND o.start_ms = h.start_ms "
-           f"AND o.{lc} = ANY(array_agg(h.{lc})))" if projection.appearances
+           f"AND o.{lc} = ANY(array_agg(h.{lc})))" if merged
            else "array_agg(h.artifact_id ORDER BY h.artifact_id)")
     labels = f"array_agg(DISTINCT h.{lc} ORDER BY h.{lc})" if lc else "ARRAY[]::text[]"
     sql = (

@@ -331,6 +331,11 @@ def test_next_dog_is_the_next_appearance_not_the_next_frame(client, media_root):
     back = client.get(f"{base}/jump", params={"kind": "object", "direction": "prev",
                                               "from_ms": 9000}).json()
     assert back["jump_to"]["start_ms"] == 1500
+    frame = client.get(f"{base}/jump", params={"kind": "object", "label": "dog", "from_ms": 1000,
+                                               "granularity": "detection"}).json()
+    assert frame["jump_to"] == {"start_ms": 1500, "end_ms": 2000}  # the next sampled detection
+    assert client.get(f"{base}/jump", params={"kind": "object", "granularity": "frame"}
+                      ).status_code == 422
     arts = client.get(f"{base}/artifacts", params={"type": "object.detection"}).json()["artifacts"]
     assert len(arts) == len(frames)  # frame-level detail is kept
     timeline = client.get(f"{base}/appearances", params={"kind": "object"}).json()

@@ -19,7 +19,7 @@ from eioku.api.schemas import (
     Span,
 )
 from eioku.artifacts.envelope import MAX_SPAN_MS
-from eioku.domain.enums import Direction, FindSource, JumpKind
+from eioku.domain.enums import Direction, FindSource, Granularity, JumpKind
 from eioku.domain.errors import ValidationFailedError
 from eioku.services import navigation
 from eioku.services.navigation import MAX_QUERY_CHARS, JumpQuery, JumpResult
@@ -61,12 +61,15 @@ def jump(
     face_cluster_id: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
     text: Text = None,
     min_confidence: Annotated[float | None, Query(ge=0, le=1)] = None,
+    granularity: Annotated[Granularity, Query(description=(
+        "object/face/place: land on appearances (detections of one label merged in time) "
+        "or on single sampled detections"))] = Granularity.APPEARANCE,
 ) -> JumpOut:
     """Jump to the next/previous scene, transcript segment, object, face, place or
     on-screen text. All hits that start at the target time are returned together.
     404 when nothing further matches."""
     query = JumpQuery(kind, direction, from_ms, _label(label, face_cluster_id), text,
-                      min_confidence, selection)
+                      min_confidence, selection, granularity)
     return _jump_out(navigation.jump(uow.session, video_id, query))
 
 
