@@ -81,8 +81,9 @@ class FaceIdentityRepository:
         # larger clusters first: they have the most reliable means
         for local, vectors in sorted(clusters.items(), key=lambda kv: (-len(kv[1]), kv[0])):
             mean = _mean(vectors)
-            best = min(known, key=lambda i: _distance(i.centroid, mean), default=None)
-            if best is not None and _distance(best.centroid, mean) <= threshold:
+            best, distance = min(((i, _distance(i.centroid, mean)) for i in known),
+                                 key=lambda pair: pair[1], default=(None, math.inf))
+            if best is not None and distance <= threshold:
                 faces = best.faces + len(vectors)
                 centroid = [(c * best.faces + m * len(vectors)) / faces
                             for c, m in zip(best.centroid, mean, strict=True)]
