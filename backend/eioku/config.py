@@ -33,6 +33,11 @@ class Settings(BaseSettings):
         default=None, validation_alias=AliasChoices("DATABASE_URL", "EIOKU_DATABASE_URL")
     )
     upload_max_bytes: int = Field(default=2 * 1024**3, gt=0)
+    # When set, every /v1 request must carry it (Authorization: Bearer, or the
+    # eioku_token cookie the web page sets); the page itself and /healthz stay open.
+    api_token: str | None = Field(default=None, min_length=1)
+    # the longest clip GET /v1/videos/{id}/clip cuts
+    clip_max_s: int = Field(default=600, gt=0, le=24 * 3600)
     models_dir: Path | None = None
     # Detections of one label (or face cluster) closer than this merge into one
     # appearance, the unit of "jump to the next dog". Changing it takes effect
@@ -74,6 +79,11 @@ class Settings(BaseSettings):
     @property
     def upload_dir(self) -> Path:
         return self.data_dir / "uploads"
+
+    @property
+    def cache_dir(self) -> Path:
+        """Thumbnails, scrub previews, face crops and clips: derived, safe to delete."""
+        return self.data_dir / "cache"
 
     @property
     def pgdata_dir(self) -> Path:

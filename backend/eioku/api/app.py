@@ -5,12 +5,26 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 
 from eioku import __version__
 from eioku.api import errors
-from eioku.api.routers import artifacts, events, health, navigation, runs, videos
+from eioku.api.auth import require_token
+from eioku.api.routers import (
+    artifacts,
+    events,
+    exports,
+    health,
+    library,
+    media,
+    navigation,
+    people,
+    player,
+    runs,
+    ui,
+    videos,
+)
 from eioku.config import Settings, get_settings
 from eioku.db.engine import engine_from_settings, make_session_factory
 
@@ -39,6 +53,11 @@ def create_app(
     app.state.settings = settings
     app.state.session_factory = session_factory
     errors.install(app)
-    for module in (videos, runs, events, navigation, artifacts, health):
-        app.include_router(module.router)
+    protected = [Depends(require_token)]
+    for module in (videos, runs, events, navigation, artifacts, people, library, player, media,
+                   exports):
+        app.include_router(module.router, dependencies=protected)
+    app.include_router(health.router)
+    app.include_router(ui.router)
+    app.mount("/ui", ui.static_files(), name="ui")
     return app

@@ -10,7 +10,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from eioku.artifacts.envelope import MAX_SPAN_MS, ArtifactEnvelope
 from eioku.domain.enums import ModelProfile, SelectionMode
-from eioku.store.faces import PersonSeen
 
 MAX_BATCH = 50_000
 
@@ -187,25 +186,6 @@ class SelectionOut(SelectionIn):
 class Health(BaseModel):
     status: str
     database: str
-
-
-class PersonOut(BaseModel):
-    cluster_id: str = Field(description="library-wide face identity, e.g. person-3")
-    videos: int
-    appearances: int
-    detections: int
-    first_video_id: uuid.UUID = Field(description="first video (in recording order) showing them")
-    first_seen_ms: int = Field(description="start of their first appearance in that video")
-
-    @classmethod
-    def of(cls, seen: PersonSeen) -> PersonOut:
-        return cls(cluster_id=seen.identity_id, videos=seen.videos, appearances=seen.appearances,
-                   detections=seen.detections, first_video_id=seen.first_video_id,
-                   first_seen_ms=seen.first_ms)
-
-
-class PeopleOut(BaseModel):
-    people: list[PersonOut]
 
 
 class AppearanceOut(BaseModel):

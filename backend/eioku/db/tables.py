@@ -176,3 +176,22 @@ class FaceIdentity(Base):
     faces: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    name: Mapped[str | None] = mapped_column(Text)  # migration 0006
+    merged_into: Mapped[str | None] = mapped_column(ForeignKey("face_identities.identity_id"))
+
+
+class PeopleMerge(Base):
+    """One merge of two people, with what it changed, so it can be undone (migration 0006)."""
+
+    __tablename__ = "people_merges"
+    merge_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    source_id: Mapped[str] = mapped_column(ForeignKey("face_identities.identity_id"))
+    target_id: Mapped[str] = mapped_column(ForeignKey("face_identities.identity_id"))
+    moved: Mapped[list[str]] = mapped_column(ARRAY(Text))
+    source_name: Mapped[str | None] = mapped_column(Text)
+    source_centroid: Mapped[list[float]] = mapped_column(ARRAY(Float))
+    source_faces: Mapped[int] = mapped_column(Integer)
+    target_centroid: Mapped[list[float]] = mapped_column(ARRAY(Float))
+    target_faces: Mapped[int] = mapped_column(Integer)
+    merged_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    undone_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -82,3 +82,19 @@ class UploadTooLargeError(EiokuError):
 
 class DatabaseUnavailableError(EiokuError):
     """PostgreSQL cannot be reached. Set DATABASE_URL or check the embedded server's data dir."""
+
+
+class PersonNotFoundError(NotFoundError):
+    """No person with this id. List people with GET /v1/people."""
+
+
+class ConflictError(EiokuError):
+    """The request conflicts with the current state."""
+
+
+class MediaUnreadableError(EiokuError):
+    """The video file cannot be decoded."""
+
+
+class ClipTooLongError(ValidationFailedError):
+    """The requested clip is longer than EIOKU_CLIP_MAX_S."""

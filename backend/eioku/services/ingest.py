@@ -40,6 +40,22 @@ def resolve_media_path(raw: str, settings: Settings) -> Path:
     return real
 
 
+def readable_path(video: Video, settings: Settings) -> Path:
+    """The file of a registered video, checked again when it is read: it must
+    still exist and, with media roots configured, still resolve (symlinks
+    followed) inside a media root or the upload folder."""
+    real = Path(video.path).resolve()
+    if settings.media_roots:
+        allowed = [*settings.media_roots, settings.upload_dir.resolve()]
+        if not any(real.is_relative_to(root) for root in allowed):
+            raise PathOutsideMediaRootsError(
+                f"the file of video {video.video_id} now resolves to {real}, outside the media roots")
+    if not real.is_file():
+        raise MediaFileNotFoundError(
+            f"the file of video {video.video_id} is gone: {video.path} (register it again)")
+    return real
+
+
 def content_hash(path: Path) -> tuple[str, int]:
     digest = hashlib.sha256()
     size = 0
@@ -90,3 +106,14 @@ def adopt_upload(uow: UnitOfWork, stored: Path) -> tuple[Video, bool]:
     if not created:
         stored.unlink(missing_ok=True)
     return video, created
+
+
+def forget_files(video: Video, settings: Settings) -> None:
+    """After a video is deleted: its cached pictures and clips, and its file when
+    it was uploaded (stored under the upload folder); never a user's own file."""
+    from eioku.media.images import MediaCache
+
+    MediaCache(settings.cache_dir).forget(video.video_id)
+    path = Path(video.path)
+    if path.parent.resolve() == settings.upload_dir.resolve():
+        path.unlink(missing_ok=True)

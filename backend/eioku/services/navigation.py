@@ -22,6 +22,7 @@ from eioku.artifacts.envelope import MAX_SPAN_MS
 from eioku.domain.enums import Direction, FindSource, Granularity, JumpKind
 from eioku.domain.errors import NoMatchError, ValidationFailedError
 from eioku.domain.models import NO_OVERRIDE, SelectionOverride
+from eioku.store.people import PERSON_SQL
 from eioku.store.projections import BY_KIND, FTS_CONFIG, Projection
 from eioku.store.videos import VideoRepository
 
@@ -105,9 +106,12 @@ def _jump_filter(projection: Projection, query: JumpQuery, session: Session) -> 
         if projection.label_column is None:
             raise ValidationFailedError(f"kind={query.kind} has no labels to filter by",
                                         field="label")
-        value = query.label if projection.label_column == "cluster_id" else query.label.lower()
-        f.clauses.append(f"p.{projection.label_column} = :label")
-        f.params["label"] = value
+        if projection.label_column == "cluster_id":  # a person: id, merged-away id or name
+            f.clauses.append(f"p.cluster_id = {PERSON_SQL.format(p='label')}")
+            f.params["label"] = query.label
+        else:
+            f.clauses.append(f"p.{projection.label_column} = :label")
+            f.params["label"] = query.label.lower()
     if query.min_confidence is not None:
         if not projection.has_confidence:
             raise ValidationFailedError(f"kind={query.kind} has no confidence to filter by",

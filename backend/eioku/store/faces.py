@@ -14,7 +14,6 @@ finishing videos of the same new person at once cannot create it twice.
 from __future__ import annotations
 
 import math
-import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -23,19 +22,7 @@ from sqlalchemy.orm import Session
 
 from eioku.domain.errors import ValidationFailedError
 
-_LOCK_KEY = 0x45494F4B  # "EIOK": serialises identity assignment
-
-
-@dataclass(frozen=True)
-class PersonSeen:
-    """Where an identity appears, under the selection policy of each video."""
-
-    identity_id: str
-    videos: int
-    appearances: int
-    detections: int
-    first_video_id: uuid.UUID
-    first_ms: int
+IDENTITY_LOCK_KEY = 0x45494F4B  # "EIOK": serialises identity assignment
 
 
 @dataclass(frozen=True)
@@ -62,7 +49,8 @@ class FaceIdentityRepository:
     def list(self, embedding_model: str | None = None) -> list[FaceIdentity]:
         rows = self.session.execute(text(
             "SELECT identity_id, embedding_model, centroid, faces FROM face_identities "
-            "WHERE CAST(:m AS text) IS NULL OR embedding_model = :m ORDER BY created_at, identity_id"),
+            "WHERE (CAST(:m AS text) IS NULL OR embedding_model = :m) AND merged_into IS NULL "
+            "ORDER BY created_at, identity_id"),
             {"m": embedding_model}).all()
         return [FaceIdentity(r.identity_id, r.embedding_model, list(r.centroid), r.faces) for r in rows]
 
@@ -75,7 +63,7 @@ class FaceIdentityRepository:
         if len(dims) != 1 or not all(clusters.values()):
             raise ValidationFailedError("face clusters need non-empty embeddings of one length",
                                         field="embedding")
-        self.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
+        self.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": IDENTITY_LOCK_KEY})
         known = [i for i in self.list(embedding_model) if len(i.centroid) in dims]
         mapping: dict[str, str] = {}
         # larger clusters first: they have the most reliable means
@@ -102,20 +90,3 @@ class FaceIdentityRepository:
                 known.append(FaceIdentity(identity_id, embedding_model, mean, len(vectors)))
                 mapping[local] = identity_id
         return mapping
-
-    def seen(self, limit: int = 100, offset: int = 0) -> list[PersonSeen]:
-        """People in the library, most widely seen first: the videos, appearances
-        and detections of each identity in the runs the selection policy picks."""
-        rows = self.session.execute(text(
-            "WITH v AS (SELECT video_id, COALESCE(recorded_at, created_at) AS t, "
-            "eioku_selected_run(video_id, 'face.detection') AS run_id FROM videos), "
-            "a AS (SELECT fa.cluster_id, fa.asset_id, fa.start_ms, fa.detections, v.t "
-            "FROM face_appearances fa JOIN v ON fa.run_id = v.run_id) "
-            "SELECT cluster_id, count(DISTINCT asset_id) AS videos, count(*) AS appearances, "
-            "sum(detections) AS detections, "
-            "(array_agg(asset_id ORDER BY t, asset_id, start_ms))[1] AS first_video_id, "
-            "(array_agg(start_ms ORDER BY t, asset_id, start_ms))[1] AS first_ms "
-            "FROM a GROUP BY cluster_id ORDER BY videos DESC, appearances DESC, cluster_id "
-            "LIMIT :limit OFFSET :offset"), {"limit": limit, "offset": offset}).all()
-        return [PersonSeen(r.cluster_id, r.videos, r.appearances, int(r.detections),
-                           r.first_video_id, r.first_ms) for r in rows]

@@ -85,6 +85,11 @@ _TEXT = {
     "tsv": f"to_tsvector('{FTS_CONFIG}', a.payload->>'text')",
 }
 _CONFIDENCE = "(a.payload->>'confidence')::float8"
+# A face's person: the identity it was written with, or the one that identity
+# was merged into (migration 0006). Artifacts keep the original, so a merge can
+# be undone by projecting again.
+_PERSON = ("COALESCE((SELECT fi.merged_into FROM face_identities fi "
+           "WHERE fi.identity_id = a.payload->>'cluster_id'), a.payload->>'cluster_id')")
 
 PROJECTIONS: tuple[Projection, ...] = (
     Projection("scene_ranges", ArtifactType.SCENE, JumpKind.SCENE,
@@ -96,7 +101,7 @@ PROJECTIONS: tuple[Projection, ...] = (
                {"label": "lower(a.payload->>'label')", "confidence": _CONFIDENCE},
                label_column="label", has_confidence=True, appearances="object_appearances"),
     Projection("face_clusters", ArtifactType.FACE_DETECTION, JumpKind.FACE,
-               {"cluster_id": "a.payload->>'cluster_id'", "confidence": _CONFIDENCE},
+               {"cluster_id": _PERSON, "confidence": _CONFIDENCE},
                label_column="cluster_id", has_confidence=True, appearances="face_appearances"),
     Projection("place_labels", ArtifactType.PLACE_CLASSIFICATION, JumpKind.PLACE,
                {"label": "lower(a.payload->>'label')", "confidence": _CONFIDENCE},

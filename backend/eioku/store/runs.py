@@ -93,6 +93,14 @@ class RunRepository:
         )
         return [_to_run(r) for r in rows]
 
+    def changed_since(self, since_epoch_s: float) -> list[Run]:
+        """Runs still queued or running, and runs that finished since then."""
+        rows = self.session.execute(text(
+            f"SELECT {_COLUMNS} FROM runs WHERE status IN ('queued', 'running') "
+            "OR finished_at >= to_timestamp(:since) ORDER BY created_at, run_id"),
+            {"since": since_epoch_s})
+        return [_to_run(r) for r in rows]
+
     def _transition(self, run_id: uuid.UUID, to: RunStatus, sets: str, params: dict[str, Any]) -> Run:
         allowed_from = [s.value for s, targets in RUN_TRANSITIONS.items() if to in targets]
         row = self.session.execute(

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from eioku.artifacts.registry import SchemaRegistry, default_registry
 from eioku.store.artifacts import ArtifactRepository
 from eioku.store.faces import FaceIdentityRepository
+from eioku.store.people import PeopleRepository
 from eioku.store.projections import ProjectionWriter
 from eioku.store.runs import RunRepository
 from eioku.store.selection import SelectionPolicyManager
@@ -32,6 +33,7 @@ class UnitOfWork:
         self.artifacts = ArtifactRepository(self.session, self._registry, self.projections)
         self.selections = SelectionPolicyManager(self.session)
         self.faces = FaceIdentityRepository(self.session)
+        self.people = PeopleRepository(self.session, self.projections)
         return self
 
     def __exit__(

@@ -17,6 +17,7 @@ from typing import Any
 
 import av
 import numpy as np
+from eioku.media.geometry import scaled_size
 
 from eioku_ml.errors import MediaError
 
@@ -137,10 +138,9 @@ def iter_frames(
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
         height = None
-        if width:
-            src_w, src_h = stream.codec_context.width, stream.codec_context.height
-            width = min(width, src_w)
-            height = max(2, int(round(src_h * width / src_w / 2)) * 2)
+        if width:  # the same rule the API uses to place boxes again (eioku.media.geometry)
+            width, height = scaled_size(stream.codec_context.width, stream.codec_context.height,
+                                        width)
         next_due = 0
         index = 0
         clock = DecodeClock.current()

@@ -53,14 +53,30 @@ def worker_process(url: str, queues: list[str] | None, wait: bool, device: str) 
     asyncio.run(main())
 
 
-def run_pool(url: str, *, concurrency: int, queues: list[str] | None = None,
-             wait: bool = True, device: str = "cpu", forward_signals: bool = True) -> int:
-    """Start ``concurrency`` worker processes and supervise them until they exit."""
+def start_pool(url: str, *, concurrency: int, queues: list[str] | None = None,
+               wait: bool = True, device: str = "cpu") -> list[mp.process.BaseProcess]:
+    """Start ``concurrency`` worker processes (spawned: safe for CUDA)."""
     ctx = mp.get_context("spawn")
     procs = [ctx.Process(target=worker_process, args=(url, queues, wait, device),
                          name=f"eioku-worker-{i}") for i in range(concurrency)]
     for p in procs:
         p.start()
+    return procs
+
+
+def stop_pool(procs: Sequence[mp.process.BaseProcess], timeout_s: float = SHUTDOWN_TIMEOUT_S) -> None:
+    """Ask each process to finish its job and stop (SIGTERM), then wait for it."""
+    for p in procs:
+        if p.is_alive() and p.pid:
+            os.kill(p.pid, signal.SIGTERM)
+    for p in procs:
+        p.join(timeout_s)
+
+
+def run_pool(url: str, *, concurrency: int, queues: list[str] | None = None,
+             wait: bool = True, device: str = "cpu", forward_signals: bool = True) -> int:
+    """Start ``concurrency`` worker processes and supervise them until they exit."""
+    procs = start_pool(url, concurrency=concurrency, queues=queues, wait=wait, device=device)
 
     def forward(signum: int, _frame: object) -> None:
         for p in procs:

@@ -14,8 +14,6 @@ from eioku.api.schemas import (
     FindMatchOut,
     FindOut,
     JumpOut,
-    PeopleOut,
-    PersonOut,
     Span,
 )
 from eioku.artifacts.envelope import MAX_SPAN_MS
@@ -135,14 +133,3 @@ def jump_global(
         uow.session, kind=kind, direction=direction, from_video=from_video, from_ms=from_ms,
         label=_label(label, None), q=q, min_confidence=min_confidence)
     return _jump_out(result)
-
-
-@router.get("/v1/faces", response_model=PeopleOut)
-def list_people(
-    uow: UowDep, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
-) -> PeopleOut:
-    """People (library-wide face identities) with how many videos, appearances and
-    detections show them, most widely seen first. Jump to them with
-    `kind=face&face_cluster_id=...`, per video or across the library."""
-    return PeopleOut(people=[PersonOut.of(p) for p in uow.faces.seen(limit, offset)])

@@ -10,6 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from eioku.api.deps import SettingsDep, UowDep
 from eioku.api.schemas import RegisterVideo, VideoOut, VideoPage, VideoRegistered
+from eioku.api.schemas_library import AnalysisQueued, AnalyzeVideo
 from eioku.services import analysis, ingest
 
 router = APIRouter(prefix="/v1/videos", tags=["videos"])
@@ -40,6 +41,20 @@ async def upload_video(file: UploadFile, uow: UowDep, settings: SettingsDep) -> 
     return VideoRegistered(video_id=video.video_id, status=video.status, created=created, run_ids=[])
 
 
+@router.post("/{video_id}/analyze", status_code=status.HTTP_202_ACCEPTED,
+             response_model=AnalysisQueued)
+def analyze_video(video_id: uuid.UUID, body: AnalyzeVideo, uow: UowDep,
+                  settings: SettingsDep) -> AnalysisQueued:
+    """Queue analysis of a registered (or uploaded) video: one run per analyzer for
+    `eioku worker` (or `eioku serve --workers N`) to execute. Runs already queued or
+    running for the same analyzer and profile are returned instead of duplicated;
+    an identical completed analysis is reused rather than recomputed."""
+    video = uow.videos.get(video_id)
+    runs = analysis.queue_analysis(uow, video, body.profile.value, body.analyzers, settings)
+    uow.commit()
+    return AnalysisQueued(video_id=video.video_id, run_ids=[r.run_id for r in runs])
+
+
 @router.get("", response_model=VideoPage)
 def list_videos(
     uow: UowDep,
@@ -59,7 +74,11 @@ def get_video(video_id: uuid.UUID, uow: UowDep) -> VideoOut:
 
 
 @router.delete("/{video_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_video(video_id: uuid.UUID, uow: UowDep) -> None:
-    """Forget a video: its artifacts, projections, runs and selections. The file is never touched."""
+def delete_video(video_id: uuid.UUID, uow: UowDep, settings: SettingsDep) -> None:
+    """Forget a video: its artifacts, projections, runs, selections and cached
+    pictures. A file uploaded through the API is deleted too; a file of yours
+    (registered by path) is never touched."""
+    video = uow.videos.get(video_id)
     uow.videos.delete(video_id)
     uow.commit()
+    ingest.forget_files(video, settings)

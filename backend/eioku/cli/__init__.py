@@ -178,15 +178,15 @@ def faces(
     as_json: JsonOpt = False,
 ) -> None:
     """People across the library (face identities), most widely seen first."""
-    from eioku.api.schemas import PeopleOut, PersonOut
+    from eioku.api.schemas_library import PeopleOut, PersonOut
 
     with _Store().uow() as uow:
-        out = PeopleOut(people=[PersonOut.of(p) for p in uow.faces.seen(limit, offset)])
+        out = PeopleOut(people=[PersonOut.of(p) for p in uow.people.seen(limit, offset)])
     if as_json:
         print_json(out.model_dump(mode="json"))
     else:
-        _table("People", ["cluster_id", "videos", "appearances", "detections", "first seen"],
-               [[p.cluster_id, p.videos, p.appearances, p.detections,
+        _table("People", ["cluster_id", "name", "videos", "appearances", "detections", "first seen"],
+               [[p.cluster_id, p.name, p.videos, p.appearances, p.detections,
                  f"{p.first_video_id} @ {_clock(p.first_seen_ms)}"] for p in out.people])
 
 
@@ -382,12 +382,15 @@ def _with_dependencies(names: list[str]) -> list[str]:
 @app.command()
 @friendly_errors
 def analyze(
-    paths: Annotated[list[str], typer.Argument(help="Video files to analyze.")],
+    paths: Annotated[list[str], typer.Argument(
+        help="Video files to analyze, or ids of registered (e.g. uploaded) videos.")],
     profile: Annotated[str, typer.Option(help="fast|balanced|high_quality")] = "fast",
     analyzers: Annotated[str | None, typer.Option(help="Comma list (default: all).")] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """The main job: register videos, run the pipeline here, print what was found."""
+    """The main job: register videos, run the pipeline here, print what was found.
+    A video id analyzes a video already in the library (one uploaded through the
+    web page or the API, say)."""
     from eioku_ml.worker.inprocess import run_until_done
 
     from eioku.db import migrate
@@ -406,7 +409,7 @@ def analyze(
     video_ids = []
     for raw in paths:
         with store.uow() as uow:
-            video, _ = _register(uow, raw)
+            video = _registered(uow, raw) or _register(uow, raw)[0]
             analysis.queue_analysis(uow, video, profile, names)
             uow.commit()
             video_ids.append(video.video_id)
@@ -424,6 +427,18 @@ def analyze(
             _print_summary(s)
     if any(s["failed"] for s in summaries):
         raise typer.Exit(code=1)
+
+
+def _registered(uow, raw: str):  # type: ignore[no-untyped-def]
+    """The library's video when ``raw`` is a video id (and not also a file name)."""
+    import uuid
+    from pathlib import Path
+
+    try:
+        video_id = uuid.UUID(raw)
+    except ValueError:
+        return None
+    return None if Path(raw).exists() else uow.videos.get(video_id)
 
 
 def _register(uow, raw: str):  # type: ignore[no-untyped-def]
@@ -498,14 +513,49 @@ def models(as_json: JsonOpt = False) -> None:
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+    workers: Annotated[int, typer.Option(min=0, max=64, help=(
+        "Analysis worker processes to run beside the server (0: run `eioku worker` "
+        "elsewhere)."))] = 1,
 ) -> None:
-    """Run the HTTP API (OpenAPI docs at /docs)."""
+    """Run the web player at / and the HTTP API (OpenAPI docs at /docs), with a
+    worker pool so videos added from the page get analysed."""
     import uvicorn
 
     from eioku.api.app import create_app
+    from eioku.db import migrate
 
-    uvicorn.run(create_app(), host=host, port=port)
+    settings = get_settings()
+    url = _url()
+    migrate.upgrade(url)
+    pool = _start_workers(url, workers)
+    if settings.api_token is None and host not in ("127.0.0.1", "localhost", "::1"):
+        err_console.print("[yellow]warning:[/yellow] listening beyond this machine without "
+                          "EIOKU_API_TOKEN: anyone who reaches the port can use the library")
+    console.print(f"Eioku at http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/ "
+                  f"(API docs at /docs; {len(pool)} worker process(es))", highlight=False)
+    try:
+        uvicorn.run(create_app(settings), host=host, port=port)
+    finally:
+        _stop_workers(pool)
 
 
-if __name__ == "__main__":
-    app()
+def _start_workers(url: str, count: int) -> list[Any]:
+    if count == 0:
+        return []
+    try:
+        from eioku_ml.worker.daemon import start_pool
+    except ImportError:  # an API-only install: no analysis stack here
+        err_console.print("[yellow]warning:[/yellow] the analysis stack (extra 'ml') is not "
+                          "installed: run `eioku worker` on a machine that has it")
+        return []
+    return start_pool(url, concurrency=count)
+
+
+def _stop_workers(pool: list[Any]) -> None:
+    from eioku_ml.worker.daemon import stop_pool
+
+    if pool:
+        stop_pool(pool)
+
+
+from eioku.cli import library as _library  # noqa: E402,F401  (registers its commands on `app`)

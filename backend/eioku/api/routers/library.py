@@ -1,0 +1,98 @@
+"""The library page's data: video cards, one search over everything, and a
+single event stream of analysis progress for every video."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import StreamingResponse
+from sqlalchemy import text
+
+from eioku.api.deps import UowDep
+from eioku.api.schemas import RunOut
+from eioku.api.schemas_library import CardOut, LibraryPage, SearchHitOut, SearchOut
+from eioku.services import library
+from eioku.services.navigation import MAX_QUERY_CHARS
+from eioku.store.uow import UnitOfWork
+
+router = APIRouter(tags=["library"])
+POLL_S = 0.5
+
+
+@router.get("/v1/library", response_model=LibraryPage)
+def cards(
+    uow: UowDep,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+) -> LibraryPage:
+    """Videos in recording order with their analysis state (runs done, failed,
+    active, progress) and what was found (scenes, people, object labels)."""
+    found, total = library.cards(uow.session, limit, offset)
+    return LibraryPage(cards=[CardOut.of(c) for c in found], total=total)
+
+
+@router.get("/v1/search", response_model=SearchOut)
+def search(
+    uow: UowDep,
+    q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY_CHARS, description=(
+        "Words (web-search syntax for speech and on-screen text), an object or place "
+        "label, or a person's name or id."))],
+    video_id: Annotated[uuid.UUID | None, Query(description="Only this video.")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> SearchOut:
+    """Moments across the library (or one video), best first: speech and
+    on-screen text (full text, ranked), objects and places by label, people by
+    name. Each hit has its video, time span and a snippet."""
+    hits = library.search(uow.session, q, limit=limit, video_id=video_id)
+    return SearchOut(query=q, hits=[SearchHitOut.of(h) for h in hits])
+
+
+def _db_now(factory) -> float:  # type: ignore[no-untyped-def]
+    with UnitOfWork(factory) as uow:
+        return float(uow.session.execute(text("SELECT extract(epoch FROM now())")).scalar_one())
+
+
+def _changed_runs(factory, since_s: float) -> tuple[list[RunOut], float]:  # type: ignore[no-untyped-def]
+    """Runs that are active or finished in the last few seconds, and the database clock."""
+    with UnitOfWork(factory) as uow:
+        now = uow.session.execute(text("SELECT extract(epoch FROM now())")).scalar_one()
+        return [RunOut.model_validate(r) for r in uow.runs.changed_since(since_s)], float(now)
+
+
+@router.get("/v1/events", response_class=StreamingResponse,
+            responses={200: {"content": {"text/event-stream": {}}}})
+async def library_events(
+    request: Request,
+    timeout_s: Annotated[float, Query(gt=0, le=86_400, description="Close after this long.")] = 3600,
+) -> StreamingResponse:
+    """Server-Sent Events for the whole library: a `run` event (the run as JSON)
+    whenever any run is queued, progresses or finishes. One connection serves a
+    page of many videos."""
+    factory = request.app.state.session_factory
+    started = await run_in_threadpool(_db_now, factory)
+
+    async def stream() -> AsyncIterator[str]:
+        seen: dict[uuid.UUID, tuple[str, float]] = {}
+        since = started - 2
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_s
+        yield ": connected\n\n"
+        while loop.time() < deadline and not await request.is_disconnected():
+            runs, now = await run_in_threadpool(_changed_runs, factory, since)
+            for run in runs:
+                state = (run.status, run.progress)
+                if seen.get(run.run_id) != state:
+                    seen[run.run_id] = state
+                    yield f"event: run\ndata: {run.model_dump_json()}\n\n"
+            since = now - 2  # overlap: a run finishing between polls is never missed
+            await asyncio.sleep(POLL_S)
+        yield f"event: done\ndata: {json.dumps({'reason': 'timeout'})}\n\n"
+
+    return StreamingResponse(stream(), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-cache"})

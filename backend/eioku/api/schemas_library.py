@@ -1,0 +1,167 @@
+"""Request and response bodies of the library, people and player endpoints."""
+
+from __future__ import annotations
+
+import uuid
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from eioku.api.schemas import VideoOut
+from eioku.domain.enums import ModelProfile
+from eioku.services.library import Card, Hit
+from eioku.services.timeline import Box, Row
+from eioku.store.people import Person, PersonSeen
+
+
+class PersonOut(BaseModel):
+    cluster_id: str = Field(description="library-wide face identity, e.g. person-3")
+    name: str | None = Field(description="the name a user gave this person")
+    videos: int
+    appearances: int
+    detections: int
+    first_video_id: uuid.UUID = Field(description="first video (in recording order) showing them")
+    first_seen_ms: int = Field(description="start of their first appearance in that video")
+
+    @classmethod
+    def of(cls, seen: PersonSeen) -> PersonOut:
+        return cls(cluster_id=seen.identity_id, name=seen.name, videos=seen.videos,
+                   appearances=seen.appearances, detections=seen.detections,
+                   first_video_id=seen.first_video_id, first_seen_ms=seen.first_ms)
+
+
+class PeopleOut(BaseModel):
+    people: list[PersonOut]
+
+
+class PersonDetail(BaseModel):
+    cluster_id: str
+    name: str | None
+    embedding_model: str
+    faces: int = Field(description="faces in this person's centroid")
+    merged_into: str | None = Field(description="set when this identity was merged into another")
+    merged: list[str] = Field(description="identities merged into this person")
+
+    @classmethod
+    def of(cls, p: Person) -> PersonDetail:
+        return cls(cluster_id=p.identity_id, name=p.name, embedding_model=p.embedding_model,
+                   faces=p.faces, merged_into=p.merged_into, merged=p.merged)
+
+
+class RenamePerson(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = Field(max_length=100, description="null (or blank) removes the name")
+
+
+class MergePerson(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    into: str = Field(min_length=1, max_length=100, description="person id or name to merge into")
+
+
+class MergeOut(BaseModel):
+    merge_id: int
+    source: str
+    into: str
+    moved: list[str] = Field(description="identities merged into the source before, moved along")
+
+
+class AnalyzeVideo(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    profile: ModelProfile = ModelProfile.FAST
+    analyzers: list[str] | None = Field(default=None, max_length=20,
+                                        description="Analyzers to run (default: all enabled).")
+
+
+class AnalysisQueued(BaseModel):
+    video_id: uuid.UUID
+    run_ids: list[uuid.UUID]
+
+
+class CardOut(BaseModel):
+    video: VideoOut
+    runs: int
+    completed: int
+    failed: int
+    active: int = Field(description="runs queued or running")
+    progress: float = Field(description="0..1 over all runs")
+    scenes: int
+    people: int
+    objects: int = Field(description="distinct object labels")
+    poster_ms: int = Field(description="a representative moment for the poster thumbnail")
+
+    @classmethod
+    def of(cls, c: Card) -> CardOut:
+        return cls(video=VideoOut.model_validate(c.video), runs=c.runs, completed=c.completed,
+                   failed=c.failed, active=c.active, progress=round(c.progress, 4), scenes=c.scenes,
+                   people=c.people, objects=c.objects, poster_ms=c.poster_ms)
+
+
+class LibraryPage(BaseModel):
+    cards: list[CardOut]
+    total: int
+
+
+class SearchHitOut(BaseModel):
+    video_id: uuid.UUID
+    filename: str
+    source: str = Field(description="transcript | ocr | object | place | face")
+    start_ms: int
+    end_ms: int
+    label: str | None = Field(description="object/place label or person id")
+    snippet: str = Field(description="text with hits marked <mark>…</mark> (HTML-escape the rest)")
+    score: float
+
+    @classmethod
+    def of(cls, h: Hit) -> SearchHitOut:
+        return cls(**vars(h))
+
+
+class SearchOut(BaseModel):
+    query: str
+    hits: list[SearchHitOut]
+
+
+class TimelineItemOut(BaseModel):
+    start_ms: int
+    end_ms: int
+    confidence: float | None = None
+    text: str | None = None
+
+
+class TimelineRowOut(BaseModel):
+    kind: str = Field(description="scene | object | face | place | transcript | ocr (a jump kind)")
+    key: str | None = Field(description="label or person id: the jump's label")
+    title: str
+    items: list[TimelineItemOut]
+
+    @classmethod
+    def of(cls, row: Row) -> TimelineRowOut:
+        return cls(kind=str(row.kind), key=row.key, title=row.title,
+                   items=[TimelineItemOut(**vars(i)) for i in row.items])
+
+
+class TimelineOut(BaseModel):
+    duration_ms: int | None
+    rows: list[TimelineRowOut]
+
+
+class BoxOut(BaseModel):
+    kind: str
+    label: str
+    name: str | None
+    confidence: float
+    start_ms: int
+    end_ms: int
+    x: float = Field(description="left edge, fraction of the picture width")
+    y: float
+    w: float
+    h: float
+
+    @classmethod
+    def of(cls, b: Box) -> BoxOut:
+        return cls(kind=b.kind, label=b.label, name=b.name, confidence=b.confidence,
+                   start_ms=b.start_ms, end_ms=b.end_ms, **b.box)
+
+
+class BoxesOut(BaseModel):
+    t_ms: int
+    boxes: list[BoxOut]

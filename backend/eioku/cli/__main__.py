@@ -1,0 +1,3 @@
+from eioku.cli import app
+
+app()

@@ -1,0 +1,160 @@
+"""``eioku people``, ``eioku search`` and ``eioku export``: the library commands
+the web page also offers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from eioku.cli import JsonOpt, _clock, _Store, _table, _uuid, app, console, friendly_errors, print_json
+
+people_app = typer.Typer(help="People across the library: list, rename, merge.", no_args_is_help=True)
+export_app = typer.Typer(help="Subtitles, JSON and clips of a video.", no_args_is_help=True)
+app.add_typer(people_app, name="people")
+app.add_typer(export_app, name="export")
+Out = Annotated[Path | None, typer.Option("--out", "-o", help="Write here instead of stdout.")]
+
+
+@people_app.command("list")
+@friendly_errors
+def people_list(limit: Annotated[int, typer.Option(min=1, max=1000)] = 100,
+                as_json: JsonOpt = False) -> None:
+    """People, most widely seen first (same as `eioku faces`)."""
+    from eioku.api.schemas_library import PeopleOut, PersonOut
+
+    with _Store().uow() as uow:
+        out = PeopleOut(people=[PersonOut.of(p) for p in uow.people.seen(limit, 0)])
+    if as_json:
+        print_json(out.model_dump(mode="json"))
+    else:
+        _table("People", ["id", "name", "videos", "appearances"],
+               [[p.cluster_id, p.name, p.videos, p.appearances] for p in out.people])
+
+
+@people_app.command("rename")
+@friendly_errors
+def people_rename(person: Annotated[str, typer.Argument(help="Person id or current name.")],
+                  name: Annotated[str, typer.Argument(help="New name ('' removes it).")],
+                  as_json: JsonOpt = False) -> None:
+    """Name a person: `eioku people rename person-3 Alice`."""
+    with _Store().uow() as uow:
+        renamed = uow.people.rename(uow.people.resolve(person).identity_id, name)
+        uow.commit()
+    if as_json:
+        print_json(vars(renamed))
+    else:
+        console.print(f"{renamed.identity_id} is now {renamed.name or '(unnamed)'}", highlight=False)
+
+
+@people_app.command("merge")
+@friendly_errors
+def people_merge(person: Annotated[str, typer.Argument(help="Person to merge away (id or name).")],
+                 into: Annotated[str, typer.Argument(help="Person who stays (id or name).")],
+                 as_json: JsonOpt = False) -> None:
+    """Merge two people who are the same; undo with `eioku people unmerge`."""
+    with _Store().uow() as uow:
+        merge = uow.people.merge(person, into)
+        uow.commit()
+    if as_json:
+        print_json(vars(merge))
+    else:
+        console.print(f"merged {merge.source_id} into {merge.target_id} (merge {merge.merge_id})",
+                      highlight=False)
+
+
+@people_app.command("unmerge")
+@friendly_errors
+def people_unmerge(person: Annotated[str, typer.Argument(help="The merged-away person id.")],
+                   as_json: JsonOpt = False) -> None:
+    """Undo the merge that made this person part of another."""
+    with _Store().uow() as uow:
+        merge = uow.people.unmerge(person)
+        uow.commit()
+    if as_json:
+        print_json(vars(merge))
+    else:
+        console.print(f"{merge.source_id} is separate from {merge.target_id} again", highlight=False)
+
+
+@app.command()
+@friendly_errors
+def search(query: Annotated[str, typer.Argument(help="Words, a label or a person's name.")],
+           video: Annotated[str | None, typer.Option(help="Only this video id.")] = None,
+           limit: Annotated[int, typer.Option(min=1, max=500)] = 20,
+           as_json: JsonOpt = False) -> None:
+    """Search the whole library: speech, on-screen text, objects, places, people."""
+    from eioku.api.schemas_library import SearchHitOut, SearchOut
+    from eioku.services import library
+
+    with _Store().uow() as uow:
+        hits = library.search(uow.session, query, limit=limit,
+                              video_id=_uuid(video) if video else None)
+    out = SearchOut(query=query, hits=[SearchHitOut.of(h) for h in hits])
+    if as_json:
+        print_json(out.model_dump(mode="json"))
+    else:
+        from rich.markup import escape
+
+        _table(f"{len(hits)} hit(s) for {query!r}", ["video", "at", "source", "snippet"],
+               [[h.filename, _clock(h.start_ms), h.source,
+                 escape(h.snippet).replace("&lt;mark&gt;", "[bold]").replace(
+                     "&lt;/mark&gt;", "[/bold]").replace("\\[mark]", "[bold]").replace(
+                     "\\[/mark]", "[/bold]")] for h in out.hits])
+
+
+def _write(text: str, out: Path | None) -> None:
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
+        console.print(f"wrote {out}", highlight=False)
+
+
+@export_app.command("subtitles")
+@friendly_errors
+def export_subtitles(video_id: Annotated[str, typer.Argument(help="Video id.")],
+                     format: Annotated[str, typer.Option(help="vtt|srt")] = "vtt",
+                     out: Out = None) -> None:
+    """The selected transcript as WebVTT or SRT subtitles."""
+    from eioku.services import exports
+
+    if format not in ("vtt", "srt"):
+        raise typer.BadParameter("--format must be vtt or srt")
+    with _Store().uow() as uow:
+        cues = exports.cues(exports.transcript_segments(uow, _uuid(video_id)))
+    _write(exports.webvtt(cues) if format == "vtt" else exports.srt(cues), out)
+
+
+@export_app.command("json")
+@friendly_errors
+def export_json(video_id: Annotated[str, typer.Argument(help="Video id.")], out: Out = None) -> None:
+    """Every selected artifact with its provenance."""
+    from eioku.services import exports
+
+    with _Store().uow() as uow:
+        _write("".join(exports.export_json(uow, _uuid(video_id))), out)
+
+
+@export_app.command("clip")
+@friendly_errors
+def export_clip(video_id: Annotated[str, typer.Argument(help="Video id.")],
+                from_ms: Annotated[int, typer.Option(min=0)],
+                to_ms: Annotated[int, typer.Option(min=1)],
+                out: Annotated[Path, typer.Option("--out", "-o", help="MP4 file to write.")]) -> None:
+    """An MP4 of [from_ms, to_ms) (stream copy from a keyframe, else re-encoded)."""
+    from eioku.config import get_settings
+    from eioku.domain.errors import ClipTooLongError, ValidationFailedError
+    from eioku.media.clips import make_clip
+    from eioku.services.ingest import readable_path
+
+    settings = get_settings()
+    if to_ms <= from_ms:
+        raise ValidationFailedError("--to-ms must be after --from-ms", field="to_ms")
+    if to_ms - from_ms > settings.clip_max_s * 1000:
+        raise ClipTooLongError(f"a clip is at most {settings.clip_max_s} s (EIOKU_CLIP_MAX_S)")
+    with _Store().uow() as uow:
+        video = uow.videos.get(_uuid(video_id))
+    method = make_clip(readable_path(video, settings), out, from_ms, to_ms)
+    console.print(f"wrote {out} ({method})", highlight=False)

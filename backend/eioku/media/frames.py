@@ -1,0 +1,125 @@
+"""Reading pictures out of a video with PyAV: its size, one frame at a time,
+and frames at regular times for scrub previews."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import av
+from PIL import Image
+
+from eioku.domain.errors import MediaUnreadableError
+
+# longer videos get scrub previews from keyframes only: a few seconds instead
+# of a full decode, at the price of tiles that may lag by up to one GOP
+KEYFRAMES_ONLY_AFTER_S = 600.0
+
+
+@dataclass(frozen=True)
+class VideoFacts:
+    width: int
+    height: int
+    duration_s: float
+    fps: float
+
+
+def _open(path: Path) -> Any:
+    try:
+        container = av.open(str(path))
+    except (av.error.FFmpegError, OSError, UnicodeDecodeError) as exc:
+        raise MediaUnreadableError(f"cannot read {path.name}: {exc}") from exc
+    if not container.streams.video:
+        container.close()
+        raise MediaUnreadableError(f"{path.name} has no video stream")
+    return container
+
+
+@lru_cache(maxsize=256)
+def _facts(path: str, mtime_ns: int) -> VideoFacts:
+    with _open(Path(path)) as container:
+        stream = container.streams.video[0]
+        duration = (container.duration or 0) / av.time_base
+        if not duration and stream.duration and stream.time_base:
+            duration = float(stream.duration * stream.time_base)
+        fps = float(stream.average_rate or stream.guessed_rate or 0) or 25.0
+        return VideoFacts(stream.codec_context.width, stream.codec_context.height, duration, fps)
+
+
+def video_facts(path: Path) -> VideoFacts:
+    """Picture size, duration and frame rate (cached per file version)."""
+    try:
+        mtime = path.stat().st_mtime_ns
+    except OSError as exc:
+        raise MediaUnreadableError(f"cannot read {path}: {exc.strerror}") from exc
+    return _facts(str(path), mtime)
+
+
+def frame_at(path: Path, t_ms: int, width: int | None = None) -> Image.Image:
+    """The frame shown at ``t_ms`` (the last one starting at or before it)."""
+    with _open(path) as container:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        target = max(0.0, t_ms / 1000)
+        if stream.time_base:
+            container.seek(int(target / stream.time_base), stream=stream, backward=True)
+        chosen = None
+        try:
+            for frame in container.decode(stream):
+                if frame.time is not None and frame.time > target + 1e-3 and chosen is not None:
+                    break
+                chosen = frame
+        except av.error.FFmpegError as exc:
+            if chosen is None:
+                raise MediaUnreadableError(f"{path.name}: no frame at {t_ms} ms: {exc}") from exc
+        if chosen is None:
+            raise MediaUnreadableError(f"{path.name}: no frame at {t_ms} ms")
+        return _image(chosen, width)
+
+
+def _image(frame: Any, width: int | None) -> Image.Image:
+    if not width or width >= frame.width:
+        return frame.to_image()
+    height = max(2, round(frame.height * width / frame.width))
+    return frame.to_image(width=width, height=height)
+
+
+def frames_every(path: Path, interval_s: float, count: int, width: int) -> Iterator[Image.Image]:
+    """``count`` pictures, one per ``interval_s`` from 0: each the first frame at
+    or after its time (keyframes only for long videos); the last frame fills
+    any tail the decoder could not reach."""
+    facts = video_facts(path)
+    with _open(path) as container:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        if facts.duration_s > KEYFRAMES_ONLY_AFTER_S:
+            stream.codec_context.skip_frame = "NONKEY"
+        done, last = 0, None
+        try:
+            for frame in container.decode(stream):
+                if frame.time is None:
+                    continue
+                while done < count and frame.time + 1e-3 >= done * interval_s:
+                    last = _image(frame, width)
+                    yield last
+                    done += 1
+                if done >= count:
+                    return
+        except av.error.FFmpegError:
+            pass  # a damaged tail: repeat the last good picture
+        if last is None:
+            raise MediaUnreadableError(f"{path.name}: no frame could be decoded")
+        for _ in range(count - done):
+            yield last
+
+
+def tile_plan(duration_s: float, max_tiles: int = 300) -> tuple[float, int]:
+    """Interval and number of scrub-preview tiles: one per second for short
+    videos, at most ``max_tiles`` for long ones."""
+    duration_s = max(duration_s, 0.001)
+    interval = max(1.0, math.ceil(duration_s / max_tiles))
+    return interval, max(1, math.ceil(duration_s / interval))

@@ -1,0 +1,25 @@
+"""Frame sizes shared by the analyzers and the API.
+
+Analyzers store boxes in pixels of the frame they analysed, which is the
+video downscaled to the width their config asks for. The API turns those
+boxes back into fractions of the picture with the same rule.
+"""
+
+from __future__ import annotations
+
+
+def scaled_size(src_w: int, src_h: int, width: int | None) -> tuple[int, int]:
+    """The size a frame is analysed at: ``width`` (never upscaled), aspect kept, even height."""
+    if not width or src_w <= 0:
+        return src_w, src_h
+    w = min(width, src_w)
+    return w, max(2, int(round(src_h * w / src_w / 2)) * 2)
+
+
+def normalise_box(box: dict[str, float], analysed: tuple[int, int]) -> dict[str, float]:
+    """A pixel box of an analysed frame as fractions (0..1) of the picture."""
+    w, h = analysed
+    x0, y0 = max(0.0, box["x"] / w), max(0.0, box["y"] / h)
+    x1, y1 = min(1.0, (box["x"] + box["w"]) / w), min(1.0, (box["y"] + box["h"]) / h)
+    return {"x": round(x0, 4), "y": round(y0, 4), "w": round(max(0.0, x1 - x0), 4),
+            "h": round(max(0.0, y1 - y0), 4)}

@@ -1,0 +1,132 @@
+"""Exports of what analysis found: subtitles (WebVTT, SRT), scene chapters,
+and every selected artifact with its provenance as JSON."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+
+from eioku.artifacts.registry import default_registry
+from eioku.domain.enums import ArtifactType
+from eioku.store.uow import UnitOfWork
+
+LINE_CHARS = 42  # the common subtitle guideline: two lines of at most 42 characters
+LINES_PER_CUE = 2
+_PAGE = 5000
+
+
+@dataclass(frozen=True)
+class Cue:
+    start_ms: int
+    end_ms: int
+    lines: list[str]
+
+
+def _words(segment_text: str) -> str:
+    return " ".join(segment_text.split())
+
+
+def cues(segments: Iterable[tuple[int, int, str]]) -> list[Cue]:
+    """Subtitle cues from timed text: lines wrapped at LINE_CHARS, at most
+    LINES_PER_CUE lines a cue; a longer text becomes several cues that share
+    its time span in proportion to their length."""
+    out: list[Cue] = []
+    for start, end, raw in segments:
+        lines = textwrap.wrap(_words(raw), LINE_CHARS, break_long_words=True,
+                              break_on_hyphens=False)
+        if not lines:
+            continue
+        end = max(end, start + 1)
+        groups = [lines[i:i + LINES_PER_CUE] for i in range(0, len(lines), LINES_PER_CUE)]
+        total = sum(len(" ".join(g)) for g in groups)
+        t = float(start)
+        for group in groups:
+            share = (end - start) * len(" ".join(group)) / total
+            cue_end = end if group is groups[-1] else int(round(t + share))
+            out.append(Cue(int(round(t)), max(cue_end, int(round(t)) + 1), group))
+            t += share
+    return out
+
+
+def _stamp(ms: int, separator: str) -> str:
+    h, rest = divmod(ms, 3_600_000)
+    m, rest = divmod(rest, 60_000)
+    s, ms = divmod(rest, 1000)
+    return f"{h:02}:{m:02}:{s:02}{separator}{ms:03}"
+
+
+def _vtt_escape(line: str) -> str:
+    return line.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def webvtt(cue_list: list[Cue]) -> str:
+    blocks = ["WEBVTT"]
+    for cue in cue_list:
+        blocks.append(f"{_stamp(cue.start_ms, '.')} --> {_stamp(cue.end_ms, '.')}\n"
+                      + "\n".join(_vtt_escape(line) for line in cue.lines))
+    return "\n\n".join(blocks) + "\n"
+
+
+def srt(cue_list: list[Cue]) -> str:
+    blocks = []
+    for number, cue in enumerate(cue_list, start=1):
+        blocks.append(f"{number}\n{_stamp(cue.start_ms, ',')} --> {_stamp(cue.end_ms, ',')}\n"
+                      + "\n".join(cue.lines))
+    return "\n\n".join(blocks) + ("\n" if blocks else "")
+
+
+def transcript_segments(uow: UnitOfWork, video_id: uuid.UUID) -> list[tuple[int, int, str]]:
+    """The selected transcript run's segments, in time order."""
+    uow.videos.get(video_id)
+    return [(a.span_start_ms, a.span_end_ms, str(a.payload.get("text", "")))
+            for a in uow.artifacts.get_by_asset(video_id, ArtifactType.TRANSCRIPT_SEGMENT)]
+
+
+def chapters(uow: UnitOfWork, video_id: uuid.UUID) -> str:
+    """Scenes as a WebVTT chapters track."""
+    uow.videos.get(video_id)
+    scenes = uow.artifacts.get_by_asset(video_id, ArtifactType.SCENE)
+    return webvtt([Cue(a.span_start_ms, max(a.span_end_ms, a.span_start_ms + 1),
+                       [f"Scene {n} ({_stamp(a.span_start_ms, '.')[:8]})"])
+                   for n, a in enumerate(scenes, start=1)])
+
+
+def export_json(uow: UnitOfWork, video_id: uuid.UUID) -> Iterator[str]:
+    """Every artifact of the runs the selection policies pick, per type, with
+    the run that produced it (provenance), streamed as one JSON document."""
+    video = uow.videos.get(video_id)
+    head = {"eioku_export": 1, "exported_at": datetime.now(UTC).isoformat(),
+            "video": _plain(asdict(video))}
+    yield json.dumps(head)[:-1] + ', "types": {'
+    first = True
+    for artifact_type in sorted(default_registry().types()):
+        run_id = uow.selections.resolve_run(video_id, artifact_type)
+        if run_id is None:
+            continue
+        run = _plain(asdict(uow.runs.get(run_id)))
+        policy = uow.selections.get_policy(video_id, artifact_type)
+        selection = {"mode": policy.mode.value, "preferred_profile": policy.preferred_profile,
+                     "pinned_run_id": str(policy.pinned_run_id) if policy.pinned_run_id else None}
+        yield ("" if first else ", ") + json.dumps(artifact_type) + ": " + json.dumps(
+            {"selection": selection, "run": run})[:-1] + ', "artifacts": ['
+        first = False
+        after, sep = None, ""
+        while True:
+            page = uow.artifacts.get_by_asset(video_id, artifact_type, run_id=run_id, after=after,
+                                              limit=_PAGE)
+            for artifact in page:
+                yield sep + artifact.model_dump_json()
+                sep = ", "
+            if len(page) < _PAGE:
+                break
+            after = (page[-1].span_start_ms, page[-1].artifact_id)
+        yield "]}"
+    yield "}}\n"
+
+
+def _plain(record: dict[str, object]) -> dict[str, object]:
+    return json.loads(json.dumps(record, default=str))

@@ -1,0 +1,128 @@
+"""The library as the web page shows it: video cards with what analysis
+found so far, and one search over everything in every video."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from eioku.domain.errors import ValidationFailedError
+from eioku.domain.models import Video
+from eioku.services.navigation import SNIPPET_OPTIONS, check_query_text
+from eioku.store.projections import FTS_CONFIG
+from eioku.store.videos import VideoRepository
+
+_TSQUERY = f"websearch_to_tsquery('{FTS_CONFIG}', :q)"
+
+
+@dataclass(frozen=True)
+class Card:
+    video: Video
+    runs: int
+    completed: int
+    failed: int
+    active: int
+    progress: float  # 0..1 over all runs
+    scenes: int
+    people: int
+    objects: int  # distinct object labels
+    poster_ms: int
+
+
+def cards(session: Session, limit: int, offset: int) -> tuple[list[Card], int]:
+    videos, total = VideoRepository(session).list(limit=limit, offset=offset)
+    if not videos:
+        return [], total
+    rows = {r.video_id: r for r in session.execute(text(
+        "SELECT v.video_id, "
+        "count(r.run_id) AS runs, "
+        "count(r.run_id) FILTER (WHERE r.status = 'completed') AS completed, "
+        "count(r.run_id) FILTER (WHERE r.status IN ('failed', 'canceled')) AS failed, "
+        "count(r.run_id) FILTER (WHERE r.status IN ('queued', 'running')) AS active, "
+        "COALESCE(avg(CASE WHEN r.status IN ('queued', 'running') THEN r.progress ELSE 1 END), 0) "
+        "AS progress, "
+        "(SELECT count(*) FROM scene_ranges s WHERE s.run_id = "
+        " eioku_selected_run(v.video_id, 'scene')) AS scenes, "
+        "(SELECT count(DISTINCT f.cluster_id) FROM face_appearances f WHERE f.run_id = "
+        " eioku_selected_run(v.video_id, 'face.detection')) AS people, "
+        "(SELECT count(DISTINCT o.label) FROM object_appearances o WHERE o.run_id = "
+        " eioku_selected_run(v.video_id, 'object.detection')) AS objects, "
+        "(SELECT s.start_ms + (s.end_ms - s.start_ms) / 2 FROM scene_ranges s WHERE s.run_id = "
+        " eioku_selected_run(v.video_id, 'scene') ORDER BY s.start_ms LIMIT 1) AS poster_ms "
+        "FROM videos v LEFT JOIN runs r ON r.asset_id = v.video_id "
+        "WHERE v.video_id = ANY(:ids) GROUP BY v.video_id"),
+        {"ids": [v.video_id for v in videos]})}
+    out = []
+    for v in videos:
+        r = rows[v.video_id]
+        poster = r.poster_ms if r.poster_ms is not None else min(1000, (v.duration_ms or 0) // 2)
+        out.append(Card(v, r.runs, r.completed, r.failed, r.active, float(r.progress), r.scenes,
+                        r.people, r.objects, poster))
+    return out, total
+
+
+@dataclass(frozen=True)
+class Hit:
+    video_id: uuid.UUID
+    filename: str
+    source: str  # transcript | ocr | object | place | face
+    start_ms: int
+    end_ms: int
+    label: str | None
+    snippet: str
+    score: float
+
+
+def _labels(q: str) -> list[str]:
+    """Label spellings a query can mean: the whole query and each word."""
+    whole = " ".join(q.lower().split())
+    words = [w for w in re.split(r"[^\w-]+", whole) if w]
+    return list(dict.fromkeys([whole, *words]))
+
+
+def search(session: Session, q: str, *, limit: int = 50,
+           video_id: uuid.UUID | None = None) -> list[Hit]:
+    """Moments across the library (or one video): words spoken or shown on
+    screen (full text, ranked), object and place labels, and people by name
+    or id. Best first; within a score, in recording order."""
+    check_query_text(q)
+    if video_id is not None:
+        VideoRepository(session).get(video_id)
+    searchable = session.execute(text(f"SELECT numnode({_TSQUERY}) > 0"), {"q": q}).scalar_one()
+    labels = _labels(q)
+    if not searchable and not any(re.search(r"\w", label) for label in labels):
+        raise ValidationFailedError(f"query {q!r} has nothing to search for", field="q")
+    parts = []
+    for source, table, artifact_type in (("transcript", "transcript_fts", "transcript.segment"),
+                                         ("ocr", "ocr_fts", "ocr.text")):
+        if searchable:
+            parts.append(
+                f"SELECT v.video_id, '{source}' AS source, p.start_ms, p.end_ms, NULL AS label, "
+                f"ts_headline('{FTS_CONFIG}', p.text, {_TSQUERY}, :opts) AS snippet, "
+                f"1 + ts_rank_cd(p.tsv, {_TSQUERY}) AS score, v.t "
+                f"FROM v JOIN {table} p ON p.run_id = eioku_selected_run(v.video_id, "
+                f"'{artifact_type}') WHERE p.tsv @@ {_TSQUERY}")
+    for source, table, artifact_type in (("object", "object_appearances", "object.detection"),
+                                         ("place", "place_appearances", "place.classification")):
+        parts.append(
+            f"SELECT v.video_id, '{source}' AS source, p.start_ms, p.end_ms, p.label AS label, "
+            f"p.label AS snippet, p.confidence AS score, v.t FROM v JOIN {table} p ON p.run_id = "
+            f"eioku_selected_run(v.video_id, '{artifact_type}') WHERE p.label = ANY(:labels)")
+    parts.append(
+        "SELECT v.video_id, 'face' AS source, p.start_ms, p.end_ms, p.cluster_id AS label, "
+        "COALESCE(fi.name, p.cluster_id) AS snippet, 1.5 AS score, v.t "
+        "FROM v JOIN face_appearances p ON p.run_id = eioku_selected_run(v.video_id, 'face.detection') JOIN face_identities fi ON "
+        "fi.identity_id = p.cluster_id WHERE lower(fi.name) = ANY(:labels) "
+        "OR lower(fi.identity_id) = ANY(:labels)")
+    rows = session.execute(text(
+        "WITH v AS (SELECT video_id, filename, COALESCE(recorded_at, created_at) AS t FROM videos "
+        "WHERE CAST(:video AS uuid) IS NULL OR video_id = :video) "
+        "SELECT h.*, v.filename FROM (" + " UNION ALL ".join(parts) + ") AS h "
+        "JOIN v USING (video_id) ORDER BY h.score DESC, h.t, h.video_id, h.start_ms LIMIT :limit"),
+        {"q": q, "labels": labels, "opts": SNIPPET_OPTIONS, "limit": limit, "video": video_id})
+    return [Hit(r.video_id, r.filename, r.source, r.start_ms, r.end_ms, r.label, r.snippet,
+                round(float(r.score), 4)) for r in rows]

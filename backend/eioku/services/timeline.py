@@ -1,0 +1,124 @@
+"""What the player draws: one row per kind and label on a shared clock, and
+the boxes on screen at a moment. Everything comes from the runs the
+selection policies pick, like every other read path."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from eioku.domain.enums import ArtifactType, JumpKind
+from eioku.media.frames import video_facts
+from eioku.media.geometry import normalise_box, scaled_size
+from eioku.store.videos import VideoRepository
+
+# detections are sampled (spans of a second or two); a box query looks this far
+# back for a detection that is still on screen at the asked time
+MAX_BOX_SPAN_MS = 600_000
+
+
+def _run(artifact_type: str) -> str:
+    return f"(SELECT eioku_selected_run(:v, '{artifact_type}'))"
+
+
+@dataclass(frozen=True)
+class Item:
+    start_ms: int
+    end_ms: int
+    confidence: float | None = None
+    text: str | None = None
+
+
+@dataclass
+class Row:
+    kind: str  # a JumpKind: scene, object, face, place, transcript, ocr
+    key: str | None  # label or person id for object/face/place rows
+    title: str
+    items: list[Item] = field(default_factory=list)
+
+
+def timeline(session: Session, video_id: uuid.UUID) -> tuple[int | None, list[Row]]:
+    video = VideoRepository(session).get(video_id)
+    rows: list[Row] = []
+    scenes = session.execute(text(
+        f"SELECT start_ms, end_ms FROM scene_ranges WHERE run_id = {_run(ArtifactType.SCENE)} "
+        "ORDER BY start_ms"), {"v": video_id}).all()
+    if scenes:
+        rows.append(Row(JumpKind.SCENE, None, "Scenes", [Item(s.start_ms, s.end_ms) for s in scenes]))
+    rows += _appearance_rows(session, video_id, JumpKind.FACE, "face_appearances", "cluster_id",
+                             ArtifactType.FACE_DETECTION)
+    rows += _appearance_rows(session, video_id, JumpKind.OBJECT, "object_appearances", "label",
+                             ArtifactType.OBJECT_DETECTION)
+    rows += _appearance_rows(session, video_id, JumpKind.PLACE, "place_appearances", "label",
+                             ArtifactType.PLACE_CLASSIFICATION)
+    for kind, table, artifact_type, title in (
+            (JumpKind.TRANSCRIPT, "transcript_fts", ArtifactType.TRANSCRIPT_SEGMENT, "Speech"),
+            (JumpKind.OCR, "ocr_fts", ArtifactType.OCR_TEXT, "On-screen text")):
+        lines = session.execute(text(
+            f"SELECT start_ms, end_ms, text FROM {table} WHERE run_id = {_run(artifact_type)} "
+            "ORDER BY start_ms, artifact_id"), {"v": video_id}).all()
+        if lines:
+            rows.append(Row(kind, None, title, [Item(r.start_ms, r.end_ms, None, r.text)
+                                                for r in lines]))
+    return video.duration_ms, rows
+
+
+def _appearance_rows(session: Session, video_id: uuid.UUID, kind: JumpKind, table: str, key: str,
+                     artifact_type: str) -> list[Row]:
+    """One row per label (or person), the longest on screen first."""
+    named = "LEFT JOIN face_identities fi ON fi.identity_id = p.cluster_id" if kind is JumpKind.FACE \
+        else ""
+    title = "COALESCE(fi.name, p.cluster_id)" if kind is JumpKind.FACE else f"p.{key}"
+    found = session.execute(text(
+        f"SELECT p.{key} AS key, {title} AS title, p.start_ms, p.end_ms, p.confidence, "
+        f"sum(p.end_ms - p.start_ms) OVER (PARTITION BY p.{key}) AS total "
+        f"FROM {table} p {named} WHERE p.run_id = {_run(artifact_type)} "
+        f"ORDER BY total DESC, p.{key}, p.start_ms"), {"v": video_id}).all()
+    rows: dict[str, Row] = {}
+    for r in found:
+        row = rows.setdefault(r.key, Row(kind, r.key, r.title))
+        row.items.append(Item(r.start_ms, r.end_ms, round(r.confidence, 4)))
+    return list(rows.values())
+
+
+@dataclass(frozen=True)
+class Box:
+    kind: str  # object | face
+    label: str  # object label, or person id
+    name: str | None  # a person's name
+    confidence: float
+    start_ms: int
+    end_ms: int
+    box: dict[str, float]  # fractions of the picture
+
+
+def boxes_at(session: Session, video_id: uuid.UUID, t_ms: int) -> list[Box]:
+    """Objects and faces detected at ``t_ms``, boxes as fractions of the picture."""
+    video = VideoRepository(session).get(video_id)
+    facts = video_facts(Path(video.path))
+    out: list[Box] = []
+    for kind, table, key, artifact_type in (
+            (JumpKind.OBJECT, "object_labels", "label", ArtifactType.OBJECT_DETECTION),
+            (JumpKind.FACE, "face_clusters", "cluster_id", ArtifactType.FACE_DETECTION)):
+        name = "fi.name" if kind is JumpKind.FACE else "NULL"
+        join = "LEFT JOIN face_identities fi ON fi.identity_id = p.cluster_id" \
+            if kind is JumpKind.FACE else ""
+        rows = session.execute(text(
+            f"SELECT p.{key} AS label, {name} AS name, p.confidence, p.start_ms, p.end_ms, "
+            f"a.payload->'bbox' AS bbox, (r.config->>'width')::int AS width "
+            f"FROM {table} p JOIN artifacts a ON a.artifact_id = p.artifact_id "
+            f"JOIN runs r ON r.run_id = p.run_id {join} "
+            f"WHERE p.run_id = {_run(artifact_type)} AND p.start_ms <= :t "
+            f"AND p.start_ms > :t - {MAX_BOX_SPAN_MS} AND p.end_ms > :t "
+            f"ORDER BY p.confidence DESC"), {"v": video_id, "t": t_ms}).all()
+        for r in rows:
+            if not r.bbox:
+                continue
+            analysed = scaled_size(facts.width, facts.height, r.width)
+            out.append(Box(kind.value, r.label, r.name, round(r.confidence, 4), r.start_ms, r.end_ms,
+                           normalise_box(r.bbox, analysed)))
+    return out
