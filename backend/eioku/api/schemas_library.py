@@ -141,6 +141,7 @@ class TimelineRowOut(BaseModel):
 
 class TimelineOut(BaseModel):
     duration_ms: int | None
+    fps: float | None = Field(description="frame rate of the file, for frame stepping")
     rows: list[TimelineRowOut]
 
 

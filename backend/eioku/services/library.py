@@ -115,9 +115,9 @@ def search(session: Session, q: str, *, limit: int = 50,
     parts.append(
         "SELECT v.video_id, 'face' AS source, p.start_ms, p.end_ms, p.cluster_id AS label, "
         "COALESCE(fi.name, p.cluster_id) AS snippet, 1.5 AS score, v.t "
-        "FROM v JOIN face_appearances p ON p.run_id = eioku_selected_run(v.video_id, 'face.detection') JOIN face_identities fi ON "
-        "fi.identity_id = p.cluster_id WHERE lower(fi.name) = ANY(:labels) "
-        "OR lower(fi.identity_id) = ANY(:labels)")
+        "FROM v JOIN face_appearances p ON p.run_id = eioku_selected_run(v.video_id, "
+        "'face.detection') JOIN face_identities fi ON fi.identity_id = p.cluster_id "
+        "WHERE lower(fi.name) = ANY(:labels) OR lower(fi.identity_id) = ANY(:labels)")
     rows = session.execute(text(
         "WITH v AS (SELECT video_id, filename, COALESCE(recorded_at, created_at) AS t FROM videos "
         "WHERE CAST(:video AS uuid) IS NULL OR video_id = :video) "

@@ -12,6 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from eioku.domain.enums import ArtifactType, JumpKind
+from eioku.domain.errors import EiokuError
 from eioku.media.frames import video_facts
 from eioku.media.geometry import normalise_box, scaled_size
 from eioku.store.videos import VideoRepository
@@ -83,6 +84,15 @@ def _appearance_rows(session: Session, video_id: uuid.UUID, kind: JumpKind, tabl
         row = rows.setdefault(r.key, Row(kind, r.key, r.title))
         row.items.append(Item(r.start_ms, r.end_ms, round(r.confidence, 4)))
     return list(rows.values())
+
+
+def frame_rate(session: Session, video_id: uuid.UUID) -> float | None:
+    """The file's frame rate, or None when the file cannot be read now."""
+    video = VideoRepository(session).get(video_id)
+    try:
+        return video_facts(Path(video.path)).fps
+    except EiokuError:
+        return None
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,8 @@ def timeline(video_id: uuid.UUID, uow: UowDep) -> TimelineOut:
     place (appearances), speech and on-screen text, from the selected runs.
     Each row's `kind` and `key` are the jump endpoint's `kind` and `label`."""
     duration, rows = service.timeline(uow.session, video_id)
-    return TimelineOut(duration_ms=duration, rows=[TimelineRowOut.of(r) for r in rows])
+    return TimelineOut(duration_ms=duration, fps=service.frame_rate(uow.session, video_id),
+                       rows=[TimelineRowOut.of(r) for r in rows])
 
 
 @router.get("/v1/videos/{video_id}/boxes", response_model=BoxesOut)
