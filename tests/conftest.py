@@ -49,6 +49,14 @@ class PgCluster:
         self.created.append(name)
         return name
 
+    def clone(self, template: str) -> str:
+        """A copy of ``template``; connections still open on it (a finished
+        command's pool, say) are closed first, as PostgreSQL requires."""
+        with psycopg.connect(self.admin_url, autocommit=True) as conn:
+            conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                         "WHERE datname = %s AND pid <> pg_backend_pid()", (template,))
+        return self.create(template=template)
+
     def url(self, name: str) -> str:
         return with_database(self.admin_url, name)
 

@@ -8,11 +8,9 @@ import re
 
 import pytest
 from eioku.api.app import create_app
-from eioku.cli import app as cli_app
-from eioku.config import Settings, get_settings
+from eioku.config import Settings
 from eioku.db.engine import make_engine, make_session_factory
 from fastapi.testclient import TestClient
-from typer.testing import CliRunner
 
 from tests.media import SAMPLE
 
@@ -21,25 +19,13 @@ pytestmark = pytest.mark.models
 
 
 @pytest.fixture(scope="module")
-def analyzed(pg_cluster, template_db, tmp_path_factory):
-    url = pg_cluster.url(pg_cluster.create(template=template_db))
-    data_dir = tmp_path_factory.mktemp("sample-data")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("DATABASE_URL", url)
-    mp.setenv("EIOKU_DATA_DIR", str(data_dir))
-    mp.delenv("EIOKU_MEDIA_ROOTS", raising=False)
-    get_settings.cache_clear()
-    try:
-        result = CliRunner().invoke(cli_app, ["analyze", str(SAMPLE), "--json"])
-    finally:
-        mp.undo()
-        get_settings.cache_clear()
-    assert result.exit_code == 0, result.output
-    (summary,) = json.loads(result.stdout)
+def analyzed(pg_cluster, analysed_sample):
+    url = pg_cluster.url(pg_cluster.clone(analysed_sample.database))
     engine = make_engine(url)
-    settings = Settings(data_dir=data_dir, media_roots=[SAMPLE.parent.resolve()], database_url=url)
+    settings = Settings(data_dir=analysed_sample.data_dir, media_roots=[SAMPLE.parent.resolve()],
+                        database_url=url)
     with TestClient(create_app(settings, make_session_factory(engine))) as client:
-        yield summary, client
+        yield analysed_sample.summary, client
     engine.dispose()
 
 

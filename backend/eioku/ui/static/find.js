@@ -15,14 +15,15 @@ export class FindPanel {
     this.input = h("input", { id: "find-q", type: "search", name: "q", autocomplete: "off", placeholder: "invoice" });
     this.status = h("p", { class: "find-status", role: "status" });
     this.list = h("ol", { class: "matches" });
+    // Enter submits: the next match (shift+Enter: the previous one)
     const form = h("form", { class: "find-form", role: "search", onsubmit: (event) => {
       event.preventDefault();
-      this.submit(event.submitter?.dataset.direction || "next");
+      this.submit("next");
     } },
     h("label", { for: "find-q" }, "Find words"), this.input,
     h("label", { for: "find-source" }, "in"), this.source,
-    h("button", { type: "submit", dataset: { direction: "prev" } }, "Previous match"),
-    h("button", { type: "submit", dataset: { direction: "next" } }, "Next match"));
+    h("button", { type: "button", onclick: () => this.submit("prev") }, "Previous match"),
+    h("button", { type: "submit" }, "Next match"));
     this.input.addEventListener("keydown", (event) => {
       if (event.key === "Enter" && event.shiftKey) { event.preventDefault(); this.submit("prev"); }
     });

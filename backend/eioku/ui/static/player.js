@@ -3,7 +3,7 @@
 import { api, q } from "./api.js";
 import { clock, h, msFromParam, spokenClock, toast } from "./dom.js";
 import { installKeys } from "./keys.js";
-import { HAS_CONFIDENCE, Timeline, rowKey } from "./timeline.js";
+import { HAS_CONFIDENCE, Timeline, noun, rowKey } from "./timeline.js";
 import { Transcript } from "./transcript.js";
 import { FindPanel } from "./find.js";
 import { runsPanel } from "./runs.js";
@@ -58,7 +58,10 @@ class Player {
       durationMs: this.duration || 1, rows: data.rows,
       onSeek: (ms) => this.seek(ms),
       onJump: (row, direction) => this.jump(row, direction),
-      onSelect: (row) => this.announce(`${row.title} selected: n for next, shift+n for previous`),
+      onSelect: (row) => {
+        this.selectedLabel.textContent = row.title;
+        this.announce(`${row.title} selected: n for next, shift+n for previous`);
+      },
       preview: (ms) => this.previewAt(ms),
     });
     this.scenes = (data.rows.find((r) => r.kind === "scene")?.items || []).map((i) => i.start_ms);
@@ -77,6 +80,7 @@ class Player {
     this.main.replaceChildren(head, h("div", { class: "player-layout" }, stage, side), this.timeline.el,
       runsPanel(this.id, () => this.reload()), this.exportsPanel());
     this.timeline.setZoom(1);
+    this.selectedLabel.textContent = this.timeline.selectedRow()?.title || "";
 
     this.video.addEventListener("timeupdate", () => this.tick());
     this.video.addEventListener("seeked", () => { this.tick(); this.fetchBoxes(true); this.setUrl({ t: this.nowMs() / 1000 }); });
@@ -153,16 +157,16 @@ class Player {
     this.seekBar.setAttribute("aria-valuetext", `${spokenClock(ms)} of ${spokenClock(total)}`);
     this.timeline.setTime(ms);
     this.transcript.setTime(ms);
-    this.selectedLabel.textContent = this.timeline.selectedRow()?.title || "";
     this.fetchBoxes(false);
   }
 
   /** Where a next/prev search starts: a hit we just landed on (in its pre-roll) counts as passed. */
-  fromPosition(direction) {
+  fromPosition(direction, kind) {
     const now = this.nowMs();
     const hit = this.lastHit;
     if (hit && now >= hit.landed - 60 && now <= hit.start + 60) return hit.start;
-    if (now === 0 && direction === "next") return -1; // at the very start, a hit at 0 is next
+    // at the very start, something that starts at 0 is "next" (the first scene always does: not it)
+    if (now === 0 && direction === "next" && kind !== "scene") return -1;
     return now;
   }
 
@@ -172,13 +176,13 @@ class Player {
   }
 
   async jump(row, direction) {
-    const params = { kind: row.kind, direction, from_ms: this.fromPosition(direction), label: row.key ?? undefined };
+    const params = { kind: row.kind, direction, from_ms: this.fromPosition(direction, row.kind), label: row.key ?? undefined };
     if (HAS_CONFIDENCE.has(row.kind) && this.timeline.minConfidence > 0) params.min_confidence = this.timeline.minConfidence;
     try {
       const hit = await api(`/v1/videos/${this.id}/jump${q(params)}`);
       this.land(hit.jump_to.start_ms, hit.jump_to.end_ms, row);
     } catch (error) {
-      if (error.status === 404) this.announce(`No ${direction === "next" ? "next" : "previous"} ${row.title.toLowerCase()}`, true);
+      if (error.status === 404) this.announce(`No ${direction === "next" ? "next" : "previous"} ${noun(row)}`, true);
       else toast(error.message, "error");
     }
   }
@@ -195,7 +199,7 @@ class Player {
     this.lastHit = { start, end, landed: target, row: rowKey(row) };
     this.seek(target);
     this.timeline.highlight(rowKey(row), start);
-    this.announce(`${row.title} at ${clock(start)}`);
+    this.announce(`${noun(row)} at ${clock(start)}`);
   }
 
   announce(message, asToast = false) {

@@ -7,6 +7,13 @@ const PX_PER_SECOND_MAX = 80;
 
 export const rowKey = (row) => `${row.kind}:${row.key ?? ""}`;
 
+const KIND_WORD = { scene: "Scene", face: "Person", object: "Object", place: "Place", transcript: "Speech", ocr: "On-screen text" };
+
+/** What one hit of a row is called: "scene", "Alice", "cat", "speech line". */
+export function noun(row) {
+  return { scene: "scene", transcript: "speech line", ocr: "on-screen text" }[row.kind] || row.title;
+}
+
 export class Timeline {
   constructor({ durationMs, rows, onSeek, onJump, onSelect, preview }) {
     this.duration = Math.max(1, durationMs || 1);
@@ -55,7 +62,7 @@ export class Timeline {
       h("details", { class: "tl-rows" }, h("summary", {}, "Rows"), this.rowsMenu));
     this.labels = h("div", { class: "tl-labels" });
     this.inner = h("div", { class: "tl-inner" });
-    this.scroller = h("div", { class: "tl-scroll" }, this.inner);
+    this.scroller = h("div", { class: "tl-scroll", role: "region", tabindex: "0", "aria-label": "Timeline rows (scroll sideways when zoomed in)" }, this.inner);
     this.playhead = h("div", { class: "tl-playhead", "aria-hidden": "true" });
     this.tooltip = h("div", { class: "tl-tooltip", "aria-hidden": "true" });
     this.el.append(toolbar, h("div", { class: "tl-body" }, this.labels, this.scroller), this.tooltip);
@@ -141,13 +148,14 @@ export class Timeline {
     for (const row of visible) {
       const key = rowKey(row);
       const selected = key === this.selected;
-      this.labels.append(h("div", { class: `tl-label kind-${row.kind}${selected ? " selected" : ""}`, role: "group", "aria-label": row.title },
+      this.labels.append(h("div", { class: `tl-label kind-${row.kind}${selected ? " selected" : ""}`, role: "group", "aria-label": `${KIND_WORD[row.kind]}: ${row.title}` },
         h("button", { type: "button", class: "row-select", "aria-pressed": String(selected),
-                      title: `Select ${row.title}: n / ] next, N / [ previous`,
-                      onclick: () => this.select(key) }, row.title),
-        h("button", { type: "button", class: "icon", "aria-label": `Previous ${row.title}`, onclick: () => this.onJump(row, "prev") }, "◀"),
-        h("button", { type: "button", class: "icon", "aria-label": `Next ${row.title}`, onclick: () => this.onJump(row, "next") }, "▶"),
-        h("button", { type: "button", class: "icon", "aria-label": `Hide the ${row.title} row`, onclick: () => this.toggle(key, false) }, "×")));
+                      title: `${KIND_WORD[row.kind]}: ${row.title} (select, then n / ] next, N / [ previous)`,
+                      onclick: () => this.select(key) },
+          h("span", { class: "visually-hidden" }, `${KIND_WORD[row.kind]}: `), row.title),
+        h("button", { type: "button", class: "icon", "aria-label": `Previous ${noun(row)}`, title: `Previous ${noun(row)}`, onclick: () => this.onJump(row, "prev") }, "◀"),
+        h("button", { type: "button", class: "icon", "aria-label": `Next ${noun(row)}`, title: `Next ${noun(row)}`, onclick: () => this.onJump(row, "next") }, "▶"),
+        h("button", { type: "button", class: "icon", "aria-label": `Hide the ${row.title} row`, title: "Hide this row", onclick: () => this.toggle(key, false) }, "×")));
       const items = row.items.filter((i) => !HAS_CONFIDENCE.has(row.kind) || i.confidence == null || i.confidence >= this.minConfidence);
       this.inner.append(h("div", { class: `tl-row kind-${row.kind}${selected ? " selected" : ""}`, dataset: { row: key } },
         items.map((item) => h("div", {

@@ -9,7 +9,7 @@ export class Transcript {
     this.el = h("section", { class: "transcript", "aria-labelledby": "transcript-h" },
       h("div", { class: "panel-head" }, h("h2", { id: "transcript-h" }, "Transcript"),
         h("label", { class: "check" }, this.follow, " Follow playback")),
-      h("div", { class: "transcript-scroll", tabindex: "0", "aria-label": "Transcript lines" }, this.list));
+      h("div", { class: "transcript-scroll", role: "region", tabindex: "0", "aria-label": "Transcript lines" }, this.list));
     this.setItems(items);
   }
 

@@ -1,0 +1,69 @@
+"""A real server and a real browser for the web player's tests: uvicorn in a
+thread on a free port, worker processes for analysis, and Debian's chromium
+driven by Playwright (no browser download)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import uvicorn
+from eioku.api.app import create_app
+from eioku.config import Settings
+from eioku.db.engine import make_engine, make_session_factory
+
+from tests.conftest import REPO_ROOT
+
+CHROMIUM = os.environ.get("EIOKU_TEST_CHROMIUM", "/usr/bin/chromium")
+# chromium must not reach for the network at start (this machine has none but the registries)
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run",
+                 "--disable-default-apps", "--mute-audio"]
+SCREENSHOTS = Path(os.environ.get("EIOKU_TEST_ARTIFACTS", REPO_ROOT / "test-artifacts")) / "screenshots"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def live_server(settings: Settings, workers: int = 0) -> Iterator[str]:
+    """``eioku serve`` in-process: the same app, a real socket, real worker processes."""
+    engine = make_engine(settings.database_url or "")
+    app = create_app(settings, make_session_factory(engine))
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.05)
+    pool = []
+    if workers:
+        from eioku_ml.worker.daemon import start_pool
+
+        pool = start_pool(settings.database_url or "", concurrency=workers)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        if pool:
+            from eioku_ml.worker.daemon import stop_pool
+
+            stop_pool(pool, timeout_s=60)
+        server.should_exit = True
+        thread.join(30)
+        engine.dispose()
+
+
+def chromium_available() -> bool:
+    return Path(CHROMIUM).is_file() or shutil.which(CHROMIUM) is not None

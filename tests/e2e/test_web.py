@@ -1,0 +1,249 @@
+"""The web player in a real browser (Debian's chromium, headless, Playwright),
+against a real server on the analysed sample: library, next scene by button and
+key, find, a person's row, upload + analysis, renaming, and axe accessibility."""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+
+import httpx
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from eioku.config import Settings
+from playwright.sync_api import Page, expect, sync_playwright
+
+from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, chromium_available, live_server
+from tests.media import SAMPLE, copy_with_suffix
+
+TRUTH = json.loads((SAMPLE.parent / "sample.json").read_text())
+PREROLL_S = 1.0
+pytestmark = pytest.mark.models
+
+
+@pytest.fixture(scope="module")
+def server(pg_cluster, analysed_sample, tmp_path_factory):
+    url = pg_cluster.url(pg_cluster.clone(analysed_sample.database))
+    data_dir = tmp_path_factory.mktemp("web-data")
+    settings = Settings(data_dir=data_dir, media_roots=[SAMPLE.parent.resolve()], database_url=url)
+    with live_server(settings, workers=1) as base:
+        yield base, analysed_sample.video_id
+
+
+@pytest.fixture(scope="module")
+def browser():
+    assert chromium_available(), f"no browser at {CHROMIUM}: `make test` installs Debian's chromium"
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, request):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    pg = context.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    yield pg
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    pg.screenshot(path=str(SCREENSHOTS / f"{request.node.name}.png"), full_page=True)
+    context.close()
+    assert not errors, f"JavaScript errors: {errors}"
+
+
+def api(base: str, path: str, **params):
+    r = httpx.get(base + path, params=params, timeout=30)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def open_player(page: Page, base: str, video_id: str, query: str = "") -> None:
+    page.goto(f"{base}/videos/{video_id}{query}")
+    expect(page.get_by_role("heading", name="Timeline")).to_be_visible()
+    page.wait_for_function("() => document.querySelector('video').readyState >= 1")
+
+
+def current_time(page: Page) -> float:
+    return float(page.evaluate("() => document.querySelector('video').currentTime"))
+
+
+def wait_time(page: Page, expected: float, tol: float = 0.05) -> float:
+    page.wait_for_function(
+        "([e, t]) => Math.abs(document.querySelector('video').currentTime - e) <= t", arg=[expected, tol])
+    return current_time(page)
+
+
+def scene_starts(base: str, video_id: str) -> list[int]:
+    rows = api(base, f"/v1/videos/{video_id}/timeline")["rows"]
+    return [i["start_ms"] for r in rows if r["kind"] == "scene" for i in r["items"]]
+
+
+def test_library_lists_the_analysed_sample(server, page):
+    base, video_id = server
+    page.goto(base + "/")
+    card = page.get_by_role("article", name="sample.mp4")
+    expect(card).to_be_visible()
+    expect(card.get_by_text("Analysed", exact=True)).to_be_visible()
+    expect(card.get_by_text(re.compile(rf"{len(TRUTH['shots'])} scenes · 1 person"))).to_be_visible()
+    poster = card.locator("img.poster")
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=poster.element_handle())
+    card.get_by_role("link", name="sample.mp4").click()
+    expect(page).to_have_url(re.compile(rf"/videos/{video_id}"))
+
+
+def test_next_scene_button_lands_before_each_cut(server, page):
+    base, video_id = server
+    cuts = scene_starts(base, video_id)[1:]
+    assert len(cuts) == len(TRUTH["cuts_s"])
+    assert all(abs(c / 1000 - t) <= 0.3 for c, t in zip(cuts, TRUTH["cuts_s"], strict=True))
+    open_player(page, base, video_id)
+    next_scene = page.get_by_role("button", name="Next scene", exact=True)
+    for cut in cuts:
+        next_scene.click()
+        wait_time(page, cut / 1000 - PREROLL_S)
+        expect(page.locator(f'.tl-row[data-row="scene:"] .seg.current[data-start="{cut}"]')).to_have_count(1)
+    next_scene.click()  # no scene after the last: the position stays
+    expect(page.locator("#toast")).to_contain_text("No next scene")
+    assert abs(current_time(page) - (cuts[-1] / 1000 - PREROLL_S)) < 0.05
+    page.get_by_role("button", name="Previous scene", exact=True).click()
+    wait_time(page, cuts[-2] / 1000 - PREROLL_S)
+
+
+def test_keyboard_walks_scenes_and_is_ignored_while_typing(server, page):
+    base, video_id = server
+    cuts = scene_starts(base, video_id)[1:]
+    open_player(page, base, video_id)
+    page.locator("body").click(position={"x": 5, "y": 5})
+    page.keyboard.press("]")
+    wait_time(page, cuts[0] / 1000 - PREROLL_S)
+    page.keyboard.press("n")
+    wait_time(page, cuts[1] / 1000 - PREROLL_S)
+    page.keyboard.press("Shift+N")
+    wait_time(page, cuts[0] / 1000 - PREROLL_S)
+    page.keyboard.press("l")  # +10 s
+    wait_time(page, min(cuts[0] / 1000 - PREROLL_S + 10, TRUTH["duration_s"]), tol=0.1)
+    page.keyboard.press("j")
+    wait_time(page, cuts[0] / 1000 - PREROLL_S, tol=0.1)
+    page.keyboard.press("/")
+    expect(page.get_by_label("Find words")).to_be_focused()
+    before = current_time(page)
+    page.keyboard.type("nl]")  # typed into the field, not shortcuts
+    expect(page.get_by_label("Find words")).to_have_value("nl]")
+    assert current_time(page) == before
+    page.locator("body").click(position={"x": 5, "y": 5})
+    page.keyboard.press("?")
+    expect(page.get_by_role("dialog", name="Keyboard shortcuts")).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("dialog", name="Keyboard shortcuts")).to_be_hidden()
+
+
+def test_find_invoice_seeks_into_the_text_shot(server, page):
+    base, video_id = server
+    shot = TRUTH["shots"][TRUTH["text"]["shot"]]
+    open_player(page, base, video_id)
+    field = page.get_by_label("Find words")
+    field.fill("invoice")
+    field.press("Enter")
+    page.wait_for_function(
+        "([a, b]) => { const t = document.querySelector('video').currentTime; return t >= a && t < b; }",
+        arg=[shot["start_s"], shot["end_s"]])
+    matches = page.locator(".matches button.match")
+    expect(matches.first).to_be_visible()
+    expect(page.locator(".matches mark").first).to_have_text(re.compile("invoice", re.I))
+    assert "q=invoice" in page.url
+    # the URL holds the position and the search: reopening it restores both
+    page.goto(page.url)
+    expect(page.get_by_label("Find words")).to_have_value("invoice")
+    page.wait_for_function("(a) => document.querySelector('video').currentTime >= a",
+                           arg=shot["start_s"] - 0.01)
+
+
+def test_person_row_walks_that_persons_appearances(server, page):
+    base, video_id = server
+    faces = api(base, f"/v1/videos/{video_id}/appearances", kind="face")["appearances"]
+    assert faces
+    person = faces[0]["label"]
+    starts = [a["start_ms"] for a in faces if a["label"] == person]
+    scenes = scene_starts(base, video_id)
+    open_player(page, base, video_id)
+    page.get_by_role("button", name=re.compile(rf"^Person: {re.escape(person)}$")).click()
+    expect(page.locator(".selected-row")).to_have_text(person)
+    page.locator("body").click(position={"x": 5, "y": 5})
+    for start in starts:
+        page.keyboard.press("n")
+        shot = max(s for s in scenes if s <= start)
+        wait_time(page, max(start - PREROLL_S * 1000, shot) / 1000)
+        expect(page.locator(f'.tl-row[data-row="face:{person}"] .seg.current')).to_have_count(1)
+    page.keyboard.press("n")
+    expect(page.locator("#toast")).to_contain_text(f"No next {person}")
+
+
+def test_boxes_and_scrub_preview(server, page):
+    base, video_id = server
+    cat = TRUTH["shots"][1]
+    open_player(page, base, video_id, f"?t={(cat['start_s'] + cat['end_s']) / 2}")
+    expect(page.locator(".box", has_text="cat")).to_be_visible()
+    seek = page.get_by_role("slider", name="Seek")
+    expect(seek).to_have_attribute("aria-valuetext", re.compile(r"4 seconds of 12 seconds"))
+    box = seek.bounding_box()
+    page.wait_for_function("() => [...document.querySelector('video').textTracks]"
+                           ".some(t => t.kind === 'metadata' && t.cues && t.cues.length > 0)")
+    page.mouse.move(box["x"] + box["width"] * 0.9, box["y"] + box["height"] / 2)
+    tile = page.locator(".seek-preview .tile")
+    expect(tile).to_be_visible()
+    assert "thumbnails/" in tile.evaluate("el => el.style.backgroundImage")
+
+
+def test_upload_from_the_page_gets_analysed(server, page, tmp_path):
+    base, _ = server
+    clip = copy_with_suffix(SAMPLE, tmp_path / f"upload-{uuid.uuid4().hex[:6]}.mp4", b"\0upload")
+    page.goto(base + "/")
+    page.get_by_text("Add a video").click()
+    page.get_by_label("Video file").set_input_files(str(clip))
+    upload = page.locator("form", has=page.get_by_label("Video file"))
+    for name in ("quality", "objects", "transcript", "ocr", "faces", "places"):
+        upload.get_by_label(name, exact=True).uncheck()
+    upload.get_by_role("button", name="Upload and analyse").click()
+    expect(upload.get_by_role("status")).to_contain_text("analysis queued")
+    card = page.get_by_role("article", name=clip.name)
+    expect(card).to_be_visible()
+    expect(card.get_by_text("Analysed", exact=True)).to_be_visible(timeout=180_000)
+    expect(card.get_by_text(re.compile(rf"{len(TRUTH['shots'])} scenes"))).to_be_visible()
+    video_id = card.get_attribute("data-video-id")
+    runs = api(base, f"/v1/videos/{video_id}/runs")["runs"]
+    assert sorted(r["analyzer"] for r in runs) == ["metadata", "scenes"]
+    assert all(r["status"] == "completed" for r in runs)
+
+
+def test_renaming_a_person_shows_the_name_in_the_player(server, page):
+    base, video_id = server
+    person = api(base, "/v1/people")["people"][0]["cluster_id"]
+    try:
+        page.goto(base + "/people")
+        page.get_by_label(f"Name for {person}").fill("Alice")
+        page.get_by_role("button", name="Save name").click()
+        expect(page.get_by_role("heading", name="Alice")).to_be_visible()
+        expect(page.get_by_role("img", name="Face of Alice")).to_be_visible()
+        open_player(page, base, video_id)
+        expect(page.get_by_role("button", name="Person: Alice")).to_be_visible()
+        page.get_by_role("button", name="Next Alice").click()
+        expect(page.locator(f'.tl-row[data-row="face:{person}"] .seg.current')).to_have_count(1)
+        hits = api(base, "/v1/search", q="alice")["hits"]
+        assert [h["source"] for h in hits] == ["face"]
+    finally:
+        httpx.patch(f"{base}/v1/people/{person}", json={"name": None}, timeout=30)
+
+
+@pytest.mark.parametrize("path", ["/", "/videos/{id}", "/videos/{id}?q=invoice&t=7", "/people",
+                                  "/search?q=invoice"])
+def test_no_serious_accessibility_violation(server, page, path):
+    base, video_id = server
+    page.goto(base + path.format(id=video_id))
+    expect(page.locator("main")).not_to_contain_text("Loading…")
+    page.wait_for_load_state("networkidle")
+    results = Axe().run(page)
+    serious = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+    details = [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:5]) for v in serious]
+    assert not serious, details
