@@ -6,6 +6,8 @@ STAMP := $(VENV)/.installed
 TORCH_STAMP := $(VENV)/.installed-torch
 PIP := $(BIN)/pip --disable-pip-version-check
 
+CHROMIUM := /usr/bin/chromium
+
 .PHONY: install install-torch test lint bench demo clean
 
 $(BIN)/python:
@@ -21,6 +23,12 @@ $(TORCH_STAMP): $(STAMP)
 	$(PIP) install -q -e '.[ml,test,torch]'
 	touch $@
 
+# the web player's browser tests drive Debian's chromium (browser downloads are impossible here)
+$(CHROMIUM):
+	@command -v apt-get >/dev/null || { echo "install Debian's chromium: the browser tests drive it"; exit 1; }
+	$(if $(filter 0,$(shell id -u)),,sudo) apt-get update -qq
+	$(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+
 install: $(STAMP)
 
 install-torch: $(TORCH_STAMP)
@@ -28,7 +36,7 @@ install-torch: $(TORCH_STAMP)
 lint: install
 	$(BIN)/ruff check backend ml_service tests bench migrations
 
-test: lint $(TORCH_STAMP)
+test: lint $(TORCH_STAMP) $(CHROMIUM)
 	$(BIN)/pytest
 
 bench: install

@@ -17,6 +17,8 @@ STATUS: list[tuple[type[e.EiokuError], int]] = [
     (e.SchemaNotFoundError, 422),
     (e.InvalidTransitionError, 409),
     (e.UploadTooLargeError, 413),
+    (e.MediaUnreadableError, 422),
+    (e.ConflictError, 409),
     (e.DatabaseUnavailableError, 503),
 ]
 

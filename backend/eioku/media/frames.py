@@ -32,7 +32,8 @@ def _open(path: Path) -> Any:
     try:
         container = av.open(str(path))
     except (av.error.FFmpegError, OSError, UnicodeDecodeError) as exc:
-        raise MediaUnreadableError(f"cannot read {path.name}: {exc}") from exc
+        reason = getattr(exc, "strerror", None) or type(exc).__name__
+        raise MediaUnreadableError(f"cannot read {path.name}: {reason}") from exc
     if not container.streams.video:
         container.close()
         raise MediaUnreadableError(f"{path.name} has no video stream")

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from eioku.domain.errors import ValidationFailedError
 from eioku.domain.models import Video
-from eioku.services.navigation import SNIPPET_OPTIONS, check_query_text
+from eioku.services.navigation import SNIPPET_OPTIONS, check_query_text, searchable
 from eioku.store.projections import FTS_CONFIG
 from eioku.store.videos import VideoRepository
 
@@ -78,10 +78,13 @@ class Hit:
 
 
 def _labels(q: str) -> list[str]:
-    """Label spellings a query can mean: the whole query and each word."""
-    whole = " ".join(q.lower().split())
-    words = [w for w in re.split(r"[^\w-]+", whole) if w]
-    return list(dict.fromkeys([whole, *words]))
+    """Label spellings a query can mean: the whole query and each word, leaving
+    out negated words (``-cat``) and search syntax."""
+    tokens = [t.strip('"') for t in q.lower().split()]
+    kept = [t for t in tokens if t and not t.startswith("-") and t != "or"]
+    words = [w for t in kept for w in re.split(r"[^\w-]+", t) if re.search(r"\w", w)]
+    whole = " ".join(kept)
+    return list(dict.fromkeys(([whole] if re.search(r"\w", whole) else []) + words))
 
 
 def search(session: Session, q: str, *, limit: int = 50,
@@ -92,14 +95,14 @@ def search(session: Session, q: str, *, limit: int = 50,
     check_query_text(q)
     if video_id is not None:
         VideoRepository(session).get(video_id)
-    searchable = session.execute(text(f"SELECT numnode({_TSQUERY}) > 0"), {"q": q}).scalar_one()
+    words = searchable(session, q)
     labels = _labels(q)
-    if not searchable and not any(re.search(r"\w", label) for label in labels):
+    if not words and not labels:
         raise ValidationFailedError(f"query {q!r} has nothing to search for", field="q")
     parts = []
     for source, table, artifact_type in (("transcript", "transcript_fts", "transcript.segment"),
                                          ("ocr", "ocr_fts", "ocr.text")):
-        if searchable:
+        if words:
             parts.append(
                 f"SELECT v.video_id, '{source}' AS source, p.start_ms, p.end_ms, NULL AS label, "
                 f"ts_headline('{FTS_CONFIG}', p.text, {_TSQUERY}, :opts) AS snippet, "

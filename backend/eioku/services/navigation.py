@@ -91,13 +91,19 @@ def check_query_text(q: str) -> str:
     return q
 
 
+def searchable(session: Session, q: str) -> bool:
+    """Whether the query asks for at least one word: punctuation and operators
+    alone have none, and negations alone (``-invoice``) would match everything
+    *without* the word, which is nothing to search for (querytree gives 'T')."""
+    return bool(session.execute(text(f"SELECT numnode({_TSQUERY}) > 0 AND "
+                                     f"querytree({_TSQUERY}) <> 'T'"), {"q": q}).scalar_one())
+
+
 def _require_lexemes(session: Session, q: str) -> None:
-    nodes = session.execute(text(f"SELECT numnode({_TSQUERY})"), {"q": q}).scalar_one()
-    if not nodes:
+    if not searchable(session, q):
         raise ValidationFailedError(
-            f"query {q!r} has no searchable words (punctuation and operators alone match nothing)",
-            field="q",
-        )
+            f"query {q!r} has nothing to search for (punctuation, operators and negations "
+            "alone match nothing)", field="q")
 
 
 def _jump_filter(projection: Projection, query: JumpQuery, session: Session) -> _Filter:
