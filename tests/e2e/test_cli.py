@@ -109,3 +109,69 @@ def test_appearances_timeline(cli, tmp_path, session_factory):
     assert "0:00:08.000" in cli("appearances", video_id).stdout
     bad = cli("appearances", video_id, "--kind", "scene", ok=False)
     assert bad.exit_code != 0 and "no appearances" in bad.output
+
+
+def test_library_commands_people_search_and_exports(cli, tmp_path, session_factory):
+    import shutil
+    import uuid
+
+    import av
+
+    from tests.media import SAMPLE
+
+    clip = tmp_path / "sample.mp4"
+    shutil.copyfile(SAMPLE, clip)
+    video_id = json.loads(cli("add", clip, "--json").stdout)[0]["video_id"]
+    with UnitOfWork(session_factory) as uow:
+        person = next(iter(uow.faces.assign("m", {"c": [[1.0, 2.0]]}, 0.5).values()))
+        other = next(iter(uow.faces.assign("m", {"c": [[9.0, 9.0]]}, 0.5).values()))
+        vid = uuid.UUID(video_id)
+        store_run(uow, vid, "face.detection", [(0, 500), (3000, 3500)],
+                  payloads=[payload_for("face.detection", cluster_id=person),
+                            payload_for("face.detection", cluster_id=other)])
+        store_run(uow, vid, "transcript.segment", [(1000, 2500)],
+                  payloads=[payload_for("transcript.segment", text="pay the invoice & go")])
+        uow.commit()
+    assert "is now Alice" in cli("people", "rename", person, "Alice").stdout
+    listed = json.loads(cli("people", "list", "--json").stdout)["people"]
+    assert {p["name"] for p in listed} == {"Alice", None}
+    jumped = json.loads(cli("jump", video_id, "--kind", "face", "--label", "alice", "--json").stdout)
+    assert jumped["labels"] == [person]
+    merged = json.loads(cli("people", "merge", other, "Alice", "--json").stdout)
+    assert merged["target_id"] == person
+    assert [p["cluster_id"] for p in json.loads(cli("faces", "--json").stdout)["people"]] == [person]
+    assert "separate" in cli("people", "unmerge", other).stdout
+    assert cli("people", "merge", person, person, ok=False).exit_code == 2
+    hits = json.loads(cli("search", "invoice", "--json").stdout)["hits"]
+    assert [(h["source"], h["start_ms"]) for h in hits] == [("transcript", 1000)]
+    assert "invoice" in cli("search", "invoice").stdout
+    assert cli("search", "-invoice", ok=False).exit_code == 2
+    vtt = cli("export", "subtitles", video_id).stdout
+    assert vtt.startswith("WEBVTT") and "00:00:01.000 --> 00:00:02.500" in vtt and "&amp;" in vtt
+    out = tmp_path / "subs.srt"
+    cli("export", "subtitles", video_id, "--format", "srt", "--out", out)
+    assert out.read_text().startswith("1\n00:00:01,000 --> 00:00:02,500\n")
+    exported = json.loads(cli("export", "json", video_id).stdout)
+    assert set(exported["types"]) == {"face.detection", "transcript.segment"}
+    mp4 = tmp_path / "clip.mp4"
+    assert "copy" in cli("export", "clip", video_id, "--from-ms", 3000, "--to-ms", 6000, "--out", mp4).stdout
+    with av.open(str(mp4)) as c:
+        assert abs(c.duration / av.time_base - 3.0) < 0.25
+    assert cli("export", "clip", video_id, "--from-ms", 0, "--to-ms", 10**9, "--out", mp4,
+               ok=False).exit_code == 2
+
+
+@pytest.mark.models
+def test_analyze_a_registered_video_by_id(cli, tmp_path):
+    import shutil
+
+    from tests.media import SAMPLE
+
+    clip = tmp_path / "sample.mp4"
+    shutil.copyfile(SAMPLE, clip)
+    video_id = json.loads(cli("add", clip, "--json").stdout)[0]["video_id"]
+    (summary,) = json.loads(cli("analyze", video_id, "--analyzers", "metadata", "--json").stdout)
+    assert summary["video_id"] == video_id
+    assert [(r["analyzer"], r["status"]) for r in summary["runs"]] == [("metadata", "completed")]
+    missing = cli("analyze", "00000000-0000-0000-0000-000000000000", ok=False)
+    assert missing.exit_code == 2 and "no video with id" in missing.output
