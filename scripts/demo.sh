@@ -27,7 +27,8 @@ $EIOKU jump "$VIDEO" --kind face || true
 
 cat <<TXT
 
-Next:
-  .venv/bin/eioku serve            then open http://127.0.0.1:8000/docs
-  curl 'http://127.0.0.1:8000/v1/videos/$VIDEO/jump?kind=scene&from_ms=4000'
+Done. Now watch what Eioku found in the web player:
+  .venv/bin/eioku serve
+  then open http://127.0.0.1:8000/videos/$VIDEO   (the library is at http://127.0.0.1:8000/)
+The same from the API:  curl 'http://127.0.0.1:8000/v1/videos/$VIDEO/jump?kind=scene&from_ms=4000'
 TXT

@@ -69,6 +69,11 @@ class Settings(BaseSettings):
                 raise ValueError(f"media root {root} must be an absolute path")
         return [root.resolve() for root in roots]
 
+    @field_validator("api_token", mode="before")
+    @classmethod
+    def _blank_token_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("database_url")
     @classmethod
     def _postgres_only(cls, url: str | None) -> str | None:

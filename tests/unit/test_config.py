@@ -26,3 +26,10 @@ def test_database_url_must_be_postgres(monkeypatch):
 def test_default_data_dir_never_under_root_home():
     assert not str(default_data_dir()).startswith("/root")
     assert isinstance(default_data_dir(), Path)
+
+
+def test_a_blank_api_token_means_no_token(monkeypatch):
+    monkeypatch.setenv("EIOKU_API_TOKEN", "")
+    assert Settings().api_token is None
+    monkeypatch.setenv("EIOKU_API_TOKEN", "t0ken")
+    assert Settings().api_token == "t0ken"

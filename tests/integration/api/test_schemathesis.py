@@ -52,6 +52,11 @@ def test_no_server_errors(api_schema):
             if use_real and case.path_parameters:
                 for name in case.path_parameters:
                     case.path_parameters[name] = real_ids.get(name, case.path_parameters[name])
+            if case.path == "/v1/events" and isinstance(case.query, dict):
+                # a live stream: keep the generated value only when it is short or invalid
+                t = case.query.setdefault("timeout_s", 1)
+                if isinstance(t, int | float) and not isinstance(t, bool) and t > 1:
+                    case.query["timeout_s"] = 1
             response = case.call()
             seen[(case.method, response.status_code)] += 1
             assert response.status_code < 500, (
