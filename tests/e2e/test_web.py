@@ -93,6 +93,25 @@ def test_library_lists_the_analysed_sample(server, page):
     expect(page).to_have_url(re.compile(rf"/videos/{video_id}"))
 
 
+def test_library_search_opens_the_player_at_the_moment(server, page):
+    base, video_id = server
+    page.goto(base + "/")
+    page.get_by_role("searchbox", name="Search the library").fill("invoice")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/search\?q=invoice"))
+    hits = page.locator("ol.hits li")
+    expect(hits.first).to_be_visible()
+    expected = api(base, "/v1/search", q="invoice")["hits"]
+    expect(hits).to_have_count(len(expected))
+    first = expected[0]
+    expect(hits.first).to_contain_text("sample.mp4")
+    expect(hits.first.locator("mark")).to_have_text(re.compile("invoice", re.I))
+    hits.first.get_by_role("link").click()
+    expect(page).to_have_url(re.compile(rf"/videos/{video_id}\?t="))
+    wait_time(page, first["start_ms"] / 1000, tol=0.01)
+    expect(page.get_by_label("Find words")).to_have_value("invoice")
+
+
 def test_next_scene_button_lands_before_each_cut(server, page):
     base, video_id = server
     cuts = scene_starts(base, video_id)[1:]
@@ -247,3 +266,27 @@ def test_no_serious_accessibility_violation(server, page, path):
     serious = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
     details = [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:5]) for v in serious]
     assert not serious, details
+
+
+def test_the_page_asks_for_the_api_token_once(pg_cluster, analysed_sample, browser, tmp_path):
+    url = pg_cluster.url(pg_cluster.clone(analysed_sample.database))
+    settings = Settings(data_dir=tmp_path, media_roots=[SAMPLE.parent.resolve()], database_url=url,
+                        api_token="tok-" + uuid.uuid4().hex)
+    with live_server(settings) as base:
+        context = browser.new_context()
+        page = context.new_page()
+        asked = []
+
+        def answer(dialog):
+            asked.append(dialog.message)
+            dialog.accept(settings.api_token)
+
+        page.on("dialog", answer)
+        page.goto(base + "/")
+        expect(page.get_by_role("article", name="sample.mp4")).to_be_visible()
+        assert len(asked) == 1 and "API token" in asked[0]
+        open_player(page, base, analysed_sample.video_id)  # the video itself needs the cookie too
+        expect(page.get_by_role("button", name="Next scene", exact=True)).to_be_visible()
+        assert len(asked) == 1
+        assert httpx.get(base + "/v1/videos", timeout=10).status_code == 401
+        context.close()
