@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Literal
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
@@ -19,22 +20,19 @@ def _download(name: str) -> dict[str, str]:
     return {"Content-Disposition": f'inline; filename="{name}"'}
 
 
-@router.get("/v1/videos/{video_id}/subtitles.vtt", response_class=PlainTextResponse,
-            responses={200: {"content": {"text/vtt": {}}}})
-def subtitles_vtt(video_id: uuid.UUID, uow: UowDep) -> PlainTextResponse:
-    """The selected transcript as WebVTT captions (two lines of at most 42 characters a cue)."""
-    body = exports.webvtt(exports.cues(exports.transcript_segments(uow, video_id)))
-    return PlainTextResponse(body, media_type="text/vtt; charset=utf-8",
-                             headers=_download(f"{video_id}.vtt"))
+SUBTITLES = {"vtt": (exports.webvtt, "text/vtt"), "srt": (exports.srt, "application/x-subrip")}
 
 
-@router.get("/v1/videos/{video_id}/subtitles.srt", response_class=PlainTextResponse,
-            responses={200: {"content": {"application/x-subrip": {}}}})
-def subtitles_srt(video_id: uuid.UUID, uow: UowDep) -> PlainTextResponse:
-    """The selected transcript as SubRip subtitles."""
-    body = exports.srt(exports.cues(exports.transcript_segments(uow, video_id)))
-    return PlainTextResponse(body, media_type="application/x-subrip; charset=utf-8",
-                             headers=_download(f"{video_id}.srt"))
+@router.get("/v1/videos/{video_id}/subtitles.{fmt}", response_class=PlainTextResponse,
+            responses={200: {"content": {"text/vtt": {}, "application/x-subrip": {}}}})
+def subtitles(video_id: uuid.UUID, fmt: Literal["vtt", "srt"], uow: UowDep) -> PlainTextResponse:
+    """The selected transcript as WebVTT (`subtitles.vtt`) or SubRip (`subtitles.srt`)
+    subtitles: at most two lines of 42 characters a cue; a longer sentence becomes
+    several cues sharing its time span."""
+    write, media_type = SUBTITLES[fmt]
+    body = write(exports.cues(exports.transcript_segments(uow, video_id)))
+    return PlainTextResponse(body, media_type=f"{media_type}; charset=utf-8",
+                             headers=_download(f"{video_id}.{fmt}"))
 
 
 @router.get("/v1/videos/{video_id}/chapters.vtt", response_class=PlainTextResponse,

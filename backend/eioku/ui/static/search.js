@@ -29,5 +29,6 @@ export function resultItem(hit, query) {
         h("span", { class: "hit-meta" },
           h("span", { class: `badge badge-${hit.source}` }, SOURCES[hit.source] || hit.source),
           ` ${hit.filename} · ${clock(hit.start_ms)}`),
-        h("span", { class: "hit-snippet" }, snippet(hit.snippet)))));
+        h("span", { class: "hit-snippet" }, ["transcript", "ocr"].includes(hit.source) ? snippet(hit.snippet)
+          : `${hit.snippet}, on screen ${clock(hit.start_ms)}–${clock(hit.end_ms)}`))));
 }

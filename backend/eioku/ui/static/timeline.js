@@ -64,7 +64,7 @@ export class Timeline {
     this.inner = h("div", { class: "tl-inner" });
     this.scroller = h("div", { class: "tl-scroll", role: "region", tabindex: "0", "aria-label": "Timeline rows (scroll sideways when zoomed in)" }, this.inner);
     this.playhead = h("div", { class: "tl-playhead", "aria-hidden": "true" });
-    this.tooltip = h("div", { class: "tl-tooltip", "aria-hidden": "true" });
+    this.tooltip = h("div", { class: "tl-tooltip", hidden: true, "aria-hidden": "true" });
     this.el.append(toolbar, h("div", { class: "tl-body" }, this.labels, this.scroller), this.tooltip);
     this.inner.addEventListener("click", (event) => {
       const seg = event.target.closest(".seg");

@@ -22,13 +22,13 @@ export class Transcript {
   }
 
   setTime(ms) {
-    // the last line that started at or before now, if it has not ended long ago
+    // the last line that started at or before now, unless it ended more than a moment ago
     let lo = 0, hi = this.items.length - 1, found = -1;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
       if (this.items[mid].start_ms <= ms) { found = mid; lo = mid + 1; } else hi = mid - 1;
     }
-    if (found >= 0 && this.items[found].end_ms + 1500 < ms) found = -1;
+    if (found >= 0 && this.items[found].end_ms + 300 < ms) found = -1;
     if (found === this.current) return;
     const buttons = this.list.querySelectorAll("button.line");
     buttons[this.current]?.removeAttribute("aria-current");
