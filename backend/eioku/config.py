@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     # When set, every /v1 request must carry it (Authorization: Bearer, or the
     # eioku_token cookie the web page sets); the page itself and /healthz stay open.
     api_token: str | None = Field(default=None, min_length=1)
+    # One decode per video: frame analyzers queued together run in one frame-pass job.
+    # Off: one job per analyzer (e.g. to send only objects to a GPU worker's queue).
+    frame_pass: bool = True
     # the longest clip GET /v1/videos/{id}/clip cuts
     clip_max_s: int = Field(default=600, gt=0, le=24 * 3600)
     models_dir: Path | None = None

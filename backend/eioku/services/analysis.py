@@ -32,7 +32,7 @@ def queue_analysis(
                 producer_version=spec.version, model_profile=profile, input_hash=video.content_hash,
                 config=config, analyzer=spec.name, status=RunStatus.QUEUED)
         runs.append(pending)
-    defer_ready(uow, video.video_id)
+    defer_ready(uow, video.video_id, settings)
     return runs
 
 
@@ -45,23 +45,47 @@ def _pending_run(uow: UnitOfWork, asset_id: uuid.UUID, analyzer: str, profile: s
     return uow.runs.get(run_id) if run_id else None
 
 
-def defer_ready(uow: UnitOfWork, asset_id: uuid.UUID) -> list[uuid.UUID]:
-    """Defer queued, not yet deferred runs whose dependencies have completed."""
+def defer_ready(uow: UnitOfWork, asset_id: uuid.UUID, settings: Settings | None = None) -> list[uuid.UUID]:
+    """Defer queued, not yet deferred runs whose dependencies have completed.
+    Frame analyzers ready together go into one frame-pass job (one decode);
+    an analyzer that uses another of the same pass gets its results in the pass."""
+    settings = settings or get_settings()
     rows = uow.session.execute(
         text("SELECT run_id, analyzer, model_profile FROM runs WHERE asset_id = :a "
              "AND status = 'queued' AND job_id IS NULL ORDER BY created_at"), {"a": asset_id},
     ).all()
-    deferred = []
+    deferred, group = [], []
     for run_id, analyzer, profile in rows:
         spec = ANALYZERS.get(analyzer)
-        if spec is None or not _dependencies_met(uow, asset_id, spec, profile):
+        if spec is None:
             continue
-        if JobQueue(uow.session).defer_run(run_id, asset_id, analyzer, profile) is not None:
+        if settings.frame_pass and spec.frame_pass and _dependencies_met(uow, asset_id, spec, profile,
+                                                                         only_hard=True):
+            group.append((run_id, spec))
+        elif _dependencies_met(uow, asset_id, spec, profile) \
+                and JobQueue(uow.session).defer_run(run_id, asset_id, analyzer, profile) is not None:
             deferred.append(run_id)
+    ids = [r for r, _ in group]
+    ready = [r for r, spec in group if not _pending_uses(uow, asset_id, spec, exclude=ids)]
+    if ready:
+        JobQueue(uow.session).defer_pass(ready)
+        deferred += ready
     return deferred
 
 
-def _dependencies_met(uow: UnitOfWork, asset_id: uuid.UUID, spec: AnalyzerSpec, profile: str) -> bool:
+def _pending_uses(uow: UnitOfWork, asset_id: uuid.UUID, spec: AnalyzerSpec,
+                  exclude: list[uuid.UUID]) -> bool:
+    """Is a run this analyzer uses still pending outside the pass being formed?"""
+    if not spec.uses:
+        return False
+    return bool(uow.session.execute(
+        text("SELECT EXISTS (SELECT 1 FROM runs WHERE asset_id = :a AND analyzer = ANY(:n) "
+             "AND status IN ('queued', 'running') AND NOT run_id = ANY(:x))"),
+        {"a": asset_id, "n": list(spec.uses), "x": exclude}).scalar_one())
+
+
+def _dependencies_met(uow: UnitOfWork, asset_id: uuid.UUID, spec: AnalyzerSpec, profile: str,
+                      only_hard: bool = False) -> bool:
     """Hard dependencies have completed, and no optional input is still pending."""
     for dep in spec.depends_on:
         done = uow.session.execute(
@@ -70,7 +94,7 @@ def _dependencies_met(uow: UnitOfWork, asset_id: uuid.UUID, spec: AnalyzerSpec, 
         ).scalar_one()
         if not done:
             return False
-    if spec.uses:
+    if spec.uses and not only_hard:
         pending = uow.session.execute(
             text("SELECT EXISTS (SELECT 1 FROM runs WHERE asset_id = :a AND analyzer = ANY(:n) "
                  "AND status IN ('queued', 'running'))"), {"a": asset_id, "n": list(spec.uses)},

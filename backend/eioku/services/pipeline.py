@@ -27,6 +27,8 @@ class AnalyzerSpec:
     # finish (completed or failed) and uses what completed; never required
     uses: tuple[str, ...] = ()
     profiles: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # pushed frames by the frame pass: one decode serves every such analyzer of a video
+    frame_pass: bool = False
 
     # optional models the user chose in the settings: (settings, profile) ->
     # config entries; an "engine" entry also names the producer
@@ -76,15 +78,17 @@ ANALYZERS: dict[str, AnalyzerSpec] = {s.name: s for s in (
                            _P.BALANCED: {"detector": "content", "threshold": 27.0, "width": 480,
                                          "min_scene_len_s": 0.6},
                            _P.HIGH_QUALITY: {"detector": "adaptive", "threshold": 3.0,
-                                             "width": 640, "min_scene_len_s": 0.6}}),
+                                             "width": 640, "min_scene_len_s": 0.6}},
+                 frame_pass=True),
     AnalyzerSpec("quality", ArtifactType.VIDEO_QUALITY, "eioku.quality/opencv", "1",
-                 uses=("scenes",), profiles={_P.FAST: {"width": 160}}),
+                 uses=("scenes",), profiles={_P.FAST: {"width": 160}}, frame_pass=True),
     AnalyzerSpec("objects", ArtifactType.OBJECT_DETECTION, "eioku.objects/ssd-mobilenet-v2-coco",
                  "1", profiles={_P.FAST: {"interval_ms": 1000, "min_confidence": 0.5, "width": 640},
                                 _P.BALANCED: {"interval_ms": 500, "min_confidence": 0.5,
                                               "width": 640},
                                 _P.HIGH_QUALITY: {"interval_ms": 250, "min_confidence": 0.4,
-                                                  "width": 960}}, choices=_yolo),
+                                                  "width": 960}}, choices=_yolo,
+                 frame_pass=True),
     AnalyzerSpec("transcript", ArtifactType.TRANSCRIPT_SEGMENT, "eioku.transcript/faster-whisper",
                  "1", profiles={_P.FAST: {"model": "base", "beam_size": 1},
                                 _P.BALANCED: {"model": "base", "beam_size": 5},
@@ -95,17 +99,18 @@ ANALYZERS: dict[str, AnalyzerSpec] = {s.name: s for s in (
                            _P.BALANCED: {"interval_ms": 1000, "min_confidence": 0.8,
                                          "width": 1280},
                            _P.HIGH_QUALITY: {"interval_ms": 500, "min_confidence": 0.7,
-                                             "width": 1920}}, choices=_ocr_engine),
+                                             "width": 1920}}, choices=_ocr_engine,
+                 frame_pass=True),
     AnalyzerSpec("faces", ArtifactType.FACE_DETECTION, "eioku.faces/dlib-hog-resnet", "1",
                  profiles={_P.FAST: {"interval_ms": 1000, "width": 640, "upsample": 0,
                                      "identity_threshold": 0.5},
                            _P.BALANCED: {"interval_ms": 1000, "width": 640, "upsample": 1,
                                          "identity_threshold": 0.5},
                            _P.HIGH_QUALITY: {"interval_ms": 500, "width": 960, "upsample": 1,
-                                             "identity_threshold": 0.5}}),
+                                             "identity_threshold": 0.5}}, frame_pass=True),
     AnalyzerSpec("places", ArtifactType.PLACE_CLASSIFICATION, "eioku.places/efficientnet-lite3",
                  "1", profiles={_P.FAST: {"interval_ms": 2000, "min_confidence": 0.15}},
-                 choices=_places365),
+                 choices=_places365, frame_pass=True),
 )}  # fmt: skip
 
 

@@ -15,6 +15,8 @@ from sqlalchemy.orm import Session
 
 ANALYSIS_QUEUE = "analysis"
 ANALYZE_TASK = "eioku.analyze_run"
+FRAME_PASS_TASK = "eioku.frame_pass"
+FRAME_PASS_QUEUE = f"{ANALYSIS_QUEUE}.frames"
 
 _DEFER = text(
     "SELECT unnest(procrastinate_defer_jobs_v1(ARRAY[ROW(:queue, :task, 0, :lock, :qlock, "
@@ -49,4 +51,15 @@ class JobQueue:
         savepoint.commit()
         self.session.execute(text("UPDATE runs SET job_id = :j WHERE run_id = :r"),
                              {"j": job_id, "r": run_id})
+        return int(job_id)
+
+    def defer_pass(self, run_ids: list[uuid.UUID]) -> int:
+        """Queue one frame-pass job executing ``run_ids`` (frame analyzers of one
+        video) with a single decode; each run records the job."""
+        job_id = self.session.execute(_DEFER, {
+            "queue": FRAME_PASS_QUEUE, "task": FRAME_PASS_TASK, "lock": None, "qlock": None,
+            "args": json.dumps({"run_ids": [str(r) for r in run_ids]}),
+        }).scalar_one()
+        self.session.execute(text("UPDATE runs SET job_id = :j WHERE run_id = ANY(:r)"),
+                             {"j": job_id, "r": list(run_ids)})
         return int(job_id)

@@ -10,9 +10,13 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from eioku_ml.media.decode import Probe
+from eioku_ml.errors import MediaError
+from eioku_ml.media.decode import Frame, Probe
+
+if TYPE_CHECKING:
+    from eioku_ml.media.framepass import PassState
 
 Progress = Callable[[float], None]
 
@@ -69,3 +73,67 @@ class Analyzer(ABC):
     def _analyze(self, media: MediaInput, progress: Progress, context: dict[str, Any]) -> list[Item]:
         """Return the artifacts for this video. ``context`` carries the
         completed artifacts of declared dependencies, by analyzer name."""
+
+
+@dataclass(frozen=True)
+class FrameWant:
+    """What a frame analyzer asks the frame pass for."""
+
+    width: int | None  # scaled to this width (never up), aspect kept; None: as decoded
+    pixel_format: str = "rgb24"
+    every_ms: int | None = None  # one frame per interval; None: every frame
+
+
+class FrameAnalyzer(Analyzer):
+    """An analyzer that is pushed frames by the frame pass
+    (``eioku_ml.media.framepass``) and never opens the file itself:
+    :meth:`start` for this video, :meth:`take` each frame it is due,
+    :meth:`finish` for its items. Run alone, it gets a pass of its own."""
+
+    pass_order: ClassVar[int] = 10  # lower sees each frame first (scenes: 0)
+
+    @property
+    @abstractmethod
+    def want(self) -> FrameWant:
+        """The frames this analyzer wants."""
+
+    def start(self, media: MediaInput, context: dict[str, Any]) -> None:
+        """Before the first frame: this video and the artifacts of what it uses."""
+        self.media, self.context = media, context
+
+    def begin(self, state: PassState) -> None:
+        self.state = state
+        self._next_due = 0
+
+    def due(self, time_ms: int) -> bool:
+        every = self.want.every_ms
+        return every is None or time_ms >= self._next_due
+
+    def push(self, frame: Frame) -> None:
+        every = self.want.every_ms
+        if every is not None:
+            self._next_due = frame.time_ms + every
+        self.take(frame)
+
+    @abstractmethod
+    def take(self, frame: Frame) -> None:
+        """One frame (of the size and format of :attr:`want`)."""
+
+    def decode_failed(self, error: MediaError) -> None:
+        """The file stopped decoding: by default this run fails with that reason."""
+        raise error
+
+    @abstractmethod
+    def finish(self) -> list[Item]:
+        """This video's artifacts, after the last frame."""
+
+    def _analyze(self, media: MediaInput, progress: Progress, context: dict[str, Any]) -> list[Item]:
+        from eioku_ml.media.framepass import run_pass
+
+        self.start(media, context)
+        (result,) = run_pass(media.path, {self.name: self}, duration_s=media.probe.duration_s,
+                             progress=progress).values()
+        if result.error is not None:
+            raise result.error
+        assert result.items is not None
+        return result.items

@@ -15,12 +15,12 @@ from typing import Any
 
 import numpy as np
 
-from eioku_ml.analyzers.base import Analyzer, Item, MediaInput, Progress
-from eioku_ml.media.decode import iter_frames
+from eioku_ml.analyzers.base import FrameAnalyzer, FrameWant, Item, MediaInput
+from eioku_ml.media.decode import Frame
 from eioku_ml.models.catalog import CATALOG
 
 
-class FaceAnalyzer(Analyzer):
+class FaceAnalyzer(FrameAnalyzer):
     name = "faces"
     embedding_model = "dlib-resnet-v1"  # identities only match embeddings of the same model
 
@@ -32,33 +32,40 @@ class FaceAnalyzer(Analyzer):
         self.shapes = dlib.shape_predictor(str(CATALOG["dlib-5-landmarks"].locate()))
         self.encoder = dlib.face_recognition_model_v1(str(CATALOG["dlib-face-embedding"].locate()))
 
-    def _analyze(self, media: MediaInput, progress: Progress, context: dict[str, Any]) -> list[Item]:
-        interval = int(self.config.get("interval_ms", 1000))
+    @property
+    def want(self) -> FrameWant:
+        return FrameWant(int(self.config.get("width", 640)), "rgb24",
+                         int(self.config.get("interval_ms", 1000)))
+
+    def start(self, media: MediaInput, context: dict[str, Any]) -> None:
+        super().start(media, context)
+        self.found: list[tuple[int, int, float, dict[str, float]]] = []  # (time, frame, score, box)
+        self.embeddings: list[Any] = []
+
+    def take(self, frame: Frame) -> None:
         upsample = int(self.config.get("upsample", 1))
         min_score = float(self.config.get("min_score", 0.3))  # HOG margin; weaker hits are mostly false
-        found: list[tuple[int, int, float, dict[str, float]]] = []  # (time, frame, score, box)
-        embeddings = []
-        for frame in iter_frames(media.path, width=int(self.config.get("width", 640)),
-                                 every_ms=interval):
-            image = np.ascontiguousarray(frame.image)
-            rects, scores, _ = self.detector.run(image, upsample, min_score)
-            for rect, score in zip(rects, scores, strict=True):
-                shape = self.shapes(image, rect)
-                embeddings.append(self.dlib.vector(self.encoder.compute_face_descriptor(image, shape)))
-                box = {"x": float(max(0, rect.left())), "y": float(max(0, rect.top())),
-                       "w": float(max(0, rect.width())), "h": float(max(0, rect.height()))}
-                found.append((frame.time_ms, frame.index, float(score), box))
-            if media.probe.duration_s:
-                progress(min(0.95, frame.time_ms / 1000 / media.probe.duration_s))
-        if not found:
+        image = np.ascontiguousarray(frame.image)
+        rects, scores, _ = self.detector.run(image, upsample, min_score)
+        for rect, score in zip(rects, scores, strict=True):
+            shape = self.shapes(image, rect)
+            self.embeddings.append(self.dlib.vector(self.encoder.compute_face_descriptor(image, shape)))
+            box = {"x": float(max(0, rect.left())), "y": float(max(0, rect.top())),
+                   "w": float(max(0, rect.width())), "h": float(max(0, rect.height()))}
+            self.found.append((frame.time_ms, frame.index, float(score), box))
+
+    def finish(self) -> list[Item]:
+        if not self.found:
             return []
+        interval = self.want.every_ms or 1000
         labels = self.dlib.chinese_whispers_clustering(
-            embeddings, float(self.config.get("cluster_threshold", 0.5)))
+            self.embeddings, float(self.config.get("cluster_threshold", 0.5)))
         items = []
-        for (t, index, score, box), label, embedding in zip(found, labels, embeddings, strict=True):
+        for (t, index, score, box), label, embedding in zip(self.found, labels, self.embeddings,
+                                                            strict=True):
             # HOG scores are margins (~0..3); squash to 0..1 for a comparable confidence
             confidence = float(1 / (1 + np.exp(-2 * score)))
-            items.append(Item(t, min(media.duration_ms, t + interval), {
+            items.append(Item(t, min(self.media.duration_ms, t + interval), {
                 "confidence": round(confidence, 4), "bbox": box, "cluster_id": f"face-{label}",
                 "frame_number": index, "embedding_ref": None}, tuple(embedding)))
         return items

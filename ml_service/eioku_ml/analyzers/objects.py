@@ -13,9 +13,9 @@ from typing import Any
 
 from eioku.config import get_settings
 
-from eioku_ml.analyzers.base import Analyzer, Item, MediaInput, Progress
+from eioku_ml.analyzers.base import FrameAnalyzer, FrameWant, Item, MediaInput
 from eioku_ml.analyzers.detectors import BBox, Detector, SsdMobileNet, UltralyticsYolo
-from eioku_ml.media.decode import iter_frames
+from eioku_ml.media.decode import Frame
 
 
 def iou(a: BBox, b: BBox) -> float:
@@ -26,7 +26,7 @@ def iou(a: BBox, b: BBox) -> float:
     return inter / union if union > 0 else 0.0
 
 
-class ObjectAnalyzer(Analyzer):
+class ObjectAnalyzer(FrameAnalyzer):
     name = "objects"
 
     def load(self) -> None:
@@ -39,27 +39,33 @@ class ObjectAnalyzer(Analyzer):
         else:
             self.detector = SsdMobileNet(min_conf)
 
-    def _analyze(self, media: MediaInput, progress: Progress, context: dict[str, Any]) -> list[Item]:
-        interval = int(self.config.get("interval_ms", 500))
-        items: list[Item] = []
-        tracks: list[tuple[int, str, dict[str, float]]] = []  # last sample's (id, label, box)
-        next_id = 0
-        for frame in iter_frames(media.path, width=int(self.config.get("width", 640)),
-                                 every_ms=interval):
-            current = []
-            for label, conf, box in self.detector(frame.image):
-                match = max((t for t in tracks if t[1] == label), default=None,
-                            key=lambda t: iou(t[2], box))
-                if match is not None and iou(match[2], box) >= 0.3:
-                    track = match[0]
-                else:
-                    track, next_id = next_id, next_id + 1
-                current.append((track, label, box))
-                end = min(media.duration_ms, frame.time_ms + interval)
-                items.append(Item(frame.time_ms, max(frame.time_ms, end), {
-                    "label": label, "confidence": round(conf, 4), "bbox": box,
-                    "frame_number": frame.index, "track_id": track}))
-            tracks = current
-            if media.probe.duration_s:
-                progress(min(0.99, frame.time_ms / 1000 / media.probe.duration_s))
-        return items
+    @property
+    def want(self) -> FrameWant:
+        return FrameWant(int(self.config.get("width", 640)), "rgb24",
+                         int(self.config.get("interval_ms", 500)))
+
+    def start(self, media: MediaInput, context: dict[str, Any]) -> None:
+        super().start(media, context)
+        self.items: list[Item] = []
+        self.tracks: list[tuple[int, str, dict[str, float]]] = []  # last sample's (id, label, box)
+        self.next_id = 0
+
+    def take(self, frame: Frame) -> None:
+        interval = self.want.every_ms or 500
+        current = []
+        for label, conf, box in self.detector(frame.image):
+            match = max((t for t in self.tracks if t[1] == label), default=None,
+                        key=lambda t: iou(t[2], box))
+            if match is not None and iou(match[2], box) >= 0.3:
+                track = match[0]
+            else:
+                track, self.next_id = self.next_id, self.next_id + 1
+            current.append((track, label, box))
+            end = min(self.media.duration_ms, frame.time_ms + interval)
+            self.items.append(Item(frame.time_ms, max(frame.time_ms, end), {
+                "label": label, "confidence": round(conf, 4), "bbox": box,
+                "frame_number": frame.index, "track_id": track}))
+        self.tracks = current
+
+    def finish(self) -> list[Item]:
+        return self.items

@@ -10,6 +10,7 @@ consecutive samples becomes one artifact spanning all of them.
 
 from __future__ import annotations
 
+import bisect
 import logging
 import warnings
 from collections.abc import Callable
@@ -20,9 +21,9 @@ import cv2
 import numpy as np
 from eioku.config import get_settings
 
-from eioku_ml.analyzers.base import Analyzer, Item, MediaInput, Progress
+from eioku_ml.analyzers.base import FrameAnalyzer, FrameWant, Item, MediaInput
 from eioku_ml.errors import ModelMissingError
-from eioku_ml.media.decode import iter_frames
+from eioku_ml.media.decode import Frame
 from eioku_ml.models.catalog import CATALOG
 
 
@@ -35,7 +36,7 @@ class _Seen:
     frame: int
 
 
-class OcrAnalyzer(Analyzer):
+class OcrAnalyzer(FrameAnalyzer):
     name = "ocr"
 
     def load(self) -> None:
@@ -88,31 +89,39 @@ class OcrAnalyzer(Analyzer):
                 for text, score, box in self._read_raw(image)
                 if text.strip() and score >= min_conf]
 
-    def _analyze(self, media: MediaInput, progress: Progress, context: dict[str, Any]) -> list[Item]:
-        interval = int(self.config.get("interval_ms", 1000))
-        scene_starts = sorted({a.span_start_ms for a in context.get("scenes", [])})
-        open_: dict[str, _Seen] = {}
-        done: list[Item] = []
-        last_thumb, last_found = None, []
-        next_due = 0
+    @property
+    def want(self) -> FrameWant:
+        return FrameWant(int(self.config.get("width", 960)), "bgr24",
+                         int(self.config.get("interval_ms", 1000)))
 
-        def due(time_ms: int) -> bool:  # at the interval, or the first frame of a new scene
-            return time_ms >= next_due or (bool(scene_starts) and time_ms >= scene_starts[0])
+    def start(self, media: MediaInput, context: dict[str, Any]) -> None:
+        super().start(media, context)
+        # shot starts: from an earlier scenes run, and as the same pass finds them
+        self.known_starts = sorted({a.span_start_ms for a in context.get("scenes", [])})
+        self.open: dict[str, _Seen] = {}
+        self.done: list[Item] = []
+        self.last_thumb: np.ndarray | None = None
+        self.last_found: list[tuple[str, float, list[dict[str, float]]]] = []
+        self.last_sample = -1
 
-        for frame in iter_frames(media.path, width=int(self.config.get("width", 960)),
-                                 pixel_format="bgr24", wanted=due):
-            while scene_starts and frame.time_ms >= scene_starts[0]:
-                scene_starts.pop(0)
-            next_due = frame.time_ms + interval
-            thumb = cv2.resize(cv2.cvtColor(frame.image, cv2.COLOR_BGR2GRAY), (64, 36)).astype(np.float32)
-            if last_thumb is None or float(np.abs(thumb - last_thumb).mean()) > 2.0:
-                last_found, last_thumb = self._read(frame.image), thumb
-            self._advance(open_, done, last_found, frame.time_ms, frame.index)
-            if media.probe.duration_s:
-                progress(min(0.99, frame.time_ms / 1000 / media.probe.duration_s))
-        for text, seen in open_.items():
-            done.append(self._item(text, seen, max(seen.last_ms, media.duration_ms)))
-        return sorted(done, key=lambda i: (i.span_start_ms, i.payload["text"]))
+    def due(self, time_ms: int) -> bool:
+        """At the interval, or the first frame of a new shot."""
+        i = bisect.bisect_right(self.known_starts, self.last_sample)
+        new_shot = (i < len(self.known_starts) and self.known_starts[i] <= time_ms) or any(
+            self.last_sample < s <= time_ms for s in self.state.cuts_ms[-3:])
+        return super().due(time_ms) or new_shot
+
+    def take(self, frame: Frame) -> None:
+        self.last_sample = frame.time_ms
+        thumb = cv2.resize(cv2.cvtColor(frame.image, cv2.COLOR_BGR2GRAY), (64, 36)).astype(np.float32)
+        if self.last_thumb is None or float(np.abs(thumb - self.last_thumb).mean()) > 2.0:
+            self.last_found, self.last_thumb = self._read(frame.image), thumb
+        self._advance(self.open, self.done, self.last_found, frame.time_ms, frame.index)
+
+    def finish(self) -> list[Item]:
+        for text, seen in self.open.items():
+            self.done.append(self._item(text, seen, max(seen.last_ms, self.media.duration_ms)))
+        return sorted(self.done, key=lambda i: (i.span_start_ms, i.payload["text"]))
 
     def _advance(self, open_: dict[str, _Seen], done: list[Item],
                  found: list[tuple[str, float, list[dict[str, float]]]], t: int, index: int) -> None:

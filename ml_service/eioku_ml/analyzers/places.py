@@ -24,9 +24,9 @@ from typing import Any
 import cv2
 import numpy as np
 
-from eioku_ml.analyzers.base import Analyzer, Item, MediaInput, Progress
+from eioku_ml.analyzers.base import FrameAnalyzer, FrameWant, Item, MediaInput
 from eioku_ml.errors import ModelMissingError
-from eioku_ml.media.decode import iter_frames
+from eioku_ml.media.decode import Frame
 from eioku_ml.models.catalog import CATALOG
 
 PLACES365_LABELS = "categories_places365.txt"
@@ -117,7 +117,7 @@ class Places365ResNet:
         return self.torch.softmax(logits, 0).numpy()
 
 
-class PlaceAnalyzer(Analyzer):
+class PlaceAnalyzer(FrameAnalyzer):
     name = "places"
 
     def load(self) -> None:
@@ -128,20 +128,25 @@ class PlaceAnalyzer(Analyzer):
             model = EfficientNetPlaces()
         self.classify, self.labels = model, model.labels
 
-    def _analyze(self, media: MediaInput, progress: Progress, context: dict[str, Any]) -> list[Item]:
-        interval = int(self.config.get("interval_ms", 2000))
+    @property
+    def want(self) -> FrameWant:
+        return FrameWant(320, "rgb24", int(self.config.get("interval_ms", 2000)))
+
+    def start(self, media: MediaInput, context: dict[str, Any]) -> None:
+        super().start(media, context)
+        self.items: list[Item] = []
+
+    def take(self, frame: Frame) -> None:
+        interval = self.want.every_ms or 2000
         min_conf = float(self.config.get("min_confidence", 0.15))
-        items = []
-        for frame in iter_frames(media.path, width=320, every_ms=interval):
-            probs = self.classify(frame.image)
-            top = np.argsort(probs)[::-1][:4]
-            if probs[top[0]] >= min_conf:
-                items.append(Item(frame.time_ms, min(media.duration_ms, frame.time_ms + interval), {
-                    "label": self.labels[top[0]], "confidence": round(float(probs[top[0]]), 4),
-                    "alternatives": [{"label": self.labels[i],
-                                      "confidence": round(float(probs[i]), 4)}
-                                     for i in top[1:] if probs[i] > 0.01],
-                    "frame_number": frame.index}))
-            if media.probe.duration_s:
-                progress(min(0.99, frame.time_ms / 1000 / media.probe.duration_s))
-        return items
+        probs = self.classify(frame.image)
+        top = np.argsort(probs)[::-1][:4]
+        if probs[top[0]] >= min_conf:
+            self.items.append(Item(frame.time_ms, min(self.media.duration_ms, frame.time_ms + interval), {
+                "label": self.labels[top[0]], "confidence": round(float(probs[top[0]]), 4),
+                "alternatives": [{"label": self.labels[i], "confidence": round(float(probs[i]), 4)}
+                                 for i in top[1:] if probs[i] > 0.01],
+                "frame_number": frame.index}))
+
+    def finish(self) -> list[Item]:
+        return self.items

@@ -22,9 +22,9 @@ from typing import Any
 import cv2
 import numpy as np
 
-from eioku_ml.analyzers.base import Analyzer, Item, MediaInput, Progress
+from eioku_ml.analyzers.base import FrameAnalyzer, FrameWant, Item, MediaInput
 from eioku_ml.errors import MediaError
-from eioku_ml.media.decode import iter_frames
+from eioku_ml.media.decode import Frame
 
 DEFAULTS = {"width": 160, "freeze_diff": 0.5, "min_freeze_s": 1.0, "max_freeze_ratio": 0.5,
             "black_luma": 16.0, "max_black_ratio": 0.5, "min_blur": 5.0, "spike_sigma": 4.0,
@@ -32,31 +32,41 @@ DEFAULTS = {"width": 160, "freeze_diff": 0.5, "min_freeze_s": 1.0, "max_freeze_r
             "max_duration_delta_s": 1.0}
 
 
-class QualityAnalyzer(Analyzer):
+class QualityAnalyzer(FrameAnalyzer):
     name = "quality"
 
-    def _analyze(self, media: MediaInput, progress: Progress, context: dict[str, Any]) -> list[Item]:
+    @property
+    def want(self) -> FrameWant:
+        return FrameWant(int({**DEFAULTS, **self.config}["width"]), "gray")
+
+    def start(self, media: MediaInput, context: dict[str, Any]) -> None:
+        super().start(media, context)
+        self.diffs: list[float] = []
+        self.lumas: list[float] = []
+        self.blurs: list[float] = []
+        self.decode_error: str | None = None
+        self.prev: np.ndarray | None = None
+
+    def take(self, frame: Frame) -> None:
+        gray = frame.image.astype(np.float32)
+        self.lumas.append(float(gray.mean()))
+        if frame.index % 10 == 0:
+            self.blurs.append(float(cv2.Laplacian(frame.image, cv2.CV_64F).var()))
+        if self.prev is not None:
+            self.diffs.append(float(np.abs(gray - self.prev).mean()))
+        self.prev = gray
+
+    def decode_failed(self, error: MediaError) -> None:
+        self.decode_error = error.message  # a verdict, not a failure: "reject, and why"
+
+    def finish(self) -> list[Item]:
         cfg = {**DEFAULTS, **self.config}
-        diffs: list[float] = []
-        lumas: list[float] = []
-        blurs: list[float] = []
-        decode_error = None
-        prev = None
-        try:
-            for frame in iter_frames(media.path, width=int(cfg["width"]), pixel_format="gray"):
-                gray = frame.image.astype(np.float32)
-                lumas.append(float(gray.mean()))
-                if frame.index % 10 == 0:
-                    blurs.append(float(cv2.Laplacian(frame.image, cv2.CV_64F).var()))
-                if prev is not None:
-                    diffs.append(float(np.abs(gray - prev).mean()))
-                prev = gray
-        except MediaError as exc:
-            decode_error = exc.message
-        progress(0.9)
-        payload = self._payload(media, cfg, diffs, lumas, blurs, decode_error,
-                                len(context.get("scenes", [])))
-        return [Item(0, media.duration_ms, payload)]
+        # scenes found by the same pass, or by an earlier scenes run
+        scenes = len(self.context["scenes"]) if "scenes" in self.context \
+            else len(self.state.cuts_ms) + 1
+        payload = self._payload(self.media, cfg, self.diffs, self.lumas, self.blurs,
+                                self.decode_error, scenes)
+        return [Item(0, self.media.duration_ms, payload)]
 
     def _payload(self, media: MediaInput, cfg: dict[str, Any], diffs: list[float],
                  lumas: list[float], blurs: list[float], decode_error: str | None,

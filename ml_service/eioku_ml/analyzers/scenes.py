@@ -1,7 +1,8 @@
 """scene: one artifact per shot, from PySceneDetect on downscaled frames.
 
 Every frame is seen (scene cuts are frame-accurate), scaled to
-``config["width"]`` pixels wide before detection.
+``config["width"]`` pixels wide before detection. In a frame pass it goes
+first at each frame and announces cuts as it finds them (``state.cuts_ms``).
 """
 
 from __future__ import annotations
@@ -11,12 +12,17 @@ from typing import Any
 from scenedetect import AdaptiveDetector, ContentDetector
 from scenedetect.common import FrameTimecode
 
-from eioku_ml.analyzers.base import Analyzer, Item, MediaInput, Progress
-from eioku_ml.media.decode import iter_frames
+from eioku_ml.analyzers.base import FrameAnalyzer, FrameWant, Item, MediaInput
+from eioku_ml.media.decode import Frame
 
 
-class SceneAnalyzer(Analyzer):
+class SceneAnalyzer(FrameAnalyzer):
     name = "scenes"
+    pass_order = 0  # first at every frame: the others learn of a cut at the frame it happens
+
+    @property
+    def want(self) -> FrameWant:
+        return FrameWant(int(self.config.get("width", 320)), "bgr24")
 
     def _detector(self, fps: float) -> Any:
         min_len = FrameTimecode(float(self.config.get("min_scene_len_s", 0.6)), fps).frame_num
@@ -26,23 +32,27 @@ class SceneAnalyzer(Analyzer):
         return ContentDetector(threshold=float(self.config.get("threshold", 27.0)),
                                min_scene_len=min_len)
 
-    def _analyze(self, media: MediaInput, progress: Progress, context: dict[str, Any]) -> list[Item]:
-        fps = media.probe.fps or 25.0
-        detector = self._detector(fps)
-        times: list[int] = []
-        cuts: list[tuple[int, float]] = []  # (frame index, score)
-        total = max(1, int(media.probe.duration_s * fps))
-        for frame in iter_frames(media.path, width=int(self.config.get("width", 320)),
-                                 pixel_format="bgr24"):
-            times.append(frame.time_ms)
-            found = detector.process_frame(FrameTimecode(frame.index, fps), frame.image)
-            score = float(getattr(detector, "_frame_score", 0.0) or 0.0)
-            cuts += [(tc.frame_num, score) for tc in found if tc.frame_num > 0]
-            if frame.index % 250 == 0:
-                progress(min(0.99, frame.index / total))
-        cuts += [(tc.frame_num, 0.0) for tc in detector.post_process(FrameTimecode(len(times), fps))
-                 if 0 < tc.frame_num < len(times)]
-        return self._scenes(times, sorted(set(cuts)), media.duration_ms)
+    def start(self, media: MediaInput, context: dict[str, Any]) -> None:
+        super().start(media, context)
+        self.fps = media.probe.fps or 25.0
+        self.detector = self._detector(self.fps)
+        self.times: list[int] = []
+        self.cuts: list[tuple[int, float]] = []  # (frame index, score)
+
+    def take(self, frame: Frame) -> None:
+        self.times.append(frame.time_ms)
+        found = self.detector.process_frame(FrameTimecode(frame.index, self.fps), frame.image)
+        score = float(getattr(self.detector, "_frame_score", 0.0) or 0.0)
+        for tc in found:
+            if 0 < tc.frame_num < len(self.times):
+                self.cuts.append((tc.frame_num, score))
+                self.state.cuts_ms.append(self.times[tc.frame_num])
+
+    def finish(self) -> list[Item]:
+        end = FrameTimecode(len(self.times), self.fps)
+        self.cuts += [(tc.frame_num, 0.0) for tc in self.detector.post_process(end)
+                      if 0 < tc.frame_num < len(self.times)]
+        return self._scenes(self.times, sorted(set(self.cuts)), self.media.duration_ms)
 
     def _scenes(self, times: list[int], cuts: list[tuple[int, float]], duration_ms: int) -> list[Item]:
         starts = [(0, 0.0), *[(f, s) for f, s in cuts if f < len(times)]]

@@ -26,9 +26,10 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from eioku_ml.analyzers import analyzer_class
-from eioku_ml.analyzers.base import Analyzer, Item, MediaInput
+from eioku_ml.analyzers.base import Analyzer, FrameAnalyzer, Item, MediaInput
 from eioku_ml.errors import MediaError, ModelMissingError
 from eioku_ml.media.decode import DecodeClock, probe
+from eioku_ml.media.framepass import run_pass
 
 log = logging.getLogger(__name__)
 
@@ -80,31 +81,118 @@ def execute_run(factory: sessionmaker[Session], run_id: uuid.UUID, cache: Analyz
         loaded = time.perf_counter()
         with DecodeClock.measure() as decoding:
             items = analyzer.analyze(media, progress, context)
-    except MediaError as exc:  # bad input: fail once, no retry
-        return _fail(factory, run, exc.message)
-    except ModelMissingError as exc:  # the setup, not the video: say which file, no traceback
-        return _fail(factory, run, f"{run.analyzer}: {exc.message}")
-    except Exception as exc:  # an analyzer bug fails its own run only
-        log.warning("analyzer %s failed on run %s", run.analyzer, run_id, exc_info=True)
-        return _fail(factory, run, f"{run.analyzer} failed: {type(exc).__name__}: {exc}")
+    except Exception as exc:  # noqa: BLE001 - every failure ends this run only, with its reason
+        return _fail(factory, run, _reason(run, exc))
     analyzed = time.perf_counter()
+    return _store(factory, run, analyzer, media, items, {
+        "probe_s": probed - started, "load_s": loaded - probed, "analyze_s": analyzed - loaded,
+        "decode_s": decoding.seconds, "infer_s": analyzed - loaded - decoding.seconds}, started)
 
+
+def _reason(run: Run, exc: BaseException) -> str:
+    """Why a run failed, for its ``error``: bad input and missing models say so plainly;
+    anything else is an analyzer bug, logged with its traceback."""
+    if isinstance(exc, MediaError):  # bad input: fail once, no retry
+        return exc.message
+    if isinstance(exc, ModelMissingError):  # the setup, not the video: which file, no traceback
+        return f"{run.analyzer}: {exc.message}"
+    log.warning("analyzer %s failed on run %s", run.analyzer, run.run_id, exc_info=exc)
+    return f"{run.analyzer} failed: {type(exc).__name__}: {exc}"
+
+
+def _store(factory: sessionmaker[Session], run: Run, analyzer: Analyzer, media: MediaInput,
+           items: list[Item], timings: dict[str, float], started: float) -> Outcome:
+    """Artifacts, projections, completion and dependents in one transaction."""
+    analyzed = time.perf_counter()
     with UnitOfWork(factory) as uow:
-        run = uow.runs.get(run_id)
+        run = uow.runs.get(run.run_id)
         items = _join_identities(uow, run, analyzer, items)
         uow.artifacts.batch_create(run, [i.as_dict() for i in items])
         written = time.perf_counter()
-        uow.runs.complete(run_id, {"probe_s": round(probed - started, 3),
-                                   "load_s": round(loaded - probed, 3),
-                                   "analyze_s": round(analyzed - loaded, 3),
-                                   "decode_s": round(decoding.seconds, 3),
-                                   "infer_s": round(analyzed - loaded - decoding.seconds, 3),
-                                   "write_s": round(written - analyzed, 3),
-                                   "total_s": round(written - started, 3)})
+        recorded = {k: round(v, 3) for k, v in timings.items()}
+        recorded.update(write_s=round(written - analyzed, 3), total_s=round(written - started, 3))
+        uow.runs.complete(run.run_id, recorded)
         _update_video(uow, run, media, items)
         defer_ready(uow, run.asset_id)
         uow.commit()
-    return Outcome(run_id, "completed", len(items))
+    return Outcome(run.run_id, "completed", len(items))
+
+
+def execute_pass(factory: sessionmaker[Session], run_ids: list[uuid.UUID],
+                 cache: AnalyzerCache) -> list[Outcome]:
+    """Execute several frame-analyzer runs of one video with one decode (the
+    frame pass). Each run keeps its own status, artifacts, timings and failure."""
+    started = time.perf_counter()
+    outcomes: list[Outcome] = []
+    todo: list[tuple[Run, dict[str, Any]]] = []
+    later: list[uuid.UUID] = []  # a second run of an identical analyzer: reuses the first after
+    in_pass = {ANALYZERS[r.analyzer].name for r in _runs(factory, run_ids)}
+    video_path = None
+    for run_id in run_ids:
+        with UnitOfWork(factory) as uow:
+            run = uow.runs.get(run_id)
+            if run.status.is_final:
+                outcomes.append(Outcome(run_id, "skipped"))
+                continue
+            if any((r.analyzer, r.config_hash) == (run.analyzer, run.config_hash) for r, _ in todo):
+                later.append(run_id)
+                continue
+            reused = _reuse(uow, run)
+            if reused is not None:
+                outcomes.append(reused)
+                continue
+            if run.status is RunStatus.QUEUED:
+                run = uow.runs.start(run_id)
+            uow.commit()
+            video_path = Path(uow.videos.get(run.asset_id).path)
+            todo.append((run, _dependency_artifacts(uow, run, skip=in_pass)))
+    if todo and video_path is not None:
+        outcomes += _run_pass(factory, video_path, todo, cache, started)
+    outcomes += [execute_run(factory, run_id, cache) for run_id in later]
+    return outcomes
+
+
+def _runs(factory: sessionmaker[Session], run_ids: list[uuid.UUID]) -> list[Run]:
+    with UnitOfWork(factory) as uow:
+        return [uow.runs.get(r) for r in run_ids]
+
+
+def _run_pass(factory: sessionmaker[Session], path: Path, todo: list[tuple[Run, dict[str, Any]]],
+              cache: AnalyzerCache, started: float) -> list[Outcome]:
+    outcomes: list[Outcome] = []
+    try:
+        media = MediaInput(path, probe(path))
+    except MediaError as exc:
+        return [_fail(factory, run, exc.message) for run, _ in todo]
+    probed = time.perf_counter()
+    analyzers: dict[str, tuple[Run, FrameAnalyzer, float]] = {}
+    for run, context in todo:
+        before = time.perf_counter()
+        try:
+            analyzer = cache.get(run)
+            assert isinstance(analyzer, FrameAnalyzer), f"{run.analyzer} is not a frame analyzer"
+            analyzer.ensure_loaded()
+            analyzer.start(media, context)
+        except Exception as exc:  # noqa: BLE001
+            outcomes.append(_fail(factory, run, _reason(run, exc)))
+            continue
+        analyzers[str(run.run_id)] = (run, analyzer, time.perf_counter() - before)
+    writers = [_ProgressWriter(factory, run.run_id) for run, _, _ in analyzers.values()]
+    with DecodeClock.measure() as decoding:
+        results = run_pass(path, {k: a for k, (_, a, _) in analyzers.items()},
+                           duration_s=media.probe.duration_s,
+                           progress=lambda f: [w(f) for w in writers])
+    for key, (run, analyzer, load_s) in sorted(analyzers.items(),
+                                               key=lambda kv: kv[1][1].pass_order):
+        result = results[key]
+        if result.error is not None:
+            outcomes.append(_fail(factory, run, _reason(run, result.error)))
+            continue
+        assert result.items is not None
+        outcomes.append(_store(factory, run, analyzer, media, result.items, {
+            "probe_s": probed - started, "load_s": load_s, "decode_s": decoding.seconds,
+            "infer_s": result.seconds, "frame_pass_runs": float(len(analyzers))}, started))
+    return outcomes
 
 
 def _join_identities(uow: UnitOfWork, run: Run, analyzer: Analyzer, items: list[Item]) -> list[Item]:
@@ -147,10 +235,14 @@ def _reuse(uow: UnitOfWork, run: Run) -> Outcome | None:
     return Outcome(run.run_id, "reused", count)
 
 
-def _dependency_artifacts(uow: UnitOfWork, run: Run) -> dict[str, list[Any]]:
+def _dependency_artifacts(uow: UnitOfWork, run: Run, skip: set[str] = frozenset()) -> dict[str, list[Any]]:
+    """The completed artifacts of what this run depends on or uses; analyzers in
+    ``skip`` run in the same frame pass and share what they find as it goes."""
     context: dict[str, list[Any]] = {}
     spec = ANALYZERS[run.analyzer]
     for dep in (*spec.depends_on, *spec.uses):
+        if dep in skip:
+            continue
         context[dep] = uow.artifacts.get_by_asset(run.asset_id, ANALYZERS[dep].artifact_type)
     return context
 

@@ -13,11 +13,11 @@ import uuid
 import procrastinate
 from eioku.db.engine import make_engine, make_session_factory
 from eioku.domain.errors import DatabaseUnavailableError
-from eioku.store.jobs import ANALYZE_TASK
+from eioku.store.jobs import ANALYZE_TASK, FRAME_PASS_TASK
 from procrastinate import RetryStrategy
 from sqlalchemy.exc import OperationalError
 
-from eioku_ml.worker.execute import AnalyzerCache, execute_run
+from eioku_ml.worker.execute import AnalyzerCache, execute_pass, execute_run
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +44,13 @@ def make_app(url: str, cache: AnalyzerCache | None = None) -> procrastinate.App:
         outcome = execute_run(factory, uuid.UUID(run_id), cache)
         log.info("run %s: %s (%d artifacts)", run_id, outcome.status, outcome.artifacts)
         return outcome.status
+
+    @app.task(name=FRAME_PASS_TASK, retry=RETRY)
+    def frame_pass(run_ids: list[str]) -> str:
+        outcomes = execute_pass(factory, [uuid.UUID(r) for r in run_ids], cache)
+        summary = ", ".join(f"{o.run_id}: {o.status}" for o in outcomes)
+        log.info("frame pass of %d runs: %s", len(run_ids), summary)
+        return summary
 
     @app.periodic(cron="* * * * *", periodic_id="retry-stalled")
     @app.task(name="eioku.retry_stalled", queueing_lock="eioku.retry_stalled")

@@ -20,6 +20,18 @@ from tests.media import SAMPLE, constant_frames, copy_with_suffix, make_clip
 TRUTH = json.loads((SAMPLE.parent / "sample.json").read_text())
 
 
+@pytest.fixture(autouse=True)
+def per_run_jobs(monkeypatch):
+    """These tests drive the one-job-per-analyzer path (EIOKU_FRAME_PASS=0);
+    test_frame_pass.py covers the shared decode."""
+    from eioku.config import get_settings
+
+    monkeypatch.setenv("EIOKU_FRAME_PASS", "0")
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
 class FakeScenes(Analyzer):
     name = "scenes"
     calls = 0
