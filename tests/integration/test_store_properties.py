@@ -231,6 +231,35 @@ def test_appearances_follow_batches_and_deletions(uow_factory, batches, deletion
         assert _projection_snapshot(uow, video.video_id) == before
 
 
+@given(detections=st.lists(st.tuples(spans(max_start=15_000, max_len=1_500), st.sampled_from(["a", "b"]),
+                                     st.floats(0, 1)), max_size=10),
+       cuts=st.lists(st.integers(1, 15_000), max_size=4, unique=True),
+       scenes_first=st.booleans())
+def test_appearances_never_cross_a_cut(uow_factory, detections, cuts, scenes_first):
+    """A label seen on both sides of a cut is two appearances, each ending at the
+    cut at the latest, whether the scene run completed before or after."""
+    with uow_factory() as uow:
+        video = add_video(uow)
+        starts = [0, *sorted(cuts)]
+        ends = [*starts[1:], 20_000]
+        scene_run = add_run(uow, video.video_id, "scene")
+        uow.artifacts.batch_create(scene_run, [
+            {"span_start_ms": s, "span_end_ms": e, "payload": payload_for("scene", i)}
+            for i, (s, e) in enumerate(zip(starts, ends, strict=True))])
+        objects = add_run(uow, video.video_id, "object.detection")
+        uow.artifacts.batch_create(objects, [
+            {"span_start_ms": s, "span_end_ms": e,
+             "payload": payload_for("object.detection", label=k, confidence=c)}
+            for (s, e), k, c in detections])
+        for run in ((scene_run, objects) if scenes_first else (objects, scene_run)):
+            uow.runs.complete(run.run_id)
+        _assert_appearances_merge_detections(uow, BY_TYPE["object.detection"], video.video_id)
+        for key, start, end in uow.session.execute(text(
+                "SELECT label, start_ms, end_ms FROM object_appearances WHERE run_id = :r"),
+                {"r": objects.run_id}).all():
+            assert not any(start < c < end for c in cuts), (key, start, end, cuts)
+
+
 def _appearance_count(uow, projection, run_id):
     return uow.session.execute(text(f"SELECT count(*) FROM {projection.appearances} "
                                     "WHERE run_id = :r"), {"r": run_id}).scalar_one()
@@ -248,8 +277,12 @@ def _assert_appearances_merge_detections(uow, projection, asset_id):
         detections = uow.session.execute(text(
             f"SELECT {key}, start_ms, end_ms, confidence, artifact_id FROM {projection.table} "
             "WHERE run_id = :r"), {"r": run_id}).all()
+        cuts = uow.session.execute(text(  # the shots of the scene run the video shows
+            "SELECT start_ms FROM scene_ranges WHERE run_id = eioku_selected_run(:a, 'scene')"),
+            {"a": asset_id}).scalars().all()
         expected = [(a.key, a.start, a.end, a.confidence, a.detections)
-                    for a in merge_appearances([tuple(d) for d in detections], uow.projections.gap_ms)]
+                    for a in merge_appearances([tuple(d) for d in detections], uow.projections.gap_ms,
+                                               cuts)]
         got = uow.session.execute(text(
             f"SELECT {key}, start_ms, end_ms, confidence, detections FROM {projection.appearances} "
             f"WHERE run_id = :r ORDER BY start_ms, {key}"), {"r": run_id}).all()

@@ -59,22 +59,42 @@ class Projection:
     def appearances_sql(self, scope: str) -> str:
         """Merge this projection's rows (per run and label) into intervals: a
         detection starting more than ``:gap_ms`` after the end of every one
-        before it opens a new appearance (gaps-and-islands with two windows)."""
+        before it opens a new appearance (gaps-and-islands with two windows),
+        and so does the first detection after a scene cut: appearances never
+        cross a shot boundary, and end at the cut at the latest. Cuts are the
+        scene starts of the video's selected scene run when this runs."""
         key = self.label_column
         return f"""
+            WITH scene_run AS (
+                SELECT v.asset_id, eioku_selected_run(v.asset_id, 'scene') AS run_id
+                FROM (SELECT DISTINCT p.asset_id FROM {self.table} p WHERE {scope}) v
+            )
             INSERT INTO {self.appearances}
                 (run_id, asset_id, {key}, start_ms, end_ms, confidence, detections)
-            SELECT run_id, asset_id, key, min(start_ms), max(end_ms), max(confidence), count(*)
+            SELECT run_id, asset_id, key, min(start_ms), LEAST(max(end_ms), min(next_cut)),
+                   max(confidence), count(*)
             FROM (
-                SELECT *, count(*) FILTER (WHERE prev_end IS NULL OR start_ms - prev_end > :gap_ms)
+                SELECT *, count(*) FILTER (WHERE prev_end IS NULL OR start_ms - prev_end > :gap_ms
+                                           OR shot <> prev_shot)
                           OVER (PARTITION BY run_id, key ORDER BY start_ms, end_ms
                                 ROWS UNBOUNDED PRECEDING) AS island
                 FROM (
                     SELECT p.run_id, p.asset_id, p.{key} AS key, p.start_ms, p.end_ms, p.confidence,
                            max(p.end_ms) OVER (PARTITION BY p.run_id, p.{key}
                                                ORDER BY p.start_ms, p.end_ms ROWS BETWEEN
-                                               UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end
-                    FROM {self.table} p WHERE {scope}
+                                               UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end,
+                           cut.shot, cut.next_cut,
+                           lag(cut.shot) OVER (PARTITION BY p.run_id, p.{key}
+                                               ORDER BY p.start_ms, p.end_ms) AS prev_shot
+                    FROM {self.table} p
+                    LEFT JOIN scene_run sr ON sr.asset_id = p.asset_id
+                    CROSS JOIN LATERAL (
+                        SELECT (SELECT count(*) FROM scene_ranges s WHERE s.run_id = sr.run_id
+                                AND s.start_ms > 0 AND s.start_ms <= p.start_ms) AS shot,
+                               (SELECT min(s.start_ms) FROM scene_ranges s WHERE s.run_id = sr.run_id
+                                AND s.start_ms > p.start_ms) AS next_cut
+                    ) cut
+                    WHERE {scope}
                 ) detections
             ) numbered
             GROUP BY run_id, asset_id, key, island"""
@@ -141,10 +161,24 @@ class ProjectionWriter:
     def refresh_appearances(self, run_id: uuid.UUID, artifact_type: str) -> None:
         """Recompute one completed run's appearance intervals. Called when the
         run completes (only completed runs are ever shown, so a run written in
-        many batches is merged once) and when one of its detections is deleted."""
-        projection = BY_TYPE.get(artifact_type)
-        if projection is None or projection.appearances is None:
+        many batches is merged once) and when one of its detections is deleted.
+        A completed scene run re-merges the video's completed detection runs,
+        whose appearances end at its cuts."""
+        if artifact_type == ArtifactType.SCENE:
+            for projection in PROJECTIONS:
+                if projection.appearances is None:
+                    continue
+                for other in self.session.execute(text(
+                        "SELECT run_id FROM runs WHERE status = 'completed' AND artifact_type = :t "
+                        "AND asset_id = (SELECT asset_id FROM runs WHERE run_id = :r)"),
+                        {"t": projection.artifact_type, "r": run_id}).scalars().all():
+                    self._merge(projection, other)
             return
+        projection = BY_TYPE.get(artifact_type)
+        if projection is not None and projection.appearances is not None:
+            self._merge(projection, run_id)
+
+    def _merge(self, projection: Projection, run_id: uuid.UUID) -> None:
         self.session.execute(text(f"DELETE FROM {projection.appearances} WHERE run_id = :run_id"),
                              {"run_id": run_id})
         self.session.execute(text(projection.appearances_sql("p.run_id = :run_id")),

@@ -18,6 +18,7 @@ from typing import Any
 from eioku.config import get_settings
 
 from eioku_ml.analyzers.base import Analyzer, Item, MediaInput, Progress
+from eioku_ml.analyzers.sentences import split_sentences
 from eioku_ml.errors import MediaError, ModelMissingError
 from eioku_ml.media.decode import DecodeClock
 from eioku_ml.models.catalog import whisper_base_dir
@@ -74,7 +75,8 @@ class TranscriptAnalyzer(Analyzer):
     @staticmethod
     def _sentences(seg: Any, language: str) -> list[Item]:
         """Whisper segments often hold several sentences; split them at sentence
-        ends using word timestamps, so each sentence starts where it is spoken."""
+        ends (not after "Mr." or "e.g.") using word timestamps, so each sentence
+        starts where it is spoken."""
         confidence = round(min(1.0, max(0.0, math.exp(seg.avg_logprob))), 4)
         words = [{"word": w.word.strip(), "start_ms": int(w.start * 1000),
                   "end_ms": max(int(w.start * 1000), int(w.end * 1000)),
@@ -85,11 +87,7 @@ class TranscriptAnalyzer(Analyzer):
             return [Item(start, max(start, end), {"text": seg.text.strip(), "speaker": None,
                                                   "language": language or "und",
                                                   "confidence": confidence, "words": None})]
-        groups: list[list[dict[str, Any]]] = [[]]
-        for word in words:
-            groups[-1].append(word)
-            if word["word"].endswith((".", "?", "!")):
-                groups.append([])
+        groups = [[words[i] for i in g] for g in split_sentences([w["word"] for w in words])]
         return [Item(g[0]["start_ms"], g[-1]["end_ms"], {
             "text": " ".join(w["word"] for w in g), "speaker": None,
             "language": language or "und", "confidence": confidence, "words": g})
