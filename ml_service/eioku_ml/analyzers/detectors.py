@@ -19,6 +19,7 @@ import cv2
 import numpy as np
 
 from eioku_ml.errors import ModelMissingError
+from eioku_ml.models import device
 from eioku_ml.models.catalog import CATALOG
 
 BBox = dict[str, float]
@@ -95,12 +96,14 @@ class UltralyticsYolo:
                 f"({exc})") from exc
         self.model = YOLO(weights, task="detect")
         self.min_confidence, self.image_size = min_confidence, image_size
+        self.device = device.for_torch()  # --device cuda: the GPU when torch sees one
 
     def __call__(self, image: np.ndarray) -> list[Detection]:
         h, w = image.shape[:2]
         result = self.model.predict(np.ascontiguousarray(image[..., ::-1]),  # ultralytics wants BGR
                                     conf=self.min_confidence, imgsz=self.image_size,
-                                    device="cpu", verbose=False)[0]
+                                    device=self.device, half=self.device == "cuda",
+                                    verbose=False)[0]
         boxes = result.boxes
         return [(str(result.names[int(cls)]), float(conf), _box(*map(float, xyxy), w, h))
                 for xyxy, conf, cls in zip(boxes.xyxy.tolist(), boxes.conf.tolist(),

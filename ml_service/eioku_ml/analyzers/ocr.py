@@ -24,6 +24,7 @@ from eioku.config import get_settings
 from eioku_ml.analyzers.base import FrameAnalyzer, FrameWant, Item, MediaInput
 from eioku_ml.errors import ModelMissingError
 from eioku_ml.media.decode import Frame
+from eioku_ml.models import device
 from eioku_ml.models.catalog import CATALOG
 
 
@@ -45,7 +46,9 @@ class OcrAnalyzer(FrameAnalyzer):
         else:
             from rapidocr import RapidOCR
 
-            engine = RapidOCR()
+            # ONNX Runtime's CUDA provider for all three PP-OCR models when --device cuda can use it
+            cuda = device.onnx_use_cuda()
+            engine = RapidOCR(params={"EngineConfig.onnxruntime.use_cuda": cuda}) if cuda else RapidOCR()
             logging.getLogger("RapidOCR").setLevel(logging.ERROR)  # "no text found" is no warning
 
             def read(image: np.ndarray) -> list[tuple[str, float, list[list[float]]]]:
@@ -68,7 +71,7 @@ class OcrAnalyzer(FrameAnalyzer):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
             reader = easyocr.Reader(
-                [self.config.get("language", "en")], gpu=False,
+                [self.config.get("language", "en")], gpu=device.for_torch() == "cuda",
                 model_storage_directory=str(weights),
                 user_network_directory=str(get_settings().data_dir / "easyocr"),
                 download_enabled=False, verbose=False)

@@ -27,6 +27,7 @@ import numpy as np
 from eioku_ml.analyzers.base import FrameAnalyzer, FrameWant, Item, MediaInput
 from eioku_ml.errors import ModelMissingError
 from eioku_ml.media.decode import Frame
+from eioku_ml.models import device
 from eioku_ml.models.catalog import CATALOG
 
 PLACES365_LABELS = "categories_places365.txt"
@@ -74,7 +75,7 @@ class EfficientNetPlaces:
 
 class Places365ResNet:
     """A ResNet-18 Places365 checkpoint (``resnet18_places365.pth.tar`` layout:
-    ``state_dict`` with ``module.`` prefixes) on torch, CPU."""
+    ``state_dict`` with ``module.`` prefixes) on torch (the GPU with --device cuda)."""
 
     MEAN, STD = np.array([0.485, 0.456, 0.406]), np.array([0.229, 0.224, 0.225])
 
@@ -97,7 +98,8 @@ class Places365ResNet:
         state = checkpoint.get("state_dict", checkpoint)
         self.model = resnet18(num_classes=365)
         self.model.load_state_dict({k.removeprefix("module."): v for k, v in state.items()})
-        self.model.eval()
+        self.device = device.for_torch()
+        self.model.eval().to(self.device)
         self.torch = torch
         # "/b/bedroom 34" -> "bedroom"; "/s/shop/bakery 282" -> "shop bakery"
         self.labels = [line.split()[0][3:].replace("/", " ").replace("_", " ")
@@ -113,8 +115,8 @@ class Places365ResNet:
         crop = resized[top:top + 224, left:left + 224].astype(np.float32) / 255
         tensor = self.torch.from_numpy(((crop - self.MEAN) / self.STD).transpose(2, 0, 1).copy())
         with self.torch.inference_mode():
-            logits = self.model(tensor[None].float())[0]
-        return self.torch.softmax(logits, 0).numpy()
+            logits = self.model(tensor[None].float().to(self.device))[0]
+        return self.torch.softmax(logits, 0).cpu().numpy()
 
 
 class PlaceAnalyzer(FrameAnalyzer):

@@ -21,6 +21,7 @@ from eioku_ml.analyzers.base import Analyzer, Item, MediaInput, Progress
 from eioku_ml.analyzers.sentences import split_sentences
 from eioku_ml.errors import MediaError, ModelMissingError
 from eioku_ml.media.decode import DecodeClock
+from eioku_ml.models import device
 from eioku_ml.models.catalog import whisper_base_dir
 
 
@@ -40,8 +41,9 @@ class TranscriptAnalyzer(Analyzer):
         else:
             path = whisper_base_dir(get_settings().data_dir / "models")
         threads = int(self.config.get("cpu_threads", 0)) or min(4, os.cpu_count() or 1)
-        self.model = WhisperModel(str(path), device=os.environ.get("EIOKU_DEVICE", "cpu"),
-                                  compute_type=self.config.get("compute_type", "int8"),
+        self.device = device.for_ctranslate2()
+        compute = "float16" if self.device == "cuda" else self.config.get("compute_type", "int8")
+        self.model = WhisperModel(str(path), device=self.device, compute_type=compute,
                                   cpu_threads=threads)
 
     def _analyze(self, media: MediaInput, progress: Progress, context: dict[str, Any]) -> list[Item]:

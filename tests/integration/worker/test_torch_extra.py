@@ -81,9 +81,15 @@ def test_missing_yolo_weights_fail_the_run_with_the_file_named(session_factory, 
 
 
 @pytest.mark.models
-def test_yolo_code_path_with_an_untrained_network(session_factory):
+@pytest.mark.parametrize("device", ["cpu", "cuda"])
+def test_yolo_code_path_with_an_untrained_network(session_factory, monkeypatch, caplog, device):
     """No YOLO weights ship anywhere; a model definition builds a random-weight
-    network, which exercises loading, inference, boxes and storage."""
+    network, which exercises loading, inference, boxes and storage. Asked for
+    cuda on a machine without a GPU, it says so once and runs on the CPU."""
+    from eioku_ml.models import device as devices
+
+    monkeypatch.setenv("EIOKU_DEVICE", device)
+    monkeypatch.setattr(devices, "_WARNED", set())
     video = _video(session_factory)
     # an untrained network scores ~1e-4 at best
     outcome = _run_untrained(session_factory, video, "objects", Settings(yolo_weights=Path("yolov8n.yaml")),
@@ -96,6 +102,13 @@ def test_yolo_code_path_with_an_untrained_network(session_factory):
         box = a.payload["bbox"]
         assert box["x"] >= 0 and box["x"] + box["w"] <= 320.5 and box["w"] >= 0
         assert 0 <= a.payload["confidence"] <= 1 and a.payload["label"]
+    import torch
+
+    fallback = [r for r in caplog.records if "runs on the CPU" in r.getMessage()]
+    if device == "cuda" and not torch.cuda.is_available():
+        assert len(fallback) == 1 and "torch" in fallback[0].getMessage()
+    else:
+        assert fallback == []
 
 
 @pytest.mark.models
