@@ -109,10 +109,15 @@ class FrameAnalyzer(Analyzer):
         every = self.want.every_ms
         return every is None or time_ms >= self._next_due
 
-    def push(self, frame: Frame) -> None:
+    def mark(self, time_ms: int) -> None:
+        """This frame is taken: the next one is due an interval later. (Called by
+        the pass when it decides, before the frame reaches :meth:`take`.)"""
         every = self.want.every_ms
         if every is not None:
-            self._next_due = frame.time_ms + every
+            self._next_due = time_ms + every
+
+    def push(self, frame: Frame) -> None:
+        self.mark(frame.time_ms)
         self.take(frame)
 
     @abstractmethod

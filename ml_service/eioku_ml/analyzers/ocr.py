@@ -46,13 +46,18 @@ class OcrAnalyzer(FrameAnalyzer):
         else:
             from rapidocr import RapidOCR
 
-            # ONNX Runtime's CUDA provider for all three PP-OCR models when --device cuda can use it
-            cuda = device.onnx_use_cuda()
-            engine = RapidOCR(params={"EngineConfig.onnxruntime.use_cuda": cuda}) if cuda else RapidOCR()
+            params: dict[str, Any] = {}
+            if self.config.get("det_side_len"):  # detect on a smaller picture (the longest side)
+                params.update({"Det.limit_type": "max",
+                               "Det.limit_side_len": int(self.config["det_side_len"])})
+            if device.onnx_use_cuda():  # ONNX Runtime's CUDA provider when --device cuda can use it
+                params["EngineConfig.onnxruntime.use_cuda"] = True
+            engine = RapidOCR(params=params)
             logging.getLogger("RapidOCR").setLevel(logging.ERROR)  # "no text found" is no warning
+            use_cls = bool(self.config.get("use_cls", True))  # upright text needs no angle model
 
             def read(image: np.ndarray) -> list[tuple[str, float, list[list[float]]]]:
-                result = engine(image)
+                result = engine(image, use_cls=use_cls)
                 if result.txts is None:
                     return []
                 return list(zip(result.txts, map(float, result.scores), result.boxes.tolist(),
@@ -114,8 +119,11 @@ class OcrAnalyzer(FrameAnalyzer):
             self.last_sample < s <= time_ms for s in self.state.cuts_ms[-3:])
         return super().due(time_ms) or new_shot
 
+    def mark(self, time_ms: int) -> None:
+        super().mark(time_ms)
+        self.last_sample = time_ms
+
     def take(self, frame: Frame) -> None:
-        self.last_sample = frame.time_ms
         thumb = cv2.resize(cv2.cvtColor(frame.image, cv2.COLOR_BGR2GRAY), (64, 36)).astype(np.float32)
         if self.last_thumb is None or float(np.abs(thumb - self.last_thumb).mean()) > 2.0:
             self.last_found, self.last_thumb = self._read(frame.image), thumb

@@ -5,13 +5,18 @@ Each analyzer says what it wants (:class:`FrameWant`: width, pixel format,
 sampling interval) and whether a frame is due; the pass converts a decoded
 frame once per (width, pixel format) that some due analyzer asked for and
 hands the same array to all of them. An analyzer that raises is dropped from
-the pass and its error reported; the others go on. Analyzers see frames in
-a fixed order (scenes first), so a cut found at a frame is known to the
-others at that same frame (OCR samples the first frame of each shot).
+the pass and its error reported; the others go on. Scenes see each frame
+first, in the decoding thread, so a cut found at a frame is known when the
+others are offered it (OCR samples the first frame of each shot); every
+other analyzer takes its frames in order in a thread of its own, so one
+pass uses several cores (their models are native code that releases the
+GIL) while a bounded queue keeps memory flat.
 """
 
 from __future__ import annotations
 
+import queue
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -25,7 +30,7 @@ from eioku_ml.errors import MediaError
 from eioku_ml.media.decode import DecodeClock, Frame, _open
 
 if TYPE_CHECKING:
-    from eioku_ml.analyzers.base import FrameAnalyzer, Item
+    from eioku_ml.analyzers.base import FrameAnalyzer, FrameWant, Item
 
 # how many times a video stream was opened for decoding in this process (tests count them)
 DECODES = {"video": 0}
@@ -46,26 +51,56 @@ class PassResult:
     seconds: float  # time spent in this analyzer (take + finish), not decoding
 
 
-def run_pass(path: Path, analyzers: Mapping[str, FrameAnalyzer], *, duration_s: float = 0.0,
-             progress: Callable[[float], None] | None = None) -> dict[str, PassResult]:
-    """Decode ``path`` once and feed ``analyzers``; every analyzer gets a result."""
-    live = dict(sorted(analyzers.items(), key=lambda kv: kv[1].pass_order))
-    spent = dict.fromkeys(live, 0.0)
-    errors: dict[str, BaseException] = {}
+_DONE = object()
+QUEUE_FRAMES = 8  # frames waiting per analyzer: bounds memory, lets slow analyzers lag a little
 
-    def call(name: str, fn: Callable[[], Any]) -> None:
+
+class _Lane:
+    """One analyzer's thread: it takes its frames in order, then finishes. Most
+    analyzer work is native code that releases the GIL (ONNX Runtime, OpenCV,
+    dlib, TFLite), so analyzers of one pass run on several cores at once."""
+
+    def __init__(self, name: str, analyzer: FrameAnalyzer, threaded: bool) -> None:
+        self.name, self.analyzer = name, analyzer
+        self.items: list[Item] | None = None
+        self.error: BaseException | None = None
+        self.seconds = 0.0
+        self.queue: queue.Queue[Any] = queue.Queue(QUEUE_FRAMES)
+        self.thread = threading.Thread(target=self._run, name=f"frame-pass-{name}", daemon=True) \
+            if threaded else None
+        if self.thread is not None:
+            self.thread.start()
+
+    def _run(self) -> None:
+        while (message := self.queue.get()) is not _DONE:
+            if self.error is None:
+                self._call(message)
+        if self.error is None:
+            self._call(lambda: setattr(self, "items", self.analyzer.finish()))
+
+    def _call(self, fn: Callable[[], Any]) -> None:
         started = time.perf_counter()
         try:
             fn()
         except Exception as exc:  # one analyzer's bug ends its own run only
-            errors[name] = exc
-            live.pop(name, None)
-        spent[name] += time.perf_counter() - started
+            self.error = exc
+        self.seconds += time.perf_counter() - started
 
+
+def run_pass(path: Path, analyzers: Mapping[str, FrameAnalyzer], *, duration_s: float = 0.0,
+             progress: Callable[[float], None] | None = None) -> dict[str, PassResult]:
+    """Decode ``path`` once and feed ``analyzers``; every analyzer gets a result.
+    Analyzers with ``pass_order`` 0 (scenes) see each frame in this thread before
+    the others are offered it; the rest run in a thread each."""
     state = PassState()
-    for name, analyzer in list(live.items()):
-        call(name, lambda a=analyzer: a.begin(state))
+    inline: list[_Lane] = []
+    lanes: list[_Lane] = []
+    for name, analyzer in sorted(analyzers.items(), key=lambda kv: kv[1].pass_order):
+        analyzer.begin(state)
+        first = analyzer.pass_order == 0
+        (inline if first else lanes).append(_Lane(name, analyzer, threaded=not first))
     clock = DecodeClock.current()
+    failure: MediaError | None = None
     with _open(path) as container:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
@@ -77,16 +112,16 @@ def run_pass(path: Path, analyzers: Mapping[str, FrameAnalyzer], *, duration_s: 
             for decoded in container.decode(stream):
                 clock.seconds += time.perf_counter() - resumed
                 t = int(round(decoded.time * 1000)) if decoded.time is not None else 0
-                converted: dict[tuple[int | None, str], Any] = {}
-                for name, analyzer in list(live.items()):
-                    if not analyzer.due(t):
-                        continue
-                    want = analyzer.want
-                    key = (want.width, want.pixel_format)
-                    if key not in converted:
-                        converted[key] = _convert(decoded, src, *key, clock)
-                    frame = Frame(index, t, converted[key])
-                    call(name, lambda a=analyzer, f=frame: a.push(f))
+                image = _Conversions(decoded, src, clock)
+                for lane in inline:
+                    if lane.error is None and lane.analyzer.due(t):
+                        frame = Frame(index, t, image(lane.analyzer.want))
+                        lane._call(lambda a=lane.analyzer, f=frame: a.push(f))
+                for lane in lanes:
+                    if lane.error is None and lane.analyzer.due(t):
+                        lane.analyzer.mark(t)
+                        frame = Frame(index, t, image(lane.analyzer.want))
+                        lane.queue.put(lambda a=lane.analyzer, f=frame: a.take(f))
                 state.frames = index = index + 1
                 if progress and duration_s and t / 1000 - last_progress > duration_s / 50:
                     last_progress = t / 1000
@@ -94,21 +129,36 @@ def run_pass(path: Path, analyzers: Mapping[str, FrameAnalyzer], *, duration_s: 
                 resumed = time.perf_counter()
         except av.error.FFmpegError as exc:
             failure = MediaError(f"{path.name}: decoding failed after frame {index}: {exc}")
-            for name, analyzer in list(live.items()):
-                call(name, lambda a=analyzer, e=failure: a.decode_failed(e))
-        if index == 0:
+        if index == 0 and failure is None:
             failure = MediaError(f"{path.name}: no frame could be decoded")
-            for name, analyzer in list(live.items()):
-                call(name, lambda a=analyzer, e=failure: a.decode_failed(e))
-    results: dict[str, PassResult] = {}
-    for name, analyzer in list(live.items()):
-        box: list[list[Item]] = []
-        call(name, lambda a=analyzer, b=box: b.append(a.finish()))
-        if name in live:
-            results[name] = PassResult(box[0], None, spent[name])
-    for name, exc in errors.items():
-        results[name] = PassResult(None, exc, spent[name])
-    return results
+    for lane in inline:
+        if failure is not None and lane.error is None:
+            lane._call(lambda a=lane.analyzer, e=failure: a.decode_failed(e))
+        if lane.error is None:
+            lane._call(lambda ln=lane: setattr(ln, "items", ln.analyzer.finish()))
+    for lane in lanes:
+        if failure is not None:
+            lane.queue.put(lambda a=lane.analyzer, e=failure: a.decode_failed(e))
+        lane.queue.put(_DONE)
+    for lane in lanes:
+        assert lane.thread is not None
+        lane.thread.join()
+    return {lane.name: PassResult(lane.items if lane.error is None else None, lane.error,
+                                  lane.seconds) for lane in (*inline, *lanes)}
+
+
+class _Conversions:
+    """One decoded frame, converted at most once per (width, pixel format)."""
+
+    def __init__(self, frame: Any, src: tuple[int, int], clock: DecodeClock) -> None:
+        self.frame, self.src, self.clock = frame, src, clock
+        self.done: dict[tuple[int | None, str], Any] = {}
+
+    def __call__(self, want: FrameWant) -> Any:
+        key = (want.width, want.pixel_format)
+        if key not in self.done:
+            self.done[key] = _convert(self.frame, self.src, *key, self.clock)
+        return self.done[key]
 
 
 def _convert(frame: Any, src: tuple[int, int], width: int | None, pixel_format: str,
