@@ -24,6 +24,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import av
+import cv2
+import numpy as np
 from eioku.media.geometry import scaled_size
 
 from eioku_ml.errors import MediaError
@@ -163,11 +165,24 @@ class _Conversions:
 
 def _convert(frame: Any, src: tuple[int, int], width: int | None, pixel_format: str,
              clock: DecodeClock) -> Any:
+    """Scale and convert with FFmpeg's scaler; small grey pictures (quality)
+    come straight from the luma plane with OpenCV's area resize, which is
+    several times cheaper than a conversion of the whole frame."""
     started = time.perf_counter()
-    if width:
-        w, h = scaled_size(*src, width)
+    w, h = scaled_size(*src, width) if width else src
+    if pixel_format == "gray" and frame.format.name in _PLANAR_YUV:
+        plane = frame.planes[0]
+        luma = np.frombuffer(plane, np.uint8).reshape(-1, plane.line_size)[:frame.height, :frame.width]
+        image = cv2.resize(luma, (w, h), interpolation=cv2.INTER_AREA) if (w, h) != src else luma.copy()
+        if not frame.format.name.startswith("yuvj") and getattr(frame, "color_range", 1) != 2:
+            # limited ("TV") range: luma 16..235 means black..white, as FFmpeg's grey gives it
+            image = cv2.convertScaleAbs(image, alpha=255 / 219, beta=-16 * 255 / 219)
+    elif width:
         image = frame.to_ndarray(format=pixel_format, width=w, height=h)
     else:
         image = frame.to_ndarray(format=pixel_format)
     clock.seconds += time.perf_counter() - started
     return image
+
+
+_PLANAR_YUV = {"yuv420p", "yuvj420p", "yuv422p", "yuvj422p", "yuv444p", "yuvj444p", "nv12"}
