@@ -7,6 +7,8 @@ TORCH_STAMP := $(VENV)/.installed-torch
 PIP := $(BIN)/pip --disable-pip-version-check
 
 CHROMIUM := /usr/bin/chromium
+ESPEAK := /usr/bin/espeak-ng
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 .PHONY: install install-torch test lint bench demo clean
 
@@ -26,8 +28,14 @@ $(TORCH_STAMP): $(STAMP)
 # the web player's browser tests drive Debian's chromium (browser downloads are impossible here)
 $(CHROMIUM):
 	@command -v apt-get >/dev/null || { echo "install Debian's chromium: the browser tests drive it"; exit 1; }
-	$(if $(filter 0,$(shell id -u)),,sudo) apt-get update -qq
-	$(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+	$(SUDO) apt-get update -qq
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+
+# the pipeline benchmark's video has synthetic speech
+$(ESPEAK):
+	@command -v apt-get >/dev/null || { echo "install Debian's espeak-ng: the benchmark video speaks"; exit 1; }
+	$(SUDO) apt-get update -qq
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq espeak-ng >/dev/null
 
 install: $(STAMP)
 
@@ -39,7 +47,8 @@ lint: install
 test: lint $(TORCH_STAMP) $(CHROMIUM)
 	$(BIN)/pytest
 
-bench: install
+# the benchmark video is built from photos in scikit-image and ultralytics (torch extra)
+bench: $(TORCH_STAMP) $(ESPEAK)
 	$(BIN)/python -m bench.run
 
 demo: install

@@ -96,7 +96,7 @@ ANALYZERS: dict[str, AnalyzerSpec] = {s.name: s for s in (
                                                   "compute_type": "float32"}}, choices=_whisper_dir),
     AnalyzerSpec("ocr", ArtifactType.OCR_TEXT, "eioku.ocr/rapidocr", "1", uses=("scenes",),
                  profiles={_P.FAST: {"interval_ms": 2000, "min_confidence": 0.8, "width": 960,
-                                     "det_side_len": 640, "use_cls": False},
+                                     "det_side_len": 480, "use_cls": False},
                            _P.BALANCED: {"interval_ms": 1000, "min_confidence": 0.8,
                                          "width": 1280, "det_side_len": 960, "use_cls": False},
                            _P.HIGH_QUALITY: {"interval_ms": 500, "min_confidence": 0.7,
