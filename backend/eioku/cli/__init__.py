@@ -552,9 +552,9 @@ def _start_workers(url: str, count: int) -> list[Any]:
 
 
 def _stop_workers(pool: list[Any]) -> None:
-    from eioku_ml.worker.daemon import stop_pool
-
     if pool:
+        from eioku_ml.worker.daemon import stop_pool
+
         stop_pool(pool)
 
 
