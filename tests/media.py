@@ -44,3 +44,15 @@ def copy_with_suffix(src: Path, dst: Path, suffix: bytes) -> Path:
     """Same video, different bytes (trailing data is ignored by demuxers)."""
     dst.write_bytes(src.read_bytes() + suffix)
     return dst
+
+
+def corrupt_copy(src: Path, dst: Path, seed: int = 3, flips: int = 200) -> Path:
+    """The same file with random bytes overwritten in its middle half."""
+    import random
+
+    data = bytearray(src.read_bytes())
+    rng = random.Random(seed)
+    for _ in range(flips):
+        data[rng.randrange(len(data) // 4, len(data) * 3 // 4)] = rng.randrange(256)
+    dst.write_bytes(bytes(data))
+    return dst

@@ -4,7 +4,6 @@ inside orchestration tests) and the real metadata/scenes/quality analyzers."""
 from __future__ import annotations
 
 import json
-import random
 
 import numpy as np
 import pytest
@@ -15,7 +14,7 @@ from eioku_ml.analyzers.base import Analyzer, Item
 from eioku_ml.worker.execute import AnalyzerCache, execute_run
 from sqlalchemy import text
 
-from tests.media import SAMPLE, constant_frames, copy_with_suffix, make_clip
+from tests.media import SAMPLE, constant_frames, copy_with_suffix, corrupt_copy, make_clip
 
 TRUTH = json.loads((SAMPLE.parent / "sample.json").read_text())
 
@@ -126,12 +125,7 @@ def test_failed_dependency_fails_dependents(session_factory, tmp_path, hard_depe
 def test_quality_rejects_a_file_that_breaks_mid_stream(session_factory, tmp_path):
     """Scenes cannot decode a file corrupted in the middle; quality, which only
     uses scenes, still runs and says why the file is bad."""
-    data = bytearray(SAMPLE.read_bytes())
-    rng = random.Random(3)
-    for _ in range(200):
-        data[rng.randrange(len(data) // 4, len(data) * 3 // 4)] = rng.randrange(256)
-    corrupt = tmp_path / "corrupt.mp4"
-    corrupt.write_bytes(bytes(data))
+    corrupt = corrupt_copy(SAMPLE, tmp_path / "corrupt.mp4")
     video, runs = _queue(session_factory, corrupt, ["scenes", "quality"])
     cache = AnalyzerCache()
     scenes = execute_run(session_factory, runs["scenes"].run_id, cache)

@@ -5,7 +5,6 @@ analyzer on its own (real models on the sample)."""
 from __future__ import annotations
 
 import json
-import random
 
 import pytest
 from eioku.services import analysis
@@ -18,7 +17,7 @@ from eioku_ml.media.decode import probe
 from eioku_ml.worker.execute import AnalyzerCache, execute_pass
 from sqlalchemy import text
 
-from tests.media import SAMPLE
+from tests.media import SAMPLE, corrupt_copy
 
 FRAME_ANALYZERS = ["scenes", "quality", "objects", "ocr", "faces", "places"]
 pytestmark = pytest.mark.models
@@ -104,12 +103,7 @@ def test_one_analyzer_raising_fails_only_its_run(session_factory):
 
 
 def test_a_file_that_breaks_mid_stream_in_a_pass(session_factory, tmp_path):
-    data = bytearray(SAMPLE.read_bytes())
-    rng = random.Random(3)
-    for _ in range(200):
-        data[rng.randrange(len(data) // 4, len(data) * 3 // 4)] = rng.randrange(256)
-    corrupt = tmp_path / "corrupt.mp4"
-    corrupt.write_bytes(bytes(data))
+    corrupt = corrupt_copy(SAMPLE, tmp_path / "corrupt.mp4")
     video, runs = _queue(session_factory, corrupt, ["scenes", "quality"])
     outcomes = {o.run_id: o for o in execute_pass(
         session_factory, [r.run_id for r in runs.values()], AnalyzerCache())}
