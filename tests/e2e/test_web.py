@@ -290,3 +290,44 @@ def test_the_page_asks_for_the_api_token_once(pg_cluster, analysed_sample, brows
         assert len(asked) == 1
         assert httpx.get(base + "/v1/videos", timeout=10).status_code == 401
         context.close()
+
+
+def test_rows_hide_filter_zoom_and_the_run_selector(server, page):
+    base, video_id = server
+    rows = {(r["kind"], r["key"]): r for r in api(base, f"/v1/videos/{video_id}/timeline")["rows"]}
+    open_player(page, base, video_id)
+    cat_row = page.locator('.tl-row[data-row="object:cat"]')
+    expect(cat_row).to_have_count(1)
+    page.get_by_role("button", name="Hide the cat row").click()
+    expect(cat_row).to_have_count(0)
+    page.get_by_text("Rows", exact=True).click()
+    page.locator(".rows-menu").get_by_label("cat", exact=True).check()
+    expect(cat_row).to_have_count(1)
+    # the confidence slider hides weak appearances (and only those)
+    threshold = 0.9
+    weak = sum(1 for (kind, _), r in rows.items() if kind in ("object", "face", "place")
+               for i in r["items"] if i["confidence"] < threshold)
+    assert weak > 0
+    before = page.locator(".tl-row .seg").count()
+    page.get_by_label("Minimum confidence").fill(str(threshold))
+    expect(page.locator(".tl-row .seg")).to_have_count(before - weak)
+    # zoom: the rows get wider than the view, down to 200 px a second
+    width = page.locator(".tl-inner").evaluate("el => el.clientWidth")
+    for _ in range(4):
+        page.get_by_role("button", name="Zoom in").click()
+    zoomed = page.locator(".tl-inner").evaluate("el => el.clientWidth")
+    assert zoomed == pytest.approx(max(width, TRUTH["duration_s"] * 200), rel=0.02)
+    expect(page.get_by_role("slider", name="Zoom")).to_have_attribute("aria-valuetext",
+                                                                    re.compile("seconds visible"))
+    page.get_by_role("button", name="Whole video").click()
+    # the run selector sets the selection policy through the API
+    page.get_by_text("Analysis runs").click()
+    (scene_run,) = [r for r in api(base, f"/v1/videos/{video_id}/runs")["runs"]
+                    if r["artifact_type"] == "scene"]
+    try:
+        page.get_by_role("combobox", name="Scenes").select_option(scene_run["run_id"])
+        expect(page.locator("#toast")).to_contain_text("Scenes: showing")
+        selection = api(base, f"/v1/videos/{video_id}/selection/scene")
+        assert (selection["mode"], selection["pinned_run_id"]) == ("pinned", scene_run["run_id"])
+    finally:
+        httpx.put(f"{base}/v1/videos/{video_id}/selection/scene", json={"mode": "default"}, timeout=30)

@@ -3,7 +3,7 @@
 import { clock, h } from "./dom.js";
 
 const HAS_CONFIDENCE = new Set(["object", "face", "place"]);
-const PX_PER_SECOND_MAX = 80;
+const PX_PER_SECOND_MAX = 200; // fully zoomed in, a second is this wide
 
 export const rowKey = (row) => `${row.kind}:${row.key ?? ""}`;
 
