@@ -52,7 +52,7 @@ def readable_path(video: Video, settings: Settings) -> Path:
                 f"the file of video {video.video_id} now resolves to {real}, outside the media roots")
     if not real.is_file():
         raise MediaFileNotFoundError(
-            f"the file of video {video.video_id} is gone: {video.path} (register it again)")
+            f"no such file: {video.path} (the file of video {video.video_id} is gone; register it again)")
     return real
 
 

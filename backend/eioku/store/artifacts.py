@@ -98,11 +98,16 @@ class ArtifactRepository:
 
     def copy_run(self, source: Run, target: Run) -> int:
         """Reuse a completed run's artifacts for ``target`` (identical inputs)."""
-        cols = ", ".join(c for c in _COPY_COLUMNS if c not in ("artifact_id", "run_id"))
+        # the copies belong to the target run: its video and profile (a high_quality run
+        # whose config equals the fast one still shows as high_quality), never the source's
+        own = {"run_id": ":target", "asset_id": ":asset", "model_profile": ":profile"}
+        cols = [c for c in _COPY_COLUMNS if c != "artifact_id"]
+        values = ", ".join(own.get(c, c) for c in cols)
         result = self.session.execute(
-            text(f"INSERT INTO artifacts (artifact_id, run_id, {cols}) "
-                 f"SELECT gen_random_uuid(), :target, {cols} FROM artifacts WHERE run_id = :source"),
-            {"source": source.run_id, "target": target.run_id},
+            text(f"INSERT INTO artifacts (artifact_id, {', '.join(cols)}) "
+                 f"SELECT gen_random_uuid(), {values} FROM artifacts WHERE run_id = :source"),
+            {"source": source.run_id, "target": target.run_id, "asset": target.asset_id,
+             "profile": target.model_profile},
         )
         self.projections.project_run(target.run_id, {target.artifact_type})
         return result.rowcount or 0  # type: ignore[attr-defined]

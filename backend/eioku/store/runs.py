@@ -149,10 +149,12 @@ class RunRepository:
         self, *, input_hash: str, producer: str, producer_version: str, config_hash: str,
         artifact_type: str,
     ) -> Run | None:
-        """A completed run with identical inputs, whose artifacts can be reused."""
+        """A completed run with identical inputs, whose artifacts can be reused. Runs
+        of external producers are never reused: their input hash is only their word."""
         row = self.session.execute(
             text(
                 f"SELECT {_COLUMNS} FROM runs WHERE status = 'completed' AND input_hash = :ih "
+                "AND analyzer NOT LIKE 'external:%' "
                 "AND producer = :p AND producer_version = :pv AND config_hash = :ch "
                 "AND artifact_type = :t ORDER BY finished_at DESC LIMIT 1"
             ),

@@ -17,9 +17,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from eioku.config import get_settings
 from eioku.domain.enums import RunStatus
-from eioku.domain.models import Run
+from eioku.domain.errors import MediaFileNotFoundError, PathOutsideMediaRootsError
+from eioku.domain.models import Run, Video
 from eioku.services.analysis import defer_ready
+from eioku.services.ingest import readable_path
 from eioku.services.pipeline import ANALYZERS
 from eioku.store.uow import UnitOfWork
 from sqlalchemy import text
@@ -74,7 +77,8 @@ def execute_run(factory: sessionmaker[Session], run_id: uuid.UUID, cache: Analyz
 
     progress = _ProgressWriter(factory, run_id)
     try:
-        media = MediaInput(Path(video.path), probe(Path(video.path)))
+        path = checked_path(video)
+        media = MediaInput(path, probe(path))
         probed = time.perf_counter()
         analyzer = cache.get(run)
         analyzer.ensure_loaded()  # once per process: timed apart from the per-video work
@@ -87,6 +91,16 @@ def execute_run(factory: sessionmaker[Session], run_id: uuid.UUID, cache: Analyz
     return _store(factory, run, analyzer, media, items, {
         "probe_s": probed - started, "load_s": loaded - probed, "analyze_s": analyzed - loaded,
         "decode_s": decoding.seconds, "infer_s": analyzed - loaded - decoding.seconds}, started)
+
+
+def checked_path(video: Video) -> Path:
+    """The video's file, checked again when the job opens it: it must exist and,
+    with media roots configured, still resolve inside them (a symlink swapped
+    after registration must not make the worker read elsewhere)."""
+    try:
+        return readable_path(video, get_settings())
+    except (PathOutsideMediaRootsError, MediaFileNotFoundError) as exc:
+        raise MediaError(exc.message) from exc
 
 
 def _reason(run: Run, exc: BaseException) -> str:
@@ -127,7 +141,7 @@ def execute_pass(factory: sessionmaker[Session], run_ids: list[uuid.UUID],
     todo: list[tuple[Run, dict[str, Any]]] = []
     later: list[uuid.UUID] = []  # a second run of an identical analyzer: reuses the first after
     in_pass = {ANALYZERS[r.analyzer].name for r in _runs(factory, run_ids)}
-    video_path = None
+    video = None
     for run_id in run_ids:
         with UnitOfWork(factory) as uow:
             run = uow.runs.get(run_id)
@@ -144,10 +158,10 @@ def execute_pass(factory: sessionmaker[Session], run_ids: list[uuid.UUID],
             if run.status is RunStatus.QUEUED:
                 run = uow.runs.start(run_id)
             uow.commit()
-            video_path = Path(uow.videos.get(run.asset_id).path)
+            video = uow.videos.get(run.asset_id)
             todo.append((run, _dependency_artifacts(uow, run, skip=in_pass)))
-    if todo and video_path is not None:
-        outcomes += _run_pass(factory, video_path, todo, cache, started)
+    if todo and video is not None:
+        outcomes += _run_pass(factory, video, todo, cache, started)
     outcomes += [execute_run(factory, run_id, cache) for run_id in later]
     return outcomes
 
@@ -157,10 +171,11 @@ def _runs(factory: sessionmaker[Session], run_ids: list[uuid.UUID]) -> list[Run]
         return [uow.runs.get(r) for r in run_ids]
 
 
-def _run_pass(factory: sessionmaker[Session], path: Path, todo: list[tuple[Run, dict[str, Any]]],
+def _run_pass(factory: sessionmaker[Session], video: Video, todo: list[tuple[Run, dict[str, Any]]],
               cache: AnalyzerCache, started: float) -> list[Outcome]:
     outcomes: list[Outcome] = []
     try:
+        path = checked_path(video)
         media = MediaInput(path, probe(path))
     except MediaError as exc:
         return [_fail(factory, run, exc.message) for run, _ in todo]

@@ -1,0 +1,107 @@
+"""Defects found by trying Eioku as a new user would (issue 11), each with its
+regression test: reuse keeps the profile of the run it serves, external
+producers cannot poison reuse, and the worker checks the media roots again
+when it opens a file."""
+
+from __future__ import annotations
+
+import pytest
+from eioku.config import get_settings
+from eioku.domain.enums import ModelProfile
+from eioku.domain.models import SelectionOverride
+from eioku.services import analysis
+from eioku.services.ingest import register_path
+from eioku.store.uow import UnitOfWork
+from eioku_ml.analyzers.base import Analyzer, Item
+from eioku_ml.worker.execute import AnalyzerCache, execute_run
+from sqlalchemy import text
+
+from tests.factories import add_run, payload_for
+from tests.media import SAMPLE
+
+
+class CountingScenes(Analyzer):
+    name = "scenes"
+    calls = 0
+
+    def _analyze(self, media, progress, context):
+        CountingScenes.calls += 1
+        return [Item(0, 1000, payload_for("scene", 0))]
+
+
+@pytest.fixture(autouse=True)
+def one_job_per_run(monkeypatch):
+    monkeypatch.setenv("EIOKU_FRAME_PASS", "0")
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+def _queue(factory, path, profile, analyzers=("scenes",)):
+    with UnitOfWork(factory) as uow:
+        video, _ = register_path(uow, path)
+        (run,) = analysis.queue_analysis(uow, video, profile, list(analyzers))
+        uow.commit()
+    return video, run
+
+
+def test_a_reused_run_shows_its_own_profile(session_factory, monkeypatch):
+    from eioku.services import pipeline
+
+    # a profile whose scenes config equals the fast one: the run is reused, not recomputed
+    spec = pipeline.ANALYZERS["scenes"]
+    monkeypatch.setitem(pipeline.ANALYZERS, "scenes", pipeline.AnalyzerSpec(
+        spec.name, spec.artifact_type, spec.producer, spec.version,
+        profiles={"fast": spec.config("fast"), "high_quality": spec.config("fast")}))
+    cache = AnalyzerCache(lambda name, cfg: CountingScenes(cfg))
+    CountingScenes.calls = 0
+    video, fast = _queue(session_factory, SAMPLE, "fast")
+    assert execute_run(session_factory, fast.run_id, cache).status == "completed"
+    _, best = _queue(session_factory, SAMPLE, "high_quality")
+    assert execute_run(session_factory, best.run_id, cache).status == "reused"
+    assert CountingScenes.calls == 1
+    with UnitOfWork(session_factory) as uow:
+        shown = uow.artifacts.get_by_asset(
+            video.video_id, "scene", selection=SelectionOverride(profile=ModelProfile.HIGH_QUALITY))
+        assert shown and {a.model_profile for a in shown} == {"high_quality"}
+        assert {a.run_id for a in shown} == {best.run_id}
+        fast_rows = uow.artifacts.get_by_asset(
+            video.video_id, "scene", selection=SelectionOverride(profile=ModelProfile.FAST))
+        assert {a.model_profile for a in fast_rows} == {"fast"}
+
+
+def test_runs_of_external_producers_are_never_reused(session_factory):
+    with UnitOfWork(session_factory) as uow:
+        video, _ = register_path(uow, SAMPLE)
+        producer_spec = analysis.ANALYZERS["scenes"]
+        producer, config = producer_spec.plan("fast", get_settings())
+        # someone claims the built-in producer, version, config and this file's hash
+        poison = add_run(uow, video.video_id, "scene", producer=producer,
+                         version=producer_spec.version, config=config, input_hash=video.content_hash)
+        uow.session.execute(text("UPDATE runs SET analyzer = 'external:evil' WHERE run_id = :r"),
+                            {"r": poison.run_id})
+        uow.artifacts.batch_create(poison, [{"span_start_ms": 0, "span_end_ms": 5,
+                                             "payload": payload_for("scene", 0, method="poison")}])
+        uow.runs.complete(poison.run_id)
+        uow.commit()
+    CountingScenes.calls = 0
+    _, run = _queue(session_factory, SAMPLE, "fast")
+    outcome = execute_run(session_factory, run.run_id, AnalyzerCache(lambda n, c: CountingScenes(c)))
+    assert outcome.status == "completed" and CountingScenes.calls == 1  # computed, not copied
+
+
+def test_the_worker_rechecks_the_media_roots_when_it_opens_the_file(session_factory, tmp_path,
+                                                                    monkeypatch):
+    root = tmp_path / "media"
+    root.mkdir()
+    link = root / "clip.mp4"
+    link.write_bytes(SAMPLE.read_bytes())
+    monkeypatch.setenv("EIOKU_MEDIA_ROOTS", str(root))
+    get_settings.cache_clear()
+    _, run = _queue(session_factory, link, "fast", ("metadata",))
+    secret = tmp_path / "secret.mp4"
+    secret.write_bytes(SAMPLE.read_bytes() + b"secret")
+    link.unlink()
+    link.symlink_to(secret)  # swapped after registration: now points out of the roots
+    outcome = execute_run(session_factory, run.run_id, AnalyzerCache())
+    assert outcome.status == "failed" and "outside the media roots" in outcome.error
