@@ -44,7 +44,7 @@ class MetadataAnalyzer(Analyzer):
         created = next((t for k in _TIME_KEYS if k in tags and (t := parse_time(tags[k]))), None)
         payload = {
             "duration_s": round(p.duration_s, 3), "fps": round(p.fps, 3) or None,
-            "width": p.width, "height": p.height, "rotation": p.rotation,
+            "width": p.width or None, "height": p.height or None, "rotation": p.rotation,
             "video_codec": p.video_codec, "audio_codec": p.audio_codec, "container": p.container,
             "bit_rate": p.bit_rate, "tags": tags, "creation_time": created, "gps": gps,
         }

@@ -46,7 +46,7 @@ class Probe:
     tags: dict[str, str] = field(default_factory=dict)
 
 
-def _open(path: Path) -> Any:
+def _open(path: Path, need_video: bool = True) -> Any:
     if not path.is_file():
         raise MediaError(f"no such file: {path}")
     if path.stat().st_size == 0:
@@ -55,27 +55,35 @@ def _open(path: Path) -> Any:
         container = av.open(str(path))
     except (av.error.FFmpegError, UnicodeDecodeError) as exc:
         raise MediaError(f"{path.name} is not a readable video: {exc}") from exc
-    if not container.streams.video:
+    if not container.streams.video and (need_video or not container.streams.audio):
         container.close()
         raise MediaError(f"{path.name} has no video stream")
     return container
 
 
+def has_video(path: Path) -> bool:
+    with _open(path, need_video=False) as container:
+        return bool(container.streams.video)
+
+
 def probe(path: Path) -> Probe:
-    """Container and stream facts, without decoding pictures."""
-    with _open(path) as container:
-        video = container.streams.video[0]
+    """Container and stream facts, without decoding pictures. An audio-only file
+    (a voice memo, a podcast) has no picture: size 0, no frame rate."""
+    with _open(path, need_video=False) as container:
+        video = container.streams.video[0] if container.streams.video else None
         audio = container.streams.audio[0] if container.streams.audio else None
+        main = video or audio
         duration = _seconds(container.duration, Fraction(1, av.time_base)) or _seconds(
-            video.duration, video.time_base) or 0.0
-        fps = float(video.average_rate or video.guessed_rate or 0) or 0.0
-        tags = {str(k): str(v) for k, v in {**container.metadata, **video.metadata}.items()}
+            main.duration, main.time_base) or 0.0
+        fps = float(video.average_rate or video.guessed_rate or 0) or 0.0 if video else 0.0
+        tags = {str(k): str(v) for k, v in {**container.metadata, **main.metadata}.items()}
         rotation = int(getattr(video, "side_data", {}).get("DISPLAYMATRIX", 0) or 0) if hasattr(
             video, "side_data") else 0
         return Probe(
-            duration_s=duration, fps=fps, width=video.codec_context.width,
-            height=video.codec_context.height, frame_count=video.frames or None,
-            video_codec=video.codec_context.name,
+            duration_s=duration, fps=fps, width=video.codec_context.width if video else 0,
+            height=video.codec_context.height if video else 0,
+            frame_count=(video.frames or None) if video else None,
+            video_codec=video.codec_context.name if video else None,
             audio_codec=audio.codec_context.name if audio else None, has_audio=audio is not None,
             container=container.format.name, bit_rate=container.bit_rate or None,
             audio_duration_s=_seconds(audio.duration, audio.time_base) if audio else None,

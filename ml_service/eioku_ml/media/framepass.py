@@ -29,7 +29,7 @@ import numpy as np
 from eioku.media.geometry import scaled_size
 
 from eioku_ml.errors import MediaError
-from eioku_ml.media.decode import DecodeClock, Frame, _open
+from eioku_ml.media.decode import DecodeClock, Frame, _open, has_video
 
 if TYPE_CHECKING:
     from eioku_ml.analyzers.base import FrameAnalyzer, FrameWant, Item
@@ -93,7 +93,10 @@ def run_pass(path: Path, analyzers: Mapping[str, FrameAnalyzer], *, duration_s: 
              progress: Callable[[float], None] | None = None) -> dict[str, PassResult]:
     """Decode ``path`` once and feed ``analyzers``; every analyzer gets a result.
     Analyzers with ``pass_order`` 0 (scenes) see each frame in this thread before
-    the others are offered it; the rest run in a thread each."""
+    the others are offered it; the rest run in a thread each. A file with sound
+    but no picture has nothing for them: each completes with no artifacts."""
+    if not has_video(path):
+        return {name: PassResult([], None, 0.0) for name in analyzers}
     state = PassState()
     inline: list[_Lane] = []
     lanes: list[_Lane] = []

@@ -105,3 +105,49 @@ def test_the_worker_rechecks_the_media_roots_when_it_opens_the_file(session_fact
     link.symlink_to(secret)  # swapped after registration: now points out of the roots
     outcome = execute_run(session_factory, run.run_id, AnalyzerCache())
     assert outcome.status == "failed" and "outside the media roots" in outcome.error
+
+
+def _audio_only(path):
+    """The sample's sound track alone, in an MP4 audio file (a voice memo)."""
+    import av
+
+    with av.open(str(SAMPLE)) as src, av.open(str(path), "w", format="mp4") as dst:
+        audio = src.streams.audio[0]
+        out = dst.add_stream_from_template(audio)
+        for packet in src.demux(audio):
+            if packet.dts is None:
+                continue
+            packet.stream = out
+            dst.mux(packet)
+    return path
+
+
+@pytest.mark.models
+def test_an_audio_only_file_is_transcribed_and_frame_analyzers_find_nothing(session_factory, tmp_path,
+                                                                             monkeypatch):
+    from eioku_ml.worker.execute import execute_pass
+
+    monkeypatch.setenv("EIOKU_FRAME_PASS", "1")
+    get_settings.cache_clear()
+    memo = _audio_only(tmp_path / "memo.m4a")
+    with UnitOfWork(session_factory) as uow:
+        video, _ = register_path(uow, memo)
+        runs = {r.analyzer: r for r in analysis.queue_analysis(uow, video, "fast")}
+        uow.commit()
+    cache = AnalyzerCache()
+    frame = [r.run_id for name, r in runs.items() if name not in ("metadata", "transcript")]
+    outcomes = [*execute_pass(session_factory, frame, cache),
+                execute_run(session_factory, runs["metadata"].run_id, cache),
+                execute_run(session_factory, runs["transcript"].run_id, cache)]
+    assert {o.status for o in outcomes} == {"completed"}, [o.error for o in outcomes]
+    with UnitOfWork(session_factory) as uow:
+        counts = {name: len(uow.artifacts.get_by_asset(video.video_id, r.artifact_type))
+                  for name, r in runs.items()}
+        assert counts["transcript"] >= 3 and counts["metadata"] == 1
+        assert all(counts[n] == 0 for n in ("scenes", "quality", "objects", "ocr", "faces", "places"))
+        (meta,) = uow.artifacts.get_by_asset(video.video_id, "video.metadata")
+        assert meta.payload["width"] is None and meta.payload["duration_s"] == pytest.approx(12, abs=0.2)
+        from eioku.services import navigation
+
+        (hit,) = navigation.find(uow.session, video.video_id, "invoice")
+        assert abs(hit.start_ms - 6400) <= 1000
