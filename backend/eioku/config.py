@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     # When set, every /v1 request must carry it (Authorization: Bearer, or the
     # eioku_token cookie the web page sets); the page itself and /healthz stay open.
     api_token: str | None = Field(default=None, min_length=1)
+    # Stages switched on (EIOKU_ANALYZERS=metadata,scenes,transcript); empty: all of them.
+    analyzers: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # One decode per video: frame analyzers queued together run in one frame-pass job.
     # Off: one job per analyzer (e.g. to send only objects to a GPU worker's queue).
     frame_pass: bool = True
@@ -62,6 +64,13 @@ class Settings(BaseSettings):
     def _split_roots(cls, value: object) -> object:
         if isinstance(value, str):
             return [p for p in value.split(os.pathsep) if p.strip()]
+        return value
+
+    @field_validator("analyzers", mode="before")
+    @classmethod
+    def _split_names(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [n.strip() for n in value.split(",") if n.strip()]
         return value
 
     @field_validator("media_roots")

@@ -401,7 +401,7 @@ def analyze(
     names = _split(analyzers) or None
     from eioku.services.pipeline import resolve
 
-    resolve(names)  # dependency errors before any work
+    resolve(names, get_settings().analyzers)  # dependency errors before any work
     os.environ.setdefault("EIOKU_LOG_LEVEL", "WARNING")  # the progress bars tell the story
     url = _url()
     migrate.upgrade(url)

@@ -23,7 +23,7 @@ def queue_analysis(
     jobs whose dependencies are met; the rest follow when those complete."""
     settings = settings or get_settings()
     runs = []
-    for spec in resolve(analyzers):
+    for spec in resolve(analyzers, settings.analyzers):
         pending = _pending_run(uow, video.video_id, spec.name, profile)
         if pending is None:
             producer, config = spec.plan(profile, settings)

@@ -115,17 +115,35 @@ ANALYZERS: dict[str, AnalyzerSpec] = {s.name: s for s in (
 )}  # fmt: skip
 
 
-def resolve(names: Iterable[str] | None = None) -> list[AnalyzerSpec]:
-    """The analyzers to run, dependencies first. Unknown names and missing
-    dependencies are refused with a message that says how to fix them."""
-    chosen = list(ANALYZERS) if names is None else [n.strip() for n in names if n.strip()]
+def resolve(names: Iterable[str] | None = None, enabled: Iterable[str] | None = None) -> list[AnalyzerSpec]:
+    """The analyzers to run, dependencies first. ``enabled`` (EIOKU_ANALYZERS)
+    limits the stages that exist: by default only those run, and asking for a
+    switched-off one, or one whose hard dependency is off, is refused. Unknown
+    names and missing dependencies are refused with a message that says how to
+    fix them."""
+    on = [n.strip() for n in enabled or () if n.strip()]
+    unknown = [n for n in on if n not in ANALYZERS]
+    if unknown:
+        raise ValidationFailedError(
+            f"EIOKU_ANALYZERS names unknown analyzer(s): {', '.join(unknown)}; known: "
+            f"{', '.join(ANALYZERS)}", field="analyzers")
+    chosen = (on or list(ANALYZERS)) if names is None else [n.strip() for n in names if n.strip()]
     unknown = [n for n in chosen if n not in ANALYZERS]
     if unknown:
         raise ValidationFailedError(
             f"unknown analyzer(s): {', '.join(unknown)}; known: {', '.join(ANALYZERS)}",
             field="analyzers")
+    off = [n for n in chosen if on and n not in on]
+    if off:
+        raise ValidationFailedError(
+            f"analyzer(s) switched off by EIOKU_ANALYZERS ({','.join(on)}): {', '.join(off)}",
+            field="analyzers")
     for name in chosen:
         missing = [d for d in ANALYZERS[name].depends_on if d not in chosen]
+        if on and any(d not in on for d in missing):  # it could never start: say so now
+            raise ValidationFailedError(
+                f"analyzer {name!r} depends on {', '.join(missing)}, which EIOKU_ANALYZERS "
+                f"({','.join(on)}) switches off: switch both on or {name} off", field="analyzers")
         if missing:
             raise ValidationFailedError(
                 f"analyzer {name!r} depends on {', '.join(missing)}: enable it too "

@@ -151,3 +151,32 @@ def test_an_audio_only_file_is_transcribed_and_frame_analyzers_find_nothing(sess
 
         (hit,) = navigation.find(uow.session, video.video_id, "invoice")
         assert abs(hit.start_ms - 6400) <= 1000
+
+
+def test_stages_switched_off_by_configuration(session_factory, monkeypatch):
+    """EIOKU_ANALYZERS: only those stages are queued; one that only *uses* a
+    switched-off stage runs without waiting for it; asking for a switched-off
+    stage, or one whose hard dependency is off, is refused at once."""
+    from eioku.domain.errors import ValidationFailedError
+    from eioku.services import pipeline
+
+    monkeypatch.setenv("EIOKU_ANALYZERS", "metadata, quality")
+    get_settings.cache_clear()
+    with UnitOfWork(session_factory) as uow:
+        video, _ = register_path(uow, SAMPLE)
+        runs = analysis.queue_analysis(uow, video, "fast")
+        uow.commit()
+    assert sorted(r.analyzer for r in runs) == ["metadata", "quality"]
+    quality = next(r for r in runs if r.analyzer == "quality")
+    outcome = execute_run(session_factory, quality.run_id, AnalyzerCache())
+    assert outcome.status == "completed"  # scenes is off: quality did not wait for it
+    with UnitOfWork(session_factory) as uow, pytest.raises(ValidationFailedError,
+                                                           match="switched off by EIOKU_ANALYZERS"):
+        analysis.queue_analysis(uow, video, "fast", ["scenes"])
+    spec = pipeline.AnalyzerSpec("needs_scenes", "video.metadata", "test/needs", "1",
+                                 depends_on=("scenes",), profiles={"fast": {}})
+    monkeypatch.setitem(pipeline.ANALYZERS, spec.name, spec)
+    with pytest.raises(ValidationFailedError, match="which EIOKU_ANALYZERS"):
+        pipeline.resolve(None, ["metadata", "needs_scenes"])
+    with pytest.raises(ValidationFailedError, match="unknown analyzer"):
+        pipeline.resolve(None, ["metadata", "telepathy"])
