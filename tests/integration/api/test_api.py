@@ -381,3 +381,29 @@ def test_nul_characters_are_422_not_500(client, media_root):
     failed = client.post(f"/v1/runs/{run_id}/fail", json={"error": "\x00"})
     assert failed.status_code == 200 and failed.json()["error"] == "\\0"
     assert client.get("/healthz").status_code == 200
+
+
+def test_an_oversized_upload_is_refused_while_it_streams(client, settings):
+    """The limit holds without trusting Content-Length: a chunked body is cut off
+    once it passes the limit, and nothing of it stays on disk."""
+    sent = []
+
+    def body():
+        boundary = b"--xyz\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.mp4\"\r\n\r\n"
+        yield boundary
+        for _ in range(1000):  # 1,000 chunks of 10 KB: far past the 10 KB limit
+            sent.append(1)
+            yield b"x" * 10_000
+        yield b"\r\n--xyz--\r\n"
+
+    r = client.post("/v1/videos/upload", content=body(),
+                    headers={"content-type": "multipart/form-data; boundary=xyz"})
+    assert r.status_code == 413, r.text
+    assert "EIOKU_UPLOAD_MAX_BYTES" in r.json()["detail"]
+    assert not settings.upload_dir.exists() or not list(settings.upload_dir.iterdir())
+    declared = client.post("/v1/videos/upload", content=b"x",
+                           headers={"content-type": "multipart/form-data; boundary=xyz",
+                                    "content-length": str(10**9)})
+    assert declared.status_code == 413
+    missing = client.post("/v1/videos/upload", files={"other": ("a.mp4", b"abc", "video/mp4")})
+    assert missing.status_code == 422 and "'file'" in missing.json()["detail"]

@@ -5,12 +5,15 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, UploadFile, status
+from fastapi import APIRouter, Query, Request, status
 from fastapi.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile as StarletteUploadFile
+from starlette.types import Message
 
 from eioku.api.deps import SettingsDep, UowDep
 from eioku.api.schemas import RegisterVideo, VideoOut, VideoPage, VideoRegistered
 from eioku.api.schemas_library import AnalysisQueued, AnalyzeVideo
+from eioku.domain.errors import UploadTooLargeError, ValidationFailedError
 from eioku.services import analysis, ingest
 
 router = APIRouter(prefix="/v1/videos", tags=["videos"])
@@ -31,14 +34,50 @@ def register_video(body: RegisterVideo, uow: UowDep, settings: SettingsDep) -> V
                            run_ids=[r.run_id for r in runs])
 
 
-@router.post("/upload", status_code=status.HTTP_202_ACCEPTED, response_model=VideoRegistered)
-async def upload_video(file: UploadFile, uow: UowDep, settings: SettingsDep) -> VideoRegistered:
+MULTIPART_SLACK = 64 * 1024  # multipart headers and boundaries around the file
+UPLOAD_BODY = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+    "type": "object", "required": ["file"],
+    "properties": {"file": {"type": "string", "format": "binary"}}}}}}}
+
+
+@router.post("/upload", status_code=status.HTTP_202_ACCEPTED, response_model=VideoRegistered,
+             openapi_extra=UPLOAD_BODY)
+async def upload_video(request: Request, uow: UowDep, settings: SettingsDep) -> VideoRegistered:
     """Upload a video (multipart field `file`); it is stored under the data dir.
-    Larger than EIOKU_UPLOAD_MAX_BYTES -> 413."""
-    stored = await run_in_threadpool(ingest.store_upload, file.file, file.filename or "", settings)
+    Larger than EIOKU_UPLOAD_MAX_BYTES -> 413, decided while the body arrives (or
+    from Content-Length before it does), so an oversized upload never fills the
+    disk. Analyse it with `POST /v1/videos/{id}/analyze`."""
+    limit = settings.upload_max_bytes
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit + MULTIPART_SLACK:
+        raise UploadTooLargeError(f"upload is larger than {limit} bytes (EIOKU_UPLOAD_MAX_BYTES)")
+    form = await _limited(request, limit + MULTIPART_SLACK).form(max_files=1, max_fields=10)
+    try:
+        file = form.get("file")
+        if not isinstance(file, StarletteUploadFile):
+            raise ValidationFailedError("send the video as the multipart field 'file'", field="file")
+        stored = await run_in_threadpool(ingest.store_upload, file.file, file.filename or "", settings)
+    finally:
+        await form.close()
     video, created = await run_in_threadpool(ingest.adopt_upload, uow, stored)
     uow.commit()
     return VideoRegistered(video_id=video.video_id, status=video.status, created=created, run_ids=[])
+
+
+def _limited(request: Request, most: int) -> Request:
+    """The same request, refusing its body past ``most`` bytes as it streams in."""
+    received = 0
+
+    async def receive() -> Message:
+        nonlocal received
+        message = await request.receive()
+        received += len(message.get("body", b""))
+        if received > most:
+            raise UploadTooLargeError(
+                f"upload is larger than {most - MULTIPART_SLACK} bytes (EIOKU_UPLOAD_MAX_BYTES)")
+        return message
+
+    return Request(request.scope, receive)
 
 
 @router.post("/{video_id}/analyze", status_code=status.HTTP_202_ACCEPTED,
