@@ -22,6 +22,7 @@ from eioku.api.routers import (
     people,
     player,
     runs,
+    status,
     ui,
     videos,
 )
@@ -55,7 +56,7 @@ def create_app(
     errors.install(app)
     protected = [Depends(require_token)]
     for module in (videos, runs, events, navigation, artifacts, people, library, player, media,
-                   exports):
+                   exports, status):
         app.include_router(module.router, dependencies=protected)
     app.include_router(health.router)
     app.include_router(ui.router)

@@ -158,3 +158,24 @@ def export_clip(video_id: Annotated[str, typer.Argument(help="Video id.")],
         video = uow.videos.get(_uuid(video_id))
     method = make_clip(readable_path(video, settings), out, from_ms, to_ms)
     console.print(f"wrote {out} ({method})", highlight=False)
+
+
+@app.command()
+@friendly_errors
+def status(as_json: JsonOpt = False) -> None:
+    """Queues, workers and runs: what is waiting, what runs, who serves it."""
+    from eioku.services.status import status as read
+
+    with _Store().uow() as uow:
+        out = read(uow.session)
+    if as_json:
+        print_json(out)
+        return
+    w = out["workers"]
+    console.print(f"workers alive: {w['alive']} (known {w['known']}, last heartbeat "
+                  f"{w['last_heartbeat'] or 'never'})", highlight=False)
+    _table("Queues", ["queue", "waiting", "running", "oldest waiting s"],
+           [[q["queue"], q["waiting"], q["running"], q["oldest_waiting_s"]] for q in out["queues"]])
+    _table("Runs", ["state", "count"], [[k, v] for k, v in out["runs"].items()])
+    if out["hint"]:
+        console.print(f"[yellow]{out['hint']}[/yellow]", highlight=False)

@@ -337,3 +337,14 @@ def test_deleting_a_video_removes_its_upload_and_cache_but_never_a_users_file(cl
     (stored,) = list(settings.upload_dir.iterdir())
     assert client.delete(f"/v1/videos/{up['video_id']}").status_code == 204
     assert not stored.exists()
+
+
+def test_status_shows_waiting_jobs_per_queue_and_no_worker(client, sample):
+    client.post(f"/v1/videos/{sample}/analyze", json={"analyzers": ["metadata", "scenes", "quality"]})
+    out = client.get("/v1/status").json()
+    queues = {q["queue"]: q for q in out["queues"]}
+    assert queues["analysis.metadata"]["waiting"] == 1
+    assert queues["analysis.frames"]["waiting"] == 1  # scenes and quality: one frame pass
+    assert queues["analysis.frames"]["oldest_waiting_s"] >= 0
+    assert out["runs"]["queued"] == 3 and out["workers"]["alive"] == 0
+    assert "no worker is alive" in out["hint"]
