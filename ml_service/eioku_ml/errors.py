@@ -10,3 +10,8 @@ class MediaError(EiokuError):
 
 class ModelMissingError(EiokuError):
     """A model weight file is missing."""
+
+
+class TransientAnalysisError(EiokuError):
+    """The analysis ran out of something that may be there on a retry (memory, a
+    device): the job is retried with backoff; after the last attempt the run fails."""

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from eioku_ml.analyzers import analyzer_class
 from eioku_ml.analyzers.base import Analyzer, FrameAnalyzer, Item, MediaInput
-from eioku_ml.errors import MediaError, ModelMissingError
+from eioku_ml.errors import MediaError, ModelMissingError, TransientAnalysisError
 from eioku_ml.media.decode import DecodeClock, probe
 from eioku_ml.media.framepass import run_pass
 
@@ -60,7 +60,25 @@ class AnalyzerCache:
         return self._cache[key]
 
 
-def execute_run(factory: sessionmaker[Session], run_id: uuid.UUID, cache: AnalyzerCache) -> Outcome:
+@dataclass(frozen=True)
+class Attempt:
+    """Which try of its job this is: transient faults (out of memory) are retried
+    until the last one, which fails the run with the reason."""
+
+    number: int = 0  # previous attempts
+    most: int = 1
+
+    @property
+    def last(self) -> bool:
+        return self.number + 1 >= self.most
+
+
+ONCE = Attempt()
+TRANSIENT = (MemoryError, TransientAnalysisError)
+
+
+def execute_run(factory: sessionmaker[Session], run_id: uuid.UUID, cache: AnalyzerCache,
+                attempt: Attempt = ONCE) -> Outcome:
     started = time.perf_counter()
     with UnitOfWork(factory) as uow:
         run = uow.runs.get(run_id)
@@ -85,6 +103,10 @@ def execute_run(factory: sessionmaker[Session], run_id: uuid.UUID, cache: Analyz
         loaded = time.perf_counter()
         with DecodeClock.measure() as decoding:
             items = analyzer.analyze(media, progress, context)
+    except TRANSIENT as exc:
+        if not attempt.last:
+            raise TransientAnalysisError(f"{run.analyzer}: {_transient(exc)}; retrying") from exc
+        return _fail(factory, run, _reason(run, exc, attempt))
     except Exception as exc:  # noqa: BLE001 - every failure ends this run only, with its reason
         return _fail(factory, run, _reason(run, exc))
     analyzed = time.perf_counter()
@@ -103,9 +125,15 @@ def checked_path(video: Video) -> Path:
         raise MediaError(exc.message) from exc
 
 
-def _reason(run: Run, exc: BaseException) -> str:
+def _transient(exc: BaseException) -> str:
+    return "out of memory" if isinstance(exc, MemoryError) else str(exc)
+
+
+def _reason(run: Run, exc: BaseException, attempt: Attempt = ONCE) -> str:
     """Why a run failed, for its ``error``: bad input and missing models say so plainly;
     anything else is an analyzer bug, logged with its traceback."""
+    if isinstance(exc, TRANSIENT):
+        return f"{run.analyzer}: {_transient(exc)} (gave up after {attempt.number + 1} attempts)"
     if isinstance(exc, MediaError):  # bad input: fail once, no retry
         return exc.message
     if isinstance(exc, ModelMissingError):  # the setup, not the video: which file, no traceback
@@ -133,7 +161,7 @@ def _store(factory: sessionmaker[Session], run: Run, analyzer: Analyzer, media: 
 
 
 def execute_pass(factory: sessionmaker[Session], run_ids: list[uuid.UUID],
-                 cache: AnalyzerCache) -> list[Outcome]:
+                 cache: AnalyzerCache, attempt: Attempt = ONCE) -> list[Outcome]:
     """Execute several frame-analyzer runs of one video with one decode (the
     frame pass). Each run keeps its own status, artifacts, timings and failure."""
     started = time.perf_counter()
@@ -161,8 +189,8 @@ def execute_pass(factory: sessionmaker[Session], run_ids: list[uuid.UUID],
             video = uow.videos.get(run.asset_id)
             todo.append((run, _dependency_artifacts(uow, run, skip=in_pass)))
     if todo and video is not None:
-        outcomes += _run_pass(factory, video, todo, cache, started)
-    outcomes += [execute_run(factory, run_id, cache) for run_id in later]
+        outcomes += _run_pass(factory, video, todo, cache, started, attempt)
+    outcomes += [execute_run(factory, run_id, cache, attempt) for run_id in later]
     return outcomes
 
 
@@ -172,7 +200,7 @@ def _runs(factory: sessionmaker[Session], run_ids: list[uuid.UUID]) -> list[Run]
 
 
 def _run_pass(factory: sessionmaker[Session], video: Video, todo: list[tuple[Run, dict[str, Any]]],
-              cache: AnalyzerCache, started: float) -> list[Outcome]:
+              cache: AnalyzerCache, started: float, attempt: Attempt) -> list[Outcome]:
     outcomes: list[Outcome] = []
     try:
         path = checked_path(video)
@@ -197,16 +225,22 @@ def _run_pass(factory: sessionmaker[Session], video: Video, todo: list[tuple[Run
         results = run_pass(path, {k: a for k, (_, a, _) in analyzers.items()},
                            duration_s=media.probe.duration_s,
                            progress=lambda f: [w(f) for w in writers])
+    retry = []
     for key, (run, analyzer, load_s) in sorted(analyzers.items(),
                                                key=lambda kv: kv[1][1].pass_order):
         result = results[key]
+        if isinstance(result.error, TRANSIENT) and not attempt.last:
+            retry.append(f"{run.analyzer}: {_transient(result.error)}")  # stays running
+            continue
         if result.error is not None:
-            outcomes.append(_fail(factory, run, _reason(run, result.error)))
+            outcomes.append(_fail(factory, run, _reason(run, result.error, attempt)))
             continue
         assert result.items is not None
         outcomes.append(_store(factory, run, analyzer, media, result.items, {
             "probe_s": probed - started, "load_s": load_s, "decode_s": decoding.seconds,
             "infer_s": result.seconds, "frame_pass_runs": float(len(analyzers))}, started))
+    if retry:  # the others are stored; the retried job skips them and redoes these
+        raise TransientAnalysisError(f"{'; '.join(retry)}; retrying")
     return outcomes
 
 
@@ -260,6 +294,15 @@ def _dependency_artifacts(uow: UnitOfWork, run: Run, skip: set[str] = frozenset(
             continue
         context[dep] = uow.artifacts.get_by_asset(run.asset_id, ANALYZERS[dep].artifact_type)
     return context
+
+
+def fail_runs_of_job(factory: sessionmaker[Session], job_id: int, error: str) -> list[Outcome]:
+    """Fail every unfinished run that a given-up job was executing."""
+    with UnitOfWork(factory) as uow:
+        runs = [uow.runs.get(r) for r in uow.session.execute(text(
+            "SELECT run_id FROM runs WHERE job_id = :j AND status IN ('queued', 'running')"),
+            {"j": job_id}).scalars()]
+    return [_fail(factory, run, error) for run in runs]
 
 
 def _fail(factory: sessionmaker[Session], run: Run, error: str) -> Outcome:

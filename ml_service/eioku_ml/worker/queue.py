@@ -15,16 +15,26 @@ from eioku.db.engine import make_engine, make_session_factory
 from eioku.domain.errors import DatabaseUnavailableError
 from eioku.store.jobs import ANALYZE_TASK, FRAME_PASS_TASK
 from procrastinate import RetryStrategy
+from procrastinate.jobs import Status
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
 
-from eioku_ml.worker.execute import AnalyzerCache, execute_pass, execute_run
+from eioku_ml.errors import TransientAnalysisError
+from eioku_ml.worker.execute import (
+    AnalyzerCache,
+    Attempt,
+    execute_pass,
+    execute_run,
+    fail_runs_of_job,
+)
 
 log = logging.getLogger(__name__)
 
 # transient trouble (database restarts, network blips) is retried with
 # exponential backoff; bad input and analyzer errors fail the run instead
 RETRY = RetryStrategy(max_attempts=4, exponential_wait=2,
-                      retry_exceptions={OperationalError, DatabaseUnavailableError})
+                      retry_exceptions={OperationalError, DatabaseUnavailableError,
+                                        TransientAnalysisError})
 
 
 def stalled_after_s() -> float:
@@ -39,15 +49,18 @@ def make_app(url: str, cache: AnalyzerCache | None = None) -> procrastinate.App:
     cache = cache or AnalyzerCache()
     app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=url))
 
-    @app.task(name=ANALYZE_TASK, retry=RETRY)
-    def analyze_run(run_id: str) -> str:
-        outcome = execute_run(factory, uuid.UUID(run_id), cache)
+    def attempt(context: procrastinate.JobContext) -> Attempt:
+        return Attempt(context.job.attempts, RETRY.max_attempts or 1)
+
+    @app.task(name=ANALYZE_TASK, retry=RETRY, pass_context=True)
+    def analyze_run(context: procrastinate.JobContext, run_id: str) -> str:
+        outcome = execute_run(factory, uuid.UUID(run_id), cache, attempt(context))
         log.info("run %s: %s (%d artifacts)", run_id, outcome.status, outcome.artifacts)
         return outcome.status
 
-    @app.task(name=FRAME_PASS_TASK, retry=RETRY)
-    def frame_pass(run_ids: list[str]) -> str:
-        outcomes = execute_pass(factory, [uuid.UUID(r) for r in run_ids], cache)
+    @app.task(name=FRAME_PASS_TASK, retry=RETRY, pass_context=True)
+    def frame_pass(context: procrastinate.JobContext, run_ids: list[str]) -> str:
+        outcomes = execute_pass(factory, [uuid.UUID(r) for r in run_ids], cache, attempt(context))
         summary = ", ".join(f"{o.run_id}: {o.status}" for o in outcomes)
         log.info("frame pass of %d runs: %s", len(run_ids), summary)
         return summary
@@ -55,17 +68,28 @@ def make_app(url: str, cache: AnalyzerCache | None = None) -> procrastinate.App:
     @app.periodic(cron="* * * * *", periodic_id="retry-stalled")
     @app.task(name="eioku.retry_stalled", queueing_lock="eioku.retry_stalled")
     async def retry_stalled(timestamp: int) -> int:
-        return await retry_stalled_jobs(app)
+        return await retry_stalled_jobs(app, factory=factory)
 
     return app
 
 
-async def retry_stalled_jobs(app: procrastinate.App, seconds: float | None = None) -> int:
+async def retry_stalled_jobs(app: procrastinate.App, seconds: float | None = None,
+                             factory: sessionmaker[Session] | None = None) -> int:
     """Requeue jobs whose worker stopped sending heartbeats (killed, crashed,
-    machine lost). Their runs were never completed, so nothing is duplicated."""
+    machine lost). Their runs were never completed, so nothing is duplicated.
+    A job whose worker died on each of its attempts (a file that makes the
+    process run out of memory, say) is given up: its unfinished runs fail with
+    the reason, never left "running"."""
     stalled = await app.job_manager.get_stalled_jobs(
         seconds_since_heartbeat=seconds if seconds is not None else stalled_after_s())
     for job in stalled:
+        if job.attempts + 1 >= (RETRY.max_attempts or 1) and factory is not None and job.id:
+            log.warning("job %s (%s): its worker died %d times; giving up", job.id, job.task_name,
+                        job.attempts + 1)
+            await app.job_manager.finish_job(job, status=Status.FAILED, delete_job=False)
+            fail_runs_of_job(factory, job.id, f"the worker running this analysis died "
+                             f"{job.attempts + 1} times (killed, or out of memory?)")
+            continue
         log.warning("requeueing stalled job %s (%s)", job.id, job.task_name)
         await app.job_manager.retry_job(job)
     return len(stalled)

@@ -180,3 +180,92 @@ def test_stages_switched_off_by_configuration(session_factory, monkeypatch):
         pipeline.resolve(None, ["metadata", "needs_scenes"])
     with pytest.raises(ValidationFailedError, match="unknown analyzer"):
         pipeline.resolve(None, ["metadata", "telepathy"])
+
+
+class OutOfMemory(Analyzer):
+    name = "scenes"
+
+    def _analyze(self, media, progress, context):
+        raise MemoryError()
+
+
+def test_out_of_memory_is_retried_then_fails_the_run_with_the_reason(session_factory):
+    from eioku_ml.errors import TransientAnalysisError
+    from eioku_ml.worker.execute import Attempt
+
+    _, run = _queue(session_factory, SAMPLE, "fast")
+    cache = AnalyzerCache(lambda name, cfg: OutOfMemory(cfg))
+    with pytest.raises(TransientAnalysisError, match="out of memory; retrying"):
+        execute_run(session_factory, run.run_id, cache, Attempt(0, 3))
+    with UnitOfWork(session_factory) as uow:
+        assert uow.runs.get(run.run_id).status == "running"  # not failed: it will be retried
+    outcome = execute_run(session_factory, run.run_id, cache, Attempt(2, 3))
+    assert outcome.status == "failed"
+    assert outcome.error == "scenes: out of memory (gave up after 3 attempts)"
+
+
+def test_a_frame_pass_retries_only_the_analyzer_that_ran_out_of_memory(session_factory, monkeypatch):
+    from eioku_ml.analyzers import analyzer_class
+    from eioku_ml.analyzers.base import FrameAnalyzer, FrameWant
+    from eioku_ml.errors import TransientAnalysisError
+    from eioku_ml.worker.execute import Attempt, execute_pass
+
+    class Hungry(FrameAnalyzer):
+        name = "objects"
+        want = FrameWant(64, "rgb24", 1000)
+
+        def take(self, frame):
+            raise MemoryError()
+
+        def finish(self):
+            return []
+
+    monkeypatch.setenv("EIOKU_FRAME_PASS", "1")
+    get_settings.cache_clear()
+    with UnitOfWork(session_factory) as uow:
+        video, _ = register_path(uow, SAMPLE)
+        runs = {r.analyzer: r for r in analysis.queue_analysis(uow, video, "fast", ["scenes", "objects"])}
+        uow.commit()
+    cache = AnalyzerCache(lambda n, c: Hungry(c) if n == "objects" else analyzer_class(n)(c))
+    ids = [r.run_id for r in runs.values()]
+    with pytest.raises(TransientAnalysisError, match="objects: out of memory"):
+        execute_pass(session_factory, ids, cache, Attempt(0, 2))
+    with UnitOfWork(session_factory) as uow:
+        assert uow.runs.get(runs["scenes"].run_id).status == "completed"  # stored, not redone
+        assert uow.runs.get(runs["objects"].run_id).status == "running"
+    outcomes = {o.run_id: o for o in execute_pass(session_factory, ids, cache, Attempt(1, 2))}
+    assert outcomes[runs["scenes"].run_id].status == "skipped"
+    assert "gave up after 2 attempts" in outcomes[runs["objects"].run_id].error
+
+
+def test_a_job_whose_worker_keeps_dying_fails_its_runs_instead_of_running_forever(
+        session_factory, db_url):
+    import asyncio
+
+    from eioku_ml.worker.queue import RETRY, make_app, retry_stalled_jobs
+
+    _, run = _queue(session_factory, SAMPLE, "fast", ("metadata",))
+    with UnitOfWork(session_factory) as uow:
+        job_id = uow.session.execute(text("SELECT job_id FROM runs WHERE run_id = :r"),
+                                     {"r": run.run_id}).scalar_one()
+        worker = uow.session.execute(text(
+            "INSERT INTO procrastinate_workers (last_heartbeat) VALUES (now() - interval '1 hour') "
+            "RETURNING id")).scalar_one()
+        uow.session.execute(text(
+            "UPDATE procrastinate_jobs SET status = 'doing', worker_id = :w, attempts = :a "
+            "WHERE id = :j"), {"w": worker, "a": RETRY.max_attempts - 1, "j": job_id})
+        uow.runs.start(run.run_id)
+        uow.commit()
+    app = make_app(db_url)
+
+    async def recover():
+        async with app.open_async():
+            return await retry_stalled_jobs(app, seconds=1, factory=session_factory)
+
+    assert asyncio.run(recover()) == 1
+    with UnitOfWork(session_factory) as uow:
+        failed = uow.runs.get(run.run_id)
+        status = uow.session.execute(text("SELECT status FROM procrastinate_jobs WHERE id = :j"),
+                                     {"j": job_id}).scalar_one()
+    assert failed.status == "failed" and "died 4 times" in failed.error
+    assert status == "failed"
