@@ -62,7 +62,8 @@ def api(base: str, path: str, **params):
 def open_player(page: Page, base: str, video_id: str, query: str = "") -> None:
     page.goto(f"{base}/videos/{video_id}{query}")
     expect(page.get_by_role("heading", name="Timeline")).to_be_visible()
-    page.wait_for_function("() => document.querySelector('video').readyState >= 1")
+    page.wait_for_function("() => { const v = document.querySelector('video'); "
+                           "return v !== null && v.readyState >= 1; }")
 
 
 def current_time(page: Page) -> float:
@@ -71,7 +72,8 @@ def current_time(page: Page) -> float:
 
 def wait_time(page: Page, expected: float, tol: float = 0.05) -> float:
     page.wait_for_function(
-        "([e, t]) => Math.abs(document.querySelector('video').currentTime - e) <= t", arg=[expected, tol])
+        "([e, t]) => { const v = document.querySelector('video'); "
+        "return v !== null && Math.abs(v.currentTime - e) <= t; }", arg=[expected, tol])
     return current_time(page)
 
 
@@ -166,7 +168,8 @@ def test_find_invoice_seeks_into_the_text_shot(server, page):
     field.fill("invoice")
     field.press("Enter")
     page.wait_for_function(
-        "([a, b]) => { const t = document.querySelector('video').currentTime; return t >= a && t < b; }",
+        "([a, b]) => { const v = document.querySelector('video'); "
+        "return v !== null && v.currentTime >= a && v.currentTime < b; }",
         arg=[shot["start_s"], shot["end_s"]])
     matches = page.locator(".matches button.match")
     expect(matches.first).to_be_visible()
@@ -175,8 +178,8 @@ def test_find_invoice_seeks_into_the_text_shot(server, page):
     # the URL holds the position and the search: reopening it restores both
     page.goto(page.url)
     expect(page.get_by_label("Find words")).to_have_value("invoice")
-    page.wait_for_function("(a) => document.querySelector('video').currentTime >= a",
-                           arg=shot["start_s"] - 0.01)
+    page.wait_for_function("(a) => { const v = document.querySelector('video'); "
+                           "return v !== null && v.currentTime >= a; }", arg=shot["start_s"] - 0.01)
 
 
 def test_person_row_walks_that_persons_appearances(server, page):

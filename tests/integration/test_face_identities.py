@@ -6,6 +6,7 @@ import math
 import threading
 import uuid
 
+import pytest
 from eioku.store.uow import UnitOfWork
 from hypothesis import assume, given
 from hypothesis import strategies as st
@@ -94,3 +95,41 @@ def test_concurrent_writers_do_not_duplicate_a_new_person(session_factory):
     with UnitOfWork(session_factory) as uow:
         [identity] = uow.faces.list("m")
         assert identity.faces == 2
+
+
+def _centroid(uow, identity):
+    from sqlalchemy import text
+
+    return uow.session.execute(text(
+        "SELECT centroid, faces FROM face_identities WHERE identity_id = :i"), {"i": identity}).one()
+
+
+def test_a_centroid_is_the_mean_of_the_faces_currently_assigned(session_factory):
+    """A re-run of a video does not count its faces twice; a deleted video's
+    faces leave the centroid; a failed newest run does not replace the last good one."""
+    from tests.factories import add_run, add_video
+
+    model = f"test-{uuid.uuid4()}"
+    a_faces, b_faces = [[1.0, 0.0], [1.2, 0.0]], [[1.0, 0.3]]
+    with UnitOfWork(session_factory) as uow:
+        a, b = add_video(uow), add_video(uow)
+        first = add_run(uow, a.video_id, "face.detection")
+        person = uow.faces.assign(model, {"c": a_faces}, THRESHOLD, first.run_id)["c"]
+        again = add_run(uow, a.video_id, "face.detection")  # the same video analysed again
+        assert uow.faces.assign(model, {"c": a_faces}, THRESHOLD, again.run_id)["c"] == person
+        centroid, faces = _centroid(uow, person)
+        assert faces == 2 and centroid == pytest.approx(_mean(a_faces))  # not 4 faces
+        other = add_run(uow, b.video_id, "face.detection")
+        assert uow.faces.assign(model, {"c": b_faces}, THRESHOLD, other.run_id)["c"] == person
+        centroid, faces = _centroid(uow, person)
+        assert faces == 3 and centroid == pytest.approx(_mean(a_faces + b_faces))
+        broken = add_run(uow, b.video_id, "face.detection")
+        uow.faces.assign(model, {"c": [[1.0, 0.45]]}, THRESHOLD, broken.run_id)
+        uow.runs.fail(broken.run_id, "crashed")
+        from eioku.store.faces import recompute_centroids
+
+        recompute_centroids(uow.session, [person])
+        assert _centroid(uow, person)[1] == 3  # the failed run's face does not count
+        uow.videos.delete(a.video_id)
+        centroid, faces = _centroid(uow, person)
+        assert faces == 1 and centroid == pytest.approx(_mean(b_faces))  # A's faces are gone

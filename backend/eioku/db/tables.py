@@ -195,3 +195,16 @@ class PeopleMerge(Base):
     target_faces: Mapped[int] = mapped_column(Integer)
     merged_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     undone_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class FaceIdentityMember(Base):
+    """How many faces of one run joined an identity, and their embedding sum
+    (migration 0007): centroids are recomputed from these."""
+
+    __tablename__ = "face_identity_members"
+    run_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("runs.run_id", ondelete="CASCADE"),
+                                              primary_key=True)
+    identity_id: Mapped[str] = mapped_column(ForeignKey("face_identities.identity_id"),
+                                             primary_key=True)
+    faces: Mapped[int] = mapped_column(Integer)
+    total: Mapped[list[float]] = mapped_column(ARRAY(Float))

@@ -19,7 +19,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from eioku.domain.errors import ConflictError, PersonNotFoundError, ValidationFailedError
-from eioku.store.faces import IDENTITY_LOCK_KEY
+from eioku.store.faces import IDENTITY_LOCK_KEY, recompute_centroids
 from eioku.store.projections import ProjectionWriter
 
 # a reference to a person inside SQL: an identity id, a merged-away id or a name
@@ -166,6 +166,7 @@ class PeopleRepository:
         runs = self.session.execute(text(
             "UPDATE face_clusters SET cluster_id = :t WHERE cluster_id = :s RETURNING run_id"),
             {"s": source.identity_id, "t": target.identity_id}).scalars().all()
+        recompute_centroids(self.session, [target.identity_id])  # from recorded faces, when any
         self._refresh(set(runs))
         return Merge(merge_id, source.identity_id, target.identity_id, source.merged)
 
@@ -205,6 +206,7 @@ class PeopleRepository:
             "WHERE p.artifact_id = a.artifact_id AND p.cluster_id = :survivor "
             "AND COALESCE(fi.merged_into, fi.identity_id) <> :survivor RETURNING p.run_id"),
             {"survivor": survivor}).scalars().all()
+        recompute_centroids(self.session, [identity_id, survivor])
         self._refresh(set(runs))
         return Merge(row.merge_id, identity_id, survivor, list(row.moved))
 

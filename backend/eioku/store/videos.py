@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from eioku.domain.errors import VideoNotFoundError
 from eioku.domain.models import Video
+from eioku.store.faces import identities_of_video, recompute_centroids
 from eioku.store.projections import PROJECTIONS
 
 _COLUMNS = ("video_id, path, filename, content_hash, size_bytes, duration_ms, recorded_at, "
@@ -79,6 +80,7 @@ class VideoRepository:
 
     def delete(self, video_id: uuid.UUID) -> None:
         """Remove the video's rows (artifacts, projections, runs cascade); never the file."""
+        people = identities_of_video(self.session, video_id)  # their centroids lose these faces
         derived = [t for p in PROJECTIONS for t in (p.table, p.appearances) if t]
         for table in derived:  # derived rows carry no FK (see migration 0001)
             self.session.execute(
@@ -88,3 +90,4 @@ class VideoRepository:
                                       {"id": video_id})
         if not result.rowcount:  # type: ignore[attr-defined]
             raise VideoNotFoundError(f"no video with id {video_id}")
+        recompute_centroids(self.session, people)

@@ -254,7 +254,7 @@ def _join_identities(uow: UnitOfWork, run: Run, analyzer: Analyzer, items: list[
     if not clusters:
         return items
     mapping = uow.faces.assign(getattr(analyzer, "embedding_model", analyzer.name), clusters,
-                               float(run.config.get("identity_threshold", 0.5)))
+                               float(run.config.get("identity_threshold", 0.5)), run.run_id)
     return [replace(i, payload={**i.payload, "cluster_id": mapping[i.payload["cluster_id"]]})
             if i.payload.get("cluster_id") in mapping else i for i in items]
 
