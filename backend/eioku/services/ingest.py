@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
@@ -74,12 +75,21 @@ def register_path(uow: UnitOfWork, path: Path) -> tuple[Video, bool]:
     return uow.videos.add(path=str(path), filename=path.name, content_hash=digest, size_bytes=size)
 
 
-def store_upload(stream: BinaryIO, filename: str, settings: Settings) -> Path:
-    """Copy an upload under the data dir, refusing more than the size limit."""
+@dataclass(frozen=True)
+class StoredUpload:
+    path: Path
+    content_hash: str
+    size: int
+
+
+def store_upload(stream: BinaryIO, filename: str, settings: Settings) -> StoredUpload:
+    """Copy an upload under the data dir, refusing more than the size limit and
+    hashing it as it is written (the file is never read a second time)."""
     settings.upload_dir.mkdir(parents=True, exist_ok=True)
     safe = Path(filename or "upload").name.replace("\x00", "") or "upload"
     target = settings.upload_dir / f"{uuid.uuid4().hex}-{safe}"
     written = 0
+    digest = hashlib.sha256()
     try:
         with target.open("wb") as out:
             while chunk := stream.read(_CHUNK):
@@ -89,22 +99,27 @@ def store_upload(stream: BinaryIO, filename: str, settings: Settings) -> Path:
                         f"upload is larger than {settings.upload_max_bytes} bytes "
                         "(EIOKU_UPLOAD_MAX_BYTES)"
                     )
+                digest.update(chunk)
                 out.write(chunk)
     except BaseException:
         target.unlink(missing_ok=True)
         raise
-    return target
+    return StoredUpload(target, "sha256:" + digest.hexdigest(), written)
 
 
-def adopt_upload(uow: UnitOfWork, stored: Path) -> tuple[Video, bool]:
-    """Register an uploaded file; a duplicate upload is removed again."""
+def adopt_upload(uow: UnitOfWork, stored: StoredUpload) -> tuple[Video, bool]:
+    """Register an uploaded file (hashed while it was stored); a duplicate
+    upload is removed again."""
     try:
-        video, created = register_path(uow, stored)
+        if stored.size == 0:
+            raise MediaPathError(f"{stored.path.name} is empty")
+        video, created = uow.videos.add(path=str(stored.path), filename=stored.path.name,
+                                        content_hash=stored.content_hash, size_bytes=stored.size)
     except BaseException:
-        stored.unlink(missing_ok=True)
+        stored.path.unlink(missing_ok=True)
         raise
     if not created:
-        stored.unlink(missing_ok=True)
+        stored.path.unlink(missing_ok=True)
     return video, created
 
 
