@@ -1,13 +1,11 @@
-"""Decode a video once and hand frames to analyzers.
-
-Frames come out as RGB ``uint8`` arrays, downscaled by FFmpeg's scaler to
-the width an analyzer asks for (aspect ratio kept, even height).
-"""
+"""Opening and probing media, the frame record, and the decode clock. The
+frame pass (``framepass.py``) decodes a video once and hands frames to the
+analyzers at the size each asks for (aspect ratio kept, even height)."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -17,7 +15,6 @@ from typing import Any
 
 import av
 import numpy as np
-from eioku.media.geometry import scaled_size
 
 from eioku_ml.errors import MediaError
 
@@ -128,45 +125,3 @@ class DecodeClock:
 
 
 _CLOCK: ContextVar[DecodeClock | None] = ContextVar("eioku_decode_clock", default=None)
-
-
-def iter_frames(
-    path: Path, *, width: int | None = None, every_ms: int | None = None,
-    pixel_format: str = "rgb24", wanted: Callable[[int], bool] | None = None,
-) -> Iterator[Frame]:
-    """Every decoded frame (or one per ``every_ms``, or those whose time in ms
-    ``wanted`` accepts), downscaled to ``width``. Frames not yielded are
-    decoded but never converted, which is most of a frame's cost.
-
-    Decoding errors in the middle of a file end the iteration with
-    :class:`MediaError` naming the position, so a truncated file fails with a
-    readable reason instead of a partial result.
-    """
-    with _open(path) as container:
-        stream = container.streams.video[0]
-        stream.thread_type = "AUTO"
-        height = None
-        if width:  # the same rule the API uses to place boxes again (eioku.media.geometry)
-            width, height = scaled_size(stream.codec_context.width, stream.codec_context.height,
-                                        width)
-        next_due = 0
-        index = 0
-        clock = DecodeClock.current()
-        try:
-            resumed = time.perf_counter()
-            for frame in container.decode(stream):
-                time_ms = int(round(frame.time * 1000)) if frame.time is not None else 0
-                if (every_ms is None or time_ms >= next_due) and (wanted is None or wanted(time_ms)):
-                    image = frame.to_ndarray(format=pixel_format, width=width, height=height) \
-                        if width else frame.to_ndarray(format=pixel_format)
-                    clock.seconds += time.perf_counter() - resumed
-                    yield Frame(index, time_ms, image)
-                    resumed = time.perf_counter()
-                    if every_ms is not None:
-                        next_due = time_ms + every_ms
-                index += 1
-            clock.seconds += time.perf_counter() - resumed
-        except av.error.FFmpegError as exc:
-            raise MediaError(f"{path.name}: decoding failed after frame {index}: {exc}") from exc
-        if index == 0:
-            raise MediaError(f"{path.name}: no frame could be decoded")

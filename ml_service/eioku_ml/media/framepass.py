@@ -43,7 +43,6 @@ class PassState:
     """What the analyzers of one pass learn from each other while it runs."""
 
     cuts_ms: list[int] = field(default_factory=list)  # scene starts found so far (after 0)
-    frames: int = 0
 
 
 @dataclass
@@ -127,7 +126,7 @@ def run_pass(path: Path, analyzers: Mapping[str, FrameAnalyzer], *, duration_s: 
                         lane.analyzer.mark(t)
                         frame = Frame(index, t, image(lane.analyzer.want))
                         lane.queue.put(lambda a=lane.analyzer, f=frame: a.take(f))
-                state.frames = index = index + 1
+                index += 1
                 if progress and duration_s and t / 1000 - last_progress > duration_s / 50:
                     last_progress = t / 1000
                     progress(min(0.95, t / 1000 / duration_s))
