@@ -8,7 +8,7 @@ const TYPE_NAMES = {
 };
 
 export function runsPanel(videoId, onChange) {
-  const body = h("div", { class: "runs-body" }, h("p", {}, "Loading…"));
+  const body = h("div", { class: "runs-body" }, h("p", {}, "The runs load when you open this panel."));
   const panel = h("details", { class: "panel" }, h("summary", {}, "Analysis runs"), body);
   panel.addEventListener("toggle", () => { if (panel.open) fill(videoId, body, onChange); });
   return panel;
