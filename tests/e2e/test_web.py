@@ -175,7 +175,10 @@ def test_find_invoice_seeks_into_the_text_shot(server, page):
     expect(matches.first).to_be_visible()
     expect(page.locator(".matches mark").first).to_have_text(re.compile("invoice", re.I))
     assert "q=invoice" in page.url
-    # the URL holds the position and the search: reopening it restores both
+    # the URL holds the position (written once the seek has finished) and the search:
+    # reopening it restores both
+    page.wait_for_function("(a) => Number(new URLSearchParams(location.search).get('t')) >= a",
+                           arg=shot["start_s"] - 0.01)
     page.goto(page.url)
     expect(page.get_by_label("Find words")).to_have_value("invoice")
     page.wait_for_function("(a) => { const v = document.querySelector('video'); "
