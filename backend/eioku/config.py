@@ -41,6 +41,12 @@ class Settings(BaseSettings):
     # One decode per video: frame analyzers queued together run in one frame-pass job.
     # Off: one job per analyzer (e.g. to send only objects to a GPU worker's queue).
     frame_pass: bool = True
+    # Videos longer than this are analysed in chunks of this many seconds, one job
+    # each, that any worker can take (frame analyzers and the transcript); 0: never.
+    chunk_s: float = Field(default=300.0, ge=0)
+    # Audio a transcript chunk hears before and after its range, so a sentence
+    # across a border is heard whole by the chunk it starts in.
+    chunk_overlap_s: float = Field(default=10.0, ge=0, le=120)
     # the longest clip GET /v1/videos/{id}/clip cuts
     clip_max_s: int = Field(default=600, gt=0, le=24 * 3600)
     models_dir: Path | None = None

@@ -11,7 +11,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Float, ForeignKey, Integer, Text
+from sqlalchemy import BigInteger, DateTime, Float, ForeignKey, Index, Integer, Text
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -208,3 +208,19 @@ class FaceIdentityMember(Base):
                                              primary_key=True)
     faces: Mapped[int] = mapped_column(Integer)
     total: Mapped[list[float]] = mapped_column(ARRAY(Float))
+
+
+class RunChunk(Base):
+    """One time range of a chunked run and what its job found (migration 0008)."""
+
+    __tablename__ = "run_chunks"
+    __table_args__ = (Index("ix_run_chunks_job", "job_id"),)
+    run_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("runs.run_id", ondelete="CASCADE"),
+                                              primary_key=True)
+    chunk: Mapped[int] = mapped_column(Integer, primary_key=True)
+    start_ms: Mapped[int] = mapped_column(BigInteger)
+    end_ms: Mapped[int] = mapped_column(BigInteger)
+    job_id: Mapped[int | None] = mapped_column(BigInteger)
+    partial: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    timings: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

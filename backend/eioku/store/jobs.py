@@ -17,11 +17,25 @@ ANALYSIS_QUEUE = "analysis"
 ANALYZE_TASK = "eioku.analyze_run"
 FRAME_PASS_TASK = "eioku.frame_pass"
 FRAME_PASS_QUEUE = f"{ANALYSIS_QUEUE}.frames"
+CHUNK_TASK = "eioku.analyze_chunk"
+TO_THE_END = 2**62  # the end of a video's last chunk: whatever the file holds
 
 _DEFER = text(
     "SELECT unnest(procrastinate_defer_jobs_v1(ARRAY[ROW(:queue, :task, 0, :lock, :qlock, "
     "CAST(:args AS jsonb), NULL)::procrastinate_job_to_defer_v1]))"
 )
+
+
+def plan_chunks(duration_ms: int, chunk_s: float) -> list[tuple[int, int]]:
+    """[start, end) ranges of equal length, none longer than ``chunk_s``, for a
+    video longer than that (a video up to a quarter longer stays whole: a tiny
+    last chunk would cost more than it saves). Empty: analyse it whole."""
+    size = int(chunk_s * 1000)
+    if size <= 0 or duration_ms <= size * 1.25:
+        return []
+    count = -(-duration_ms // size)
+    step = -(-duration_ms // count)
+    return [(i * step, TO_THE_END if i == count - 1 else (i + 1) * step) for i in range(count)]
 
 
 def queue_for(analyzer: str) -> str:
@@ -63,3 +77,20 @@ class JobQueue:
         self.session.execute(text("UPDATE runs SET job_id = :j WHERE run_id = ANY(:r)"),
                              {"j": job_id, "r": list(run_ids)})
         return int(job_id)
+
+    def defer_chunks(self, run_ids: list[uuid.UUID], ranges: list[tuple[int, int]], queue: str) -> list[int]:
+        """Split runs into chunks: one job per range (executing every run over
+        it), and a ``run_chunks`` row per run and range to hold what it finds."""
+        jobs = []
+        for chunk, (start, end) in enumerate(ranges):
+            job_id = int(self.session.execute(_DEFER, {
+                "queue": queue, "task": CHUNK_TASK, "lock": None, "qlock": None,
+                "args": json.dumps({"run_ids": [str(r) for r in run_ids], "chunk": chunk}),
+            }).scalar_one())
+            self.session.execute(text(
+                "INSERT INTO run_chunks (run_id, chunk, start_ms, end_ms, job_id) "
+                "SELECT r, :c, :s, :e, :j FROM unnest(CAST(:runs AS uuid[])) AS r "
+                "ON CONFLICT (run_id, chunk) DO NOTHING"),
+                {"c": chunk, "s": start, "e": end, "j": job_id, "runs": list(run_ids)})
+            jobs.append(job_id)
+        return jobs

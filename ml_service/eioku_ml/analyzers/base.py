@@ -52,6 +52,8 @@ class Analyzer(ABC):
     and implement :meth:`_analyze`. Models load lazily, once per process."""
 
     name: ClassVar[str]
+    # can analyse a long video in chunks (analyze_chunk/partial, then merge)
+    chunkable: ClassVar[bool] = False
 
     def __init__(self, config: dict[str, Any]) -> None:
         self.config = config
@@ -74,6 +76,16 @@ class Analyzer(ABC):
         """Return the artifacts for this video. ``context`` carries the
         completed artifacts of declared dependencies, by analyzer name."""
 
+    def analyze_chunk(self, media: MediaInput, window: tuple[int, int], overlap_s: float,
+                      progress: Progress) -> dict[str, Any]:
+        """What a ``chunkable`` analyzer finds in ``window`` ([start, end) ms), as
+        JSON-able data; frame analyzers get theirs from a frame pass instead."""
+        raise NotImplementedError(f"{self.name} does not analyse chunks")
+
+    def merge(self, partials: list[dict[str, Any]]) -> list[Item]:
+        """The artifacts of a video from its chunks' findings, in order."""
+        raise NotImplementedError(f"{self.name} does not analyse chunks")
+
 
 @dataclass(frozen=True)
 class FrameWant:
@@ -88,9 +100,20 @@ class FrameAnalyzer(Analyzer):
     """An analyzer that is pushed frames by the frame pass
     (``eioku_ml.media.framepass``) and never opens the file itself:
     :meth:`start` for this video, :meth:`take` each frame it is due,
-    :meth:`finish` for its items. Run alone, it gets a pass of its own."""
+    :meth:`finish` for its items. Run alone, it gets a pass of its own.
 
+    Most analyzers split their work in two: :meth:`observe` (the model, on one
+    frame: the costly part) and :meth:`fold` (cheap bookkeeping in time order:
+    tracks, spans, clusters). A chunk of a long video only observes, and
+    :meth:`partial` returns what it saw; :meth:`merge` folds the chunks'
+    observations in order, so a chunked video gets the same artifacts as one
+    pass over the whole of it."""
+
+    chunkable = True
     pass_order: ClassVar[int] = 10  # lower sees each frame first (scenes: 0)
+    # frames a chunk decodes before its start and after its end for this analyzer
+    # (detectors that compare frames need the previous one; see :meth:`warm`)
+    margin_ms: ClassVar[tuple[int, int]] = (0, 0)
 
     @property
     @abstractmethod
@@ -101,8 +124,11 @@ class FrameAnalyzer(Analyzer):
         """Before the first frame: this video and the artifacts of what it uses."""
         self.media, self.context = media, context
 
-    def begin(self, state: PassState) -> None:
-        self.state = state
+    def begin(self, state: PassState, window: tuple[int, int] | None = None) -> None:
+        """A pass starts: over the whole video, or over ``window`` (a chunk,
+        [start, end) ms), whose observations are kept for :meth:`partial`."""
+        self.state, self.window = state, window
+        self.observations: list[list[Any]] = []
         self._next_due = 0
 
     def due(self, time_ms: int) -> bool:
@@ -110,19 +136,36 @@ class FrameAnalyzer(Analyzer):
         return every is None or time_ms >= self._next_due
 
     def mark(self, time_ms: int) -> None:
-        """This frame is taken: the next one is due an interval later. (Called by
-        the pass when it decides, before the frame reaches :meth:`take`.)"""
+        """This frame is taken: the next one is due at the next multiple of the
+        interval (a fixed grid, so a chunk samples the frames a whole pass would).
+        Called by the pass when it decides, before the frame reaches :meth:`take`."""
         every = self.want.every_ms
         if every is not None:
-            self._next_due = time_ms + every
+            self._next_due = (time_ms // every + 1) * every
 
     def push(self, frame: Frame) -> None:
         self.mark(frame.time_ms)
         self.take(frame)
 
-    @abstractmethod
     def take(self, frame: Frame) -> None:
         """One frame (of the size and format of :attr:`want`)."""
+        observation = self.observe(frame)
+        if self.window is not None:
+            self.observations.append([frame.time_ms, frame.index, observation])
+        else:
+            self.fold(frame.time_ms, frame.index, observation)
+
+    def warm(self, frame: Frame) -> None:  # noqa: B027 - optional hook
+        """A frame in the margin before a chunk (see ``margin_ms``): seen, not analysed."""
+
+    def observe(self, frame: Frame) -> Any:
+        """What the model sees in one frame, as JSON-able data. (An analyzer that
+        overrides :meth:`take`, :meth:`partial` and :meth:`merge` needs neither.)"""
+        raise NotImplementedError
+
+    def fold(self, time_ms: int, index: int, observation: Any) -> None:
+        """Add one frame's observation, in time order."""
+        raise NotImplementedError
 
     def decode_failed(self, error: MediaError) -> None:
         """The file stopped decoding: by default this run fails with that reason."""
@@ -131,6 +174,24 @@ class FrameAnalyzer(Analyzer):
     @abstractmethod
     def finish(self) -> list[Item]:
         """This video's artifacts, after the last frame."""
+
+    def partial(self) -> dict[str, Any]:
+        """What one chunk found (JSON-able, stored until every chunk is done)."""
+        assert self.window is not None
+        start, end = self.window
+        return {"observations": self.observations,
+                "cuts_ms": [c for c in self.state.cuts_ms if start <= c < end]}
+
+    def merge(self, partials: list[dict[str, Any]]) -> list[Item]:
+        """The artifacts of a chunked video: every chunk's observations folded in
+        time order (after :meth:`start`), as one pass would have."""
+        from eioku_ml.media.framepass import PassState
+
+        self.begin(PassState(cuts_ms=[c for p in partials for c in p["cuts_ms"]]))
+        for part in partials:
+            for time_ms, index, observation in part["observations"]:
+                self.fold(time_ms, index, observation)
+        return self.finish()
 
     def _analyze(self, media: MediaInput, progress: Progress, context: dict[str, Any]) -> list[Item]:
         from eioku_ml.media.framepass import run_pass

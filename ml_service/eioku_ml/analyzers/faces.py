@@ -42,19 +42,27 @@ class FaceAnalyzer(FrameAnalyzer):
         self.found: list[tuple[int, int, float, dict[str, float]]] = []  # (time, frame, score, box)
         self.embeddings: list[Any] = []
 
-    def take(self, frame: Frame) -> None:
+    def observe(self, frame: Frame) -> list[tuple[float, dict[str, float], list[float]]]:
         upsample = int(self.config.get("upsample", 1))
         min_score = float(self.config.get("min_score", 0.3))  # HOG margin; weaker hits are mostly false
         image = np.ascontiguousarray(frame.image)
         rects, scores, _ = self.detector.run(image, upsample, min_score)
+        faces = []
         for rect, score in zip(rects, scores, strict=True):
             shape = self.shapes(image, rect)
-            self.embeddings.append(self.dlib.vector(self.encoder.compute_face_descriptor(image, shape)))
+            embedding = list(self.encoder.compute_face_descriptor(image, shape))
             box = {"x": float(max(0, rect.left())), "y": float(max(0, rect.top())),
                    "w": float(max(0, rect.width())), "h": float(max(0, rect.height()))}
-            self.found.append((frame.time_ms, frame.index, float(score), box))
+            faces.append((float(score), box, embedding))
+        return faces
+
+    def fold(self, time_ms: int, index: int, observation: list[Any]) -> None:
+        for score, box, embedding in observation:
+            self.found.append((time_ms, index, score, box))
+            self.embeddings.append(self.dlib.vector(embedding))
 
     def finish(self) -> list[Item]:
+        """Faces are clustered over the whole video (every chunk's faces at once)."""
         if not self.found:
             return []
         interval = self.want.every_ms or 1000

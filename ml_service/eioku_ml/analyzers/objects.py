@@ -47,13 +47,16 @@ class ObjectAnalyzer(FrameAnalyzer):
     def start(self, media: MediaInput, context: dict[str, Any]) -> None:
         super().start(media, context)
         self.items: list[Item] = []
-        self.tracks: list[tuple[int, str, dict[str, float]]] = []  # last sample's (id, label, box)
+        self.tracks: list[tuple[int, str, BBox]] = []  # last sample's (id, label, box)
         self.next_id = 0
 
-    def take(self, frame: Frame) -> None:
+    def observe(self, frame: Frame) -> list[tuple[str, float, BBox]]:
+        return [(label, round(conf, 4), box) for label, conf, box in self.detector(frame.image)]
+
+    def fold(self, time_ms: int, index: int, observation: list[Any]) -> None:
         interval = self.want.every_ms or 500
         current = []
-        for label, conf, box in self.detector(frame.image):
+        for label, conf, box in observation:
             match = max((t for t in self.tracks if t[1] == label), default=None,
                         key=lambda t: iou(t[2], box))
             if match is not None and iou(match[2], box) >= 0.3:
@@ -61,10 +64,10 @@ class ObjectAnalyzer(FrameAnalyzer):
             else:
                 track, self.next_id = self.next_id, self.next_id + 1
             current.append((track, label, box))
-            end = min(self.media.duration_ms, frame.time_ms + interval)
-            self.items.append(Item(frame.time_ms, max(frame.time_ms, end), {
-                "label": label, "confidence": round(conf, 4), "bbox": box,
-                "frame_number": frame.index, "track_id": track}))
+            end = min(self.media.duration_ms, time_ms + interval)
+            self.items.append(Item(time_ms, max(time_ms, end), {
+                "label": label, "confidence": conf, "bbox": box,
+                "frame_number": index, "track_id": track}))
         self.tracks = current
 
     def finish(self) -> list[Item]:

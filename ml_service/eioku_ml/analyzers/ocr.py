@@ -123,11 +123,16 @@ class OcrAnalyzer(FrameAnalyzer):
         super().mark(time_ms)
         self.last_sample = time_ms
 
-    def take(self, frame: Frame) -> None:
+    def observe(self, frame: Frame) -> list[tuple[str, float, list[dict[str, float]]]]:
+        """The text of one frame; a frame that barely differs from the last one read
+        reuses its result instead of running OCR again."""
         thumb = cv2.resize(cv2.cvtColor(frame.image, cv2.COLOR_BGR2GRAY), (64, 36)).astype(np.float32)
         if self.last_thumb is None or float(np.abs(thumb - self.last_thumb).mean()) > 2.0:
             self.last_found, self.last_thumb = self._read(frame.image), thumb
-        self._advance(self.open, self.done, self.last_found, frame.time_ms, frame.index)
+        return self.last_found
+
+    def fold(self, time_ms: int, index: int, observation: list[Any]) -> None:
+        self._advance(self.open, self.done, observation, time_ms, index)
 
     def finish(self) -> list[Item]:
         for text, seen in self.open.items():

@@ -138,17 +138,20 @@ class PlaceAnalyzer(FrameAnalyzer):
         super().start(media, context)
         self.items: list[Item] = []
 
-    def take(self, frame: Frame) -> None:
+    def observe(self, frame: Frame) -> list[tuple[str, float]]:
+        """The top four classes of one frame."""
+        probs = self.classify(frame.image)
+        return [(self.labels[i], round(float(probs[i]), 4)) for i in np.argsort(probs)[::-1][:4]]
+
+    def fold(self, time_ms: int, index: int, observation: list[Any]) -> None:
         interval = self.want.every_ms or 2000
         min_conf = float(self.config.get("min_confidence", 0.15))
-        probs = self.classify(frame.image)
-        top = np.argsort(probs)[::-1][:4]
-        if probs[top[0]] >= min_conf:
-            self.items.append(Item(frame.time_ms, min(self.media.duration_ms, frame.time_ms + interval), {
-                "label": self.labels[top[0]], "confidence": round(float(probs[top[0]]), 4),
-                "alternatives": [{"label": self.labels[i], "confidence": round(float(probs[i]), 4)}
-                                 for i in top[1:] if probs[i] > 0.01],
-                "frame_number": frame.index}))
+        (label, confidence), *others = observation
+        if confidence >= min_conf:
+            self.items.append(Item(time_ms, min(self.media.duration_ms, time_ms + interval), {
+                "label": label, "confidence": confidence,
+                "alternatives": [{"label": lb, "confidence": c} for lb, c in others if c > 0.01],
+                "frame_number": index}))
 
     def finish(self) -> list[Item]:
         return self.items

@@ -47,17 +47,36 @@ class QualityAnalyzer(FrameAnalyzer):
         self.decode_error: str | None = None
         self.prev: np.ndarray | None = None
 
-    def take(self, frame: Frame) -> None:
+    margin_ms = (200, 0)  # the frame before a chunk, to difference its first frame against
+
+    def observe(self, frame: Frame) -> tuple[float, float | None, float | None]:
+        """Mean luma, mean difference from the previous frame, sharpness (every 10th frame)."""
         gray = frame.image.astype(np.float32)
-        self.lumas.append(float(gray.mean()))
-        if frame.index % 10 == 0:
-            self.blurs.append(float(cv2.Laplacian(frame.image, cv2.CV_64F).var()))
-        if self.prev is not None:
-            self.diffs.append(float(np.abs(gray - self.prev).mean()))
+        diff = float(np.abs(gray - self.prev).mean()) if self.prev is not None else None
+        blur = float(cv2.Laplacian(frame.image, cv2.CV_64F).var()) if frame.index % 10 == 0 else None
         self.prev = gray
+        return float(gray.mean()), diff, blur
+
+    def warm(self, frame: Frame) -> None:
+        self.prev = frame.image.astype(np.float32)
+
+    def fold(self, time_ms: int, index: int, observation: list[Any]) -> None:
+        luma, diff, blur = observation
+        self.lumas.append(luma)
+        if diff is not None:
+            self.diffs.append(diff)
+        if blur is not None:
+            self.blurs.append(blur)
 
     def decode_failed(self, error: MediaError) -> None:
         self.decode_error = error.message  # a verdict, not a failure: "reject, and why"
+
+    def partial(self) -> dict[str, Any]:
+        return {**super().partial(), "decode_error": self.decode_error}
+
+    def merge(self, partials: list[dict[str, Any]]) -> list[Item]:
+        self.decode_error = next((p["decode_error"] for p in partials if p.get("decode_error")), None)
+        return super().merge(partials)
 
     def finish(self) -> list[Item]:
         cfg = {**DEFAULTS, **self.config}

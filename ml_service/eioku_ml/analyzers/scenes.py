@@ -32,36 +32,67 @@ class SceneAnalyzer(FrameAnalyzer):
         return ContentDetector(threshold=float(self.config.get("threshold", 27.0)),
                                min_scene_len=min_len)
 
+    # a chunk primes the detector on the seconds before it (a cut is measured
+    # against the frames before it, and none comes sooner than min_scene_len
+    # after the last) and lets it look a little past its end (the adaptive one
+    # decides a frame after seeing the next ones)
+    margin_ms = (3000, 1000)
+
     def start(self, media: MediaInput, context: dict[str, Any]) -> None:
         super().start(media, context)
         self.fps = media.probe.fps or 25.0
         self.detector = self._detector(self.fps)
-        self.times: list[int] = []
-        self.cuts: list[tuple[int, float]] = []  # (frame index, score)
+        self.times: dict[int, int] = {}  # frame index -> time, of the frames seen
+        self.first_ms: int | None = None
+        self.last_ms = 0
+        self.cuts: list[tuple[int, int, float]] = []  # (time, frame index, score)
 
     def take(self, frame: Frame) -> None:
-        self.times.append(frame.time_ms)
+        """Each frame goes to the detector in order (it compares a frame with the
+        ones before it), so scenes has no per-frame observations: a chunk keeps
+        the cuts inside it, and merging chunks joins their cut lists."""
+        self.times[frame.index] = frame.time_ms
+        if self._inside(frame.time_ms):
+            self.first_ms = frame.time_ms if self.first_ms is None else self.first_ms
+            self.last_ms = frame.time_ms
         found = self.detector.process_frame(FrameTimecode(frame.index, self.fps), frame.image)
         score = float(getattr(self.detector, "_frame_score", 0.0) or 0.0)
-        for tc in found:
-            if 0 < tc.frame_num < len(self.times):
-                self.cuts.append((tc.frame_num, score))
-                self.state.cuts_ms.append(self.times[tc.frame_num])
+        self._found([tc.frame_num for tc in found], score)
+
+    def _inside(self, time_ms: int) -> bool:
+        return self.window is None or self.window[0] <= time_ms < self.window[1]
+
+    def _found(self, frames: list[int], score: float) -> None:
+        first = min(self.times, default=0)
+        for number in frames:
+            t = self.times.get(number)
+            if number > first and t is not None and self._inside(t):
+                self.cuts.append((t, number, score))
+                self.state.cuts_ms.append(t)
+
+    def _flush(self) -> None:
+        if self.times:
+            end = FrameTimecode(max(self.times) + 1, self.fps)
+            self._found([tc.frame_num for tc in self.detector.post_process(end)], 0.0)
 
     def finish(self) -> list[Item]:
-        end = FrameTimecode(len(self.times), self.fps)
-        self.cuts += [(tc.frame_num, 0.0) for tc in self.detector.post_process(end)
-                      if 0 < tc.frame_num < len(self.times)]
-        return self._scenes(self.times, sorted(set(self.cuts)), self.media.duration_ms)
+        self._flush()
+        return self._scenes(self.first_ms or 0, self.last_ms, self.cuts)
 
-    def _scenes(self, times: list[int], cuts: list[tuple[int, float]], duration_ms: int) -> list[Item]:
-        starts = [(0, 0.0), *[(f, s) for f, s in cuts if f < len(times)]]
-        items = []
-        end_of_video = max(duration_ms, times[-1] if times else 0)
-        for i, (frame, score) in enumerate(starts):
-            start = times[frame]
-            end = times[starts[i + 1][0]] if i + 1 < len(starts) else end_of_video
-            method = self.config.get("detector", "content")
-            items.append(Item(start, max(start, end), {
-                "scene_index": i, "method": method, "score": round(score, 3), "frame_number": frame}))
-        return items
+    def partial(self) -> dict[str, Any]:
+        self._flush()
+        return {"cuts": self.cuts, "first_ms": self.first_ms, "last_ms": self.last_ms}
+
+    def merge(self, partials: list[dict[str, Any]]) -> list[Item]:
+        seen = [p for p in partials if p["first_ms"] is not None]
+        cuts = [tuple(c) for p in partials for c in p["cuts"]]
+        return self._scenes(seen[0]["first_ms"] if seen else 0,
+                            max((p["last_ms"] for p in seen), default=0), cuts)
+
+    def _scenes(self, first_ms: int, last_ms: int, cuts: list[Any]) -> list[Item]:
+        starts = [(first_ms, 0, 0.0), *sorted(set(cuts))]
+        end_of_video = max(self.media.duration_ms, last_ms)
+        method = self.config.get("detector", "content")
+        return [Item(start, max(start, starts[i + 1][0] if i + 1 < len(starts) else end_of_video), {
+            "scene_index": i, "method": method, "score": round(score, 3), "frame_number": frame})
+            for i, (start, frame, score) in enumerate(starts)]

@@ -20,13 +20,14 @@ from eioku.config import get_settings
 from eioku_ml.analyzers.base import Analyzer, Item, MediaInput, Progress
 from eioku_ml.analyzers.sentences import split_sentences
 from eioku_ml.errors import MediaError, ModelMissingError
-from eioku_ml.media.decode import DecodeClock
+from eioku_ml.media.decode import DecodeClock, decode_audio
 from eioku_ml.models import device
 from eioku_ml.models.catalog import whisper_base_dir
 
 
 class TranscriptAnalyzer(Analyzer):
     name = "transcript"
+    chunkable = True
 
     def load(self) -> None:
         from faster_whisper import WhisperModel
@@ -47,50 +48,88 @@ class TranscriptAnalyzer(Analyzer):
                                   cpu_threads=threads)
 
     def _analyze(self, media: MediaInput, progress: Progress, context: dict[str, Any]) -> list[Item]:
+        return self.merge([self.analyze_chunk(media, None, 0.0, progress)])
+
+    def analyze_chunk(self, media: MediaInput, window: tuple[int, int] | None, overlap_s: float,
+                      progress: Progress) -> dict[str, Any]:
+        """The sentences that start inside ``window`` ([start, end) ms; None: the
+        whole file), heard with ``overlap_s`` of audio either side so that a
+        sentence across a border is whole in the chunk it starts in."""
+        self.ensure_loaded()
         if not media.probe.has_audio:
             progress(1.0)
-            return []
-        from faster_whisper.audio import decode_audio
-
+            return {"language": None, "sentences": []}
+        start_ms, end_ms = window or (0, None)
         started = time.perf_counter()
         try:
-            audio = decode_audio(str(media.path), sampling_rate=self.model.feature_extractor.sampling_rate)
+            audio, offset_s = decode_audio(
+                media.path, self.model.feature_extractor.sampling_rate,
+                max(0.0, start_ms / 1000 - overlap_s),
+                None if end_ms is None else end_ms / 1000 + overlap_s)
+        except MediaError:
+            raise
         except Exception as exc:  # PyAV/FFmpeg errors of every kind: the file's audio is bad
             raise MediaError(f"{media.path.name}: audio cannot be decoded: {exc}") from exc
         DecodeClock.current().add(started)
+        span_s = len(audio) / self.model.feature_extractor.sampling_rate
+        sentences: list[list[dict[str, Any]]] = []
         try:
             segments, info = self.model.transcribe(
                 audio, beam_size=int(self.config.get("beam_size", 5)),
                 vad_filter=True, word_timestamps=True,
                 language=self.config.get("language"))
-            items = []
             for seg in segments:
-                items += self._sentences(seg, info.language)
-                if media.probe.duration_s:
-                    progress(min(0.99, seg.end / media.probe.duration_s))
+                sentences += [s for s in self._sentences(seg, offset_s)
+                              if s[0]["start_ms"] >= start_ms
+                              and (end_ms is None or s[0]["start_ms"] < end_ms)]
+                if span_s:
+                    progress(min(0.99, seg.end / span_s))
         except (ValueError, RuntimeError) as exc:
             if "audio" in str(exc).lower() or "decod" in str(exc).lower():
                 raise MediaError(f"{media.path.name}: audio cannot be decoded: {exc}") from exc
             raise
+        return {"language": info.language or None, "sentences": sentences}
+
+    def merge(self, partials: list[dict[str, Any]]) -> list[Item]:
+        """Sentences of every chunk in order. A word two chunks both heard (the
+        end of a sentence that crosses a border) is kept once: a chunk's words
+        that start before the previous chunk's last word ended are dropped."""
+        languages = [p["language"] for p in partials if p["language"]]
+        language = max(set(languages), key=languages.count) if languages else "und"
+        items, heard_until = [], -(10**9)
+        for part in partials:
+            for sentence in part["sentences"]:
+                words = [w for w in sentence if w["start_ms"] >= heard_until - _SAME_WORD_MS]
+                if not words:
+                    continue
+                heard_until = max(heard_until, words[-1]["end_ms"])
+                items.append(Item(words[0]["start_ms"], words[-1]["end_ms"], {
+                    "text": " ".join(w["word"] for w in words), "speaker": None,
+                    "language": language, "confidence": words[0].get("segment_confidence", 0.0),
+                    "words": None if words[0].get("whole") else [
+                        {k: w[k] for k in ("word", "start_ms", "end_ms", "confidence")} for w in words]}))
         return items
 
     @staticmethod
-    def _sentences(seg: Any, language: str) -> list[Item]:
+    def _sentences(seg: Any, offset_s: float) -> list[list[dict[str, Any]]]:
         """Whisper segments often hold several sentences; split them at sentence
         ends (not after "Mr." or "e.g.") using word timestamps, so each sentence
-        starts where it is spoken."""
+        starts where it is spoken. Times are of the file (``offset_s`` added)."""
         confidence = round(min(1.0, max(0.0, math.exp(seg.avg_logprob))), 4)
-        words = [{"word": w.word.strip(), "start_ms": int(w.start * 1000),
-                  "end_ms": max(int(w.start * 1000), int(w.end * 1000)),
-                  "confidence": round(min(1.0, max(0.0, w.probability)), 4)}
+
+        def ms(seconds: float) -> int:
+            return int((seconds + offset_s) * 1000)
+
+        words = [{"word": w.word.strip(), "start_ms": ms(w.start), "end_ms": max(ms(w.start), ms(w.end)),
+                  "confidence": round(min(1.0, max(0.0, w.probability)), 4),
+                  "segment_confidence": confidence}
                  for w in (seg.words or []) if w.word.strip()]
-        if not words:
-            start, end = int(seg.start * 1000), int(seg.end * 1000)
-            return [Item(start, max(start, end), {"text": seg.text.strip(), "speaker": None,
-                                                  "language": language or "und",
-                                                  "confidence": confidence, "words": None})]
-        groups = [[words[i] for i in g] for g in split_sentences([w["word"] for w in words])]
-        return [Item(g[0]["start_ms"], g[-1]["end_ms"], {
-            "text": " ".join(w["word"] for w in g), "speaker": None,
-            "language": language or "und", "confidence": confidence, "words": g})
-            for g in groups if g]
+        if not words:  # no word timings: the segment is one sentence
+            text = seg.text.strip()
+            return [[{"word": text, "start_ms": ms(seg.start), "end_ms": max(ms(seg.start), ms(seg.end)),
+                      "confidence": confidence, "segment_confidence": confidence, "whole": True}]] \
+                if text else []
+        return [[words[i] for i in g] for g in split_sentences([w["word"] for w in words]) if g]
+
+
+_SAME_WORD_MS = 100  # two chunks' timings of one word differ by less than this

@@ -125,3 +125,31 @@ class DecodeClock:
 
 
 _CLOCK: ContextVar[DecodeClock | None] = ContextVar("eioku_decode_clock", default=None)
+
+
+def decode_audio(path: Path, sampling_rate: int = 16000, start_s: float = 0.0,
+                 end_s: float | None = None) -> tuple[np.ndarray, float]:
+    """Mono float32 samples of ``[start_s, end_s)`` (to the end when None), and
+    the time in seconds of the first sample returned. Seeks near ``start_s``, so
+    a chunk of a long recording decodes only its own part."""
+    with _open(path, need_video=False) as container:
+        if not container.streams.audio:
+            raise MediaError(f"{path.name} has no audio stream")
+        stream = container.streams.audio[0]
+        stream.thread_type = "AUTO"
+        if start_s > 0:
+            container.seek(int(start_s / stream.time_base), stream=stream)
+        resampler = av.AudioResampler(format="s16", layout="mono", rate=sampling_rate)
+        chunks: list[np.ndarray] = []
+        first: float | None = None
+        for frame in container.decode(stream):
+            begins = float(frame.time) if frame.time is not None else 0.0
+            if end_s is not None and begins >= end_s:
+                break
+            if begins + frame.samples / (frame.sample_rate or sampling_rate) <= start_s:
+                continue
+            first = begins if first is None else first
+            chunks += [f.to_ndarray().reshape(-1) for f in resampler.resample(frame)]
+        chunks += [f.to_ndarray().reshape(-1) for f in resampler.resample(None)]
+    audio = np.concatenate(chunks).astype(np.float32) / 32768.0 if chunks else np.zeros(0, np.float32)
+    return audio, first or 0.0

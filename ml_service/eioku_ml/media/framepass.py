@@ -50,6 +50,7 @@ class PassResult:
     items: list[Item] | None
     error: BaseException | None
     seconds: float  # time spent in this analyzer (take + finish), not decoding
+    partial: dict[str, Any] | None = None  # a chunk's findings (window passes)
 
 
 _DONE = object()
@@ -61,9 +62,9 @@ class _Lane:
     analyzer work is native code that releases the GIL (ONNX Runtime, OpenCV,
     dlib, TFLite), so analyzers of one pass run on several cores at once."""
 
-    def __init__(self, name: str, analyzer: FrameAnalyzer, threaded: bool) -> None:
-        self.name, self.analyzer = name, analyzer
-        self.items: list[Item] | None = None
+    def __init__(self, name: str, analyzer: FrameAnalyzer, threaded: bool, chunk: bool) -> None:
+        self.name, self.analyzer, self.chunk = name, analyzer, chunk
+        self.items: Any = None  # the items, or a chunk's partial
         self.error: BaseException | None = None
         self.seconds = 0.0
         self.queue: queue.Queue[Any] = queue.Queue(QUEUE_FRAMES)
@@ -76,8 +77,13 @@ class _Lane:
         while (message := self.queue.get()) is not _DONE:
             if self.error is None:
                 self._call(message)
+        self.finish()
+
+    def finish(self) -> None:
+        """The analyzer's items, or in a chunk what it found (its partial)."""
         if self.error is None:
-            self._call(lambda: setattr(self, "items", self.analyzer.finish()))
+            self._call(lambda: setattr(self, "items", self.analyzer.partial() if self.chunk
+                                       else self.analyzer.finish()))
 
     def _call(self, fn: Callable[[], Any]) -> None:
         started = time.perf_counter()
@@ -89,57 +95,70 @@ class _Lane:
 
 
 def run_pass(path: Path, analyzers: Mapping[str, FrameAnalyzer], *, duration_s: float = 0.0,
-             progress: Callable[[float], None] | None = None) -> dict[str, PassResult]:
+             progress: Callable[[float], None] | None = None,
+             window: tuple[int, int] | None = None) -> dict[str, PassResult]:
     """Decode ``path`` once and feed ``analyzers``; every analyzer gets a result.
     Analyzers with ``pass_order`` 0 (scenes) see each frame in this thread before
     the others are offered it; the rest run in a thread each. A file with sound
-    but no picture has nothing for them: each completes with no artifacts."""
+    but no picture has nothing for them: each completes with no artifacts.
+
+    With ``window`` ([start, end) ms: one chunk of a long video) the pass seeks
+    near its start, decodes each analyzer's ``margin_ms`` around it, and each
+    result is the analyzer's :meth:`~FrameAnalyzer.partial` instead of items."""
     if not has_video(path):
-        return {name: PassResult([], None, 0.0) for name in analyzers}
+        empty: Any = (lambda: {"observations": [], "cuts_ms": []}) if window else (lambda: [])
+        return {name: PassResult([] if window is None else None, None, 0.0, empty() if window else None)
+                for name in analyzers}
     state = PassState()
     inline: list[_Lane] = []
     lanes: list[_Lane] = []
     for name, analyzer in sorted(analyzers.items(), key=lambda kv: kv[1].pass_order):
-        analyzer.begin(state)
+        analyzer.begin(state, window)
         first = analyzer.pass_order == 0
-        (inline if first else lanes).append(_Lane(name, analyzer, threaded=not first))
+        (inline if first else lanes).append(_Lane(name, analyzer, threaded=not first,
+                                                  chunk=window is not None))
+    start_ms, end_ms = window or (0, 2**62)
+    before = max((a.margin_ms[0] for a in analyzers.values()), default=0)
+    after = max((a.margin_ms[1] for a in analyzers.values()), default=0)
+    span_s = (end_ms - start_ms) / 1000 if window else duration_s
     clock = DecodeClock.current()
     failure: MediaError | None = None
     with _open(path) as container:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
         src = (stream.codec_context.width, stream.codec_context.height)
+        fps = float(stream.average_rate or stream.guessed_rate or 25)
+        origin = float(stream.start_time * stream.time_base) if stream.start_time else 0.0
+        if window and start_ms - before > 0:
+            container.seek(int((start_ms - before) / 1000 / stream.time_base), stream=stream)
         DECODES["video"] += 1
-        index, last_progress = 0, 0.0
+        index, seen, last_progress = 0, 0, 0.0
         resumed = time.perf_counter()
         try:
             for decoded in container.decode(stream):
                 clock.seconds += time.perf_counter() - resumed
                 t = int(round(decoded.time * 1000)) if decoded.time is not None else 0
-                image = _Conversions(decoded, src, clock)
-                for lane in inline:
-                    if lane.error is None and lane.analyzer.due(t):
-                        frame = Frame(index, t, image(lane.analyzer.want))
-                        lane._call(lambda a=lane.analyzer, f=frame: a.push(f))
-                for lane in lanes:
-                    if lane.error is None and lane.analyzer.due(t):
-                        lane.analyzer.mark(t)
-                        frame = Frame(index, t, image(lane.analyzer.want))
-                        lane.queue.put(lambda a=lane.analyzer, f=frame: a.take(f))
+                if window:
+                    if t >= end_ms + after:
+                        break
+                    # frame numbers from time: a chunk does not see the frames before it
+                    index = int(round((t / 1000 - origin) * fps))
+                if window is None or t >= start_ms - before:
+                    seen += 1
+                    _offer(_Conversions(decoded, src, clock), index, t, inline, lanes, window)
                 index += 1
-                if progress and duration_s and t / 1000 - last_progress > duration_s / 50:
-                    last_progress = t / 1000
-                    progress(min(0.95, t / 1000 / duration_s))
+                if progress and span_s and (t - start_ms) / 1000 - last_progress > span_s / 50:
+                    last_progress = (t - start_ms) / 1000
+                    progress(min(0.95, last_progress / span_s))
                 resumed = time.perf_counter()
         except av.error.FFmpegError as exc:
             failure = MediaError(f"{path.name}: decoding failed after frame {index}: {exc}")
-        if index == 0 and failure is None:
+        if seen == 0 and failure is None and window is None:
             failure = MediaError(f"{path.name}: no frame could be decoded")
     for lane in inline:
         if failure is not None and lane.error is None:
             lane._call(lambda a=lane.analyzer, e=failure: a.decode_failed(e))
-        if lane.error is None:
-            lane._call(lambda ln=lane: setattr(ln, "items", ln.analyzer.finish()))
+        lane.finish()
     for lane in lanes:
         if failure is not None:
             lane.queue.put(lambda a=lane.analyzer, e=failure: a.decode_failed(e))
@@ -147,8 +166,40 @@ def run_pass(path: Path, analyzers: Mapping[str, FrameAnalyzer], *, duration_s: 
     for lane in lanes:
         assert lane.thread is not None
         lane.thread.join()
-    return {lane.name: PassResult(lane.items if lane.error is None else None, lane.error,
-                                  lane.seconds) for lane in (*inline, *lanes)}
+    return {lane.name: _result(lane, window) for lane in (*inline, *lanes)}
+
+
+def _offer(image: _Conversions, index: int, t: int, inline: list[_Lane], lanes: list[_Lane],
+           window: tuple[int, int] | None) -> None:
+    """Offer one decoded frame to each analyzer that is due it; in a chunk, frames
+    in an analyzer's margin go to its ``warm`` (scenes takes them all)."""
+    for lane in (*inline, *lanes):
+        analyzer = lane.analyzer
+        if lane.error is not None:
+            continue
+        if window is not None:
+            (start, end), (before, after) = window, analyzer.margin_ms
+            if not start - before <= t < end + after:
+                continue
+        inside = window is None or window[0] <= t < window[1]
+        if inside and not analyzer.due(t) or not inside and analyzer.margin_ms == (0, 0):
+            continue
+        frame = Frame(index, t, image(analyzer.want))
+        if lane.thread is None:  # first at each frame, in this thread
+            lane._call(lambda a=analyzer, f=frame: a.push(f))
+        elif inside:
+            analyzer.mark(t)
+            lane.queue.put(lambda a=analyzer, f=frame: a.take(f))
+        else:
+            lane.queue.put(lambda a=analyzer, f=frame: a.warm(f))
+
+
+def _result(lane: _Lane, window: tuple[int, int] | None) -> PassResult:
+    if lane.error is not None:
+        return PassResult(None, lane.error, lane.seconds)
+    if window is None:
+        return PassResult(lane.items, None, lane.seconds)
+    return PassResult(None, None, lane.seconds, lane.items)  # type: ignore[arg-type]
 
 
 class _Conversions:

@@ -24,6 +24,7 @@ from eioku.domain.models import Run, Video
 from eioku.services.analysis import defer_ready
 from eioku.services.ingest import readable_path
 from eioku.services.pipeline import ANALYZERS
+from eioku.store.jobs import FRAME_PASS_QUEUE, JobQueue, plan_chunks, queue_for
 from eioku.store.uow import UnitOfWork
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
@@ -40,7 +41,7 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class Outcome:
     run_id: uuid.UUID
-    status: str  # completed | reused | failed | skipped
+    status: str  # completed | reused | failed | skipped | chunked (split into chunk jobs)
     artifacts: int = 0
     error: str | None = None
 
@@ -99,6 +100,8 @@ def execute_run(factory: sessionmaker[Session], run_id: uuid.UUID, cache: Analyz
         media = MediaInput(path, probe(path))
         probed = time.perf_counter()
         analyzer = cache.get(run)
+        if analyzer.chunkable and (chunked := _split(factory, [run], media, queue_for(run.analyzer))):
+            return chunked[0]
         analyzer.ensure_loaded()  # once per process: timed apart from the per-video work
         loaded = time.perf_counter()
         with DecodeClock.measure() as decoding:
@@ -145,19 +148,46 @@ def _reason(run: Run, exc: BaseException, attempt: Attempt = ONCE) -> str:
 def _store(factory: sessionmaker[Session], run: Run, analyzer: Analyzer, media: MediaInput,
            items: list[Item], timings: dict[str, float], started: float) -> Outcome:
     """Artifacts, projections, completion and dependents in one transaction."""
-    analyzed = time.perf_counter()
     with UnitOfWork(factory) as uow:
-        run = uow.runs.get(run.run_id)
-        items = _join_identities(uow, run, analyzer, items)
-        uow.artifacts.batch_create(run, [i.as_dict() for i in items])
-        written = time.perf_counter()
-        recorded = {k: round(v, 3) for k, v in timings.items()}
-        recorded.update(write_s=round(written - analyzed, 3), total_s=round(written - started, 3))
-        uow.runs.complete(run.run_id, recorded)
-        _update_video(uow, run, media, items)
-        defer_ready(uow, run.asset_id)
+        outcome = write_run(uow, run, analyzer, media, items, timings, started)
         uow.commit()
+    return outcome
+
+
+def write_run(uow: UnitOfWork, run: Run, analyzer: Analyzer, media: MediaInput, items: list[Item],
+              timings: dict[str, float], started: float) -> Outcome:
+    """Store a run's artifacts and projections, complete it and defer what
+    waited for it (in the caller's transaction)."""
+    analyzed = time.perf_counter()
+    run = uow.runs.get(run.run_id)
+    items = _join_identities(uow, run, analyzer, items)
+    uow.artifacts.batch_create(run, [i.as_dict() for i in items])
+    written = time.perf_counter()
+    recorded = {k: round(v, 3) for k, v in timings.items()}
+    recorded.update(write_s=round(written - analyzed, 3), total_s=round(written - started, 3))
+    uow.runs.complete(run.run_id, recorded)
+    _update_video(uow, run, media, items)
+    defer_ready(uow, run.asset_id)
     return Outcome(run.run_id, "completed", len(items))
+
+
+def _split(factory: sessionmaker[Session], runs: list[Run], media: MediaInput,
+           queue: str) -> list[Outcome]:
+    """A video longer than EIOKU_CHUNK_S: queue one job per chunk (see
+    ``chunks.py``) instead of analysing it here. Empty: analyse it whole."""
+    ranges = plan_chunks(media.duration_ms, get_settings().chunk_s)
+    if not ranges:
+        return []
+    ids = [r.run_id for r in runs]
+    with UnitOfWork(factory) as uow:
+        already = uow.session.execute(text("SELECT EXISTS (SELECT 1 FROM run_chunks "
+                                           "WHERE run_id = ANY(:r))"), {"r": ids}).scalar_one()
+        if not already:  # (a retried job whose chunks were queued already queues none)
+            JobQueue(uow.session).defer_chunks(ids, ranges, queue)
+        uow.commit()
+    log.info("%s: %d chunks of %s for %s", media.path.name, len(ranges),
+             ", ".join(r.analyzer for r in runs), ids)
+    return [Outcome(r.run_id, "chunked") for r in runs]
 
 
 def execute_pass(factory: sessionmaker[Session], run_ids: list[uuid.UUID],
@@ -207,6 +237,8 @@ def _run_pass(factory: sessionmaker[Session], video: Video, todo: list[tuple[Run
         media = MediaInput(path, probe(path))
     except MediaError as exc:
         return [_fail(factory, run, exc.message) for run, _ in todo]
+    if chunked := _split(factory, [run for run, _ in todo], media, FRAME_PASS_QUEUE):
+        return chunked
     probed = time.perf_counter()
     analyzers: dict[str, tuple[Run, FrameAnalyzer, float]] = {}
     for run, context in todo:
@@ -300,7 +332,8 @@ def fail_runs_of_job(factory: sessionmaker[Session], job_id: int, error: str) ->
     """Fail every unfinished run that a given-up job was executing."""
     with UnitOfWork(factory) as uow:
         runs = [uow.runs.get(r) for r in uow.session.execute(text(
-            "SELECT run_id FROM runs WHERE job_id = :j AND status IN ('queued', 'running')"),
+            "SELECT run_id FROM runs WHERE status IN ('queued', 'running') AND (job_id = :j "
+            "OR run_id IN (SELECT run_id FROM run_chunks WHERE job_id = :j))"),
             {"j": job_id}).scalars()]
     return [_fail(factory, run, error) for run in runs]
 

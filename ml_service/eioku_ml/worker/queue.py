@@ -13,13 +13,14 @@ import uuid
 import procrastinate
 from eioku.db.engine import make_engine, make_session_factory
 from eioku.domain.errors import DatabaseUnavailableError
-from eioku.store.jobs import ANALYZE_TASK, FRAME_PASS_TASK
+from eioku.store.jobs import ANALYZE_TASK, CHUNK_TASK, FRAME_PASS_TASK
 from procrastinate import RetryStrategy
 from procrastinate.jobs import Status
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from eioku_ml.errors import TransientAnalysisError
+from eioku_ml.worker.chunks import execute_chunk
 from eioku_ml.worker.execute import (
     AnalyzerCache,
     Attempt,
@@ -63,6 +64,14 @@ def make_app(url: str, cache: AnalyzerCache | None = None) -> procrastinate.App:
         outcomes = execute_pass(factory, [uuid.UUID(r) for r in run_ids], cache, attempt(context))
         summary = ", ".join(f"{o.run_id}: {o.status}" for o in outcomes)
         log.info("frame pass of %d runs: %s", len(run_ids), summary)
+        return summary
+
+    @app.task(name=CHUNK_TASK, retry=RETRY, pass_context=True)
+    def analyze_chunk(context: procrastinate.JobContext, run_ids: list[str], chunk: int) -> str:
+        outcomes = execute_chunk(factory, [uuid.UUID(r) for r in run_ids], chunk, cache,
+                                 attempt(context))
+        summary = ", ".join(f"{o.run_id}: {o.status}" for o in outcomes)
+        log.info("chunk %d of %d runs: %s", chunk, len(run_ids), summary)
         return summary
 
     @app.periodic(cron="* * * * *", periodic_id="retry-stalled")
