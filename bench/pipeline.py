@@ -44,15 +44,15 @@ def raw_decode_s(video: Path) -> float:
     return time.perf_counter() - start
 
 
-def analyze(video: Path) -> tuple[float, dict]:
+def analyze(video: Path, *args: str, **env_vars: str) -> tuple[float, dict]:
     """`eioku analyze` in a fresh data dir (embedded database): wall seconds and summary."""
     with tempfile.TemporaryDirectory(prefix="eioku-bench-") as data:
-        env = {**os.environ, "EIOKU_DATA_DIR": data}
+        env = {**os.environ, "EIOKU_DATA_DIR": data, **env_vars}
         env.pop("DATABASE_URL", None)
         subprocess.run([str(EIOKU), "db", "upgrade"], env=env, check=True, capture_output=True)
         start = time.perf_counter()
-        done = subprocess.run([str(EIOKU), "analyze", str(video), "--json"], env=env, check=True,
-                              capture_output=True, text=True)
+        done = subprocess.run([str(EIOKU), "analyze", str(video), "--json", *args], env=env,
+                              check=True, capture_output=True, text=True)
         wall = time.perf_counter() - start
         (summary,) = json.loads(done.stdout)
         summary["timings"] = _timings(env)
@@ -67,6 +67,24 @@ def _timings(env: dict[str, str]) -> dict[str, dict]:
     out = subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True,
                          text=True)
     return json.loads(out.stdout)
+
+
+CHUNK_S = 45  # the 3-minute video in four chunks
+
+
+def chunked_workers(video: Path, duration: float) -> dict[str, float]:
+    """The same analysis in 45 s chunks with 1 and with 2 worker processes, each
+    pinned to a core of its own (EIOKU_PIN_CPUS: as workers on separate one-core
+    machines; unpinned, one analysis already keeps both cores of this machine busy)."""
+    walls = {}
+    for workers in (1, 2):
+        walls[str(workers)], summary = analyze(video, "--workers", str(workers),
+                                               EIOKU_CHUNK_S=str(CHUNK_S), EIOKU_PIN_CPUS="1")
+        assert not summary["failed"], summary["failed"]
+    print_table(f"{video.name} in {CHUNK_S} s chunks, one core per worker",
+                ["workers", "wall s", "x realtime", "vs 1 worker"],
+                [[w, f"{s:.1f}", f"{s / duration:.3f}", f"{s / walls['1']:.2f}"] for w, s in walls.items()])
+    return {w: round(s, 1) for w, s in walls.items()}
 
 
 def _norm(text: str) -> str:
@@ -111,6 +129,7 @@ def main(video: Path | None = None) -> dict:
     result = {"video": video.name, "duration_s": round(duration, 1), "wall_s": round(wall, 1),
               "decode_s": round(decode, 2), "realtime_factor": round(wall / duration, 3),
               "per_analyzer_s": per_analyzer}
+    result["chunked_workers"] = chunked_workers(video, duration)
     if truth:
         from eioku.services.pipeline import ANALYZERS
 

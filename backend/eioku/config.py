@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     # Videos longer than this are analysed in chunks of this many seconds, one job
     # each, that any worker can take (frame analyzers and the transcript); 0: never.
     chunk_s: float = Field(default=300.0, ge=0)
+    # Pin each worker process to a core of its own (round robin): workers do not
+    # compete for cores (each analysis is multi-threaded), as on separate machines.
+    pin_cpus: bool = False
     # Audio a transcript chunk hears before and after its range, so a sentence
     # across a border is heard whole by the chunk it starts in.
     chunk_overlap_s: float = Field(default=10.0, ge=0, le=120)

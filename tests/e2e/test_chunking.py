@@ -9,7 +9,6 @@ the unchunked analysis of the same file (the shared ``analysed_sample``).
 
 from __future__ import annotations
 
-
 import pytest
 from eioku.cli import app as cli_app
 from eioku.config import get_settings

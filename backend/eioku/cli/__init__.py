@@ -386,6 +386,8 @@ def analyze(
         help="Video files to analyze, or ids of registered (e.g. uploaded) videos.")],
     profile: Annotated[str, typer.Option(help="fast|balanced|high_quality")] = "fast",
     analyzers: Annotated[str | None, typer.Option(help="Comma list (default: all).")] = None,
+    workers: Annotated[int | None, typer.Option(
+        min=1, max=64, help="Worker processes (default: one per core, at most one per job).")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """The main job: register videos, run the pipeline here, print what was found.
@@ -413,7 +415,7 @@ def analyze(
             analysis.queue_analysis(uow, video, profile, names)
             uow.commit()
             video_ids.append(video.video_id)
-    run_until_done(url, store.factory, video_ids, quiet=as_json)
+    run_until_done(url, store.factory, video_ids, quiet=as_json, workers=workers)
     summaries = []
     for vid in video_ids:
         from eioku.services.summary import video_summary

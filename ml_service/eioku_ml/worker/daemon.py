@@ -29,11 +29,16 @@ def queues_for(analyzers: Sequence[str] | None, queues: Sequence[str] | None) ->
     return names or None
 
 
-def worker_process(url: str, queues: list[str] | None, wait: bool, device: str) -> None:
+def worker_process(url: str, queues: list[str] | None, wait: bool, device: str, index: int = 0) -> None:
     """Entry point of one pool process."""
+    from eioku.config import get_settings
+
     from eioku_ml.worker.queue import make_app, retry_stalled_jobs, stalled_after_s
 
     os.environ.setdefault("EIOKU_DEVICE", device)
+    if get_settings().pin_cpus and hasattr(os, "sched_setaffinity"):
+        cores = sorted(os.sched_getaffinity(0))
+        os.sched_setaffinity(0, {cores[index % len(cores)]})  # one core per worker, round robin
     logging.basicConfig(level=os.environ.get("EIOKU_LOG_LEVEL", "INFO"),
                         format="%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s")
     app = make_app(url)
@@ -57,7 +62,7 @@ def start_pool(url: str, *, concurrency: int, queues: list[str] | None = None,
                wait: bool = True, device: str = "cpu") -> list[mp.process.BaseProcess]:
     """Start ``concurrency`` worker processes (spawned: safe for CUDA)."""
     ctx = mp.get_context("spawn")
-    procs = [ctx.Process(target=worker_process, args=(url, queues, wait, device),
+    procs = [ctx.Process(target=worker_process, args=(url, queues, wait, device, i),
                          name=f"eioku-worker-{i}") for i in range(concurrency)]
     for p in procs:
         p.start()

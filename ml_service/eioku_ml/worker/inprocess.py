@@ -26,7 +26,7 @@ def _runs(factory: sessionmaker[Session], video_ids: list[uuid.UUID]) -> list[tu
 
 
 def run_until_done(url: str, factory: sessionmaker[Session], video_ids: list[uuid.UUID], *,
-                   quiet: bool = False) -> None:
+                   quiet: bool = False, workers: int | None = None) -> None:
     with Progress(TextColumn("{task.description:<40}"), BarColumn(), TextColumn("{task.fields[status]}"),
                   TimeElapsedColumn(), disable=quiet, transient=False) as bars:
         tasks: dict[uuid.UUID, int] = {}
@@ -36,7 +36,7 @@ def run_until_done(url: str, factory: sessionmaker[Session], video_ids: list[uui
             waiting = [r for r in runs if r.status in ("queued", "running") and r.job_id is not None]
             if not waiting:
                 break
-            size = max(1, min(os.cpu_count() or 1, len(waiting)))
+            size = workers or max(1, min(os.cpu_count() or 1, len(waiting)))
             pool = threading.Thread(target=run_pool, args=(url,),
                                     kwargs={"concurrency": size, "wait": False,
                                             "forward_signals": False}, daemon=True)
