@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import (
+    DataError,
+    DisconnectionError,
+    InterfaceError,
+    InvalidatePoolError,
+    OperationalError,
+)
 
 from eioku.domain import errors as e
 
@@ -46,6 +52,16 @@ async def _data_error(request: Request, exc: Exception) -> JSONResponse:
                          "error": "InvalidInput"}, status_code=422)
 
 
+async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
+    """The database went away (restarting, network): 503 and retry soon. The
+    driver's message stays in the server log, never in the response."""
+    return JSONResponse({"detail": "the database is unavailable; retry shortly",
+                         "error": "DatabaseUnavailableError"}, status_code=503,
+                        headers={"Retry-After": "2"})
+
+
 def install(app: FastAPI) -> None:
     app.add_exception_handler(e.EiokuError, _handle)
     app.add_exception_handler(DataError, _data_error)
+    for lost in (OperationalError, InterfaceError, DisconnectionError, InvalidatePoolError):
+        app.add_exception_handler(lost, _unavailable)

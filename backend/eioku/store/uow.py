@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from types import TracebackType
 
+from sqlalchemy.exc import DBAPIError, InvalidatePoolError
 from sqlalchemy.orm import Session, sessionmaker
 
 from eioku.artifacts.registry import SchemaRegistry, default_registry
@@ -42,8 +43,12 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self.session.rollback()
-        self.session.close()
+        try:
+            self.session.rollback()
+        except (DBAPIError, InvalidatePoolError):
+            pass  # the connection died (a database restart): nothing to roll back, it is discarded
+        finally:
+            self.session.close()
 
     def commit(self) -> None:
         self.session.commit()

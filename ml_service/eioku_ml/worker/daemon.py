@@ -10,6 +10,7 @@ timeout, is left for stalled-job recovery).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import multiprocessing as mp
 import os
@@ -44,16 +45,44 @@ def worker_process(url: str, queues: list[str] | None, wait: bool, device: str, 
     app = make_app(url)
 
     async def main() -> None:
-        async with app.open_async():
-            await retry_stalled_jobs(app)  # recover what a killed worker left behind
-            queue_list = list(queues) if queues else None
-            await app.run_worker_async(
-                queues=queue_list, concurrency=1, wait=wait, install_signal_handlers=True,
-                shutdown_graceful_timeout=SHUTDOWN_TIMEOUT_S,
-                update_heartbeat_interval=min(5.0, stalled_after_s() / 3),
-                stalled_worker_timeout=stalled_after_s(),
-                delete_jobs="never",  # job history stays beside its run
-            )
+        """Run the procrastinate worker; when it stops without being asked (its
+        database connection was lost: a restart, the network), reconnect with
+        backoff and go on. SIGTERM/SIGINT stop it gracefully."""
+        stopping = asyncio.Event()
+        running: list[asyncio.Task[None]] = []
+
+        def on_signal() -> None:
+            stopping.set()
+            for task in running:
+                task.cancel()  # procrastinate finishes the current job, then stops
+
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, on_signal)
+        delay = 1.0
+        while not stopping.is_set():
+            try:
+                async with app.open_async():
+                    await retry_stalled_jobs(app)  # recover what a killed worker left behind
+                    task = asyncio.create_task(app.run_worker_async(
+                        queues=list(queues) if queues else None, concurrency=1, wait=wait,
+                        install_signal_handlers=False, shutdown_graceful_timeout=SHUTDOWN_TIMEOUT_S,
+                        update_heartbeat_interval=min(5.0, stalled_after_s() / 3),
+                        stalled_worker_timeout=stalled_after_s(),
+                        delete_jobs="never",  # job history stays beside its run
+                    ))
+                    running[:] = [task]
+                    await task
+                if not wait or stopping.is_set():
+                    return
+                log.warning("the worker stopped by itself (database connection lost?); restarting")
+            except asyncio.CancelledError:
+                return
+            except Exception as exc:  # noqa: BLE001 - the database is away: wait, then retry
+                log.warning("database unavailable (%s); retrying in %.0f s", exc, delay)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stopping.wait(), timeout=delay)
+            delay = min(30.0, delay * 2)
 
     asyncio.run(main())
 

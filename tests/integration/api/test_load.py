@@ -13,7 +13,6 @@ import threading
 import time
 
 import httpx
-import pytest
 from eioku.config import Settings
 from eioku.domain.enums import RunStatus
 from eioku.store.uow import UnitOfWork
