@@ -33,6 +33,9 @@ class Settings(BaseSettings):
         default=None, validation_alias=AliasChoices("DATABASE_URL", "EIOKU_DATABASE_URL")
     )
     upload_max_bytes: int = Field(default=2 * 1024**3, gt=0)
+    # Files registered by path up to this size are hashed inside the request;
+    # larger ones answer at once (status "registering") and are hashed after.
+    hash_inline_max_bytes: int = Field(default=64 * 1024**2, ge=0)
     # When set, every /v1 request must carry it (Authorization: Bearer, or the
     # eioku_token cookie the web page sets); the page itself and /healthz stay open.
     api_token: str | None = Field(default=None, min_length=1)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -28,11 +30,21 @@ from eioku.api.routers import (
 )
 from eioku.config import Settings, get_settings
 from eioku.db.engine import engine_from_settings, make_session_factory
+from eioku.services import ingest
+
+log = logging.getLogger(__name__)
 
 DESCRIPTION = """Navigate your videos like documents: jump to the next scene, object,
 face or place; find words spoken or shown on screen; across one video or the library.
 Every analyzer output is a typed, versioned artifact; a selection policy decides which
 run is shown."""
+
+
+def _resume_registrations(factory: sessionmaker[Session], settings: Settings) -> None:
+    try:
+        ingest.resume_registrations(factory, settings)
+    except Exception:  # the server serves anyway; the next start tries again
+        log.warning("could not resume registrations", exc_info=True)
 
 
 def create_app(
@@ -46,6 +58,10 @@ def create_app(
         if session_factory is None:
             engine = engine_from_settings(settings)
             app.state.session_factory = make_session_factory(engine)
+        # registrations a stopped server left half done are finished in the background
+        resume = threading.Thread(target=_resume_registrations, name="eioku-resume-registrations",
+                                  args=(app.state.session_factory, settings), daemon=True)
+        resume.start()
         yield
         if engine is not None:
             engine.dispose()

@@ -19,12 +19,13 @@ class VideoOut(BaseModel):
     video_id: uuid.UUID
     path: str
     filename: str
-    content_hash: str
+    content_hash: str | None = Field(description="sha256 of the file; null while `registering`")
     size_bytes: int
     duration_ms: int | None
     recorded_at: datetime | None
     created_at: datetime
-    status: str
+    status: str = Field(description="registering | registered | unreadable")
+    error: str | None = Field(default=None, description="why the file could not be read (`unreadable`)")
 
 
 class VideoPage(BaseModel):

@@ -26,12 +26,14 @@ class Video(Base):
     video_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     path: Mapped[str] = mapped_column(Text)
     filename: Mapped[str] = mapped_column(Text)
-    content_hash: Mapped[str] = mapped_column(Text, unique=True)
+    content_hash: Mapped[str | None] = mapped_column(Text, unique=True)  # None while registering
     size_bytes: Mapped[int] = mapped_column(BigInteger)
     duration_ms: Mapped[int | None] = mapped_column(BigInteger)
     recorded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     status: Mapped[str] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)  # migration 0009
+    pending_analysis: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
 
 
 class Run(Base):
@@ -224,3 +226,13 @@ class RunChunk(Base):
     partial: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     timings: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class VideoAlias(Base):
+    """The id a registration answered with, when its content was already in the
+    library (migration 0009): it stands for the existing video."""
+
+    __tablename__ = "video_aliases"
+    __table_args__ = (Index("ix_video_aliases_video", "video_id"),)
+    alias_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    video_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("videos.video_id", ondelete="CASCADE"))

@@ -16,12 +16,13 @@ class Video:
     video_id: uuid.UUID
     path: str
     filename: str
-    content_hash: str
+    content_hash: str | None  # None while a large file registered by path is hashed
     size_bytes: int
     duration_ms: int | None
     recorded_at: datetime | None
     created_at: datetime
-    status: str
+    status: str  # registering | registered | unreadable
+    error: str | None = None
 
 
 @dataclass(frozen=True)

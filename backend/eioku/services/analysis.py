@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterable
 
@@ -9,6 +10,7 @@ from sqlalchemy import text
 
 from eioku.config import Settings, get_settings
 from eioku.domain.enums import RunStatus
+from eioku.domain.errors import MediaUnreadableError
 from eioku.domain.models import Run, Video
 from eioku.services.pipeline import ANALYZERS, AnalyzerSpec, resolve
 from eioku.store.jobs import JobQueue
@@ -22,8 +24,18 @@ def queue_analysis(
     """Create (or find pending) runs for the chosen analyzers and defer the
     jobs whose dependencies are met; the rest follow when those complete."""
     settings = settings or get_settings()
+    specs = resolve(analyzers, settings.analyzers)
+    if video.status == "unreadable":
+        raise MediaUnreadableError(video.error or f"{video.filename} cannot be read")
+    if video.status == "registering":  # queued once its content hash is known
+        request = {"profile": profile, "analyzers": list(analyzers) if analyzers else None}
+        uow.session.execute(text(
+            "UPDATE videos SET pending_analysis = jsonb_build_object('requests', "
+            "COALESCE(pending_analysis -> 'requests', '[]'::jsonb) || jsonb_build_array(CAST(:r AS jsonb))) "
+            "WHERE video_id = :v"), {"r": json.dumps(request), "v": video.video_id})
+        return []
     runs = []
-    for spec in resolve(analyzers, settings.analyzers):
+    for spec in specs:
         pending = _pending_run(uow, video.video_id, spec.name, profile)
         if pending is None:
             producer, config = spec.plan(profile, settings)

@@ -5,15 +5,21 @@ from __future__ import annotations
 import hashlib
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
+from sqlalchemy import text
+from sqlalchemy.orm import Session, sessionmaker
+
 from eioku.config import Settings
 from eioku.domain.errors import (
+    EiokuError,
     MediaFileNotFoundError,
     MediaPathError,
     PathOutsideMediaRootsError,
     UploadTooLargeError,
+    VideoNotFoundError,
 )
 from eioku.domain.models import Video
 from eioku.store.uow import UnitOfWork
@@ -65,6 +71,82 @@ def content_hash(path: Path) -> tuple[str, int]:
             digest.update(chunk)
             size += len(chunk)
     return "sha256:" + digest.hexdigest(), size
+
+
+def begin_registration(uow: UnitOfWork, path: Path, settings: Settings) -> tuple[Video, bool]:
+    """Register a checked path without making the caller wait for a large file:
+    a file up to EIOKU_HASH_INLINE_MAX_BYTES is hashed here; a larger one is
+    stored as ``registering`` and :func:`finish_registration` hashes it later
+    (unless it is the same, unmodified file as a registered video)."""
+    stat = path.stat()
+    if stat.st_size == 0:
+        raise MediaPathError(f"{path} is empty")
+    if stat.st_size <= settings.hash_inline_max_bytes:
+        return register_path(uow, path)
+    modified = datetime.fromtimestamp(stat.st_mtime, tz=UTC)
+    same = uow.videos.unchanged_since_registered(str(path), stat.st_size, modified)
+    if same is not None:
+        return same, False
+    return uow.videos.add_registering(path=str(path), filename=path.name, size_bytes=stat.st_size)
+
+
+def finish_registration(factory: sessionmaker[Session], video_id: uuid.UUID, settings: Settings) -> None:
+    """Hash a ``registering`` video's file; then it is ``registered`` (and the
+    analysis asked for meanwhile is queued), or — when the content is already
+    in the library — its id becomes an alias of that video, or ``unreadable``
+    with the reason. Safe to call twice, or for a video deleted meanwhile."""
+    from eioku.services.analysis import queue_analysis
+
+    with UnitOfWork(factory) as uow:
+        try:
+            video = uow.videos.get(video_id)
+        except VideoNotFoundError:
+            return
+    if video.status != "registering":
+        return
+    try:  # outside any transaction: hashing a large file takes a while
+        digest, size = content_hash(readable_path(video, settings))
+        failure = None
+    except (OSError, EiokuError) as exc:
+        failure = exc.message if isinstance(exc, EiokuError) else f"{video.path}: {exc.strerror or exc}"
+    with UnitOfWork(factory) as uow:
+        if failure is not None:
+            uow.session.execute(text(
+                "UPDATE videos SET status = 'unreadable', error = :e WHERE video_id = :v "
+                "AND status = 'registering'"), {"e": failure, "v": video_id})
+            uow.commit()
+            return
+        pending = uow.session.execute(text(
+            "SELECT pending_analysis FROM videos WHERE video_id = :v AND status = 'registering' "
+            "FOR UPDATE"), {"v": video_id}).one_or_none()
+        if pending is None:  # deleted, or finished by another call meanwhile
+            return
+        pending = pending[0]
+        existing = uow.videos.get_by_hash(digest)
+        if existing is not None and existing.video_id != video_id:
+            uow.session.execute(text("DELETE FROM videos WHERE video_id = :v"), {"v": video_id})
+            uow.session.execute(text(
+                "INSERT INTO video_aliases (alias_id, video_id) VALUES (:a, :v) ON CONFLICT DO NOTHING"),
+                {"a": video_id, "v": existing.video_id})
+            target = existing
+        else:
+            uow.session.execute(text(
+                "UPDATE videos SET content_hash = :h, size_bytes = :s, status = 'registered', "
+                "pending_analysis = NULL WHERE video_id = :v"), {"h": digest, "s": size, "v": video_id})
+            target = uow.videos.get(video_id)
+        for request in (pending or {}).get("requests", []):
+            queue_analysis(uow, target, request["profile"], request["analyzers"], settings)
+        uow.commit()
+
+
+def resume_registrations(factory: sessionmaker[Session], settings: Settings) -> int:
+    """Finish the registrations a stopped server left ``registering``."""
+    with UnitOfWork(factory) as uow:
+        ids = list(uow.session.execute(text(
+            "SELECT video_id FROM videos WHERE status = 'registering'")).scalars())
+    for video_id in ids:
+        finish_registration(factory, video_id, settings)
+    return len(ids)
 
 
 def register_path(uow: UnitOfWork, path: Path) -> tuple[Video, bool]:

@@ -15,7 +15,7 @@ from eioku.store.faces import identities_of_video, recompute_centroids
 from eioku.store.projections import PROJECTIONS
 
 _COLUMNS = ("video_id, path, filename, content_hash, size_bytes, duration_ms, recorded_at, "
-            "created_at, status")
+            "created_at, status, error")
 
 
 def _to_video(row: Any) -> Video:
@@ -47,9 +47,36 @@ class VideoRepository:
         assert existing is not None
         return existing, False
 
-    def get(self, video_id: uuid.UUID) -> Video:
+    def add_registering(self, *, path: str, filename: str, size_bytes: int) -> tuple[Video, bool]:
+        """A file to hash in the background (status ``registering``); a second
+        registration of the same path meanwhile gets the same row."""
         row = self.session.execute(
-            text(f"SELECT {_COLUMNS} FROM videos WHERE video_id = :id"), {"id": video_id}
+            text(f"INSERT INTO videos (video_id, path, filename, size_bytes, status) "
+                 f"VALUES (:id, :path, :filename, :size, 'registering') "
+                 f"ON CONFLICT (path) WHERE status = 'registering' DO NOTHING RETURNING {_COLUMNS}"),
+            {"id": uuid.uuid4(), "path": path, "filename": filename, "size": size_bytes},
+        ).one_or_none()
+        if row is not None:
+            return _to_video(row), True
+        row = self.session.execute(
+            text(f"SELECT {_COLUMNS} FROM videos WHERE path = :p AND status = 'registering'"),
+            {"p": path}).one()
+        return _to_video(row), False
+
+    def unchanged_since_registered(self, path: str, size_bytes: int, modified_at: datetime) -> Video | None:
+        """The registered video of this path, if the file kept its size and was
+        not modified since (then its content hash still holds)."""
+        row = self.session.execute(
+            text(f"SELECT {_COLUMNS} FROM videos WHERE path = :p AND size_bytes = :s "
+                 "AND status = 'registered' AND created_at > :m ORDER BY created_at DESC LIMIT 1"),
+            {"p": path, "s": size_bytes, "m": modified_at}).one_or_none()
+        return _to_video(row) if row else None
+
+    def get(self, video_id: uuid.UUID) -> Video:
+        """A video by id, or by the id a registration of the same content answered with."""
+        row = self.session.execute(
+            text(f"SELECT {_COLUMNS} FROM videos WHERE video_id = COALESCE("
+                 "(SELECT video_id FROM video_aliases WHERE alias_id = :id), :id)"), {"id": video_id}
         ).one_or_none()
         if row is None:
             raise VideoNotFoundError(f"no video with id {video_id}")
@@ -71,7 +98,7 @@ class VideoRepository:
         return [_to_video(r) for r in rows], total
 
     def update(self, video_id: uuid.UUID, **fields: Any) -> None:
-        allowed = {"status", "duration_ms", "recorded_at"}
+        allowed = {"status", "duration_ms", "recorded_at", "error"}
         if not fields or set(fields) - allowed:
             raise ValueError(f"can only update {sorted(allowed)}")
         sets = ", ".join(f"{k} = :{k}" for k in fields)
@@ -80,6 +107,7 @@ class VideoRepository:
 
     def delete(self, video_id: uuid.UUID) -> None:
         """Remove the video's rows (artifacts, projections, runs cascade); never the file."""
+        video_id = self.get(video_id).video_id  # (an alias deletes the video it stands for)
         people = identities_of_video(self.session, video_id)  # their centroids lose these faces
         derived = [t for p in PROJECTIONS for t in (p.table, p.appearances) if t]
         for table in derived:  # derived rows carry no FK (see migration 0001)

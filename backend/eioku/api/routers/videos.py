@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, BackgroundTasks, Query, Request, status
 from fastapi.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile as StarletteUploadFile
 from starlette.types import Message
@@ -20,16 +20,26 @@ router = APIRouter(prefix="/v1/videos", tags=["videos"])
 
 
 @router.post("", status_code=status.HTTP_202_ACCEPTED, response_model=VideoRegistered)
-def register_video(body: RegisterVideo, uow: UowDep, settings: SettingsDep) -> VideoRegistered:
+def register_video(body: RegisterVideo, request: Request, background: BackgroundTasks, uow: UowDep,
+                   settings: SettingsDep) -> VideoRegistered:
     """Register a video file by absolute path. The path must lie inside a media root
     (EIOKU_MEDIA_ROOTS, symlinks resolved first). The same content registered twice
     returns the existing video. With `analyze`, one run per analyzer is queued for
-    `eioku worker` to execute (`run_ids`)."""
+    `eioku worker` to execute (`run_ids`).
+
+    A file larger than EIOKU_HASH_INLINE_MAX_BYTES answers at once with status
+    `registering` and is hashed after the response; analysis asked for meanwhile
+    is queued when it is `registered` (`run_ids` is then empty). If its content
+    is already in the library, the id answered stands for that video from then on;
+    a file that cannot be read ends `unreadable`, with `error`."""
     path = ingest.resolve_media_path(body.path, settings)
-    video, created = ingest.register_path(uow, path)
+    video, created = ingest.begin_registration(uow, path, settings)
     runs = analysis.queue_analysis(uow, video, body.profile.value, body.analyzers, settings) \
         if body.analyze else []
     uow.commit()
+    if video.status == "registering":
+        background.add_task(ingest.finish_registration, request.app.state.session_factory,
+                            video.video_id, settings)
     return VideoRegistered(video_id=video.video_id, status=video.status, created=created,
                            run_ids=[r.run_id for r in runs])
 
