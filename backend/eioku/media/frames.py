@@ -60,12 +60,18 @@ def video_facts(path: Path) -> VideoFacts:
     return _facts(str(path), mtime)
 
 
+def origin(container: Any) -> float:
+    """Where the file's clock starts (seconds): every time Eioku stores or serves
+    counts from it, as players show it (a file may start its clock anywhere)."""
+    return float(container.start_time / av.time_base) if container.start_time else 0.0
+
+
 def frame_at(path: Path, t_ms: int, width: int | None = None) -> Image.Image:
     """The frame shown at ``t_ms`` (the last one starting at or before it)."""
     with _open(path) as container:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
-        target = max(0.0, t_ms / 1000)
+        target = origin(container) + max(0.0, t_ms / 1000)
         if stream.time_base:
             container.seek(int(target / stream.time_base), stream=stream, backward=True)
         chosen = None
@@ -99,12 +105,12 @@ def frames_every(path: Path, interval_s: float, count: int, width: int) -> Itera
         stream.thread_type = "AUTO"
         if facts.duration_s > KEYFRAMES_ONLY_AFTER_S:
             stream.codec_context.skip_frame = "NONKEY"
-        done, last = 0, None
+        done, last, start = 0, None, origin(container)
         try:
             for frame in container.decode(stream):
                 if frame.time is None:
                     continue
-                while done < count and frame.time + 1e-3 >= done * interval_s:
+                while done < count and frame.time - start + 1e-3 >= done * interval_s:
                     last = _image(frame, width)
                     yield last
                     done += 1

@@ -137,13 +137,15 @@ def decode_audio(path: Path, sampling_rate: int = 16000, start_s: float = 0.0,
             raise MediaError(f"{path.name} has no audio stream")
         stream = container.streams.audio[0]
         stream.thread_type = "AUTO"
+        # times from the start of the file (a file may start its clock anywhere)
+        origin = float(container.start_time / av.time_base) if container.start_time else 0.0
         if start_s > 0:
-            container.seek(int(start_s / stream.time_base), stream=stream)
+            container.seek(int((origin + start_s) / stream.time_base), stream=stream)
         resampler = av.AudioResampler(format="s16", layout="mono", rate=sampling_rate)
         chunks: list[np.ndarray] = []
         first: float | None = None
         for frame in container.decode(stream):
-            begins = float(frame.time) if frame.time is not None else 0.0
+            begins = float(frame.time) - origin if frame.time is not None else 0.0
             if end_s is not None and begins >= end_s:
                 break
             if begins + frame.samples / (frame.sample_rate or sampling_rate) <= start_s:

@@ -128,21 +128,22 @@ def run_pass(path: Path, analyzers: Mapping[str, FrameAnalyzer], *, duration_s: 
         stream.thread_type = "AUTO"
         src = (stream.codec_context.width, stream.codec_context.height)
         fps = float(stream.average_rate or stream.guessed_rate or 25)
-        origin = float(stream.start_time * stream.time_base) if stream.start_time else 0.0
+        origin = float(container.start_time / av.time_base) if container.start_time else 0.0
         if window and start_ms - before > 0:
-            container.seek(int((start_ms - before) / 1000 / stream.time_base), stream=stream)
+            container.seek(int((origin + (start_ms - before) / 1000) / stream.time_base), stream=stream)
         DECODES["video"] += 1
         index, seen, last_progress = 0, 0, 0.0
         resumed = time.perf_counter()
         try:
             for decoded in container.decode(stream):
                 clock.seconds += time.perf_counter() - resumed
-                t = int(round(decoded.time * 1000)) if decoded.time is not None else 0
+                # times from the start of the stream (a file may start its clock anywhere)
+                t = int(round((decoded.time - origin) * 1000)) if decoded.time is not None else 0
                 if window:
                     if t >= end_ms + after:
                         break
                     # frame numbers from time: a chunk does not see the frames before it
-                    index = int(round((t / 1000 - origin) * fps))
+                    index = int(round(t / 1000 * fps))
                 if window is None or t >= start_ms - before:
                     seen += 1
                     _offer(_Conversions(decoded, src, clock), index, t, inline, lanes, window)

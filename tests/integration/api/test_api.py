@@ -62,6 +62,7 @@ def test_register_list_get_delete(client, media_root):
     (lambda root, tmp: str(root / "empty.mp4"), 400),
     (lambda root, tmp: str(root / "link.mp4"), 403),
     (lambda root, tmp: "/etc/passwd\x00.mp4", 400),
+    (lambda root, tmp: str(root), 404),  # a directory, not a file
 ])
 def test_register_rejects_bad_paths(client, media_root, tmp_path, make_path, status):
     (tmp_path / "outside.mp4").write_bytes(b"x")

@@ -15,8 +15,8 @@ from schemathesis.openapi import from_asgi
 from tests.factories import add_video, store_run
 
 
-@pytest.fixture
-def api_schema(shared_session_factory, tmp_path):
+@pytest.fixture(params=[None, "s3cret-token"], ids=["open", "token"])
+def api_schema(request, shared_session_factory, tmp_path):
     media = tmp_path / "media"
     media.mkdir()
     (media / "clip.mp4").write_bytes(b"not really a video")
@@ -29,17 +29,18 @@ def api_schema(shared_session_factory, tmp_path):
         artifact = uow.artifacts.get_by_asset(video.video_id, "object.detection")[0]
         uow.commit()
     app = create_app(Settings(data_dir=tmp_path / "data", media_roots=[media],
-                              database_url=None, upload_max_bytes=100_000),
+                              database_url=None, upload_max_bytes=100_000, api_token=request.param),
                      shared_session_factory)
     real_ids = {"video_id": str(video.video_id), "run_id": str(run.run_id),
                 "artifact_id": str(artifact.artifact_id)}
-    return from_asgi("/openapi.json", app), real_ids
+    return from_asgi("/openapi.json", app), real_ids, request.param
 
 
 def test_no_server_errors(api_schema):
     """Each operation gets bounded, generated requests (valid and invalid shapes);
     half of them address ids that exist, so they reach the handlers' real work."""
-    schema, real_ids = api_schema
+    schema, real_ids, token = api_schema
+    headers = {"Authorization": f"Bearer {token}"} if token else None
     operations = sorted((result.ok() for result in schema.get_all_operations()),
                         key=lambda op: op.method.upper() == "DELETE")  # the real video goes last
     assert len(operations) >= 15
@@ -57,7 +58,11 @@ def test_no_server_errors(api_schema):
                 t = case.query.setdefault("timeout_s", 1)
                 if isinstance(t, int | float) and not isinstance(t, bool) and t > 1:
                     case.query["timeout_s"] = 1
-            response = case.call()
+            if token:  # without the token every operation under /v1 is refused
+                bare = case.call()
+                assert bare.status_code == 401 or not case.path.startswith("/v1"), (
+                    f"{case.method} {case.formatted_path} without the token: {bare.status_code}")
+            response = case.call(headers=headers)
             seen[(case.method, response.status_code)] += 1
             assert response.status_code < 500, (
                 f"{case.method} {case.formatted_path}: {response.status_code} {response.text}")
