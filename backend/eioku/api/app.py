@@ -51,6 +51,7 @@ def create_app(
     settings: Settings | None = None, session_factory: sessionmaker[Session] | None = None
 ) -> FastAPI:
     settings = settings or get_settings()
+    ingest.check_data_dir(settings)  # a clear error now, not on the first upload
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -518,6 +518,10 @@ def serve(
     workers: Annotated[int, typer.Option(min=0, max=64, help=(
         "Analysis worker processes to run beside the server (0: run `eioku worker` "
         "elsewhere)."))] = 1,
+    allow_no_token: Annotated[bool, typer.Option(
+        "--allow-no-token", help=(
+            "Listen beyond this machine without EIOKU_API_TOKEN: anyone who reaches the port "
+            "can watch, change and delete the library."))] = False,
 ) -> None:
     """Run the web player at / and the HTTP API (OpenAPI docs at /docs), with a
     worker pool so videos added from the page get analysed."""
@@ -525,14 +529,24 @@ def serve(
 
     from eioku.api.app import create_app
     from eioku.db import migrate
+    from eioku.services.ingest import check_data_dir
 
     settings = get_settings()
+    beyond_loopback = host not in ("127.0.0.1", "localhost", "::1")
+    if settings.api_token is None and beyond_loopback and not allow_no_token:
+        err_console.print(f"[red]error:[/red] refusing to listen on {host} without EIOKU_API_TOKEN: "
+                          "anyone who reaches the port could use the library. Set EIOKU_API_TOKEN, "
+                          "or pass --allow-no-token if a proxy in front checks who comes in.",
+                          highlight=False)
+        raise typer.Exit(code=2)
+    check_data_dir(settings)
     url = _url()
     migrate.upgrade(url)
     pool = _start_workers(url, workers)
-    if settings.api_token is None and host not in ("127.0.0.1", "localhost", "::1"):
+    if settings.api_token is None and beyond_loopback:
         err_console.print("[yellow]warning:[/yellow] listening beyond this machine without "
-                          "EIOKU_API_TOKEN: anyone who reaches the port can use the library")
+                          "EIOKU_API_TOKEN (--allow-no-token): anyone who reaches the port can use "
+                          "the library")
     console.print(f"Eioku at http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/ "
                   f"(API docs at /docs; {len(pool)} worker process(es))", highlight=False)
     try:

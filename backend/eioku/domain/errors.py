@@ -98,3 +98,7 @@ class MediaUnreadableError(EiokuError):
 
 class ClipTooLongError(ValidationFailedError):
     """The requested clip is longer than EIOKU_CLIP_MAX_S."""
+
+
+class StorageError(EiokuError):
+    """The data dir cannot be written (full, read-only, not a folder)."""

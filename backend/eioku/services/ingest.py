@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,6 +19,7 @@ from eioku.domain.errors import (
     MediaFileNotFoundError,
     MediaPathError,
     PathOutsideMediaRootsError,
+    StorageError,
     UploadTooLargeError,
     VideoNotFoundError,
 )
@@ -164,10 +166,26 @@ class StoredUpload:
     size: int
 
 
+def check_data_dir(settings: Settings) -> None:
+    """At start-up: the data dir must be a folder Eioku can write (uploads, the
+    picture cache, the embedded database), or a clear error says why not."""
+    try:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        probe = settings.data_dir / f".write-test-{os.getpid()}"
+        probe.write_bytes(b"ok")
+        probe.unlink()
+    except OSError as exc:
+        raise StorageError(f"the data dir {settings.data_dir} (EIOKU_DATA_DIR) is not writable: "
+                           f"{exc.strerror or exc}") from exc
+
+
 def store_upload(stream: BinaryIO, filename: str, settings: Settings) -> StoredUpload:
     """Copy an upload under the data dir, refusing more than the size limit and
     hashing it as it is written (the file is never read a second time)."""
-    settings.upload_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        settings.upload_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StorageError(f"cannot create {settings.upload_dir}: {exc.strerror or exc}") from exc
     safe = Path(filename or "upload").name.replace("\x00", "") or "upload"
     target = settings.upload_dir / f"{uuid.uuid4().hex}-{safe}"
     written = 0
@@ -183,6 +201,10 @@ def store_upload(stream: BinaryIO, filename: str, settings: Settings) -> StoredU
                     )
                 digest.update(chunk)
                 out.write(chunk)
+    except OSError as exc:  # disk full, read-only: say so, keep nothing half written
+        target.unlink(missing_ok=True)
+        raise StorageError(f"cannot store the upload in {settings.upload_dir}: {exc.strerror or exc} "
+                           "(is the data dir full or read-only?)") from exc
     except BaseException:
         target.unlink(missing_ok=True)
         raise
