@@ -59,7 +59,8 @@ def test_random_kills_lose_and_duplicate_nothing(session_factory, db_url, tmp_pa
     with UnitOfWork(session_factory) as uow:
         runs = uow.session.execute(text(
             "SELECT r.run_id, r.analyzer, r.status, r.error, count(a.artifact_id) AS n, "
-            "count(DISTINCT (a.span_start_ms, a.payload)) FILTER (WHERE a.artifact_id IS NOT NULL) AS distinct_n "
+            "count(DISTINCT (a.span_start_ms, a.payload)) FILTER (WHERE a.artifact_id IS NOT NULL) "
+            "AS distinct_n "
             "FROM runs r LEFT JOIN artifacts a USING (run_id) GROUP BY r.run_id")).all()
     assert len(runs) == len(run_ids) == len(clips) * len(ANALYZERS)
     assert [r for r in runs if r.status != "completed"] == []
