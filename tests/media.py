@@ -56,3 +56,18 @@ def corrupt_copy(src: Path, dst: Path, seed: int = 3, flips: int = 200) -> Path:
         data[rng.randrange(len(data) // 4, len(data) * 3 // 4)] = rng.randrange(256)
     dst.write_bytes(bytes(data))
     return dst
+
+
+def as_phone_portrait(src: Path, dst: Path) -> Path:
+    """The same MP4 with the display matrix a phone writes when held upright
+    (tkhd matrix 0,1,-1,0: FFmpeg reads rotation -90, shown turned a quarter
+    clockwise). Only the matrix bytes change."""
+    import struct
+
+    data = bytearray(src.read_bytes())
+    at = data.index(b"tkhd") + 4
+    version = data[at]
+    matrix = at + 4 + (32 if version == 1 else 20) + 8 + 8
+    data[matrix:matrix + 36] = struct.pack(">9i", 0, 0x10000, 0, -0x10000, 0, 0, 0, 0, 0x40000000)
+    dst.write_bytes(bytes(data))
+    return dst

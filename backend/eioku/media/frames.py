@@ -14,6 +14,7 @@ import av
 from PIL import Image
 
 from eioku.domain.errors import MediaUnreadableError
+from eioku.media.geometry import coded_size, quarter_turns, upright_size
 
 # longer videos get scrub previews from keyframes only: a few seconds instead
 # of a full decode, at the price of tiles that may lag by up to one GOP
@@ -48,7 +49,20 @@ def _facts(path: str, mtime_ns: int) -> VideoFacts:
         if not duration and stream.duration and stream.time_base:
             duration = float(stream.duration * stream.time_base)
         fps = float(stream.average_rate or stream.guessed_rate or 0) or 25.0
-        return VideoFacts(stream.codec_context.width, stream.codec_context.height, duration, fps)
+        size = upright_size(stream.codec_context.width, stream.codec_context.height,
+                            quarter_turns(first_frame_rotation(container)))
+        return VideoFacts(*size, duration, fps)
+
+
+def first_frame_rotation(container: Any) -> float:
+    """The display rotation of the first decodable frame (0 if none): FFmpeg
+    hands a phone's display matrix to each decoded frame, not to the stream."""
+    try:
+        for frame in container.decode(video=0):
+            return float(getattr(frame, "rotation", 0) or 0)
+    except av.error.FFmpegError:
+        pass
+    return 0.0
 
 
 def video_facts(path: Path) -> VideoFacts:
@@ -88,11 +102,19 @@ def frame_at(path: Path, t_ms: int, width: int | None = None) -> Image.Image:
         return _image(chosen, width)
 
 
+_TURN = {1: Image.Transpose.ROTATE_90, 2: Image.Transpose.ROTATE_180, 3: Image.Transpose.ROTATE_270}
+
+
 def _image(frame: Any, width: int | None) -> Image.Image:
-    if not width or width >= frame.width:
-        return frame.to_image()
-    height = max(2, round(frame.height * width / frame.width))
-    return frame.to_image(width=width, height=height)
+    """The frame as displayed (turned upright), ``width`` pixels wide at most."""
+    turns = quarter_turns(getattr(frame, "rotation", 0))
+    shown_w, shown_h = upright_size(frame.width, frame.height, turns)
+    if not width or width >= shown_w:
+        image = frame.to_image()
+    else:
+        coded = coded_size((width, max(2, round(shown_h * width / shown_w))), turns)
+        image = frame.to_image(width=coded[0], height=coded[1])
+    return image.transpose(_TURN[turns]) if turns else image
 
 
 def frames_every(path: Path, interval_s: float, count: int, width: int) -> Iterator[Image.Image]:

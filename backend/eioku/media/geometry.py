@@ -23,3 +23,20 @@ def normalise_box(box: dict[str, float], analysed: tuple[int, int]) -> dict[str,
     x1, y1 = min(1.0, (box["x"] + box["w"]) / w), min(1.0, (box["y"] + box["h"]) / h)
     return {"x": round(x0, 4), "y": round(y0, 4), "w": round(max(0.0, x1 - x0), 4),
             "h": round(max(0.0, y1 - y0), 4)}
+
+
+def quarter_turns(rotation: float | None) -> int:
+    """Counter-clockwise quarter turns that make a decoded picture upright, from
+    its display matrix rotation in degrees (FFmpeg's convention: a phone video
+    shot upright says -90, to be turned a quarter clockwise: 3)."""
+    return int(round((rotation or 0) / 90)) % 4
+
+
+def upright_size(width: int, height: int, turns: int) -> tuple[int, int]:
+    """The displayed size of a coded picture turned ``turns`` quarter turns."""
+    return (height, width) if turns % 2 else (width, height)
+
+
+def coded_size(display: tuple[int, int], turns: int) -> tuple[int, int]:
+    """The coded size that, turned, is displayed at ``display``."""
+    return upright_size(*display, turns)

@@ -15,6 +15,8 @@ from typing import Any
 
 import av
 import numpy as np
+from eioku.media.frames import first_frame_rotation
+from eioku.media.geometry import quarter_turns, upright_size
 
 from eioku_ml.errors import MediaError
 
@@ -74,11 +76,12 @@ def probe(path: Path) -> Probe:
             main.duration, main.time_base) or 0.0
         fps = float(video.average_rate or video.guessed_rate or 0) or 0.0 if video else 0.0
         tags = {str(k): str(v) for k, v in {**container.metadata, **main.metadata}.items()}
-        rotation = int(getattr(video, "side_data", {}).get("DISPLAYMATRIX", 0) or 0) if hasattr(
-            video, "side_data") else 0
+        rotation = int(round(first_frame_rotation(container))) if video else 0
+        width, height = upright_size(video.codec_context.width, video.codec_context.height,
+                                     quarter_turns(rotation)) if video else (0, 0)
         return Probe(
-            duration_s=duration, fps=fps, width=video.codec_context.width if video else 0,
-            height=video.codec_context.height if video else 0,
+            duration_s=duration, fps=fps, width=width,
+            height=height,
             frame_count=(video.frames or None) if video else None,
             video_codec=video.codec_context.name if video else None,
             audio_codec=audio.codec_context.name if audio else None, has_audio=audio is not None,

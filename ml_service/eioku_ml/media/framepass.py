@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import av
 import cv2
 import numpy as np
-from eioku.media.geometry import scaled_size
+from eioku.media.geometry import coded_size, quarter_turns, scaled_size, upright_size
 
 from eioku_ml.errors import MediaError
 from eioku_ml.media.decode import DecodeClock, Frame, _open, has_video
@@ -204,30 +204,36 @@ def _result(lane: _Lane, window: tuple[int, int] | None) -> PassResult:
 
 
 class _Conversions:
-    """One decoded frame, converted at most once per (width, pixel format)."""
+    """One decoded frame, converted at most once per (width, pixel format), and
+    turned upright as it is displayed (a phone's display matrix), so analyzers
+    see what the viewer sees and their boxes fit the picture the player shows."""
 
     def __init__(self, frame: Any, src: tuple[int, int], clock: DecodeClock) -> None:
-        self.frame, self.src, self.clock = frame, src, clock
+        self.frame, self.clock = frame, clock
+        self.turns = quarter_turns(getattr(frame, "rotation", 0))
+        self.src = upright_size(*src, self.turns)
         self.done: dict[tuple[int | None, str], Any] = {}
 
     def __call__(self, want: FrameWant) -> Any:
         key = (want.width, want.pixel_format)
         if key not in self.done:
-            self.done[key] = _convert(self.frame, self.src, *key, self.clock)
+            self.done[key] = _convert(self.frame, self.src, *key, self.clock, self.turns)
         return self.done[key]
 
 
 def _convert(frame: Any, src: tuple[int, int], width: int | None, pixel_format: str,
-             clock: DecodeClock) -> Any:
+             clock: DecodeClock, turns: int = 0) -> Any:
     """Scale and convert with FFmpeg's scaler; small grey pictures (quality)
     come straight from the luma plane with OpenCV's area resize, which is
-    several times cheaper than a conversion of the whole frame."""
+    several times cheaper than a conversion of the whole frame. ``src`` and
+    ``width`` are of the upright picture; the coded one is turned last."""
     started = time.perf_counter()
-    w, h = scaled_size(*src, width) if width else src
+    w, h = coded_size(scaled_size(*src, width) if width else src, turns)
+    coded = coded_size(src, turns)
     if pixel_format == "gray" and frame.format.name in _PLANAR_YUV:
         plane = frame.planes[0]
         luma = np.frombuffer(plane, np.uint8).reshape(-1, plane.line_size)[:frame.height, :frame.width]
-        image = cv2.resize(luma, (w, h), interpolation=cv2.INTER_AREA) if (w, h) != src else luma.copy()
+        image = cv2.resize(luma, (w, h), interpolation=cv2.INTER_AREA) if (w, h) != coded else luma.copy()
         if not frame.format.name.startswith("yuvj") and getattr(frame, "color_range", 1) != 2:
             # limited ("TV") range: luma 16..235 means black..white, as FFmpeg's grey gives it
             image = cv2.convertScaleAbs(image, alpha=255 / 219, beta=-16 * 255 / 219)
@@ -235,6 +241,8 @@ def _convert(frame: Any, src: tuple[int, int], width: int | None, pixel_format: 
         image = frame.to_ndarray(format=pixel_format, width=w, height=h)
     else:
         image = frame.to_ndarray(format=pixel_format)
+    if turns:
+        image = np.ascontiguousarray(np.rot90(image, k=turns))
     clock.seconds += time.perf_counter() - started
     return image
 
