@@ -129,7 +129,7 @@ def main(video: Path | None = None) -> dict:
     result = {"video": video.name, "duration_s": round(duration, 1), "wall_s": round(wall, 1),
               "decode_s": round(decode, 2), "realtime_factor": round(wall / duration, 3),
               "per_analyzer_s": per_analyzer}
-    result["chunked_workers"] = chunked_workers(video, duration)
+    chunked_workers(video, duration)
     if truth:
         from eioku.services.pipeline import ANALYZERS
 
@@ -140,8 +140,6 @@ def main(video: Path | None = None) -> dict:
                               ("after: fast profile", after)):
             seconds, recall = ocr_recall(video, truth, config)
             ocr_rows.append([label, f"{seconds:.1f}", f"{recall:.0%}"])
-            result[f"ocr_{label.split(':')[0]}"] = {"seconds": round(seconds, 1),
-                                                     "recall": round(recall, 3)}
         print_table(f"OCR alone on {video.name}: {len(truth['texts'])} text lines shown",
                     ["OCR", "seconds", "text recall"], ocr_rows)
     return result

@@ -1,13 +1,26 @@
-"""Run every benchmark: ``make bench`` (or ``python -m bench.run``)."""
+"""Run every benchmark and write ``bench/results.json``: ``make bench`` (or
+``python -m bench.run [--large]``). Each prints its table as it goes."""
 
-from bench import ingest, pipeline, queries
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from bench import ingest, navigation, pipeline, workers
+
+RESULTS = Path(__file__).parent / "results.json"
 
 
-def main() -> None:
-    ingest.main()
-    queries.main()
-    pipeline.main()
+def main(large: bool = False) -> dict:
+    results = {"ingest": ingest.main()}
+    results.update(navigation.main(large=large))
+    results["pipeline"] = [pipeline.main()]
+    results["workers"] = workers.main()
+    RESULTS.write_text(json.dumps(results, indent=1) + "\n")
+    print(f"\nwritten: {RESULTS}")
+    return results
 
 
 if __name__ == "__main__":
-    main()
+    main(large="--large" in sys.argv)

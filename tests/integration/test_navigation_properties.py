@@ -255,10 +255,33 @@ def test_global_jump_walks_appearances_in_library_order(session_factory, videos,
             got = None
         if expected is None:
             assert got is None
-        else:
+        else:  # every hit at the chosen (video, start) comes back, like the per-video jump
+            tied = [h for h in hits if h[:3] == expected[:3]]
             assert got is not None
             assert (got.video_id, got.start_ms, got.end_ms, got.labels) == (
-                expected[1], expected[2], expected[4], [expected[3]])
+                expected[1], expected[2], max(h[4] for h in tied), sorted({h[3] for h in tied}))
+
+
+def test_global_jump_returns_every_hit_sharing_the_start(session_factory):
+    with UnitOfWork(session_factory) as uow:
+        first, second = add_video(uow), add_video(uow)
+        uow.videos.update(first.video_id, recorded_at="2024-01-01T00:00:00Z")
+        uow.videos.update(second.video_id, recorded_at="2024-02-01T00:00:00Z")
+        for video in (first, second):
+            _store(uow, video.video_id, "object.detection", [
+                ((1000, 1400), payload_for("object.detection", label="dog")),
+                ((1000, 1900), payload_for("object.detection", label="cat")),
+                ((5000, 5400), payload_for("object.detection", label="dog"))])
+        got = navigation.jump_global(uow.session, kind=JumpKind.OBJECT)
+        assert (got.video_id, got.start_ms, got.end_ms, got.labels) == (first.video_id, 1000, 1900,
+                                                                        ["cat", "dog"])
+        assert len(got.artifact_ids) == 2
+        after = navigation.jump_global(uow.session, kind=JumpKind.OBJECT, from_video=first.video_id,
+                                       from_ms=1000)
+        assert (after.video_id, after.start_ms, after.labels) == (first.video_id, 5000, ["dog"])
+        nxt = navigation.jump_global(uow.session, kind=JumpKind.OBJECT, from_video=first.video_id,
+                                     from_ms=5000)
+        assert (nxt.video_id, nxt.start_ms, nxt.labels) == (second.video_id, 1000, ["cat", "dog"])
 
 
 # 10c. Appearance timeline --------------------------------------------------------------

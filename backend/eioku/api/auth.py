@@ -15,7 +15,7 @@ from fastapi import HTTPException, Request, status
 COOKIE = "eioku_token"
 
 
-def require_token(request: Request) -> None:
+async def require_token(request: Request) -> None:
     expected = request.app.state.settings.api_token
     if not expected:
         return

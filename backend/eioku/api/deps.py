@@ -1,11 +1,18 @@
-"""Request dependencies as Annotated aliases."""
+"""Request dependencies as Annotated aliases.
+
+They are ``async``: FastAPI runs a sync dependency in its thread pool, and
+each hop costs more than the work of these (building objects, no I/O). The
+unit of work's session opens no connection until a route queries; its
+teardown (the rollback that returns the connection) runs in the pool, as
+sync routes do."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
+from fastapi.concurrency import run_in_threadpool
 
 from eioku.config import Settings
 from eioku.domain.enums import ModelProfile, SelectionMode
@@ -13,17 +20,21 @@ from eioku.domain.models import SelectionOverride
 from eioku.store.uow import UnitOfWork
 
 
-def get_uow(request: Request) -> Iterator[UnitOfWork]:
+async def get_uow(request: Request) -> AsyncIterator[UnitOfWork]:
     """One session per request; rolled back unless a route commits."""
-    with UnitOfWork(request.app.state.session_factory) as uow:
+    uow = UnitOfWork(request.app.state.session_factory)
+    uow.__enter__()
+    try:
         yield uow
+    finally:
+        await run_in_threadpool(uow.__exit__, None, None, None)
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings  # type: ignore[no-any-return]
 
 
-def get_selection(
+async def get_selection(
     selection: Annotated[SelectionMode | None, Query(
         description="Override the stored selection policy for this request.")] = None,
     profile: Annotated[ModelProfile | None, Query(

@@ -236,3 +236,17 @@ class VideoAlias(Base):
     __table_args__ = (Index("ix_video_aliases_video", "video_id"),)
     alias_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     video_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("videos.video_id", ondelete="CASCADE"))
+
+
+class SelectedRun(Base):
+    """The run the stored policy selects per (video, artifact type), kept by
+    triggers (migration 0010), with the video's place in recording order."""
+
+    __tablename__ = "selected_runs"
+    __table_args__ = (Index("ix_selected_runs_order", "artifact_type", "video_t", "asset_id"),
+                      Index("ux_selected_runs_run", "run_id", unique=True))
+    asset_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("videos.video_id", ondelete="CASCADE"),
+                                                primary_key=True)
+    artifact_type: Mapped[str] = mapped_column(Text, primary_key=True)
+    run_id: Mapped[uuid.UUID] = mapped_column()
+    video_t: Mapped[datetime] = mapped_column(DateTime(timezone=True))

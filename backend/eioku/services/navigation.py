@@ -237,30 +237,42 @@ def jump_global(
     params: dict[str, object] = {"artifact_type": projection.artifact_type, **f.params}
     if from_video is not None:
         VideoRepository(session).get(from_video)
-        position = (f"(v.t, v.video_id, p.start_ms) {cmp} "
-                    "((SELECT COALESCE(recorded_at, created_at) FROM videos WHERE video_id = :fv), "
-                    "CAST(:fv AS uuid), :from_ms)")
+        # the videos after this one in recording order, and this one from from_ms on
+        video_after = (f"(s.video_t, s.asset_id) {cmp} ((SELECT COALESCE(recorded_at, created_at) "
+                       "FROM videos WHERE video_id = :fv), CAST(:fv AS uuid))")
+        position = (f"(s.asset_id <> CAST(:fv AS uuid) OR p.start_ms {cmp} :from_ms)")
+        video_from = f"({video_after} OR s.asset_id = CAST(:fv AS uuid))"
         params.update(fv=from_video, from_ms=_from_ms(direction, from_ms))
     else:
-        position = "TRUE"
+        position = video_from = "TRUE"
     table = projection.appearances or projection.table
     hit = f"p.{projection.label_column}" if projection.appearances else "p.artifact_id"
     hit_label = f"p.{projection.label_column}" if projection.label_column else "NULL"
+    # selected_runs is walked in recording order (its index) and each video's
+    # selected run probed through the projection's index: the first video with
+    # a hit ends the walk, whatever the size of the library
     sql = (
-        f"WITH v AS (SELECT video_id, COALESCE(recorded_at, created_at) AS t, "
-        f"eioku_selected_run(video_id, :artifact_type) AS run_id FROM videos) "
-        f"SELECT v.video_id, p.run_id, p.start_ms, p.end_ms, {hit} AS hit, {hit_label} AS label "
-        f"FROM {table} p "
-        f"JOIN v ON p.run_id = v.run_id WHERE {f.sql('p')} AND {position} "
-        f"ORDER BY v.t {order}, v.video_id {order}, p.start_ms {order}, {hit} {order} LIMIT 1"
+        f"SELECT s.asset_id AS video_id, p.run_id, p.start_ms FROM selected_runs s "
+        f"CROSS JOIN LATERAL (SELECT p.run_id, p.start_ms FROM {table} p "
+        f"WHERE p.run_id = s.run_id AND {f.sql('p')} AND {position} "
+        f"ORDER BY p.start_ms {order} LIMIT 1) p "
+        f"WHERE s.artifact_type = :artifact_type AND {video_from} "
+        f"ORDER BY s.video_t {order}, s.asset_id {order} LIMIT 1"
     )
-    row = session.execute(text(sql), params).one_or_none()
-    if row is None:
+    first = session.execute(text(sql), params).one_or_none()
+    if first is None:
         raise NoMatchError(f"no {kind.value}{' ' + repr(label) if label else ''} further in the library")
-    ids = ([row.hit] if not projection.appearances
-           else _detections_at(session, projection, row.run_id, [row.hit], row.start_ms))
-    return JumpResult(row.start_ms, row.end_ms, ids, kind, label, row.video_id,
-                      [row.label] if row.label is not None else [])
+    # every hit at that (video, start), like the per-video jump
+    rows = session.execute(text(
+        f"SELECT p.end_ms, {hit} AS hit, {hit_label} AS label FROM {table} p "
+        f"WHERE p.run_id = :run AND p.start_ms = :start AND {f.sql('p')} ORDER BY {hit}"),
+        {**params, "run": first.run_id, "start": first.start_ms}).all()
+    hits = [r.hit for r in rows]
+    ids = (hits if not projection.appearances
+           else _detections_at(session, projection, first.run_id, hits, first.start_ms))
+    labels = sorted({r.label for r in rows if r.label is not None})
+    return JumpResult(first.start_ms, max(r.end_ms for r in rows), ids, kind, label, first.video_id,
+                      labels)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,254 @@
+"""Navigation over HTTP: `eioku serve` (a separate process, as deployed) against
+raw SQL of the same query on the same database, at growing sizes.
+
+- jump (object, label) in one video of 10^4, 10^5, 10^6 detections;
+- find (transcript words) in one video of 10^5, 10^6 segments;
+- global jump (object label, and transcript words) over 10^2, 10^3, 10^4 videos.
+
+Each figure is the p50/p99 of sequential requests on one keep-alive
+connection from random positions. Usage: ``python -m bench.navigation [--quick]``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import psycopg
+from eioku.db.engine import make_engine, make_session_factory
+from eioku.domain.enums import RunStatus
+from eioku.store.uow import UnitOfWork
+
+from bench.common import bench_database, print_table
+
+EIOKU = Path(sys.executable).parent / "eioku"
+WORDS = ["budget", "meeting", "river", "coffee", "report", "total", "dog", "garden", "window"]
+CALLS = 400
+STEP_MS = 500
+
+
+@contextlib.contextmanager
+def server(url: str) -> Iterator[str]:
+    """`eioku serve --workers 0` on a free port, talking to ``url``."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with tempfile.TemporaryDirectory(prefix="eioku-bench-serve-") as data:
+        env = {**os.environ, "DATABASE_URL": url, "EIOKU_DATA_DIR": data, "EIOKU_LOG_LEVEL": "WARNING"}
+        env.pop("EIOKU_API_TOKEN", None)
+        proc = subprocess.Popen([str(EIOKU), "serve", "--workers", "0", "--port", str(port)], env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                with contextlib.suppress(httpx.HTTPError):
+                    if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                        break
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise RuntimeError("eioku serve did not start")
+                time.sleep(0.2)
+            yield base
+        finally:
+            proc.terminate()
+            proc.wait(30)
+
+
+def _video(uow: UnitOfWork, name: str, recorded_s: int = 0):
+    video, _ = uow.videos.add(path=f"/bench/{name}.mp4", filename=f"{name}.mp4",
+                              content_hash=f"sha256:{name}", size_bytes=1)
+    return video
+
+
+def _run(uow: UnitOfWork, video_id: uuid.UUID, artifact_type: str, items: list[dict]) -> uuid.UUID:
+    run = uow.runs.create(asset_id=video_id, artifact_type=artifact_type, producer="bench",
+                          producer_version="1", model_profile="fast", input_hash="x",
+                          status=RunStatus.RUNNING)
+    for i in range(0, len(items), 50_000):
+        uow.artifacts.batch_create(run, items[i:i + 50_000])
+    return uow.runs.complete(run.run_id).run_id
+
+
+def _objects(n: int, rng: random.Random) -> list[dict]:
+    """Detections every 500 ms, in appearances of 10 samples with a gap between."""
+    labels = [rng.choice(["dog", "cat", "person", "car"]) for _ in range(n // 10 + 1)]
+    return [{"span_start_ms": i * STEP_MS + (i // 10) * 2000,
+             "span_end_ms": i * STEP_MS + (i // 10) * 2000 + 400,
+             "payload": {"label": labels[i // 10], "confidence": 0.9, "frame_number": i,
+                         "bbox": {"x": 1, "y": 1, "w": 1, "h": 1}}} for i in range(n)]
+
+
+def _segments(n: int, rng: random.Random, rare: str = "invoice") -> list[dict]:
+    """Sentences every 500 ms; one in 50 says ``rare``."""
+    return [{"span_start_ms": i * STEP_MS, "span_end_ms": i * STEP_MS + 450,
+             "payload": {"text": " ".join(rng.choices(WORDS, k=7) + ([rare] if i % 50 == 0 else [])),
+                         "confidence": 0.9, "language": "en"}} for i in range(n)]
+
+
+def _p(samples: list[float], q: int) -> float:
+    return statistics.quantiles(samples, n=100, method="inclusive")[q - 1] * 1000
+
+
+class Client:
+    """A keep-alive HTTP/1.1 client with little overhead of its own (the
+    standard library's), so the figures are the server's."""
+
+    def __init__(self, base: str) -> None:
+        host, port = base.removeprefix("http://").split(":")
+        self.conn = http.client.HTTPConnection(host, int(port))
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.conn.close()
+
+    def get(self, url: str) -> tuple[int, bytes]:
+        self.conn.request("GET", url)
+        response = self.conn.getresponse()
+        return response.status, response.read()
+
+
+def _time_http(client: Client, urls: list[str]) -> list[float]:
+    out = []
+    for url in urls:
+        started = time.perf_counter()
+        status, body = client.get(url)
+        out.append(time.perf_counter() - started)
+        assert status in (200, 404), (url, status, body[:200])
+    return out
+
+
+def _time_sql(url: str, sql: str, params: list[tuple]) -> list[float]:
+    out = []
+    with psycopg.connect(url) as conn:
+        for p in params:
+            started = time.perf_counter()
+            conn.execute(sql, p, prepare=True).fetchall()
+            out.append(time.perf_counter() - started)
+    return out
+
+
+def _analyze(url: str) -> None:
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE")
+
+
+JUMP_SQL = ("SELECT a.start_ms, a.end_ms FROM object_appearances a WHERE a.run_id = %s "
+            "AND a.label = 'dog' AND a.start_ms > %s ORDER BY a.start_ms LIMIT 1")
+FIND_SQL = ("SELECT start_ms, end_ms, artifact_id FROM transcript_fts WHERE run_id = %s "
+            "AND tsv @@ websearch_to_tsquery('simple', 'invoice') AND start_ms > %s "
+            "ORDER BY start_ms LIMIT 20")
+
+
+def jump(sizes: list[int]) -> list[dict]:
+    rows = []
+    for n in sizes:
+        with bench_database() as url:
+            factory = make_session_factory(make_engine(url))
+            with UnitOfWork(factory) as uow:
+                video = _video(uow, "jump")
+                run_id = _run(uow, video.video_id, "object.detection", _objects(n, random.Random(1)))
+                uow.commit()
+            _analyze(url)
+            span = n * STEP_MS
+            rng = random.Random(2)
+            positions = [rng.randrange(0, span) for _ in range(CALLS)]
+            sql = _time_sql(url, JUMP_SQL, [(run_id, p) for p in positions])
+            with server(url) as base, Client(base) as client:
+                urls = [f"/v1/videos/{video.video_id}/jump?kind=object&label=dog&from_ms={p}"
+                        for p in positions]
+                _time_http(client, urls[:50])  # warm up
+                http = _time_http(client, urls)
+        rows.append({"artifacts": n, "http_p50_ms": round(_p(http, 50), 3),
+                     "http_p99_ms": round(_p(http, 99), 3), "sql_p50_ms": round(_p(sql, 50), 3),
+                     "ratio_p50": round(_p(http, 50) / _p(sql, 50), 2)})
+    return rows
+
+
+def find(sizes: list[int]) -> list[dict]:
+    rows = []
+    for n in sizes:
+        with bench_database() as url:
+            factory = make_session_factory(make_engine(url))
+            with UnitOfWork(factory) as uow:
+                video = _video(uow, "find")
+                run_id = _run(uow, video.video_id, "transcript.segment", _segments(n, random.Random(1)))
+                uow.commit()
+            _analyze(url)
+            rng = random.Random(2)
+            positions = [rng.randrange(0, n * STEP_MS) for _ in range(CALLS)]
+            sql = _time_sql(url, FIND_SQL, [(run_id, p) for p in positions])
+            with server(url) as base, Client(base) as client:
+                urls = [f"/v1/videos/{video.video_id}/find?q=invoice&from_ms={p}" for p in positions]
+                _time_http(client, urls[:50])
+                http = _time_http(client, urls)
+        rows.append({"segments": n, "http_p50_ms": round(_p(http, 50), 3),
+                     "http_p99_ms": round(_p(http, 99), 3), "sql_p50_ms": round(_p(sql, 50), 3),
+                     "ratio_p50": round(_p(http, 50) / _p(sql, 50), 2)})
+    return rows
+
+
+def global_jump(sizes: list[int], per_video: int = 20) -> list[dict]:
+    rows = []
+    for videos in sizes:
+        with bench_database() as url:
+            factory = make_session_factory(make_engine(url))
+            rng = random.Random(1)
+            ids = []
+            for start in range(0, videos, 500):
+                with UnitOfWork(factory) as uow:
+                    for v in range(start, min(videos, start + 500)):
+                        video = _video(uow, f"g{v}")
+                        _run(uow, video.video_id, "object.detection", _objects(per_video, rng))
+                        _run(uow, video.video_id, "transcript.segment", _segments(per_video, rng))
+                        ids.append(video.video_id)
+                    uow.commit()
+            _analyze(url)
+            picks = [rng.choice(ids) for _ in range(CALLS)]
+            with server(url) as base, Client(base) as client:
+                urls = [(f"/v1/jump/global?kind=object&label=dog&from_video={v}&from_ms=0"
+                         if i % 2 else f"/v1/jump/global?kind=transcript&q=invoice&from_video={v}"
+                         f"&from_ms=0") for i, v in enumerate(picks)]
+                _time_http(client, urls[:50])
+                http = _time_http(client, urls)
+        rows.append({"videos": videos, "http_p50_ms": round(_p(http, 50), 3),
+                     "http_p99_ms": round(_p(http, 99), 3)})
+    return rows
+
+
+def main(quick: bool = False, large: bool = False) -> dict:
+    result = {
+        "jump": jump([10_000, 100_000] if quick else
+                     [10_000, 100_000, 1_000_000, *([10_000_000] if large else [])]),
+        "find": find([100_000] if quick else [100_000, 1_000_000]),
+        "global_jump": global_jump([100, 1_000] if quick else [100, 1_000, 10_000]),
+    }
+    print_table("Jump over HTTP (object label, one video) vs the raw SQL",
+                ["artifacts", "http p50 ms", "http p99 ms", "sql p50 ms", "http/sql"],
+                [[f"{r['artifacts']:,}", r["http_p50_ms"], r["http_p99_ms"], r["sql_p50_ms"],
+                  r["ratio_p50"]] for r in result["jump"]])
+    print_table("Find over HTTP (transcript words, one video) vs the raw SQL",
+                ["segments", "http p50 ms", "http p99 ms", "sql p50 ms", "http/sql"],
+                [[f"{r['segments']:,}", r["http_p50_ms"], r["http_p99_ms"], r["sql_p50_ms"],
+                  r["ratio_p50"]] for r in result["find"]])
+    print_table("Global jump over HTTP (object label / transcript words across the library)",
+                ["videos", "http p50 ms", "http p99 ms"],
+                [[f"{r['videos']:,}", r["http_p50_ms"], r["http_p99_ms"]] for r in result["global_jump"]])
+    return result
+
+
+if __name__ == "__main__":
+    main(quick="--quick" in sys.argv, large="--large" in sys.argv)
