@@ -47,9 +47,10 @@ lint: install
 test: lint $(TORCH_STAMP) $(CHROMIUM)
 	$(BIN)/pytest
 
-# the benchmark video is built from photos in scikit-image and ultralytics (torch extra)
+# the benchmark video is built from photos in scikit-image and ultralytics (torch extra);
+# `make bench BENCH_ARGS=--large` adds jump at 10^7 artifacts
 bench: $(TORCH_STAMP) $(ESPEAK)
-	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 demo: install
 	bash scripts/demo.sh

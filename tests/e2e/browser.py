@@ -16,7 +16,7 @@ from pathlib import Path
 import uvicorn
 from eioku.api.app import create_app
 from eioku.config import Settings
-from eioku.db.engine import make_engine, make_session_factory
+from eioku.db.engine import engine_from_settings, make_session_factory
 
 from tests.conftest import REPO_ROOT
 
@@ -37,7 +37,7 @@ def free_port() -> int:
 @contextmanager
 def live_server(settings: Settings, workers: int = 0) -> Iterator[str]:
     """``eioku serve`` in-process: the same app, a real socket, real worker processes."""
-    engine = make_engine(settings.database_url or "")
+    engine = engine_from_settings(settings)  # configured as `eioku serve` configures it
     app = create_app(settings, make_session_factory(engine))
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))

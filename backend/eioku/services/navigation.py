@@ -91,12 +91,16 @@ def check_query_text(q: str) -> str:
     return q
 
 
+# true when the query asks for a word (see :func:`searchable`); a constant in a
+# query's WHERE clause, so a query with nothing to search for matches no row
+_ASKS_A_WORD = f"(numnode({_TSQUERY}) > 0 AND querytree({_TSQUERY}) <> 'T')"
+
+
 def searchable(session: Session, q: str) -> bool:
     """Whether the query asks for at least one word: punctuation and operators
     alone have none, and negations alone (``-invoice``) would match everything
     *without* the word, which is nothing to search for (querytree gives 'T')."""
-    return bool(session.execute(text(f"SELECT numnode({_TSQUERY}) > 0 AND "
-                                     f"querytree({_TSQUERY}) <> 'T'"), {"q": q}).scalar_one())
+    return bool(session.execute(text(f"SELECT {_ASKS_A_WORD}"), {"q": q}).scalar_one())
 
 
 def _require_lexemes(session: Session, q: str) -> None:
@@ -134,7 +138,6 @@ def _jump_filter(projection: Projection, query: JumpQuery, session: Session) -> 
 
 
 def jump(session: Session, video_id: uuid.UUID, query: JumpQuery) -> JumpResult:
-    VideoRepository(session).get(video_id)  # 404 for unknown videos, not "no match"
     projection = BY_KIND[query.kind]
     f = _jump_filter(projection, query, session)
     nxt = query.direction is Direction.NEXT
@@ -162,7 +165,8 @@ def jump(session: Session, video_id: uuid.UUID, query: JumpQuery) -> JumpResult:
         "from_ms": _from_ms(query.direction, query.from_ms), **query.selection.sql_args, **f.params,
     }
     row = session.execute(text(sql), params).one_or_none()
-    if row is None:
+    if row is None:  # one round trip on a hit; on a miss, an unknown video is a 404
+        VideoRepository(session).get(video_id)
         raise NoMatchError(_no_match_message(query))
     return JumpResult(row.start_ms, row.end_ms, list(row.ids or []), query.kind, query.label,
                       video_id, list(row.labels))
@@ -193,9 +197,10 @@ def find(
     direction: Direction = Direction.NEXT, from_ms: int | None = None, limit: int = 20,
     selection: SelectionOverride = NO_OVERRIDE,
 ) -> list[FindMatch]:
-    """Text matches in speech and/or on-screen text, ordered by time."""
-    VideoRepository(session).get(video_id)
-    _require_lexemes(session, check_query_text(q))
+    """Text matches in speech and/or on-screen text, ordered by time. One round
+    trip when something matches; the video and the query are checked further
+    only when nothing does (an unknown video is a 404, an empty query a 422)."""
+    checked = check_query_text(q)
     kinds = {FindSource.TRANSCRIPT: [JumpKind.TRANSCRIPT], FindSource.OCR: [JumpKind.OCR],
              FindSource.ALL: [JumpKind.TRANSCRIPT, JumpKind.OCR]}[source]
     nxt = direction is Direction.NEXT
@@ -209,16 +214,22 @@ def find(
         proj = BY_KIND[kind]
         params[f"type_{kind}"] = proj.artifact_type
         parts.append(
-            f"(SELECT p.start_ms, p.end_ms, p.artifact_id, '{kind.value}' AS source, "
-            f"ts_headline('{FTS_CONFIG}', p.text, {_TSQUERY}, :opts) AS snippet "
+            f"(SELECT p.start_ms, p.end_ms, p.artifact_id, '{kind.value}' AS source, p.text "
             f"FROM {proj.table} p WHERE p.run_id = (SELECT eioku_selected_run(:asset_id, "
-            f":type_{kind}, :sel_mode, :sel_profile)) AND p.tsv @@ {_TSQUERY} "
+            f":type_{kind}, :sel_mode, :sel_profile)) AND p.tsv @@ {_TSQUERY} AND {_ASKS_A_WORD} "
             f"AND p.start_ms {cmp} :from_ms "
             f"ORDER BY p.start_ms {order}, p.artifact_id {order} LIMIT :limit)"
         )
-    sql = ("SELECT * FROM (" + " UNION ALL ".join(parts) + ") AS hits"
-           + f" ORDER BY start_ms {order}, source {order}, artifact_id {order} LIMIT :limit")
-    rows = session.execute(text(sql), params)
+    ordering = f"ORDER BY start_ms {order}, source {order}, artifact_id {order}"
+    # snippets only for the hits returned, not for every candidate of each source
+    sql = (f"SELECT start_ms, end_ms, artifact_id, source, "
+           f"ts_headline('{FTS_CONFIG}', text, {_TSQUERY}, :opts) AS snippet FROM ("
+           "SELECT * FROM (" + " UNION ALL ".join(parts) + f") AS hits {ordering} LIMIT :limit"
+           f") AS top {ordering}")
+    rows = session.execute(text(sql), params).all()
+    if not rows:
+        VideoRepository(session).get(video_id)
+        _require_lexemes(session, checked)
     return [FindMatch(r.start_ms, r.end_ms, r.artifact_id, r.source, r.snippet) for r in rows]
 
 
