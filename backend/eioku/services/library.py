@@ -33,6 +33,12 @@ class Card:
     poster_ms: int
 
 
+def _selected(artifact_type: str) -> str:
+    """The stored policy's run of this video and type (kept in ``selected_runs``)."""
+    return (f"(SELECT sr.run_id FROM selected_runs sr WHERE sr.asset_id = v.video_id "
+            f"AND sr.artifact_type = '{artifact_type}')")
+
+
 def cards(session: Session, limit: int, offset: int) -> tuple[list[Card], int]:
     videos, total = VideoRepository(session).list(limit=limit, offset=offset)
     if not videos:
@@ -46,13 +52,13 @@ def cards(session: Session, limit: int, offset: int) -> tuple[list[Card], int]:
         "COALESCE(avg(CASE WHEN r.status IN ('queued', 'running') THEN r.progress ELSE 1 END), 0) "
         "AS progress, "
         "(SELECT count(*) FROM scene_ranges s WHERE s.run_id = "
-        " eioku_selected_run(v.video_id, 'scene')) AS scenes, "
+        f" {_selected('scene')}) AS scenes, "
         "(SELECT count(DISTINCT f.cluster_id) FROM face_appearances f WHERE f.run_id = "
-        " eioku_selected_run(v.video_id, 'face.detection')) AS people, "
+        f" {_selected('face.detection')}) AS people, "
         "(SELECT count(DISTINCT o.label) FROM object_appearances o WHERE o.run_id = "
-        " eioku_selected_run(v.video_id, 'object.detection')) AS objects, "
+        f" {_selected('object.detection')}) AS objects, "
         "(SELECT s.start_ms + (s.end_ms - s.start_ms) / 2 FROM scene_ranges s WHERE s.run_id = "
-        " eioku_selected_run(v.video_id, 'scene') ORDER BY s.start_ms LIMIT 1) AS poster_ms "
+        f" {_selected('scene')} ORDER BY s.start_ms LIMIT 1) AS poster_ms "
         "FROM videos v LEFT JOIN runs r ON r.asset_id = v.video_id "
         "WHERE v.video_id = ANY(:ids) GROUP BY v.video_id"),
         {"ids": [v.video_id for v in videos]})}
@@ -107,19 +113,22 @@ def search(session: Session, q: str, *, limit: int = 50,
                 f"SELECT v.video_id, '{source}' AS source, p.start_ms, p.end_ms, NULL AS label, "
                 f"ts_headline('{FTS_CONFIG}', p.text, {_TSQUERY}, :opts) AS snippet, "
                 f"1 + ts_rank_cd(p.tsv, {_TSQUERY}) AS score, v.t "
-                f"FROM v JOIN {table} p ON p.run_id = eioku_selected_run(v.video_id, "
-                f"'{artifact_type}') WHERE p.tsv @@ {_TSQUERY}")
+                f"FROM v JOIN selected_runs sr ON sr.asset_id = v.video_id "
+                f"AND sr.artifact_type = '{artifact_type}' JOIN {table} p ON p.run_id = sr.run_id "
+                f"WHERE p.tsv @@ {_TSQUERY}")
     for source, table, artifact_type in (("object", "object_appearances", "object.detection"),
                                          ("place", "place_appearances", "place.classification")):
         parts.append(
             f"SELECT v.video_id, '{source}' AS source, p.start_ms, p.end_ms, p.label AS label, "
-            f"p.label AS snippet, p.confidence AS score, v.t FROM v JOIN {table} p ON p.run_id = "
-            f"eioku_selected_run(v.video_id, '{artifact_type}') WHERE p.label = ANY(:labels)")
+            f"p.label AS snippet, p.confidence AS score, v.t FROM v JOIN selected_runs sr "
+            f"ON sr.asset_id = v.video_id AND sr.artifact_type = '{artifact_type}' "
+            f"JOIN {table} p ON p.run_id = sr.run_id WHERE p.label = ANY(:labels)")
     parts.append(
         "SELECT v.video_id, 'face' AS source, p.start_ms, p.end_ms, p.cluster_id AS label, "
         "COALESCE(fi.name, p.cluster_id) AS snippet, 1.5 AS score, v.t "
-        "FROM v JOIN face_appearances p ON p.run_id = eioku_selected_run(v.video_id, "
-        "'face.detection') JOIN face_identities fi ON fi.identity_id = p.cluster_id "
+        "FROM v JOIN selected_runs sr ON sr.asset_id = v.video_id "
+        "AND sr.artifact_type = 'face.detection' JOIN face_appearances p ON p.run_id = sr.run_id "
+        "JOIN face_identities fi ON fi.identity_id = p.cluster_id "
         "WHERE lower(fi.name) = ANY(:labels) OR lower(fi.identity_id) = ANY(:labels)")
     rows = session.execute(text(
         "WITH v AS (SELECT video_id, filename, COALESCE(recorded_at, created_at) AS t FROM videos "

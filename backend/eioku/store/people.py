@@ -229,10 +229,9 @@ class PeopleRepository:
         """People in the library, most widely seen first: the videos, appearances
         and detections of each person in the runs the selection policy picks."""
         rows = self.session.execute(text(
-            "WITH v AS (SELECT video_id, COALESCE(recorded_at, created_at) AS t, "
-            "eioku_selected_run(video_id, 'face.detection') AS run_id FROM videos), "
-            "a AS (SELECT fa.cluster_id, fa.asset_id, fa.start_ms, fa.detections, v.t "
-            "FROM face_appearances fa JOIN v ON fa.run_id = v.run_id) "
+            "WITH a AS (SELECT fa.cluster_id, fa.asset_id, fa.start_ms, fa.detections, "
+            "s.video_t AS t FROM selected_runs s JOIN face_appearances fa ON fa.run_id = s.run_id "
+            "WHERE s.artifact_type = 'face.detection') "
             "SELECT a.cluster_id, min(fi.name) AS name, count(DISTINCT asset_id) AS videos, "
             "count(*) AS appearances, sum(detections) AS detections, "
             "(array_agg(asset_id ORDER BY a.t, asset_id, start_ms))[1] AS first_video_id, "
