@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -95,9 +96,15 @@ def whisper_base_dir(cache_root: Path) -> Path:
         return target
     part1, part2 = CATALOG["whisper-base-part1"].locate(), CATALOG["whisper-base-part2"].locate()
     target.mkdir(parents=True, exist_ok=True)
+    # several workers may assemble it at once on a fresh data dir: each writes
+    # its own temporary files and renames them (atomic, and identical content),
+    # the small files first, model.bin (which marks the folder complete) last
+    mine = f".{os.getpid()}-{threading.get_ident()}.tmp"
     for name in ("config.json", "tokenizer.json", "vocabulary.json"):
-        (target / name).write_bytes((part2.parent / name).read_bytes())
-    partial = target / "model.bin.tmp"
+        partial = target / (name + mine)
+        partial.write_bytes((part2.parent / name).read_bytes())
+        partial.replace(target / name)
+    partial = target / ("model.bin" + mine)
     with partial.open("wb") as out:
         for part in (part1, part2):
             with part.open("rb") as src:
