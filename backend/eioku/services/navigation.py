@@ -248,11 +248,11 @@ def jump_global(
     params: dict[str, object] = {"artifact_type": projection.artifact_type, **f.params}
     if from_video is not None:
         VideoRepository(session).get(from_video)
-        # the videos after this one in recording order, and this one from from_ms on
-        video_after = (f"(s.video_t, s.asset_id) {cmp} ((SELECT COALESCE(recorded_at, created_at) "
-                       "FROM videos WHERE video_id = :fv), CAST(:fv AS uuid))")
+        # this video from from_ms on, then the videos after it in recording order: one
+        # row comparison, which the index on (artifact_type, video_t, asset_id) ranges over
+        video_from = (f"(s.video_t, s.asset_id) {cmp}= ((SELECT COALESCE(recorded_at, created_at) "
+                      "FROM videos WHERE video_id = :fv), CAST(:fv AS uuid))")
         position = (f"(s.asset_id <> CAST(:fv AS uuid) OR p.start_ms {cmp} :from_ms)")
-        video_from = f"({video_after} OR s.asset_id = CAST(:fv AS uuid))"
         params.update(fv=from_video, from_ms=_from_ms(direction, from_ms))
     else:
         position = video_from = "TRUE"
