@@ -153,52 +153,37 @@ FIND_SQL = ("SELECT start_ms, end_ms, artifact_id FROM transcript_fts WHERE run_
             "ORDER BY start_ms LIMIT 20")
 
 
+def _one_video(n: int, artifact_type: str, items: list[dict], sql: str, url_for) -> dict:
+    """p50/p99 over HTTP and p50 of the raw SQL, at random positions in one
+    video holding ``n`` artifacts of one type."""
+    with bench_database() as url:
+        factory = make_session_factory(make_engine(url))
+        with UnitOfWork(factory) as uow:
+            video = _video(uow, artifact_type)
+            run_id = _run(uow, video.video_id, artifact_type, items)
+            uow.commit()
+        _analyze(url)
+        rng = random.Random(2)
+        positions = [rng.randrange(0, n * STEP_MS) for _ in range(CALLS)]
+        raw = _time_sql(url, sql, [(run_id, p) for p in positions])
+        with server(url) as base, Client(base) as client:
+            urls = [url_for(video.video_id, p) for p in positions]
+            _time_http(client, urls[:50])  # warm up
+            http = _time_http(client, urls)
+    return {"http_p50_ms": round(_p(http, 50), 3), "http_p99_ms": round(_p(http, 99), 3),
+            "sql_p50_ms": round(_p(raw, 50), 3), "ratio_p50": round(_p(http, 50) / _p(raw, 50), 2)}
+
+
 def jump(sizes: list[int]) -> list[dict]:
-    rows = []
-    for n in sizes:
-        with bench_database() as url:
-            factory = make_session_factory(make_engine(url))
-            with UnitOfWork(factory) as uow:
-                video = _video(uow, "jump")
-                run_id = _run(uow, video.video_id, "object.detection", _objects(n, random.Random(1)))
-                uow.commit()
-            _analyze(url)
-            span = n * STEP_MS
-            rng = random.Random(2)
-            positions = [rng.randrange(0, span) for _ in range(CALLS)]
-            sql = _time_sql(url, JUMP_SQL, [(run_id, p) for p in positions])
-            with server(url) as base, Client(base) as client:
-                urls = [f"/v1/videos/{video.video_id}/jump?kind=object&label=dog&from_ms={p}"
-                        for p in positions]
-                _time_http(client, urls[:50])  # warm up
-                http = _time_http(client, urls)
-        rows.append({"artifacts": n, "http_p50_ms": round(_p(http, 50), 3),
-                     "http_p99_ms": round(_p(http, 99), 3), "sql_p50_ms": round(_p(sql, 50), 3),
-                     "ratio_p50": round(_p(http, 50) / _p(sql, 50), 2)})
-    return rows
+    return [{"artifacts": n, **_one_video(
+        n, "object.detection", _objects(n, random.Random(1)), JUMP_SQL,
+        lambda v, p: f"/v1/videos/{v}/jump?kind=object&label=dog&from_ms={p}")} for n in sizes]
 
 
 def find(sizes: list[int]) -> list[dict]:
-    rows = []
-    for n in sizes:
-        with bench_database() as url:
-            factory = make_session_factory(make_engine(url))
-            with UnitOfWork(factory) as uow:
-                video = _video(uow, "find")
-                run_id = _run(uow, video.video_id, "transcript.segment", _segments(n, random.Random(1)))
-                uow.commit()
-            _analyze(url)
-            rng = random.Random(2)
-            positions = [rng.randrange(0, n * STEP_MS) for _ in range(CALLS)]
-            sql = _time_sql(url, FIND_SQL, [(run_id, p) for p in positions])
-            with server(url) as base, Client(base) as client:
-                urls = [f"/v1/videos/{video.video_id}/find?q=invoice&from_ms={p}" for p in positions]
-                _time_http(client, urls[:50])
-                http = _time_http(client, urls)
-        rows.append({"segments": n, "http_p50_ms": round(_p(http, 50), 3),
-                     "http_p99_ms": round(_p(http, 99), 3), "sql_p50_ms": round(_p(sql, 50), 3),
-                     "ratio_p50": round(_p(http, 50) / _p(sql, 50), 2)})
-    return rows
+    return [{"segments": n, **_one_video(
+        n, "transcript.segment", _segments(n, random.Random(1)), FIND_SQL,
+        lambda v, p: f"/v1/videos/{v}/find?q=invoice&from_ms={p}")} for n in sizes]
 
 
 def global_jump(sizes: list[int], per_video: int = 20) -> list[dict]:

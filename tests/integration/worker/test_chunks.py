@@ -103,13 +103,19 @@ class FlakyQuality(QualityAnalyzer):
         return super().observe(frame)
 
 
-def test_a_chunk_that_fails_transiently_is_retried_alone(session_factory):
+def _split_with_flaky_quality(session_factory):
+    """Scenes and a quality analyzer that runs out of memory once, split in chunks."""
     FlakyQuality.failures = 1
     cache = AnalyzerCache(lambda name, cfg: FlakyQuality(cfg) if name == "quality"
                           else analyzer_class(name)(cfg))
     video, runs = _queue(session_factory, SAMPLE, ["scenes", "quality"])
     ids = [runs["scenes"].run_id, runs["quality"].run_id]
     execute_pass(session_factory, ids, cache)
+    return video, ids, cache
+
+
+def test_a_chunk_that_fails_transiently_is_retried_alone(session_factory):
+    video, ids, cache = _split_with_flaky_quality(session_factory)
     execute_chunk(session_factory, ids, 0, cache)
     with pytest.raises(TransientAnalysisError, match="out of memory"):
         execute_chunk(session_factory, ids, 1, cache, Attempt(0, 4))
@@ -128,12 +134,7 @@ def test_a_chunk_that_fails_transiently_is_retried_alone(session_factory):
 
 
 def test_a_chunk_that_fails_for_good_fails_its_run(session_factory):
-    FlakyQuality.failures = 1
-    cache = AnalyzerCache(lambda name, cfg: FlakyQuality(cfg) if name == "quality"
-                          else analyzer_class(name)(cfg))
-    video, runs = _queue(session_factory, SAMPLE, ["scenes", "quality"])
-    ids = [runs["scenes"].run_id, runs["quality"].run_id]
-    execute_pass(session_factory, ids, cache)
+    video, ids, cache = _split_with_flaky_quality(session_factory)
     outcomes = execute_chunk(session_factory, ids, 1, cache, Attempt(3, 4))  # the last attempt
     assert [o.status for o in outcomes] == ["chunk", "failed"]
     assert "out of memory (gave up after 4 attempts)" in outcomes[1].error
