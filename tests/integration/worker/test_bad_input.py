@@ -26,13 +26,13 @@ OTHERS = ["metadata", "transcript"]
 
 
 def _encode(path: Path, size: tuple[int, int], times_s: list[float], *, codec: str = "libx264",
-            audio: bool = False) -> Path:
+            audio: bool = False, pix_fmt: str = "yuv420p") -> Path:
     """Frames of noise at the given presentation times (any spacing, any start)."""
     base = Fraction(1, 1000)
     with av.open(str(path), "w") as out:
         stream = out.add_stream(codec, rate=25)
         stream.width, stream.height = size
-        stream.pix_fmt = "yuv420p"
+        stream.pix_fmt = pix_fmt  # 4:2:0 needs even sizes; 4:4:4 takes any
         stream.time_base = base
         sound = out.add_stream("aac", rate=16000) if audio else None
         rng = np.random.default_rng(1)
@@ -81,9 +81,11 @@ def _all_completed(result):
     assert {a: s for a, (s, _, _) in result.items()} == {a: "completed" for a in FRAME + OTHERS}, result
 
 
-@pytest.mark.parametrize("size", [(2, 2), (7680, 4320)], ids=["tiny", "8K"])
-def test_tiny_and_huge_frames(session_factory, tmp_path, size):
-    result = _analyse(session_factory, _encode(tmp_path / f"{size[0]}.mp4", size, [0, 0.04, 0.08]))
+@pytest.mark.parametrize(("size", "pix_fmt"), [((1, 1), "yuv444p"), ((2, 2), "yuv420p"),
+                                               ((7680, 4320), "yuv420p")], ids=["1x1", "2x2", "8K"])
+def test_tiny_and_huge_frames(session_factory, tmp_path, size, pix_fmt):
+    clip = _encode(tmp_path / f"{size[0]}.mp4", size, [0, 0.04, 0.08], pix_fmt=pix_fmt)
+    result = _analyse(session_factory, clip)
     _all_completed(result)
     assert result["scenes"][2] == 1 and result["quality"][2] == 1  # one shot, one verdict
 
