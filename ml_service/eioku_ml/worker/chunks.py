@@ -15,6 +15,7 @@ of that run are then skipped.
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from typing import Any
@@ -181,6 +182,4 @@ def complete_if_whole(factory: sessionmaker[Session], run: Run, analyzer: Analyz
 
 
 def _json(value: Any) -> str:
-    import json
-
     return json.dumps(value, separators=(",", ":"))
