@@ -46,7 +46,9 @@ class OcrAnalyzer(FrameAnalyzer):
         else:
             from rapidocr import RapidOCR
 
-            params: dict[str, Any] = {}
+            threads = device.cpu_threads()  # explicit: ORT's default pins threads to every core
+            params: dict[str, Any] = {"EngineConfig.onnxruntime.intra_op_num_threads": threads,
+                                      "EngineConfig.onnxruntime.inter_op_num_threads": 1}
             if self.config.get("det_side_len"):  # detect on a smaller picture (the longest side)
                 params.update({"Det.limit_type": "max",
                                "Det.limit_side_len": int(self.config["det_side_len"])})

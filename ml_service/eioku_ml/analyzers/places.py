@@ -54,7 +54,7 @@ class EfficientNetPlaces:
         from ai_edge_litert.interpreter import Interpreter
 
         self.interpreter = Interpreter(model_path=str(CATALOG["efficientnet-lite3"].locate()),
-                                       num_threads=2)
+                                       num_threads=device.cpu_threads())
         self.interpreter.allocate_tensors()
         self.input = self.interpreter.get_input_details()[0]
         self.output = self.interpreter.get_output_details()[0]

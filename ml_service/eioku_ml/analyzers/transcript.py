@@ -10,7 +10,6 @@ shipped inside faster-whisper) skips silence; the language is detected.
 from __future__ import annotations
 
 import math
-import os
 import time
 from pathlib import Path
 from typing import Any
@@ -41,7 +40,7 @@ class TranscriptAnalyzer(Analyzer):
                     "convert one with ct2-transformers-converter or unset it to use Whisper base")
         else:
             path = whisper_base_dir(get_settings().data_dir / "models")
-        threads = int(self.config.get("cpu_threads", 0)) or min(4, os.cpu_count() or 1)
+        threads = int(self.config.get("cpu_threads", 0)) or min(4, device.cpu_threads())
         self.device = device.for_ctranslate2()
         compute = "float16" if self.device == "cuda" else self.config.get("compute_type", "int8")
         self.model = WhisperModel(str(path), device=self.device, compute_type=compute,

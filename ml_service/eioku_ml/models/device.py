@@ -18,6 +18,17 @@ log = logging.getLogger(__name__)
 _WARNED: set[str] = set()
 
 
+def cpu_threads() -> int:
+    """Threads a model may use on the CPU: the cores this process may run on
+    (``EIOKU_PIN_CPUS`` narrows them to one), not the machine's. Passing it
+    explicitly also matters for ONNX Runtime, whose default thread pool pins
+    its threads to every core of the machine, whatever the process's own
+    affinity (two workers pinned to separate cores then fight over both)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
+
+
 def requested() -> str:
     value = os.environ.get("EIOKU_DEVICE", "cpu").strip().lower()
     return "cuda" if value.startswith("cuda") else "cpu"
