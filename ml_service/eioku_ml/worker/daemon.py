@@ -30,16 +30,27 @@ def queues_for(analyzers: Sequence[str] | None, queues: Sequence[str] | None) ->
     return names or None
 
 
+def pin_process(cores: set[int]) -> None:
+    """Pin every thread of this process to ``cores``. An affinity belongs to a
+    thread, and threads already running (OpenBLAS's pool, started when numpy
+    was imported) keep theirs; new threads inherit the mask of their creator."""
+    tasks = os.listdir("/proc/self/task") if os.path.isdir("/proc/self/task") else ["0"]
+    for tid in tasks:
+        with contextlib.suppress(OSError):  # a thread that ended meanwhile
+            os.sched_setaffinity(int(tid), cores)
+
+
 def worker_process(url: str, queues: list[str] | None, wait: bool, device: str, index: int = 0) -> None:
     """Entry point of one pool process."""
     from eioku.config import get_settings
 
-    from eioku_ml.worker.queue import make_app, retry_stalled_jobs, stalled_after_s
-
     os.environ.setdefault("EIOKU_DEVICE", device)
     if get_settings().pin_cpus and hasattr(os, "sched_setaffinity"):
         cores = sorted(os.sched_getaffinity(0))
-        os.sched_setaffinity(0, {cores[index % len(cores)]})  # one core per worker, round robin
+        pin_process({cores[index % len(cores)]})  # one core per worker, round robin
+
+    from eioku_ml.worker.queue import make_app, retry_stalled_jobs, stalled_after_s
+
     logging.basicConfig(level=os.environ.get("EIOKU_LOG_LEVEL", "INFO"),
                         format="%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s")
     app = make_app(url)
