@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     whisper_model_dir: Path | None = None
     # a ResNet-18 Places365 checkpoint (categories_places365.txt beside it) for places.
     places365_weights: Path | None = None
+    # Semantic search's index: "auto" creates pgvector's extension and an HNSW
+    # index where the server has it (migration 0011); "off" keeps the exact scan.
+    pgvector: Literal["auto", "off"] = "auto"
 
     @field_validator("media_roots", mode="before")
     @classmethod

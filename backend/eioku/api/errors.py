@@ -26,6 +26,7 @@ STATUS: list[tuple[type[e.EiokuError], int]] = [
     (e.MediaUnreadableError, 422),
     (e.ConflictError, 409),
     (e.DatabaseUnavailableError, 503),
+    (e.SemanticSearchUnavailableError, 503),
     (e.StorageError, 507),
 ]
 

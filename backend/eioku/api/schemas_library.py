@@ -103,12 +103,14 @@ class LibraryPage(BaseModel):
 class SearchHitOut(BaseModel):
     video_id: uuid.UUID
     filename: str
-    source: str = Field(description="transcript | ocr | object | place | face")
+    source: str = Field(description="transcript | ocr | object | place | face | shot (a shot's "
+                                    "description: what was seen, shown and said in one scene)")
     start_ms: int
     end_ms: int
     label: str | None = Field(description="object/place label or person id")
     snippet: str = Field(description="text with hits marked <mark>…</mark> (HTML-escape the rest)")
-    score: float
+    score: float = Field(description="keyword: rank or confidence; semantic: cosine similarity; "
+                                     "hybrid: reciprocal-rank-fusion score. Higher is better.")
 
     @classmethod
     def of(cls, h: Hit) -> SearchHitOut:
@@ -117,6 +119,9 @@ class SearchHitOut(BaseModel):
 
 class SearchOut(BaseModel):
     query: str
+    mode: str = Field(default="keyword", description="keyword | semantic | hybrid")
+    vector_index: str | None = Field(
+        default=None, description="hnsw (pgvector) or exact (a scan, no pgvector); null for keyword")
     hits: list[SearchHitOut]
 
 

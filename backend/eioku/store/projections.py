@@ -27,7 +27,7 @@ FTS_CONFIG = "simple"
 class Projection:
     table: str
     artifact_type: str
-    kind: JumpKind
+    kind: JumpKind | None  # None: searched (text_embeddings), not jumped through
     columns: dict[str, str]  # column -> SQL expression over artifacts "a"
     label_column: str | None = None
     has_confidence: bool = False
@@ -126,10 +126,14 @@ PROJECTIONS: tuple[Projection, ...] = (
     Projection("place_labels", ArtifactType.PLACE_CLASSIFICATION, JumpKind.PLACE,
                {"label": "lower(a.payload->>'label')", "confidence": _CONFIDENCE},
                label_column="label", has_confidence=True, appearances="place_appearances"),
+    # the vector as real[] on any server ('[0.1, …]' -> '{0.1, …}'); see store/vectors.py
+    Projection("text_embeddings", ArtifactType.TEXT_EMBEDDING, None,
+               {"source": "a.payload->>'source'", "text": "a.payload->>'text'",
+                "embedding": "translate(a.payload->>'vector', '[]', '{}')::real[]"}),
 )  # fmt: skip
 
 BY_TYPE: dict[str, Projection] = {p.artifact_type: p for p in PROJECTIONS}
-BY_KIND: dict[JumpKind, Projection] = {p.kind: p for p in PROJECTIONS}
+BY_KIND: dict[JumpKind, Projection] = {p.kind: p for p in PROJECTIONS if p.kind is not None}
 
 
 class ProjectionWriter:

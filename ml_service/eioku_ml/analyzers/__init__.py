@@ -13,6 +13,7 @@ _MODULES = {
     "ocr": ("eioku_ml.analyzers.ocr", "OcrAnalyzer"),
     "faces": ("eioku_ml.analyzers.faces", "FaceAnalyzer"),
     "places": ("eioku_ml.analyzers.places", "PlaceAnalyzer"),
+    "embeddings": ("eioku_ml.analyzers.embeddings", "EmbeddingsAnalyzer"),
 }
 
 

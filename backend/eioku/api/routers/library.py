@@ -7,7 +7,7 @@ import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
@@ -17,7 +17,9 @@ from sqlalchemy import text
 from eioku.api.deps import UowDep
 from eioku.api.schemas import RunOut
 from eioku.api.schemas_library import CardOut, LibraryPage, SearchHitOut, SearchOut
+from eioku.domain.errors import ValidationFailedError
 from eioku.services import library
+from eioku.services import search as search_service
 from eioku.services.navigation import MAX_QUERY_CHARS
 from eioku.store.uow import UnitOfWork
 
@@ -41,16 +43,28 @@ def cards(
 def search(
     uow: UowDep,
     q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY_CHARS, description=(
-        "Words (web-search syntax for speech and on-screen text), an object or place "
-        "label, or a person's name or id."))],
+        "What to find: words (web-search syntax for speech and on-screen text), an object or "
+        "place label, a person's name, or (semantic, hybrid) a description in your own words."))],
+    mode: Annotated[Literal["keyword", "semantic", "hybrid"], Query(description=(
+        "keyword: the words asked for; semantic: by meaning (text embeddings); hybrid: both, "
+        "fused by reciprocal rank."))] = "hybrid",
+    scope: Annotated[Literal["library", "video"] | None, Query(description=(
+        "library (default) or video (needs video_id)."))] = None,
     video_id: Annotated[uuid.UUID | None, Query(description="Only this video.")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> SearchOut:
     """Moments across the library (or one video), best first: speech and
-    on-screen text (full text, ranked), objects and places by label, people by
-    name. Each hit has its video, time span and a snippet."""
-    hits = library.search(uow.session, q, limit=limit, video_id=video_id)
-    return SearchOut(query=q, hits=[SearchHitOut.of(h) for h in hits])
+    on-screen text, objects and places by label, people by name, and shots
+    by what was seen in them. Each hit has its video, time span, source and a
+    snippet."""
+    if scope == "video" and video_id is None:
+        raise ValidationFailedError("scope=video needs video_id", field="video_id")
+    if scope == "library" and video_id is not None:
+        raise ValidationFailedError("scope=library searches every video: leave out video_id",
+                                    field="scope")
+    found = search_service.search(uow.session, q, mode=mode, limit=limit, video_id=video_id)
+    return SearchOut(query=q, mode=found.mode, vector_index=found.vector_index,
+                     hits=[SearchHitOut.of(h) for h in found.hits])
 
 
 def _db_now(factory) -> float:  # type: ignore[no-untyped-def]

@@ -1,0 +1,145 @@
+"""One search over the library, three ways (``GET /v1/search``, ``eioku search``).
+
+- ``keyword``: the words asked for, in speech and on screen (PostgreSQL full
+  text), object and place labels, people by name (``services.library``).
+- ``semantic``: by meaning. The query is embedded with the model that embedded
+  the library (all-MiniLM-L6-v2) and compared with every transcript segment,
+  on-screen text and shot description (``store.vectors``): "money owed" finds
+  "please pay the invoice".
+- ``hybrid`` (the default): both lists fused by reciprocal rank (each hit adds
+  1/(60 + rank) to its moment). A moment is a transcript segment or an
+  on-screen text, or, for what is *seen* (objects, places, people, shot
+  descriptions), the shot it falls in: "Alice with a dog in the street" adds
+  Alice's face, the dog and the shot's description in the same shot, so shots
+  where they co-occur come first.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, replace
+from typing import Literal
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from eioku.domain.errors import EiokuError, SemanticSearchUnavailableError, ValidationFailedError
+from eioku.services.library import Hit
+from eioku.services.library import search as keyword_search
+from eioku.services.navigation import check_query_text
+from eioku.store import vectors
+from eioku.store.videos import VideoRepository
+
+Mode = Literal["keyword", "semantic", "hybrid"]
+MODES: tuple[str, ...] = ("keyword", "semantic", "hybrid")
+RRF_K = 60
+CANDIDATES = 50  # per list, before fusion
+MIN_SIMILARITY = 0.15  # below this a semantic neighbour is noise, not a hit
+_SEEN = {"object", "place", "face", "shot"}
+
+
+@dataclass(frozen=True)
+class Found:
+    mode: str
+    vector_index: str | None  # hnsw | exact; None when no vector was compared
+    hits: list[Hit]
+
+
+def embed_query(q: str) -> list[float]:
+    """The query's unit vector, in the API's or the CLI's process (the model
+    loads once, ~2 s). A missing model is a clear 503, naming the package."""
+    try:
+        from eioku_ml.models import minilm
+
+        return [float(x) for x in minilm.shared().encode([q])[0]]
+    except ImportError as exc:
+        raise SemanticSearchUnavailableError(
+            f"search by meaning needs the ml extra (tokenizers, safetensors): {exc}") from exc
+    except EiokuError as exc:  # ModelMissingError: which package, how to install it
+        raise SemanticSearchUnavailableError(exc.message) from exc
+
+
+def _names_removed(session: Session, q: str) -> str:
+    """The query without the names of people it mentions: a name means
+    nothing to the text model; the keyword side finds that person's faces."""
+    names = session.execute(text(
+        "SELECT name FROM face_identities WHERE name IS NOT NULL AND length(name) > 1 "
+        "AND strpos(lower(:q), lower(name)) > 0"), {"q": q}).scalars().all()
+    for name in sorted(names, key=len, reverse=True):
+        q = re.sub(rf"(?i)\b{re.escape(name)}\b", " ", q)
+    return " ".join(q.split()) or q
+
+
+def _semantic(session: Session, q: str, limit: int, video_id: uuid.UUID | None) -> list[Hit]:
+    vector = embed_query(_names_removed(session, q))
+    near = [n for n in vectors.nearest(session, vector, limit=limit, video_id=video_id)
+            if n.score >= MIN_SIMILARITY]
+    names = dict(session.execute(text("SELECT video_id, filename FROM videos WHERE video_id = ANY(:v)"),
+                                 {"v": list({n.video_id for n in near})}).tuples().all())
+    return [Hit(n.video_id, names[n.video_id], n.source, n.start_ms, n.end_ms, None, n.text,
+                round(n.score, 4)) for n in near]
+
+
+def _keyword(session: Session, q: str, limit: int, video_id: uuid.UUID | None,
+             strict: bool) -> list[Hit]:
+    try:
+        return keyword_search(session, q, limit=limit, video_id=video_id)
+    except ValidationFailedError:
+        if strict:
+            raise
+        return []  # nothing to match word for word ("¿…?"): meaning may still find it
+
+
+def _shot_starts(session: Session, videos: set[uuid.UUID]) -> dict[uuid.UUID, list[int]]:
+    starts: dict[uuid.UUID, list[int]] = defaultdict(list)
+    for video_id, start in session.execute(text(
+            "SELECT sr.asset_id, s.start_ms FROM selected_runs sr JOIN scene_ranges s "
+            "ON s.run_id = sr.run_id WHERE sr.artifact_type = 'scene' AND sr.asset_id = ANY(:v) "
+            "ORDER BY sr.asset_id, s.start_ms"), {"v": list(videos)}):
+        starts[video_id].append(start)
+    return starts
+
+
+def _fuse(session: Session, lists: list[list[Hit]], limit: int) -> list[Hit]:
+    """Reciprocal rank fusion over moments (see the module docstring)."""
+    shots = _shot_starts(session, {h.video_id for hits in lists for h in hits if h.source in _SEEN})
+
+    def moment(hit: Hit) -> tuple[object, ...]:
+        if hit.source not in _SEEN:
+            return (hit.video_id, hit.source, hit.start_ms)
+        inside = [s for s in shots.get(hit.video_id, []) if s <= hit.start_ms]
+        return (hit.video_id, "seen", inside[-1] if inside else hit.start_ms)
+
+    score: dict[tuple[object, ...], float] = defaultdict(float)
+    shown: dict[tuple[object, ...], Hit] = {}
+    for hits in lists:
+        for rank, hit in enumerate(hits, start=1):
+            key = moment(hit)
+            score[key] += 1.0 / (RRF_K + rank)
+            best = shown.get(key)
+            # a shot's description stands for its shot; otherwise the first (best) hit
+            if best is None or (hit.source == "shot" and best.source != "shot"):
+                shown[key] = hit
+    ranked = sorted(score, key=lambda k: (-score[k], shown[k].start_ms))
+    return [replace(shown[k], score=round(score[k], 6)) for k in ranked[:limit]]
+
+
+def search(session: Session, q: str, *, mode: str = "hybrid", limit: int = 50,
+           video_id: uuid.UUID | None = None) -> Found:
+    """Ranked moments for ``q`` in the library (or one video), best first."""
+    if mode not in MODES:
+        raise ValidationFailedError(f"mode must be one of {', '.join(MODES)} (got {mode!r})",
+                                    field="mode")
+    check_query_text(q)
+    if video_id is not None:
+        VideoRepository(session).get(video_id)
+    if mode == "keyword":
+        return Found("keyword", None, keyword_search(session, q, limit=limit, video_id=video_id))
+    index = vectors.vector_mode(session)
+    semantic = _semantic(session, q, max(limit, CANDIDATES), video_id)
+    if mode == "semantic":
+        return Found("semantic", index, semantic[:limit])
+    keyword = _keyword(session, q, max(limit, CANDIDATES), video_id, strict=False)
+    return Found("hybrid", index, _fuse(session, [keyword, semantic], limit))

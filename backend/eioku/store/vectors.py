@@ -1,0 +1,102 @@
+"""Nearest text embeddings: pgvector's HNSW index where the server has the
+``vector`` extension, an exact scan in plain SQL where it has not.
+
+``text_embeddings.embedding`` is ``real[]`` everywhere. With pgvector the
+index is on the expression ``embedding::vector(384)`` (cosine distance), so
+the same table, projection and rebuild serve both modes, and the mode is
+simply whether that index exists.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from sqlalchemy import Connection, text
+from sqlalchemy.orm import Session
+
+from eioku.artifacts.payloads.embeddings import EMBEDDING_DIM
+from eioku.config import get_settings
+
+log = logging.getLogger(__name__)
+INDEX = "ix_text_embeddings_hnsw"
+VectorMode = Literal["hnsw", "exact"]
+_AS_VECTOR = f"embedding::vector({EMBEDDING_DIM})"
+_QUERY_VECTOR = f"CAST(:qtext AS vector({EMBEDDING_DIM}))"
+
+
+def create_vector_index(conn: Connection) -> bool:
+    """Create the ``vector`` extension and the HNSW index when the server has
+    pgvector and ``EIOKU_PGVECTOR`` is not ``off``. A server without it (or a
+    role that may not create extensions) keeps the exact scan: True when the
+    index exists afterwards."""
+    if get_settings().pgvector == "off":
+        return False
+    available = conn.execute(text(
+        "SELECT EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'vector')")).scalar_one()
+    if not available:
+        log.info("semantic search: the server has no pgvector, so it scans embeddings exactly")
+        return False
+    try:
+        with conn.begin_nested():  # a refusal must not abort the migration's transaction
+            conn.execute(text("CREATE EXTENSION IF NOT EXISTS vector"))
+    except Exception as exc:  # noqa: BLE001 - e.g. insufficient privilege: fall back, say why
+        log.warning("semantic search: cannot create the vector extension (%s); exact scan", exc)
+        return False
+    conn.execute(text(f"CREATE INDEX IF NOT EXISTS {INDEX} ON text_embeddings "
+                      f"USING hnsw (({_AS_VECTOR}) vector_cosine_ops)"))
+    return True
+
+
+def vector_mode(session: Session) -> VectorMode:
+    found = session.execute(text("SELECT to_regclass(:i) IS NOT NULL"), {"i": INDEX}).scalar_one()
+    return "hnsw" if found else "exact"
+
+
+@dataclass(frozen=True)
+class Neighbour:
+    artifact_id: uuid.UUID
+    video_id: uuid.UUID
+    source: str
+    start_ms: int
+    end_ms: int
+    text: str
+    score: float  # cosine similarity, -1..1
+
+
+def nearest(session: Session, vector: list[float], *, limit: int,
+            video_id: uuid.UUID | None = None,
+            sources: tuple[str, ...] = ("transcript", "ocr", "shot")) -> list[Neighbour]:
+    """The embeddings of the selected ``text.embedding`` runs closest to
+    ``vector`` (a unit vector), best first, in the library or one video.
+
+    Library-wide with HNSW: an index scan in distance order, joined to the
+    selected runs (pgvector's iterative scan goes on until enough rows pass
+    that filter). One video, or no pgvector: an exact scan of the rows of the
+    selected runs."""
+    mode = vector_mode(session)
+    params: dict[str, Any] = {"limit": limit, "sources": list(sources), "video": video_id}
+    scope = ("sr.artifact_type = 'text.embedding' AND t.source = ANY(:sources) "
+             "AND (CAST(:video AS uuid) IS NULL OR sr.asset_id = :video)")
+    if mode == "hnsw":
+        params["qtext"] = "[" + ",".join(f"{x:.7g}" for x in vector) + "]"
+        distance = f"t.{_AS_VECTOR} <=> {_QUERY_VECTOR}"
+        if video_id is None:
+            session.execute(text("SET LOCAL hnsw.iterative_scan = relaxed_order"))
+            session.execute(text(f"SET LOCAL hnsw.ef_search = {max(40, min(1000, limit * 2))}"))
+        else:
+            distance = f"({distance}) + 0"  # not the index: a video's rows are few, scan them
+        sql = (f"SELECT * FROM (SELECT t.artifact_id, t.asset_id, t.source, t.start_ms, t.end_ms, "
+               f"t.text, 1 - ({distance}) AS score FROM text_embeddings t "
+               f"JOIN selected_runs sr ON sr.run_id = t.run_id WHERE {scope} "
+               f"ORDER BY {distance} LIMIT :limit) n ORDER BY score DESC, start_ms")
+    else:
+        params["qarray"] = [float(x) for x in vector]
+        sql = (f"SELECT t.artifact_id, t.asset_id, t.source, t.start_ms, t.end_ms, t.text, "
+               f"eioku_dot(t.embedding, CAST(:qarray AS real[])) AS score FROM text_embeddings t "
+               f"JOIN selected_runs sr ON sr.run_id = t.run_id WHERE {scope} "
+               f"ORDER BY score DESC, t.start_ms LIMIT :limit")
+    return [Neighbour(r.artifact_id, r.asset_id, r.source, r.start_ms, r.end_ms, r.text,
+                      float(r.score)) for r in session.execute(text(sql), params)]
