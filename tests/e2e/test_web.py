@@ -111,7 +111,7 @@ def test_library_search_opens_the_player_at_the_moment(server, page):
     hits.first.get_by_role("link").click()
     expect(page).to_have_url(re.compile(rf"/videos/{video_id}\?t="))
     wait_time(page, first["start_ms"] / 1000, tol=0.01)
-    expect(page.get_by_label("Find words")).to_have_value("invoice")
+    expect(page.get_by_label("Find", exact=True)).to_have_value("invoice")
 
 
 def test_next_scene_button_lands_before_each_cut(server, page):
@@ -148,10 +148,10 @@ def test_keyboard_walks_scenes_and_is_ignored_while_typing(server, page):
     page.keyboard.press("j")
     wait_time(page, cuts[0] / 1000 - PREROLL_S, tol=0.1)
     page.keyboard.press("/")
-    expect(page.get_by_label("Find words")).to_be_focused()
+    expect(page.get_by_label("Find", exact=True)).to_be_focused()
     before = current_time(page)
     page.keyboard.type("nl]")  # typed into the field, not shortcuts
-    expect(page.get_by_label("Find words")).to_have_value("nl]")
+    expect(page.get_by_label("Find", exact=True)).to_have_value("nl]")
     assert current_time(page) == before
     page.locator("body").click(position={"x": 5, "y": 5})
     page.keyboard.press("?")
@@ -164,7 +164,7 @@ def test_find_invoice_seeks_into_the_text_shot(server, page):
     base, video_id = server
     shot = TRUTH["shots"][TRUTH["text"]["shot"]]
     open_player(page, base, video_id)
-    field = page.get_by_label("Find words")
+    field = page.get_by_label("Find", exact=True)
     field.fill("invoice")
     field.press("Enter")
     page.wait_for_function(
@@ -180,9 +180,29 @@ def test_find_invoice_seeks_into_the_text_shot(server, page):
     page.wait_for_function("(a) => Number(new URLSearchParams(location.search).get('t')) >= a",
                            arg=shot["start_s"] - 0.01)
     page.goto(page.url)
-    expect(page.get_by_label("Find words")).to_have_value("invoice")
+    expect(page.get_by_label("Find", exact=True)).to_have_value("invoice")
     page.wait_for_function("(a) => { const v = document.querySelector('video'); "
                            "return v !== null && v.currentTime >= a; }", arg=shot["start_s"] - 0.01)
+
+
+def test_find_by_meaning_lands_on_the_moment_described(server, page):
+    """A paraphrase with none of the spoken or shown words: the player's find
+    box, set to meaning, lists this video's moments best first (GET /v1/search,
+    hybrid) and Enter lands on the best one."""
+    base, video_id = server
+    shot = TRUTH["shots"][TRUTH["text"]["shot"]]  # the invoice shot
+    open_player(page, base, video_id)
+    page.get_by_label("in", exact=True).select_option("meaning")
+    field = page.get_by_label("Find", exact=True)
+    field.fill("a bill that is due soon")
+    field.press("Enter")
+    page.wait_for_function(
+        "([a, b]) => { const v = document.querySelector('video'); "
+        "return v !== null && v.currentTime >= a && v.currentTime < b; }",
+        arg=[shot["start_s"], shot["end_s"]])
+    matches = page.locator(".matches button.match")
+    expect(matches.first).to_have_attribute("aria-current", "true")
+    expect(matches.first).to_contain_text(re.compile("invoice", re.I))
 
 
 def test_person_row_walks_that_persons_appearances(server, page):

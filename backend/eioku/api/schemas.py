@@ -187,6 +187,8 @@ class SelectionOut(SelectionIn):
 class Health(BaseModel):
     status: str
     database: str
+    semantic_search: str | None = Field(
+        default=None, description="hnsw (pgvector index) or exact (scan without pgvector)")
 
 
 class AppearanceOut(BaseModel):

@@ -576,4 +576,5 @@ def _stop_workers(pool: list[Any]) -> None:
         stop_pool(pool)
 
 
+from eioku.cli import doctor as _doctor  # noqa: E402,F401  (registers `eioku doctor`)
 from eioku.cli import library as _library  # noqa: E402,F401  (registers its commands on `app`)

@@ -80,28 +80,33 @@ def people_unmerge(person: Annotated[str, typer.Argument(help="The merged-away p
 
 @app.command()
 @friendly_errors
-def search(query: Annotated[str, typer.Argument(help="Words, a label or a person's name.")],
+def search(query: Annotated[str, typer.Argument(help="Words, a label, a person's name, or a "
+                                                     "description in your own words.")],
+           mode: Annotated[str, typer.Option(help="keyword | semantic | hybrid")] = "hybrid",
            video: Annotated[str | None, typer.Option(help="Only this video id.")] = None,
            limit: Annotated[int, typer.Option(min=1, max=500)] = 20,
            as_json: JsonOpt = False) -> None:
-    """Search the whole library: speech, on-screen text, objects, places, people."""
+    """Search the whole library: speech, on-screen text, objects, places, people,
+    and (semantic, hybrid) shots and sentences by meaning."""
     from eioku.api.schemas_library import SearchHitOut, SearchOut
-    from eioku.services import library
+    from eioku.services import search as service
 
     with _Store().uow() as uow:
-        hits = library.search(uow.session, query, limit=limit,
-                              video_id=_uuid(video) if video else None)
-    out = SearchOut(query=query, hits=[SearchHitOut.of(h) for h in hits])
+        found = service.search(uow.session, query, mode=mode, limit=limit,
+                               video_id=_uuid(video) if video else None)
+    out = SearchOut(query=query, mode=found.mode, vector_index=found.vector_index,
+                    hits=[SearchHitOut.of(h) for h in found.hits])
     if as_json:
         print_json(out.model_dump(mode="json"))
     else:
         from rich.markup import escape
 
-        _table(f"{len(hits)} hit(s) for {query!r}", ["video", "at", "source", "snippet"],
+        how = found.mode + (f", vectors: {found.vector_index}" if found.vector_index else "")
+        _table(f"{len(out.hits)} hit(s) for {query!r} ({how})",
+               ["video", "at", "source", "snippet", "score"],
                [[h.filename, _clock(h.start_ms), h.source,
-                 escape(h.snippet).replace("&lt;mark&gt;", "[bold]").replace(
-                     "&lt;/mark&gt;", "[/bold]").replace("\\[mark]", "[bold]").replace(
-                     "\\[/mark]", "[/bold]")] for h in out.hits])
+                 escape(h.snippet).replace("<mark>", "[bold]").replace("</mark>", "[/bold]"),
+                 f"{h.score:.3f}"] for h in out.hits])
 
 
 def _write(text: str, out: Path | None) -> None:

@@ -36,7 +36,7 @@ Mode = Literal["keyword", "semantic", "hybrid"]
 MODES: tuple[str, ...] = ("keyword", "semantic", "hybrid")
 RRF_K = 60
 CANDIDATES = 50  # per list, before fusion
-MIN_SIMILARITY = 0.15  # below this a semantic neighbour is noise, not a hit
+MIN_SIMILARITY = 0.25  # below this a semantic neighbour is noise, not a hit
 _SEEN = {"object", "place", "face", "shot"}
 
 
@@ -68,12 +68,15 @@ def _names_removed(session: Session, q: str) -> str:
         "SELECT name FROM face_identities WHERE name IS NOT NULL AND length(name) > 1 "
         "AND strpos(lower(:q), lower(name)) > 0"), {"q": q}).scalars().all()
     for name in sorted(names, key=len, reverse=True):
-        q = re.sub(rf"(?i)\b{re.escape(name)}\b", " ", q)
-    return " ".join(q.split()) or q
+        q = re.sub(rf"(?i)(?<!\w){re.escape(name)}(?!\w)", " ", q)
+    return " ".join(q.split())
 
 
 def _semantic(session: Session, q: str, limit: int, video_id: uuid.UUID | None) -> list[Hit]:
-    vector = embed_query(_names_removed(session, q))
+    rest = _names_removed(session, q)
+    if not re.search(r"\w", rest):
+        return []  # only names: the keyword side finds those people
+    vector = embed_query(rest)
     near = [n for n in vectors.nearest(session, vector, limit=limit, video_id=video_id)
             if n.score >= MIN_SIMILARITY]
     names = dict(session.execute(text("SELECT video_id, filename FROM videos WHERE video_id = ANY(:v)"),

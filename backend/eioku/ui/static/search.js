@@ -1,26 +1,40 @@
-// Library search: speech, on-screen text, objects, places and people, across every video.
+// Library search: speech, on-screen text, objects, places, people and shots, across every
+// video; by meaning and words together (hybrid, the default), by meaning, or exact words.
 import { api, q } from "./api.js";
 import { clock, h, snippet } from "./dom.js";
 
-const SOURCES = { transcript: "Speech", ocr: "On screen", object: "Object", place: "Place", face: "Person" };
+const SOURCES = { transcript: "Speech", ocr: "On screen", object: "Object", place: "Place", face: "Person", shot: "Shot" };
+const MODES = [["hybrid", "Meaning and words"], ["semantic", "Meaning only"], ["keyword", "Exact words"]];
 
 export async function render(main, { params }) {
   const query = (params.get("q") || "").trim();
+  const mode = MODES.some(([m]) => m === params.get("mode")) ? params.get("mode") : "hybrid";
   document.title = query ? `“${query}” · Eioku` : "Search · Eioku";
   main.append(h("h1", {}, query ? `Search: ${query}` : "Search"));
   if (!query) {
-    main.append(h("p", {}, "Type words spoken or shown on screen, an object (dog, car), a place, or a person’s name."));
+    main.append(h("p", {}, "Describe a moment in your own words (“where they talk about money”), or type words spoken or shown on screen, an object (dog, car), a place, or a person’s name."));
     return;
   }
+  const select = h("select", { id: "search-mode", name: "mode", onchange: () => {
+    window.location.assign(`/search${q({ q: query, mode: select.value === "hybrid" ? undefined : select.value })}`);
+  } }, MODES.map(([value, label]) => h("option", { value, selected: value === mode }, label)));
+  main.append(h("p", { class: "search-mode" }, h("label", { for: "search-mode" }, "Match by "), select));
   const status = h("p", { role: "status" }, "Searching…");
   main.append(status);
-  const { hits } = await api(`/v1/search${q({ q: query, limit: 100 })}`);
+  let hits;
+  try {
+    ({ hits } = await api(`/v1/search${q({ q: query, mode, limit: 100 })}`));
+  } catch (error) {
+    status.textContent = error.message;
+    return;
+  }
   status.textContent = hits.length ? `${hits.length} moment${hits.length === 1 ? "" : "s"} found` : "Nothing found.";
   main.append(h("ol", { class: "hits" }, hits.map((hit) => resultItem(hit, query))));
 }
 
 export function resultItem(hit, query) {
-  const href = `/videos/${hit.video_id}${q({ t: (hit.start_ms / 1000).toFixed(3), q: ["transcript", "ocr"].includes(hit.source) ? query : undefined })}`;
+  const words = ["transcript", "ocr"].includes(hit.source) && hit.snippet.includes("<mark>");
+  const href = `/videos/${hit.video_id}${q({ t: (hit.start_ms / 1000).toFixed(3), q: words ? query : undefined })}`;
   return h("li", { class: "hit" },
     h("a", { href, class: "hit-link" },
       h("img", { src: `/v1/videos/${hit.video_id}/thumbnail${q({ t_ms: hit.start_ms, width: 160 })}`,
@@ -29,6 +43,6 @@ export function resultItem(hit, query) {
         h("span", { class: "hit-meta" },
           h("span", { class: `badge badge-${hit.source}` }, SOURCES[hit.source] || hit.source),
           ` ${hit.filename} · ${clock(hit.start_ms)}`),
-        h("span", { class: "hit-snippet" }, ["transcript", "ocr"].includes(hit.source) ? snippet(hit.snippet)
+        h("span", { class: "hit-snippet" }, ["transcript", "ocr", "shot"].includes(hit.source) ? snippet(hit.snippet)
           : `${hit.snippet}, on screen ${clock(hit.start_ms)}–${clock(hit.end_ms)}`))));
 }
