@@ -54,6 +54,8 @@ def payload_for(artifact_type: str, i: int = 0, **overrides: Any) -> dict[str, A
                           "blur_score": 100.0, "frame_diff_spike_count": 0, "scene_cut_count": 3,
                           "status": "pass"},
     }
+    base["text.embedding"] = {"source": "transcript", "text": f"hello world {i}",
+                              "model": "all-MiniLM-L6-v2", "vector": [1.0] + [0.0] * 383}
     payload = dict(base[artifact_type])
     payload.update(overrides)
     return payload

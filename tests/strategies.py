@@ -18,6 +18,16 @@ label = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), m
 bbox = st.fixed_dictionaries({"x": pos, "y": pos, "w": pos, "h": pos})
 sentence = st.lists(st.sampled_from(WORDS), min_size=1, max_size=6).map(" ".join)
 
+def unit_vector(seed: int, dim: int = 384) -> list[float]:
+    """A reproducible unit vector (text.embedding payloads must have unit length)."""
+    import random
+
+    rng = random.Random(seed)
+    v = [rng.gauss(0, 1) for _ in range(dim)]
+    norm = sum(x * x for x in v) ** 0.5
+    return [x / norm for x in v]
+
+
 PAYLOADS: dict[str, st.SearchStrategy[dict[str, Any]]] = {
     ArtifactType.SCENE: st.fixed_dictionaries(
         {"scene_index": st.integers(0, 10_000), "method": st.sampled_from(["content", "adaptive"]),
@@ -61,6 +71,10 @@ PAYLOADS: dict[str, st.SearchStrategy[dict[str, Any]]] = {
          "frame_diff_spike_count": st.integers(0, 1000), "scene_cut_count": st.integers(0, 1000),
          "status": st.sampled_from(["pass", "flagged", "reject"]),
          "reasons": st.lists(label, max_size=3)}),
+    ArtifactType.TEXT_EMBEDDING: st.fixed_dictionaries(
+        {"source": st.sampled_from(["transcript", "ocr", "shot"]), "text": sentence,
+         "model": st.just("all-MiniLM-L6-v2"), "vector": st.integers(0, 2**32).map(unit_vector),
+         "source_artifact_id": st.none() | st.uuids().map(str)}),
 }
 
 

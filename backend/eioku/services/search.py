@@ -77,8 +77,13 @@ def _semantic(session: Session, q: str, limit: int, video_id: uuid.UUID | None) 
     if not re.search(r"\w", rest):
         return []  # only names: the keyword side finds those people
     vector = embed_query(rest)
-    near = [n for n in vectors.nearest(session, vector, limit=limit, video_id=video_id)
-            if n.score >= MIN_SIMILARITY]
+    near, seen = [], set()
+    for n in vectors.nearest(session, vector, limit=limit * 2, video_id=video_id):
+        key = (n.video_id, n.source, n.start_ms)  # a shot has two vectors: keep the better
+        if n.score >= MIN_SIMILARITY and key not in seen:
+            seen.add(key)
+            near.append(n)
+    near = near[:limit]
     names = dict(session.execute(text("SELECT video_id, filename FROM videos WHERE video_id = ANY(:v)"),
                                  {"v": list({n.video_id for n in near})}).tuples().all())
     return [Hit(n.video_id, names[n.video_id], n.source, n.start_ms, n.end_ms, None, n.text,

@@ -1,13 +1,18 @@
 """text.embedding: what was said, shown and seen, as vectors for search by meaning.
 
 Every transcript segment and on-screen text gets a 384-d all-MiniLM-L6-v2
-vector, and so does one *description* per shot: the people, objects, place,
+vector, and so does a *description* of each shot: the people, objects, place,
 on-screen text and speech the other analyses found inside the scene, written
 as a sentence ("2 people with a dog and a car, in a street. On screen: EXIT.
-Speech: …") so that "people with a dog in the street" lands on the shots where
-those co-occur. It uses the selected runs of the other analyzers that
-completed (``uses``); a silent video still gets shot descriptions, and a video
-without scenes is one shot.
+Speech: …"). A shot where something was seen also gets a vector of what was
+seen alone ("2 people with a dog and a car, in a street."): in the whole
+description thirty words of speech outweigh five of sight, and "people with a
+dog in the street" should land on the shots where those co-occur whatever is
+said there. Both are ``source: shot``; search keeps the better of the two.
+
+It uses the selected runs of the other analyzers that completed (``uses``);
+a silent video still gets shot descriptions, and a video without scenes is
+one shot.
 """
 
 from __future__ import annotations
@@ -28,7 +33,8 @@ MAX_TEXT = 4_000  # the payload's limit; the encoder reads the first 256 tokens 
 class Shot:
     start_ms: int
     end_ms: int
-    description: str
+    description: str  # what was seen, shown and said
+    seen: str  # what was seen alone (people, objects, place); may be empty
 
 
 def _overlapping(artifacts: Iterable[Any], start: int, end: int) -> list[Any]:
@@ -48,8 +54,9 @@ def _thing(label: str, count: int) -> str:
 
 
 def describe(objects: Sequence[Any], faces: Sequence[Any], places: Sequence[Any],
-             texts: Sequence[Any], speech: Sequence[Any], speech_words: int = 30) -> str:
-    """One sentence from what the analyses found in a shot (empty: nothing).
+             texts: Sequence[Any], speech: Sequence[Any], speech_words: int = 30) -> tuple[str, str]:
+    """What the analyses found in a shot, in words: the whole description and
+    its first sentence, what was seen (either may be empty).
 
     Objects count by their most detections in one frame (three cars in one
     frame are 3 cars; one car seen in ten frames is a car). People are the most
@@ -77,6 +84,7 @@ def describe(objects: Sequence[Any], faces: Sequence[Any], places: Sequence[Any]
         parts.append(f"in a {place[0][0]}" if parts else f"a {place[0][0]}")
     sentence = ", ".join(parts)
     sentence = sentence[:1].upper() + sentence[1:] + "." if sentence else ""
+    seen = sentence
     shown = list(dict.fromkeys(str(a.payload["text"]).strip() for a in
                                sorted(texts, key=lambda a: a.span_start_ms)))
     if shown:
@@ -86,7 +94,7 @@ def describe(objects: Sequence[Any], faces: Sequence[Any], places: Sequence[Any]
     if words:
         said = " ".join(words[:speech_words]) + (" …" if len(words) > speech_words else "")
         sentence += f" Speech: {said}"
-    return sentence.strip()[:MAX_TEXT]
+    return sentence.strip()[:MAX_TEXT], seen
 
 
 def shots(context: dict[str, list[Any]], duration_ms: int, speech_words: int = 30) -> list[Shot]:
@@ -96,11 +104,11 @@ def shots(context: dict[str, list[Any]], duration_ms: int, speech_words: int = 3
     bounds = [(a.span_start_ms, a.span_end_ms) for a in scenes] or [(0, max(duration_ms, 1))]
     out = []
     for start, end in bounds:
-        text = describe(*(_overlapping(context.get(name, []), start, end) for name in
-                          ("objects", "faces", "places", "ocr", "transcript")),
-                        speech_words=speech_words)
+        text, seen = describe(*(_overlapping(context.get(name, []), start, end) for name in
+                                ("objects", "faces", "places", "ocr", "transcript")),
+                              speech_words=speech_words)
         if text:
-            out.append(Shot(start, end, text))
+            out.append(Shot(start, end, text, seen))
     return out
 
 
@@ -120,6 +128,8 @@ class EmbeddingsAnalyzer(Analyzer):
         words = int(self.config.get("speech_words", 30))
         for shot in shots(context, media.duration_ms, words):
             todo.append((shot.start_ms, shot.end_ms, "shot", shot.description, None))
+            if shot.seen and shot.seen != shot.description:
+                todo.append((shot.start_ms, shot.end_ms, "shot", shot.seen, None))
         unique = list(dict.fromkeys(t[3] for t in todo))
         vectors = dict(zip(unique, self.model.encode(unique), strict=True)) if unique else {}
         progress(1.0)
