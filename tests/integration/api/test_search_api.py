@@ -19,7 +19,8 @@ def library(client, media_root):
     video_id = _video(client, media_root)
     spans = [(i * 5000, i * 5000 + 4000) for i in range(len(SAID))]
     _external_run(client, video_id, "transcript.segment", [
-        (s, e, {"text": t, "confidence": 0.9, "language": "en"}) for (s, e), t in zip(spans, SAID, strict=True)])
+        (s, e, {"text": t, "confidence": 0.9, "language": "en"})
+        for (s, e), t in zip(spans, SAID, strict=True)])
     vectors = minilm.shared().encode(SAID)
     _external_run(client, video_id, "text.embedding", [
         (s, e, {"source": "transcript", "text": t, "model": "all-MiniLM-L6-v2",
