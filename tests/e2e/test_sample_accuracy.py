@@ -37,7 +37,8 @@ def test_summary_reports_every_analyzer(analyzed):
     summary, _ = analyzed
     assert summary["failed"] == []
     assert {r["analyzer"] for r in summary["runs"]} == {
-        "metadata", "scenes", "quality", "objects", "transcript", "ocr", "faces", "places"}
+        "metadata", "scenes", "quality", "objects", "transcript", "ocr", "faces", "places",
+        "embeddings"}
     assert all(r["status"] == "completed" for r in summary["runs"])
     assert summary["quality"] == "pass"
     assert summary["realtime_factor"] is not None
@@ -150,3 +151,26 @@ def test_metadata_reads_creation_time_and_gps(analyzed):
     assert meta["payload"]["creation_time"].startswith("2024-05-01")
     assert client.get(f"/v1/videos/{summary['video_id']}").json()["recorded_at"].startswith(
         "2024-05-01")
+
+
+def test_every_sentence_text_and_shot_is_searchable_by_meaning(analyzed):
+    """The embeddings analyzer ran last, on what the others found: one vector per
+    transcript segment and on-screen text, and each shot described; a paraphrase
+    of each spoken sentence lands in its shot."""
+    summary, client = analyzed
+    v = summary["video_id"]
+    r = client.get(f"/v1/videos/{v}/artifacts", params={"type": "text.embedding", "limit": 500})
+    assert r.status_code == 200, r.text
+    found = r.json()["artifacts"]
+    sources = [a["payload"]["source"] for a in found]
+    assert sources.count("transcript") == len(TRUTH["speech"])
+    assert sources.count("ocr") >= 1
+    shot_starts = {a["span_start_ms"] for a in found if a["payload"]["source"] == "shot"}
+    assert shot_starts == {round(s["start_s"] * 1000) for s in TRUTH["shots"]}
+    for i, paraphrase in enumerate(["a greeting on a trip to an orbiting laboratory",
+                                    "a pet napping on the couch",
+                                    "a bill that has to be settled soon",
+                                    "where the motorbike is left"]):
+        hits = client.get("/v1/search", params={"q": paraphrase, "video_id": v}).json()["hits"]
+        shot = TRUTH["shots"][i]
+        assert hits and _in(hits[0]["start_ms"], shot["start_s"] - 0.5, shot["end_s"]), (paraphrase, hits)

@@ -63,7 +63,10 @@ class MiniLM:
         from tokenizers import Tokenizer
 
         path = path or model_dir()
-        self.w = {k: v.astype(np.float32) for k, v in load_file(str(path / "model.safetensors")).items()
+        # dense weights transposed once, contiguous: x @ W (2-D) is one BLAS call
+        self.w = {k: np.ascontiguousarray(v.T if k.startswith("encoder.") and v.ndim == 2 else v,
+                                          dtype=np.float32)
+                  for k, v in load_file(str(path / "model.safetensors")).items()
                   if not k.endswith("position_ids")}
         self.tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
         self.tokenizer.enable_truncation(MAX_TOKENS)
@@ -100,7 +103,9 @@ class MiniLM:
             p = f"encoder.layer.{n}."
 
             def dense(v: np.ndarray, name: str, p: str = p) -> np.ndarray:
-                return v @ w[p + name + ".weight"].T + w[p + name + ".bias"]
+                weight = w[p + name + ".weight"]
+                flat = v.reshape(-1, v.shape[-1]) @ weight + w[p + name + ".bias"]
+                return flat.reshape(*v.shape[:-1], weight.shape[1])
 
             def split(v: np.ndarray) -> np.ndarray:
                 return v.reshape(batch, width, _HEADS, head).transpose(0, 2, 1, 3)
