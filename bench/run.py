@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from bench import ingest, navigation, pipeline, workers
+from bench import ingest, navigation, pipeline, semantic, workers
 
 RESULTS = Path(__file__).parent / "results.json"
 
@@ -15,6 +15,7 @@ RESULTS = Path(__file__).parent / "results.json"
 def main(large: bool = False) -> dict:
     results = {"ingest": ingest.main()}
     results.update(navigation.main(large=large))
+    results["semantic"] = semantic.main()
     results["pipeline"] = [pipeline.main()]
     results["workers"] = workers.main()
     RESULTS.write_text(json.dumps(results, indent=1) + "\n")

@@ -184,3 +184,35 @@ def test_a_named_person_with_a_thing_ranks_the_shots_where_both_are(library):
         names = search.search(uow.session, "Alice", mode="hybrid", video_id=ids["bench"]).hits
         assert names and {h.source for h in names} == {"face"}
         assert {h.label for h in names} == {"person-2"}
+
+
+def test_doctor_reports_the_mode_and_vector_index_adds_the_index_later(pg_cluster, monkeypatch):
+    """A database migrated without pgvector scans exactly; `eioku db vector-index`
+    (say, once pgvector is installed) adds the index; `eioku doctor` tells."""
+    from eioku.cli import app as cli_app
+    from typer.testing import CliRunner
+
+    name = pg_cluster.create()
+    monkeypatch.setenv("DATABASE_URL", pg_cluster.url(name))
+    monkeypatch.setenv("EIOKU_PGVECTOR", "off")
+    get_settings.cache_clear()
+    try:
+        migrate.upgrade(pg_cluster.url(name))
+        runner = CliRunner()
+
+        def mode() -> str:
+            result = runner.invoke(cli_app, ["doctor", "--json"])
+            checks = {c["check"]: c for c in json.loads(result.stdout)}
+            assert checks["database"]["ok"] and checks["schema"]["ok"], result.stdout
+            return checks["semantic search"]["mode"]
+
+        assert mode() == "exact"
+        refused = runner.invoke(cli_app, ["db", "vector-index"])
+        assert refused.exit_code == 1 and "exact scan" in refused.stdout
+        monkeypatch.setenv("EIOKU_PGVECTOR", "auto")
+        get_settings.cache_clear()
+        made = runner.invoke(cli_app, ["db", "vector-index"])
+        assert made.exit_code == 0, made.stdout
+        assert mode() == "hnsw"
+    finally:
+        get_settings.cache_clear()

@@ -63,6 +63,25 @@ def db_upgrade(revision: str = "head") -> None:
     console.print(f"database at revision {revision}")
 
 
+@db_app.command("vector-index")
+@friendly_errors
+def db_vector_index() -> None:
+    """Create pgvector's extension and the HNSW index of semantic search, e.g.
+    after installing pgvector on a server that was migrated without it."""
+    from eioku.db.engine import make_engine
+    from eioku.store.vectors import create_vector_index
+
+    engine = make_engine(_url())
+    with engine.begin() as conn:
+        made = create_vector_index(conn)
+    engine.dispose()
+    console.print("semantic search: HNSW index (pgvector)" if made else
+                  "semantic search: exact scan (no pgvector on this server, no permission to "
+                  "create it, or EIOKU_PGVECTOR=off)")
+    if not made:
+        raise typer.Exit(code=1)
+
+
 @projections_app.command("rebuild")
 @friendly_errors
 def projections_rebuild(
