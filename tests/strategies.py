@@ -75,6 +75,10 @@ PAYLOADS: dict[str, st.SearchStrategy[dict[str, Any]]] = {
         {"source": st.sampled_from(["transcript", "ocr", "shot"]), "text": sentence,
          "model": st.just("all-MiniLM-L6-v2"), "vector": st.integers(0, 2**32).map(unit_vector),
          "source_artifact_id": st.none() | st.uuids().map(str)}),
+    ArtifactType.IMAGE_EMBEDDING: st.fixed_dictionaries(
+        {"model": st.sampled_from(["clip:a", "clip:b"]),
+         "vector": st.tuples(st.integers(0, 2**32), st.integers(8, 64)).map(lambda t: unit_vector(*t)),
+         "frame_number": frame}),
 }
 
 

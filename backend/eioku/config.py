@@ -73,6 +73,9 @@ class Settings(BaseSettings):
     # Semantic search's index: "auto" creates pgvector's extension and an HNSW
     # index where the server has it (migration 0011); "off" keeps the exact scan.
     pgvector: Literal["auto", "off"] = "auto"
+    # A CLIP ONNX export (folder: text_model.onnx, vision_model.onnx, tokenizer.json):
+    # frames are embedded too, and text queries also match pictures.
+    clip_model: Path | None = None
 
     @field_validator("media_roots", mode="before")
     @classmethod

@@ -7,6 +7,7 @@ from typing import Any
 import typer
 
 from eioku.cli import JsonOpt, _table, _url, app, console, print_json
+from eioku.config import get_settings
 
 
 def checks() -> list[dict[str, Any]]:
@@ -46,6 +47,16 @@ def checks() -> list[dict[str, Any]]:
                 "detail": f"HNSW index (pgvector {pgvector})" if hnsw else
                 ("exact scan: pgvector is not installed on this server" if not pgvector else
                  f"exact scan: pgvector {pgvector} but no index (EIOKU_PGVECTOR=off?)")})
+    clip = get_settings().clip_model
+    if clip is None:
+        out.append({"check": "visual search", "ok": True, "mode": "off",
+                    "detail": "off (set EIOKU_CLIP_MODEL to a CLIP ONNX export to search pictures)"})
+    else:
+        missing = [n for n in ("text_model.onnx", "vision_model.onnx", "tokenizer.json")
+                   if not ((clip / n).is_file() or (clip / "onnx" / n).is_file())]
+        out.append({"check": "visual search", "ok": not missing, "mode": "clip" if not missing else "off",
+                    "detail": f"CLIP from {clip}" if not missing else
+                    f"EIOKU_CLIP_MODEL={clip} lacks {', '.join(missing)}"})
     try:
         from eioku_ml.models.catalog import CATALOG
     except ImportError as exc:

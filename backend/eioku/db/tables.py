@@ -11,7 +11,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Float, ForeignKey, Index, Integer, Text
+from sqlalchemy import REAL, BigInteger, DateTime, Float, ForeignKey, Index, Integer, Text
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -139,6 +139,19 @@ class PlaceLabel(_ProjectionRow, Base):
     __tablename__ = "place_labels"
     label: Mapped[str] = mapped_column(Text)
     confidence: Mapped[float] = mapped_column(Float)
+
+
+class TextEmbedding(_ProjectionRow, Base):
+    __tablename__ = "text_embeddings"  # migration 0011; HNSW on embedding::vector(384) with pgvector
+    source: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    embedding: Mapped[list[float]] = mapped_column(ARRAY(REAL))
+
+
+class ImageEmbedding(_ProjectionRow, Base):
+    __tablename__ = "image_embeddings"  # migration 0012
+    model: Mapped[str] = mapped_column(Text)
+    embedding: Mapped[list[float]] = mapped_column(ARRAY(REAL))
 
 
 class _AppearanceRow:

@@ -55,6 +55,7 @@ class ArtifactType(StrEnum):
     VIDEO_METADATA = "video.metadata"
     VIDEO_QUALITY = "video.quality"
     TEXT_EMBEDDING = "text.embedding"
+    IMAGE_EMBEDDING = "image.embedding"
 
 
 class JumpKind(StrEnum):

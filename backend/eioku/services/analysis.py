@@ -24,7 +24,7 @@ def queue_analysis(
     """Create (or find pending) runs for the chosen analyzers and defer the
     jobs whose dependencies are met; the rest follow when those complete."""
     settings = settings or get_settings()
-    specs = resolve(analyzers, settings.analyzers)
+    specs = resolve(analyzers, settings.analyzers, settings)
     if video.status == "unreadable":
         raise MediaUnreadableError(video.error or f"{video.filename} cannot be read")
     if video.status == "registering":  # queued once its content hash is known

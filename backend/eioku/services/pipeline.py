@@ -33,6 +33,9 @@ class AnalyzerSpec:
     # optional models the user chose in the settings: (settings, profile) ->
     # config entries; an "engine" entry also names the producer
     choices: Callable[[Settings, str], dict[str, Any]] | None = None
+    # the setting without which this analyzer is not part of the default pipeline
+    # (its model is one the user supplies)
+    needs: str | None = None
 
     def config(self, profile: str) -> dict[str, Any]:
         return dict(self.profiles.get(profile) or self.profiles.get(ModelProfile.FAST, {}))
@@ -61,6 +64,10 @@ def _ocr_engine(settings: Settings, profile: str) -> dict[str, Any]:
 def _places365(settings: Settings, profile: str) -> dict[str, Any]:
     return {"engine": "places365-resnet18", "weights": str(settings.places365_weights)} \
         if settings.places365_weights else {}
+
+
+def _clip(settings: Settings, profile: str) -> dict[str, Any]:
+    return {"model_dir": str(settings.clip_model)} if settings.clip_model else {}
 
 
 def _whisper_dir(settings: Settings, profile: str) -> dict[str, Any]:
@@ -116,10 +123,15 @@ ANALYZERS: dict[str, AnalyzerSpec] = {s.name: s for s in (
     AnalyzerSpec("embeddings", ArtifactType.TEXT_EMBEDDING, "eioku.embeddings/all-minilm-l6-v2",
                  "1", uses=("scenes", "transcript", "ocr", "objects", "faces", "places"),
                  profiles={_P.FAST: {"speech_words": 30}}),
+    # pictures for text queries: only with a CLIP model the user supplies (EIOKU_CLIP_MODEL)
+    AnalyzerSpec("visual", ArtifactType.IMAGE_EMBEDDING, "eioku.visual/clip-onnx", "1",
+                 profiles={_P.FAST: {"interval_ms": 2000}, _P.HIGH_QUALITY: {"interval_ms": 1000}},
+                 choices=_clip, frame_pass=True, needs="clip_model"),
 )}  # fmt: skip
 
 
-def resolve(names: Iterable[str] | None = None, enabled: Iterable[str] | None = None) -> list[AnalyzerSpec]:
+def resolve(names: Iterable[str] | None = None, enabled: Iterable[str] | None = None,
+            settings: Settings | None = None) -> list[AnalyzerSpec]:
     """The analyzers to run, dependencies first. ``enabled`` (EIOKU_ANALYZERS)
     limits the stages that exist: by default only those run, and asking for a
     switched-off one, or one whose hard dependency is off, is refused. Unknown
@@ -131,11 +143,29 @@ def resolve(names: Iterable[str] | None = None, enabled: Iterable[str] | None = 
         raise ValidationFailedError(
             f"EIOKU_ANALYZERS names unknown analyzer(s): {', '.join(unknown)}; known: "
             f"{', '.join(ANALYZERS)}", field="analyzers")
-    chosen = (on or list(ANALYZERS)) if names is None else [n.strip() for n in names if n.strip()]
+    if settings is None:
+        from eioku.config import get_settings
+
+        settings = get_settings()
+
+    def usable(name: str) -> bool:
+        needs = ANALYZERS[name].needs
+        return needs is None or bool(getattr(settings, needs))
+
+    if names is None:  # the default pipeline leaves out what needs a model the user has not given
+        chosen = [n for n in (on or list(ANALYZERS)) if usable(n)]
+    else:
+        chosen = [n.strip() for n in names if n.strip()]
     unknown = [n for n in chosen if n not in ANALYZERS]
     if unknown:
         raise ValidationFailedError(
             f"unknown analyzer(s): {', '.join(unknown)}; known: {', '.join(ANALYZERS)}",
+            field="analyzers")
+    unusable = [n for n in chosen if not usable(n)]
+    if unusable:
+        raise ValidationFailedError(
+            f"analyzer(s) {', '.join(unusable)} need a model you supply: set "
+            f"{', '.join(sorted({'EIOKU_' + str(ANALYZERS[n].needs).upper() for n in unusable}))}",
             field="analyzers")
     off = [n for n in chosen if on and n not in on]
     if off:

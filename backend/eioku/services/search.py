@@ -26,6 +26,7 @@ from typing import Literal
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from eioku.config import get_settings
 from eioku.domain.errors import EiokuError, SemanticSearchUnavailableError, ValidationFailedError
 from eioku.services.library import Hit
 from eioku.services.library import search as keyword_search
@@ -38,7 +39,7 @@ MODES: tuple[str, ...] = ("keyword", "semantic", "hybrid")
 RRF_K = 60
 CANDIDATES = 50  # per list, before fusion
 MIN_SIMILARITY = 0.25  # below this a semantic neighbour is noise, not a hit
-_SEEN = {"object", "place", "face", "shot"}
+_SEEN = {"object", "place", "face", "shot", "picture"}
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,19 @@ def _embed(q: str) -> tuple[float, ...]:
         raise SemanticSearchUnavailableError(exc.message) from exc
 
 
+def meaning_of(q: str) -> str:
+    """What a query asks for by meaning: without words it excludes (``-cat``:
+    web-search syntax, which embedding them would turn into asking for them)
+    and quotes. Nothing with a letter or digit left: a 422, as for keywords."""
+    kept = [t.strip('"') for t in q.split() if not t.startswith("-")]
+    rest = " ".join(t for t in kept if t)
+    if not re.search(r"\w", rest):
+        raise ValidationFailedError(
+            f"query {q!r} has nothing to search for (punctuation, operators and negations "
+            "alone match nothing)", field="q")
+    return rest
+
+
 def _names_removed(session: Session, q: str) -> str:
     """The query without the names of people it mentions: a name means
     nothing to the text model; the keyword side finds that person's faces."""
@@ -95,6 +109,31 @@ def _semantic(session: Session, q: str, limit: int, video_id: uuid.UUID | None) 
                                  {"v": list({n.video_id for n in near})}).tuples().all())
     return [Hit(n.video_id, names[n.video_id], n.source, n.start_ms, n.end_ms, None, n.text,
                 round(n.score, 4)) for n in near]
+
+
+def _pictures(session: Session, q: str, limit: int, video_id: uuid.UUID | None) -> list[Hit]:
+    """Frames that look like the query, when a CLIP model is configured
+    (``EIOKU_CLIP_MODEL``); none otherwise."""
+    folder = get_settings().clip_model
+    if folder is None:
+        return []
+    rest = _names_removed(session, q)
+    if not re.search(r"\w", rest):
+        return []
+    try:
+        from eioku_ml.models.clip import shared
+
+        clip = shared(folder)
+        vector = [float(x) for x in clip.encode_text([rest])[0]]
+    except ImportError as exc:
+        raise SemanticSearchUnavailableError(f"visual search needs the ml extra: {exc}") from exc
+    except EiokuError as exc:
+        raise SemanticSearchUnavailableError(exc.message) from exc
+    near = vectors.nearest_images(session, vector, clip.name, limit=limit, video_id=video_id)
+    names = dict(session.execute(text("SELECT video_id, filename FROM videos WHERE video_id = ANY(:v)"),
+                                 {"v": list({n.video_id for n in near})}).tuples().all())
+    return [Hit(n.video_id, names[n.video_id], "picture", n.start_ms, n.end_ms, None,
+                f"a frame that looks like “{rest}”", round(n.score, 4)) for n in near]
 
 
 def _keyword(session: Session, q: str, limit: int, video_id: uuid.UUID | None,
@@ -153,8 +192,12 @@ def search(session: Session, q: str, *, mode: str = "hybrid", limit: int = 50,
     if mode == "keyword":
         return Found("keyword", None, keyword_search(session, q, limit=limit, video_id=video_id))
     index = vectors.vector_mode(session)
-    semantic = _semantic(session, q, max(limit, CANDIDATES), video_id)
+    meant = meaning_of(q)
+    semantic = _semantic(session, meant, max(limit, CANDIDATES), video_id)
+    pictures = _pictures(session, meant, max(limit, CANDIDATES), video_id)
     if mode == "semantic":
-        return Found("semantic", index, semantic[:limit])
+        if not pictures:
+            return Found("semantic", index, semantic[:limit])
+        return Found("semantic", index, _fuse(session, [semantic, pictures], limit))
     keyword = _keyword(session, q, max(limit, CANDIDATES), video_id, strict=False)
-    return Found("hybrid", index, _fuse(session, [keyword, semantic], limit))
+    return Found("hybrid", index, _fuse(session, [keyword, semantic, pictures], limit))

@@ -130,6 +130,9 @@ PROJECTIONS: tuple[Projection, ...] = (
     Projection("text_embeddings", ArtifactType.TEXT_EMBEDDING, None,
                {"source": "a.payload->>'source'", "text": "a.payload->>'text'",
                 "embedding": "translate(a.payload->>'vector', '[]', '{}')::real[]"}),
+    Projection("image_embeddings", ArtifactType.IMAGE_EMBEDDING, None,
+               {"model": "a.payload->>'model'",
+                "embedding": "translate(a.payload->>'vector', '[]', '{}')::real[]"}),
 )  # fmt: skip
 
 BY_TYPE: dict[str, Projection] = {p.artifact_type: p for p in PROJECTIONS}

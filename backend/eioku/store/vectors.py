@@ -100,3 +100,21 @@ def nearest(session: Session, vector: list[float], *, limit: int,
                f"ORDER BY score DESC, t.start_ms LIMIT :limit")
     return [Neighbour(r.artifact_id, r.asset_id, r.source, r.start_ms, r.end_ms, r.text,
                       float(r.score)) for r in session.execute(text(sql), params)]
+
+
+def nearest_images(session: Session, vector: list[float], model: str, *, limit: int,
+                   video_id: uuid.UUID | None = None) -> list[Neighbour]:
+    """Sampled frames of the selected ``image.embedding`` runs closest to a
+    query embedded by the same image-text ``model``: an exact scan (the
+    vector size is the model's, so there is no fixed-size index)."""
+    rows = session.execute(text(
+        "SELECT t.artifact_id, t.asset_id, 'picture' AS source, t.start_ms, t.end_ms, "
+        "'' AS text, eioku_dot(t.embedding, CAST(:q AS real[])) AS score FROM image_embeddings t "
+        "JOIN selected_runs sr ON sr.run_id = t.run_id WHERE sr.artifact_type = 'image.embedding' "
+        "AND t.model = :model AND cardinality(t.embedding) = :dim "
+        "AND (CAST(:video AS uuid) IS NULL OR sr.asset_id = :video) "
+        "ORDER BY score DESC, t.start_ms LIMIT :limit"),
+        {"q": [float(x) for x in vector], "model": model, "dim": len(vector), "video": video_id,
+         "limit": limit})
+    return [Neighbour(r.artifact_id, r.asset_id, r.source, r.start_ms, r.end_ms, r.text,
+                      float(r.score)) for r in rows]

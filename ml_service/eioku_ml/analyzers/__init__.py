@@ -14,6 +14,7 @@ _MODULES = {
     "faces": ("eioku_ml.analyzers.faces", "FaceAnalyzer"),
     "places": ("eioku_ml.analyzers.places", "PlaceAnalyzer"),
     "embeddings": ("eioku_ml.analyzers.embeddings", "EmbeddingsAnalyzer"),
+    "visual": ("eioku_ml.analyzers.visual", "VisualAnalyzer"),
 }
 
 

@@ -11,6 +11,7 @@ from eioku.domain.enums import ModelProfile
 from eioku.domain.models import SelectionOverride
 from eioku.services import analysis
 from eioku.services.ingest import register_path
+from eioku.services.pipeline import ANALYZERS
 from eioku.store.uow import UnitOfWork
 from eioku_ml.analyzers.base import Analyzer, Item
 from eioku_ml.worker.execute import AnalyzerCache, execute_run
@@ -135,15 +136,18 @@ def test_an_audio_only_file_is_transcribed_and_frame_analyzers_find_nothing(sess
         runs = {r.analyzer: r for r in analysis.queue_analysis(uow, video, "fast")}
         uow.commit()
     cache = AnalyzerCache()
-    frame = [r.run_id for name, r in runs.items() if name not in ("metadata", "transcript")]
+    frame = [r.run_id for name, r in runs.items() if ANALYZERS[name].frame_pass]
     outcomes = [*execute_pass(session_factory, frame, cache),
                 execute_run(session_factory, runs["metadata"].run_id, cache),
-                execute_run(session_factory, runs["transcript"].run_id, cache)]
+                execute_run(session_factory, runs["transcript"].run_id, cache),
+                execute_run(session_factory, runs["embeddings"].run_id, cache)]
     assert {o.status for o in outcomes} == {"completed"}, [o.error for o in outcomes]
     with UnitOfWork(session_factory) as uow:
         counts = {name: len(uow.artifacts.get_by_asset(video.video_id, r.artifact_type))
                   for name, r in runs.items()}
         assert counts["transcript"] >= 3 and counts["metadata"] == 1
+        # what was said is searchable by meaning (segments, and the one "shot": the whole file)
+        assert counts["embeddings"] == counts["transcript"] + 1
         assert all(counts[n] == 0 for n in ("scenes", "quality", "objects", "ocr", "faces", "places"))
         (meta,) = uow.artifacts.get_by_asset(video.video_id, "video.metadata")
         assert meta.payload["width"] is None and meta.payload["duration_s"] == pytest.approx(12, abs=0.2)

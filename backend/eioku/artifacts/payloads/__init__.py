@@ -2,7 +2,7 @@
 
 from pydantic import BaseModel
 
-from eioku.artifacts.payloads.embeddings import TextEmbeddingV1
+from eioku.artifacts.payloads.embeddings import ImageEmbeddingV1, TextEmbeddingV1
 from eioku.artifacts.payloads.faces import FaceDetectionV1
 from eioku.artifacts.payloads.metadata import VideoMetadataV1
 from eioku.artifacts.payloads.objects import ObjectDetectionV1
@@ -23,6 +23,7 @@ BUILTIN_SCHEMAS: list[tuple[str, int, type[BaseModel]]] = [
     (ArtifactType.VIDEO_METADATA, 1, VideoMetadataV1),
     (ArtifactType.VIDEO_QUALITY, 1, VideoQualityV1),
     (ArtifactType.TEXT_EMBEDDING, 1, TextEmbeddingV1),
+    (ArtifactType.IMAGE_EMBEDDING, 1, ImageEmbeddingV1),
 ]
 
 __all__ = ["BUILTIN_SCHEMAS"]

@@ -4,7 +4,7 @@
 import { api, q } from "./api.js";
 import { clock, h, snippet, toast } from "./dom.js";
 
-const BADGES = { transcript: "speech", ocr: "on screen", shot: "shot", object: "object", place: "place", face: "person" };
+const BADGES = { transcript: "speech", ocr: "on screen", shot: "shot", picture: "picture", object: "object", place: "place", face: "person" };
 
 export class FindPanel {
   constructor(videoId, { land, position, onQuery }) {

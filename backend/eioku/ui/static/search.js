@@ -3,7 +3,7 @@
 import { api, q } from "./api.js";
 import { clock, h, snippet } from "./dom.js";
 
-const SOURCES = { transcript: "Speech", ocr: "On screen", object: "Object", place: "Place", face: "Person", shot: "Shot" };
+const SOURCES = { transcript: "Speech", ocr: "On screen", object: "Object", place: "Place", face: "Person", shot: "Shot", picture: "Picture" };
 const MODES = [["hybrid", "Meaning and words"], ["semantic", "Meaning only"], ["keyword", "Exact words"]];
 
 export async function render(main, { params }) {
