@@ -6,7 +6,10 @@
   the library (all-MiniLM-L6-v2) and compared with every transcript segment,
   on-screen text and shot description (``store.vectors``): "money owed" finds
   "please pay the invoice".
-- ``hybrid`` (the default): both lists fused by reciprocal rank (each hit adds
+- pictures: with a CLIP model (``EIOKU_CLIP_MODEL``) the query is also compared
+  with sampled frames (``source: picture``), a third list fused into semantic
+  and hybrid.
+- ``hybrid`` (the default): the lists fused by reciprocal rank (each hit adds
   1/(60 + rank) to its moment). A moment is a transcript segment or an
   on-screen text, or, for what is *seen* (objects, places, people, shot
   descriptions), the shot it falls in: "Alice with a dog in the street" adds
