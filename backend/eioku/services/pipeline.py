@@ -116,8 +116,10 @@ ANALYZERS: dict[str, AnalyzerSpec] = {s.name: s for s in (
                                          "identity_threshold": 0.5},
                            _P.HIGH_QUALITY: {"interval_ms": 500, "width": 960, "upsample": 1,
                                              "identity_threshold": 0.5}}, frame_pass=True),
+    # one place per shot, from the vocabulary (place_vocabulary.py); version 2: per shot
     AnalyzerSpec("places", ArtifactType.PLACE_CLASSIFICATION, "eioku.places/efficientnet-lite3",
-                 "1", profiles={_P.FAST: {"interval_ms": 2000, "min_confidence": 0.15}},
+                 "2", uses=("scenes",), profiles={_P.FAST: {"interval_ms": 2000},
+                                                 _P.HIGH_QUALITY: {"interval_ms": 1000}},
                  choices=_places365, frame_pass=True),
     # search by meaning: vectors of what the others found; waits for them, needs none
     AnalyzerSpec("embeddings", ArtifactType.TEXT_EMBEDDING, "eioku.embeddings/all-minilm-l6-v2",

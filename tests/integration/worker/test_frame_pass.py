@@ -65,7 +65,7 @@ def test_one_decode_and_the_same_results_as_separate_runs(session_factory):
             stored = [(a.span_start_ms, a.span_end_ms, a.payload)
                       for a in uow.artifacts.get_by_asset(video.video_id, run.artifact_type)]
             context = {"scenes": uow.artifacts.get_by_asset(video.video_id, "scene")} \
-                if name in ("quality", "ocr") else {}
+                if name in ("quality", "ocr", "places") else {}
             alone = analyzer_class(name)(run.config).analyze(media, lambda f: None, context)
             expected = [(i.span_start_ms, i.span_end_ms, i.payload) for i in alone]
             if name == "faces":  # identities replace per-video cluster ids when stored

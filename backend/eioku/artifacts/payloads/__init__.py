@@ -7,7 +7,7 @@ from eioku.artifacts.payloads.faces import FaceDetectionV1
 from eioku.artifacts.payloads.metadata import VideoMetadataV1
 from eioku.artifacts.payloads.objects import ObjectDetectionV1
 from eioku.artifacts.payloads.ocr import OcrTextV1
-from eioku.artifacts.payloads.places import PlaceClassificationV1
+from eioku.artifacts.payloads.places import PlaceClassificationV1, PlaceClassificationV2
 from eioku.artifacts.payloads.quality import VideoQualityV1
 from eioku.artifacts.payloads.scene import SceneV1
 from eioku.artifacts.payloads.transcript import TranscriptSegmentV1
@@ -19,6 +19,7 @@ BUILTIN_SCHEMAS: list[tuple[str, int, type[BaseModel]]] = [
     (ArtifactType.OBJECT_DETECTION, 1, ObjectDetectionV1),
     (ArtifactType.FACE_DETECTION, 1, FaceDetectionV1),
     (ArtifactType.PLACE_CLASSIFICATION, 1, PlaceClassificationV1),
+    (ArtifactType.PLACE_CLASSIFICATION, 2, PlaceClassificationV2),
     (ArtifactType.OCR_TEXT, 1, OcrTextV1),
     (ArtifactType.VIDEO_METADATA, 1, VideoMetadataV1),
     (ArtifactType.VIDEO_QUALITY, 1, VideoQualityV1),
