@@ -248,7 +248,7 @@ def test_upload_from_the_page_gets_analysed(server, page, tmp_path):
     page.get_by_text("Add a video").click()
     page.get_by_label("Video file").set_input_files(str(clip))
     upload = page.locator("form", has=page.get_by_label("Video file"))
-    for name in ("quality", "objects", "transcript", "ocr", "faces", "places"):
+    for name in ("quality", "objects", "transcript", "ocr", "faces", "places", "embeddings"):
         upload.get_by_label(name, exact=True).uncheck()
     upload.get_by_role("button", name="Upload and analyse").click()
     expect(upload.get_by_role("status")).to_contain_text("analysis queued")

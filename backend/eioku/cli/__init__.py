@@ -513,6 +513,10 @@ def models(as_json: JsonOpt = False) -> None:
          every, "EIOKU_PLACES365_WEIGHTS", "torch"),
         ("whisper (your model)", settings.whisper_model_dir, lambda p: (p / "model.bin").is_file(),
          "transcript", ["high_quality"], "EIOKU_WHISPER_MODEL_DIR", "ml"),
+        ("clip (your model)", settings.clip_model,
+         lambda p: all((p / n).is_file() or (p / "onnx" / n).is_file()
+                       for n in ("text_model.onnx", "vision_model.onnx", "tokenizer.json")),
+         "visual", every, "EIOKU_CLIP_MODEL", "ml"),
     ):  # optional user files: listed with the setting that names them
         present = check(path) if path is not None else None
         rows.append({"name": name, "file": str(path) if path else f"set {setting}",

@@ -40,7 +40,7 @@ from eioku.store.videos import VideoRepository
 Mode = Literal["keyword", "semantic", "hybrid"]
 MODES: tuple[str, ...] = ("keyword", "semantic", "hybrid")
 RRF_K = 60
-CANDIDATES = 50  # per list, before fusion
+CANDIDATES = 40  # per list, before fusion
 MIN_SIMILARITY = 0.25  # below this a semantic neighbour is noise, not a hit
 _SEEN = {"object", "place", "face", "shot", "picture"}
 
@@ -102,7 +102,7 @@ def _semantic(session: Session, q: str, limit: int, video_id: uuid.UUID | None) 
         return []  # only names: the keyword side finds those people
     vector = embed_query(rest)
     near, seen = [], set()
-    for n in vectors.nearest(session, vector, limit=limit * 2, video_id=video_id):
+    for n in vectors.nearest(session, vector, limit=limit + limit // 2, video_id=video_id):
         key = (n.video_id, n.source, n.start_ms)  # a shot has two vectors: keep the better
         if n.score >= MIN_SIMILARITY and key not in seen:
             seen.add(key)

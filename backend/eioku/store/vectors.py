@@ -72,32 +72,47 @@ def nearest(session: Session, vector: list[float], *, limit: int,
     """The embeddings of the selected ``text.embedding`` runs closest to
     ``vector`` (a unit vector), best first, in the library or one video.
 
-    Library-wide with HNSW: an index scan in distance order, joined to the
-    selected runs (pgvector's iterative scan goes on until enough rows pass
-    that filter). One video, or no pgvector: an exact scan of the rows of the
-    selected runs."""
+    Library-wide with HNSW: the index's nearest rows, then those of selected
+    runs (a full scan of the selection only when too few of them are). One
+    video, or no pgvector: an exact scan of the rows of the selected runs."""
     mode = vector_mode(session)
     params: dict[str, Any] = {"limit": limit, "sources": list(sources), "video": video_id}
     scope = ("sr.artifact_type = 'text.embedding' AND t.source = ANY(:sources) "
              "AND (CAST(:video AS uuid) IS NULL OR sr.asset_id = :video)")
+    columns = "t.artifact_id, t.asset_id, t.source, t.start_ms, t.end_ms, t.text"
     if mode == "hnsw":
         params["qtext"] = "[" + ",".join(f"{x:.7g}" for x in vector) + "]"
         distance = f"t.{_AS_VECTOR} <=> {_QUERY_VECTOR}"
         if video_id is None:
-            session.execute(text("SET LOCAL hnsw.iterative_scan = relaxed_order"))
-            session.execute(text(f"SET LOCAL hnsw.ef_search = {max(40, min(1000, limit * 2))}"))
-        else:
-            distance = f"({distance}) + 0"  # not the index: a video's rows are few, scan them
-        sql = (f"SELECT * FROM (SELECT t.artifact_id, t.asset_id, t.source, t.start_ms, t.end_ms, "
-               f"t.text, 1 - ({distance}) AS score FROM text_embeddings t "
+            # the index alone first (the planner would rather sort a join of every
+            # row: it cannot know that nearly all of them are selected), then the
+            # selection; rows of runs not selected may crowd some out, hence the
+            # margin, and a full query when even that is not enough
+            over = min(1000, limit * 3)
+            session.execute(text(f"SET LOCAL hnsw.ef_search = {max(40, over)}"))
+            found = _rows(session, (
+                f"WITH near AS MATERIALIZED (SELECT {columns}, t.run_id, {distance} AS distance "
+                f"FROM text_embeddings t ORDER BY {distance} LIMIT {over}) "
+                f"SELECT t.*, 1 - t.distance AS score FROM near t JOIN selected_runs sr "
+                f"ON sr.run_id = t.run_id WHERE {scope} ORDER BY t.distance LIMIT :limit"), params)
+            total = session.execute(text("SELECT count(*) FROM (SELECT 1 FROM text_embeddings "
+                                         "LIMIT :n) x"), {"n": over + 1}).scalar_one() \
+                if len(found) < limit else 0
+            if len(found) == limit or total <= over:
+                return found
+        distance = f"({distance}) + 0"  # not the index: the rows of the selection, scanned
+        sql = (f"SELECT {columns}, 1 - ({distance}) AS score FROM text_embeddings t "
                f"JOIN selected_runs sr ON sr.run_id = t.run_id WHERE {scope} "
-               f"ORDER BY {distance} LIMIT :limit) n ORDER BY score DESC, start_ms")
+               f"ORDER BY {distance}, t.start_ms LIMIT :limit")
     else:
         params["qarray"] = [float(x) for x in vector]
-        sql = (f"SELECT t.artifact_id, t.asset_id, t.source, t.start_ms, t.end_ms, t.text, "
-               f"eioku_dot(t.embedding, CAST(:qarray AS real[])) AS score FROM text_embeddings t "
-               f"JOIN selected_runs sr ON sr.run_id = t.run_id WHERE {scope} "
-               f"ORDER BY score DESC, t.start_ms LIMIT :limit")
+        sql = (f"SELECT {columns}, eioku_dot(t.embedding, CAST(:qarray AS real[])) AS score "
+               f"FROM text_embeddings t JOIN selected_runs sr ON sr.run_id = t.run_id "
+               f"WHERE {scope} ORDER BY score DESC, t.start_ms LIMIT :limit")
+    return _rows(session, sql, params)
+
+
+def _rows(session: Session, sql: str, params: dict[str, Any]) -> list[Neighbour]:
     return [Neighbour(r.artifact_id, r.asset_id, r.source, r.start_ms, r.end_ms, r.text,
                       float(r.score)) for r in session.execute(text(sql), params)]
 

@@ -68,6 +68,12 @@ class MiniLM:
                                           dtype=np.float32)
                   for k, v in load_file(str(path / "model.safetensors")).items()
                   if not k.endswith("position_ids")}
+        for n in range(_LAYERS):  # query, key and value in one product
+            p = f"encoder.layer.{n}.attention.self."
+            self.w[p + "qkv.weight"] = np.ascontiguousarray(np.concatenate(
+                [self.w.pop(p + f"{m}.weight") for m in ("query", "key", "value")], axis=1))
+            self.w[p + "qkv.bias"] = np.concatenate(
+                [self.w.pop(p + f"{m}.bias") for m in ("query", "key", "value")])
         self.tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
         self.tokenizer.enable_truncation(MAX_TOKENS)
         self.tokenizer.no_padding()
@@ -110,9 +116,7 @@ class MiniLM:
             def split(v: np.ndarray) -> np.ndarray:
                 return v.reshape(batch, width, _HEADS, head).transpose(0, 2, 1, 3)
 
-            q = split(dense(x, "attention.self.query"))
-            k = split(dense(x, "attention.self.key"))
-            v = split(dense(x, "attention.self.value"))
+            q, k, v = (split(part) for part in np.split(dense(x, "attention.self.qkv"), 3, axis=-1))
             scores = q @ k.transpose(0, 1, 3, 2) / np.sqrt(head) + bias
             scores = np.exp(scores - scores.max(-1, keepdims=True))
             scores /= scores.sum(-1, keepdims=True)

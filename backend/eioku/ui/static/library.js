@@ -2,7 +2,7 @@
 import { api, q } from "./api.js";
 import { clock, h, toast } from "./dom.js";
 
-const ANALYZERS = ["metadata", "scenes", "quality", "objects", "transcript", "ocr", "faces", "places"];
+const ANALYZERS = ["metadata", "scenes", "quality", "objects", "transcript", "ocr", "faces", "places", "embeddings"];
 
 export async function render(main) {
   document.title = "Library · Eioku";
