@@ -160,17 +160,22 @@ def test_keyboard_walks_scenes_and_is_ignored_while_typing(server, page):
     expect(page.get_by_role("dialog", name="Keyboard shortcuts")).to_be_hidden()
 
 
-def test_find_invoice_seeks_into_the_text_shot(server, page):
-    base, video_id = server
-    shot = TRUTH["shots"][TRUTH["text"]["shot"]]
-    open_player(page, base, video_id)
+def find_and_land(page: Page, query: str, shot: dict) -> None:
+    """Type in the player's find box, press Enter, wait until the video is inside ``shot``."""
     field = page.get_by_label("Find", exact=True)
-    field.fill("invoice")
+    field.fill(query)
     field.press("Enter")
     page.wait_for_function(
         "([a, b]) => { const v = document.querySelector('video'); "
         "return v !== null && v.currentTime >= a && v.currentTime < b; }",
         arg=[shot["start_s"], shot["end_s"]])
+
+
+def test_find_invoice_seeks_into_the_text_shot(server, page):
+    base, video_id = server
+    shot = TRUTH["shots"][TRUTH["text"]["shot"]]
+    open_player(page, base, video_id)
+    find_and_land(page, "invoice", shot)
     matches = page.locator(".matches button.match")
     expect(matches.first).to_be_visible()
     expect(page.locator(".matches mark").first).to_have_text(re.compile("invoice", re.I))
@@ -193,13 +198,7 @@ def test_find_by_meaning_lands_on_the_moment_described(server, page):
     shot = TRUTH["shots"][TRUTH["text"]["shot"]]  # the invoice shot
     open_player(page, base, video_id)
     page.get_by_label("in", exact=True).select_option("meaning")
-    field = page.get_by_label("Find", exact=True)
-    field.fill("a bill that is due soon")
-    field.press("Enter")
-    page.wait_for_function(
-        "([a, b]) => { const v = document.querySelector('video'); "
-        "return v !== null && v.currentTime >= a && v.currentTime < b; }",
-        arg=[shot["start_s"], shot["end_s"]])
+    find_and_land(page, "a bill that is due soon", shot)
     matches = page.locator(".matches button.match")
     expect(matches.first).to_have_attribute("aria-current", "true")
     expect(matches.first).to_contain_text(re.compile("invoice", re.I))

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from tests.factories import payload_for
 
-REGISTERED = [(t.value, 1) for t in ArtifactType]
+REGISTERED = [(t.value, 1) for t in ArtifactType] + [("place.classification", 2)]  # places per shot
 
 
 @given(artifact_type=st.sampled_from([t.value for t in ArtifactType]) | st.text(max_size=30),

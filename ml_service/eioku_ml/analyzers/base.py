@@ -6,6 +6,7 @@ artifact type. It never touches SQL: the worker stores what it returns.
 
 from __future__ import annotations
 
+import bisect
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -204,3 +205,26 @@ class FrameAnalyzer(Analyzer):
             raise result.error
         assert result.items is not None
         return result.items
+
+
+class ShotSampling(FrameAnalyzer):
+    """A frame analyzer that also takes the first frame of every shot, so a
+    short shot is never missed between two samples: shot starts come from an
+    earlier scenes run (``context["scenes"]``) and from the cuts the same pass
+    finds (``state.cuts_ms``)."""
+
+    def start(self, media: MediaInput, context: dict[str, Any]) -> None:
+        super().start(media, context)
+        self.known_starts = sorted({a.span_start_ms for a in context.get("scenes", [])})
+        self.last_sample = -1
+
+    def due(self, time_ms: int) -> bool:
+        """At the interval, or the first frame of a new shot."""
+        i = bisect.bisect_right(self.known_starts, self.last_sample)
+        new_shot = (i < len(self.known_starts) and self.known_starts[i] <= time_ms) or any(
+            self.last_sample < s <= time_ms for s in self.state.cuts_ms[-3:])
+        return super().due(time_ms) or new_shot
+
+    def mark(self, time_ms: int) -> None:
+        super().mark(time_ms)
+        self.last_sample = time_ms

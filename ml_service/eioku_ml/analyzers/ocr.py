@@ -10,7 +10,6 @@ consecutive samples becomes one artifact spanning all of them.
 
 from __future__ import annotations
 
-import bisect
 import logging
 import warnings
 from collections.abc import Callable
@@ -21,7 +20,7 @@ import cv2
 import numpy as np
 from eioku.config import get_settings
 
-from eioku_ml.analyzers.base import FrameAnalyzer, FrameWant, Item, MediaInput
+from eioku_ml.analyzers.base import FrameWant, Item, MediaInput, ShotSampling
 from eioku_ml.errors import ModelMissingError
 from eioku_ml.media.decode import Frame
 from eioku_ml.models import device
@@ -37,7 +36,7 @@ class _Seen:
     frame: int
 
 
-class OcrAnalyzer(FrameAnalyzer):
+class OcrAnalyzer(ShotSampling):
     name = "ocr"
 
     def load(self) -> None:
@@ -106,24 +105,10 @@ class OcrAnalyzer(FrameAnalyzer):
 
     def start(self, media: MediaInput, context: dict[str, Any]) -> None:
         super().start(media, context)
-        # shot starts: from an earlier scenes run, and as the same pass finds them
-        self.known_starts = sorted({a.span_start_ms for a in context.get("scenes", [])})
         self.open: dict[str, _Seen] = {}
         self.done: list[Item] = []
         self.last_thumb: np.ndarray | None = None
         self.last_found: list[tuple[str, float, list[dict[str, float]]]] = []
-        self.last_sample = -1
-
-    def due(self, time_ms: int) -> bool:
-        """At the interval, or the first frame of a new shot."""
-        i = bisect.bisect_right(self.known_starts, self.last_sample)
-        new_shot = (i < len(self.known_starts) and self.known_starts[i] <= time_ms) or any(
-            self.last_sample < s <= time_ms for s in self.state.cuts_ms[-3:])
-        return super().due(time_ms) or new_shot
-
-    def mark(self, time_ms: int) -> None:
-        super().mark(time_ms)
-        self.last_sample = time_ms
 
     def observe(self, frame: Frame) -> list[tuple[str, float, list[dict[str, float]]]]:
         """The text of one frame; a frame that barely differs from the last one read

@@ -23,7 +23,6 @@ the same vocabulary.
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -31,7 +30,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from eioku_ml.analyzers.base import FrameAnalyzer, FrameWant, Item, MediaInput
+from eioku_ml.analyzers.base import FrameWant, Item, MediaInput, ShotSampling
 from eioku_ml.analyzers.place_vocabulary import PlaceScorer
 from eioku_ml.errors import ModelMissingError
 from eioku_ml.media.decode import Frame
@@ -115,7 +114,7 @@ class Places365ResNet:
         return self.torch.softmax(logits, 0).cpu().numpy()
 
 
-class PlaceAnalyzer(FrameAnalyzer):
+class PlaceAnalyzer(ShotSampling):
     name = "places"
 
     def load(self) -> None:
@@ -133,21 +132,7 @@ class PlaceAnalyzer(FrameAnalyzer):
 
     def start(self, media: MediaInput, context: dict[str, Any]) -> None:
         super().start(media, context)
-        # shot starts: from an earlier scenes run, and as the same pass finds them
-        self.known_starts = sorted({a.span_start_ms for a in context.get("scenes", [])})
         self.frames: list[tuple[int, int, dict[str, Any]]] = []
-        self.last_sample = -1
-
-    def due(self, time_ms: int) -> bool:
-        """At the interval, or the first frame of a new shot (a short shot gets a frame too)."""
-        i = bisect.bisect_right(self.known_starts, self.last_sample)
-        new_shot = (i < len(self.known_starts) and self.known_starts[i] <= time_ms) or any(
-            self.last_sample < s <= time_ms for s in self.state.cuts_ms[-3:])
-        return super().due(time_ms) or new_shot
-
-    def mark(self, time_ms: int) -> None:
-        super().mark(time_ms)
-        self.last_sample = time_ms
 
     def observe(self, frame: Frame) -> dict[str, Any]:
         """The frame's place scores and the model's top three classes."""

@@ -158,18 +158,19 @@ def _run_places(session_factory, settings):
 def test_places365_checkpoint_classifies_into_its_categories(session_factory, tmp_path):
     weights = _places365_checkpoint(tmp_path)
     video = _video(session_factory)
-    # an untrained network's probabilities are all tiny: keep every top class
-    outcome = _run_untrained(session_factory, video, "places", Settings(places365_weights=weights),
-                             min_confidence=0.0)
+    outcome = _run_untrained(session_factory, video, "places", Settings(places365_weights=weights))
     assert outcome.status == "completed", outcome
     with UnitOfWork(session_factory) as uow:
-        found = uow.artifacts.get_by_asset(video.video_id, "place.classification")
-    assert [a.span_start_ms for a in found] == list(range(0, 12_000, 2000))  # one per sample
-    assert {a.producer for a in found} == {"eioku.places/places365-resnet18"}
+        (found,) = uow.artifacts.get_by_asset(video.video_id, "place.classification")
+    # run alone (no scenes): the video is one shot, read from a frame every 2 s
+    assert (found.span_start_ms, found.span_end_ms, found.schema_version) == (0, 12_000, 2)
+    assert found.producer == "eioku.places/places365-resnet18"
+    assert [f["time_ms"] for f in found.payload["frames"]] == list(range(0, 12_000, 2000))
     names = {f"place {i} sub {i}" for i in range(365)}
-    for a in found:
-        assert a.payload["label"] in names
-        assert all(alt["label"] in names for alt in a.payload["alternatives"])
+    from eioku_ml.analyzers.place_vocabulary import VOCABULARY
+
+    assert found.payload["label"] in VOCABULARY  # the vocabulary, never a raw category
+    assert all(c["label"] in names for f in found.payload["frames"] for c in f["classes"])
 
 
 @pytest.mark.models
