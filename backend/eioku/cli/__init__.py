@@ -568,10 +568,6 @@ def serve(
     url = _url()
     migrate.upgrade(url)
     pool = _start_workers(url, workers)
-    # This process embeds one short search query at a time: BLAS threads cost more
-    # than they bring (a query took 3x longer on 2 cores once a batch had run).
-    # Set before numpy loads; the workers started above keep theirs.
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     if settings.api_token is None and beyond_loopback:
         err_console.print("[yellow]warning:[/yellow] listening beyond this machine without "
                           "EIOKU_API_TOKEN (--allow-no-token): anyone who reaches the port can use "
