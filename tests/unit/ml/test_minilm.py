@@ -1,4 +1,4 @@
-"""The numpy forward pass of all-MiniLM-L6-v2 against vectors computed once
+"""The ONNX Runtime forward pass of all-MiniLM-L6-v2 against vectors computed once
 with the reference implementation (transformers' BertModel, mean pooling, L2
 normalisation: the model card's recipe), stored in tests/data."""
 
