@@ -170,4 +170,9 @@ def main(quick: bool = False) -> dict:
 
 
 if __name__ == "__main__":
-    main(quick="--quick" in sys.argv)
+    import json
+    from pathlib import Path
+
+    found = main(quick="--quick" in sys.argv)
+    if "--quick" not in sys.argv:
+        (Path(__file__).parent / "results-semantic.json").write_text(json.dumps(found, indent=1) + "\n")
