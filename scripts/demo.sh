@@ -18,6 +18,8 @@ for q in invoice cat; do
   echo; echo "== eioku find $VIDEO $q"
   $EIOKU find "$VIDEO" "$q" || true
 done
+echo; echo "== eioku search \"someone asks to be paid\"      (by meaning: none of these words is said)"
+$EIOKU search "someone asks to be paid" --video "$VIDEO" --limit 5 || true
 echo; echo "== eioku jump $VIDEO --kind object --label cat"
 $EIOKU jump "$VIDEO" --kind object --label cat || true
 echo; echo "== eioku faces      (people across the library)"
