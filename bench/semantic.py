@@ -115,13 +115,14 @@ def _recall(url: str, vectors: list[list[float]], found: list[list]) -> float:
     """Share of the index's first ten that are among the exact ten nearest; a
     row as near as the exact tenth counts (the data has near-ties)."""
     hits = 0
+    exact = "(embedding::vector(384) <#> %s::real[]::vector(384)) + 0"  # + 0: not the index
     with psycopg.connect(url) as conn:
         for v, ids in zip(vectors, found, strict=True):
-            tenth = conn.execute("SELECT eioku_dot(embedding, %s::real[]) s FROM text_embeddings "
-                                 "ORDER BY s DESC LIMIT 1 OFFSET 9", (v,)).fetchone()[0]
-            scores = conn.execute("SELECT eioku_dot(embedding, %s::real[]) FROM text_embeddings "
-                                  "WHERE artifact_id = ANY(%s)", (v, ids[:10])).fetchall()
-            hits += sum(s >= tenth - 1e-6 for (s,) in scores)
+            tenth = conn.execute(f"SELECT {exact} d FROM text_embeddings ORDER BY d LIMIT 1 OFFSET 9",
+                                 (v,)).fetchone()[0]
+            scores = conn.execute(f"SELECT {exact} FROM text_embeddings WHERE artifact_id = ANY(%s)",
+                                  (v, ids[:10])).fetchall()
+            hits += sum(d <= tenth + 1e-6 for (d,) in scores)  # negative inner products
     return hits / (10 * len(vectors))
 
 
