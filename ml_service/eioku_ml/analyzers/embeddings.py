@@ -53,6 +53,33 @@ def _thing(label: str, count: int) -> str:
     return f"{count} {label}s" if count > 1 and not label.endswith("s") else f"a {label}"
 
 
+# how a place of the vocabulary reads after what was seen ("2 people, at home")
+_PLACE_PHRASES = {"indoor": "indoors", "outdoor": "outdoors", "home": "at home",
+                  "stage": "on a stage", "water": "by the water", "snow": "in the snow",
+                  "beach": "on a beach", "mountain": "in the mountains", "building": "by a building",
+                  "vehicle interior": "inside a vehicle", "sports venue": "at a sports venue"}
+
+
+def _where(label: str) -> str:
+    article = "an" if label[:1].lower() in "aeiou" else "a"
+    return _PLACE_PHRASES.get(label, f"in {article} {label}")
+
+
+def _looks_like(places: Sequence[Any], exclude: set[str], least: float = 0.3) -> list[str]:
+    """What the places model saw most in the shot's frames, beyond the detectors'
+    labels (a rocket, a church, a bicycle): classes whose mean probability over
+    the frames is at least ``least``, three at most (place.classification v2)."""
+    frames = [f for a in places for f in a.payload.get("frames", [])]
+    if not frames:
+        return []
+    total: Counter[str] = Counter()
+    for frame in frames:
+        for c in frame.get("classes", []):
+            total[str(c["label"]).lower()] += float(c["confidence"])
+    return [label for label, s in total.most_common(3)
+            if s / len(frames) >= least and label not in exclude]
+
+
 def describe(objects: Sequence[Any], faces: Sequence[Any], places: Sequence[Any],
              texts: Sequence[Any], speech: Sequence[Any], speech_words: int = 30) -> tuple[str, str]:
     """What the analyses found in a shot, in words: the whole description and
@@ -79,9 +106,13 @@ def describe(objects: Sequence[Any], faces: Sequence[Any], places: Sequence[Any]
         parts.append(f"{who} with {_and(things)}")
     elif who or things:
         parts.append(who or _and(things))
-    place = Counter(str(a.payload["label"]).replace("_", " ") for a in places).most_common(1)
+    place = Counter(str(a.payload["label"]).replace("_", " ") for a in places
+                    if a.payload["label"] != "unknown").most_common(1)
     if place:
-        parts.append(f"in a {place[0][0]}" if parts else f"a {place[0][0]}")
+        parts.append(_where(place[0][0]))
+    looks = _looks_like(places, exclude={*most, "person"})
+    if looks:
+        parts.append(f"looking like {_and(looks)}")
     sentence = ", ".join(parts)
     sentence = sentence[:1].upper() + sentence[1:] + "." if sentence else ""
     seen = sentence
