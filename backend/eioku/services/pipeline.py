@@ -123,7 +123,7 @@ ANALYZERS: dict[str, AnalyzerSpec] = {s.name: s for s in (
                  choices=_places365, frame_pass=True),
     # search by meaning: vectors of what the others found; waits for them, needs none
     AnalyzerSpec("embeddings", ArtifactType.TEXT_EMBEDDING, "eioku.embeddings/all-minilm-l6-v2",
-                 "1", uses=("scenes", "transcript", "ocr", "objects", "faces", "places"),
+                 "2", uses=("scenes", "transcript", "ocr", "objects", "faces", "places"),
                  profiles={_P.FAST: {"speech_words": 30}}),
     # pictures for text queries: only with a CLIP model the user supplies (EIOKU_CLIP_MODEL)
     AnalyzerSpec("visual", ArtifactType.IMAGE_EMBEDDING, "eioku.visual/clip-onnx", "1",
