@@ -7,6 +7,8 @@ explicit run or id, checks the run's status.
 
 from __future__ import annotations
 
+import re
+
 import uuid
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -42,6 +44,10 @@ SELECTED_RUNS_ALL_TYPES = (
     "FROM (SELECT DISTINCT artifact_type FROM runs WHERE asset_id = :asset_id) t)"
 )
 COMPLETED_RUN = "EXISTS (SELECT 1 FROM runs r WHERE r.run_id = a.run_id AND r.status = 'completed')"
+
+# a NUL escaped in JSON: "\u0000" not itself escaped (the text "\\u0000", a backslash
+# then "u0000", is an ordinary string and stays storable)
+_NUL = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
 
 
 def _envelope(row: Any) -> ArtifactEnvelope:
@@ -137,7 +143,7 @@ class ArtifactRepository:
             payloads = [dicts[i].get("payload") for i in indexes]
             dumped = self.registry.validate_many(artifact_type, version, payloads, offsets=indexes)  # type: ignore[arg-type]
             for i, payload_json in zip(indexes, dumped, strict=True):
-                if "\\u0000" in payload_json:  # JSONB cannot hold NUL characters
+                if "\\u0000" in payload_json and _NUL.search(payload_json):  # JSONB holds no NUL
                     raise ValidationFailedError(
                         f"artifact {i}: payload contains a NUL character", item=i, field="payload")
                 item = dicts[i]

@@ -378,6 +378,12 @@ def test_nul_characters_are_422_not_500(client, media_root):
         {"span_start_ms": 0, "span_end_ms": 1,
          "payload": payload_for("transcript.segment", text="a\x00b")}]})
     assert bad_text.status_code == 422
+    # the six characters \u0000 (a backslash, then "u0000") are text, not a NUL: stored
+    literal = "\\u0000 and \\\\u0000"
+    ok = client.post(f"/v1/runs/{run_id}/artifacts", json={"artifacts": [
+        {"span_start_ms": 0, "span_end_ms": 1, "payload": payload_for("transcript.segment",
+                                                                       text=literal)}]})
+    assert ok.status_code == 201, ok.text
     bad_producer = client.post(f"/v1/videos/{video_id}/runs", json={
         "artifact_type": "scene", "producer": "p\x00", "producer_version": "1"})
     assert bad_producer.status_code == 422
