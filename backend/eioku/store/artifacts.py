@@ -8,7 +8,6 @@ explicit run or id, checks the run's status.
 from __future__ import annotations
 
 import re
-
 import uuid
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
