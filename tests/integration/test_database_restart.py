@@ -42,6 +42,7 @@ def test_api_and_worker_reconnect_after_a_restart(tmp_path):
     migrate.upgrade(url)
     live = Settings(data_dir=tmp_path, database_url=url)
     statuses: list[int] = []
+    jumps: list[int] = []  # the async read pool's path (api/reads.py): an empty library has no scene
     slowest = [0.0]
     with live_server(live, workers=1) as base:
         stop = threading.Event()
@@ -51,6 +52,7 @@ def test_api_and_worker_reconnect_after_a_restart(tmp_path):
                 while not stop.is_set():
                     started = time.perf_counter()
                     statuses.append(http.get("/v1/videos").status_code)
+                    jumps.append(http.get("/v1/jump/global?kind=scene").status_code)
                     slowest[0] = max(slowest[0], time.perf_counter() - started)
                     time.sleep(0.05)
 
@@ -62,6 +64,8 @@ def test_api_and_worker_reconnect_after_a_restart(tmp_path):
         reader.join(30)
         assert set(statuses) <= {200, 503}, statuses
         assert statuses[-1] == 200  # reconnected by itself
+        assert set(jumps) <= {404, 503}, jumps
+        assert jumps[-1] == 404 and 503 in jumps  # the read pool lost its connections, and recovered
         assert slowest[0] < 15  # nothing hung for its whole timeout
 
         # the worker (started before the restart) takes new work

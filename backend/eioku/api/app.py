@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from eioku import __version__
 from eioku.api import errors
 from eioku.api.auth import require_token
+from eioku.api.reads import Reads
 from eioku.api.routers import (
     artifacts,
     events,
@@ -59,17 +60,23 @@ def create_app(
         if session_factory is None:
             engine = engine_from_settings(settings)
             app.state.session_factory = make_session_factory(engine)
+            app.state.reads = Reads.of(engine)
+        await app.state.reads.open()
         # registrations a stopped server left half done are finished in the background
         resume = threading.Thread(target=_resume_registrations, name="eioku-resume-registrations",
                                   args=(app.state.session_factory, settings), daemon=True)
         resume.start()
-        yield
-        if engine is not None:
-            engine.dispose()
+        try:
+            yield
+        finally:
+            await app.state.reads.close()
+            if engine is not None:
+                engine.dispose()
 
     app = FastAPI(title="Eioku", version=__version__, description=DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings
     app.state.session_factory = session_factory
+    app.state.reads = Reads.of(session_factory.kw["bind"]) if session_factory is not None else None
     errors.install(app)
     protected = [Depends(require_token)]
     for module in (videos, runs, events, navigation, artifacts, people, library, player, media,

@@ -14,6 +14,7 @@ from typing import Annotated
 from fastapi import Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
+from eioku.api.reads import Reads
 from eioku.config import Settings
 from eioku.domain.enums import ModelProfile, SelectionMode
 from eioku.domain.models import SelectionOverride
@@ -34,6 +35,10 @@ async def get_settings(request: Request) -> Settings:
     return request.app.state.settings  # type: ignore[no-any-return]
 
 
+async def get_reads(request: Request) -> Reads:
+    return request.app.state.reads  # type: ignore[no-any-return]
+
+
 async def get_selection(
     selection: Annotated[SelectionMode | None, Query(
         description="Override the stored selection policy for this request.")] = None,
@@ -46,4 +51,5 @@ async def get_selection(
 
 UowDep = Annotated[UnitOfWork, Depends(get_uow)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+ReadsDep = Annotated[Reads, Depends(get_reads)]
 SelectionDep = Annotated[SelectionOverride, Depends(get_selection)]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from psycopg_pool import PoolTimeout
 from sqlalchemy.exc import (
     DataError,
     DisconnectionError,
@@ -64,6 +66,9 @@ async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
 
 def install(app: FastAPI) -> None:
     app.add_exception_handler(e.EiokuError, _handle)
-    app.add_exception_handler(DataError, _data_error)
-    for lost in (OperationalError, InterfaceError, DisconnectionError, InvalidatePoolError):
+    # SQLAlchemy's, and psycopg's own from the async read pool (api/reads.py)
+    for refused in (DataError, psycopg.DataError):
+        app.add_exception_handler(refused, _data_error)
+    for lost in (OperationalError, InterfaceError, DisconnectionError, InvalidatePoolError,
+                 psycopg.OperationalError, psycopg.InterfaceError, PoolTimeout):
         app.add_exception_handler(lost, _unavailable)

@@ -14,17 +14,19 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from eioku.artifacts.envelope import MAX_SPAN_MS
+from eioku.db.steps import Fetch, Statement, Steps, run
 from eioku.domain.enums import Direction, FindSource, Granularity, JumpKind
 from eioku.domain.errors import NoMatchError, ValidationFailedError
 from eioku.domain.models import NO_OVERRIDE, SelectionOverride
 from eioku.store.people import PERSON_SQL
 from eioku.store.projections import BY_KIND, FTS_CONFIG, Projection
-from eioku.store.videos import VideoRepository
+from eioku.store.videos import get_video
 
 MAX_QUERY_CHARS = 500
 SNIPPET_OPTIONS = "StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, ShortWord=0"
@@ -103,14 +105,16 @@ def searchable(session: Session, q: str) -> bool:
     return bool(session.execute(text(f"SELECT {_ASKS_A_WORD}"), {"q": q}).scalar_one())
 
 
-def _require_lexemes(session: Session, q: str) -> None:
-    if not searchable(session, q):
+def _require_lexemes(q: str) -> Steps[None]:
+    if not (yield Statement(f"SELECT {_ASKS_A_WORD}", {"q": q}, Fetch.SCALAR)):
         raise ValidationFailedError(
             f"query {q!r} has nothing to search for (punctuation, operators and negations "
             "alone match nothing)", field="q")
 
 
-def _jump_filter(projection: Projection, query: JumpQuery, session: Session) -> _Filter:
+def _jump_filter(projection: Projection, query: JumpQuery) -> _Filter:
+    """The WHERE clauses of a jump's filters. Text that asks for no word matches
+    no row (checked, for the error message, only when nothing matched)."""
     f = _Filter()
     if query.label is not None:
         if projection.label_column is None:
@@ -131,15 +135,21 @@ def _jump_filter(projection: Projection, query: JumpQuery, session: Session) -> 
     if query.text is not None:
         if not projection.is_text:
             raise ValidationFailedError(f"kind={query.kind} has no text to search", field="text")
-        _require_lexemes(session, check_query_text(query.text))
-        f.clauses.append(f"p.tsv @@ {_TSQUERY}")
+        check_query_text(query.text)
+        f.clauses.append(f"p.tsv @@ {_TSQUERY} AND {_ASKS_A_WORD}")
         f.params["q"] = query.text
     return f
 
 
 def jump(session: Session, video_id: uuid.UUID, query: JumpQuery) -> JumpResult:
+    return run(session, jump_steps(video_id, query))
+
+
+def jump_steps(video_id: uuid.UUID, query: JumpQuery) -> Steps[JumpResult]:
+    """One round trip on a hit; on a miss, an unknown video is a 404 and text
+    with no word to search for a 422."""
     projection = BY_KIND[query.kind]
-    f = _jump_filter(projection, query, session)
+    f = _jump_filter(projection, query)
     nxt = query.direction is Direction.NEXT
     cmp, order = (">", "ASC") if nxt else ("<", "DESC")
     # one statement: the selected run, the hits at the next start, their ids and labels.
@@ -164,21 +174,24 @@ def jump(session: Session, video_id: uuid.UUID, query: JumpQuery) -> JumpResult:
         "asset_id": video_id, "artifact_type": projection.artifact_type,
         "from_ms": _from_ms(query.direction, query.from_ms), **query.selection.sql_args, **f.params,
     }
-    row = session.execute(text(sql), params).one_or_none()
-    if row is None:  # one round trip on a hit; on a miss, an unknown video is a 404
-        VideoRepository(session).get(video_id)
+    row = yield Statement(sql, params, Fetch.ONE_OR_NONE)
+    if row is None:
+        yield from get_video(video_id)
+        if query.text is not None:
+            yield from _require_lexemes(query.text)
         raise NoMatchError(_no_match_message(query))
     return JumpResult(row.start_ms, row.end_ms, list(row.ids or []), query.kind, query.label,
                       video_id, list(row.labels))
 
 
-def _detections_at(session: Session, projection: Projection, run_id: uuid.UUID,
-                   keys: list[str], start_ms: int) -> list[uuid.UUID]:
+def _detections_at(projection: Projection, run_id: uuid.UUID, keys: list[str],
+                   start_ms: int) -> Steps[list[uuid.UUID]]:
     """The detections that open appearances of ``keys`` at ``start_ms``."""
-    return list(session.execute(text(
+    rows = yield Statement(
         f"SELECT p.artifact_id FROM {projection.table} p WHERE p.run_id = :run_id "
         f"AND p.{projection.label_column} = ANY(:keys) AND p.start_ms = :start "
-        f"ORDER BY p.artifact_id"), {"run_id": run_id, "keys": keys, "start": start_ms}).scalars())
+        f"ORDER BY p.artifact_id", {"run_id": run_id, "keys": keys, "start": start_ms})
+    return [r.artifact_id for r in rows]
 
 
 def _no_match_message(query: JumpQuery) -> str:
@@ -192,11 +205,15 @@ def _no_match_message(query: JumpQuery) -> str:
     return f"no {what} {pos} (with the current selection policy)"
 
 
-def find(
-    session: Session, video_id: uuid.UUID, q: str, *, source: FindSource = FindSource.ALL,
+def find(session: Session, video_id: uuid.UUID, q: str, **options: Any) -> list[FindMatch]:
+    return run(session, find_steps(video_id, q, **options))
+
+
+def find_steps(
+    video_id: uuid.UUID, q: str, *, source: FindSource = FindSource.ALL,
     direction: Direction = Direction.NEXT, from_ms: int | None = None, limit: int = 20,
     selection: SelectionOverride = NO_OVERRIDE,
-) -> list[FindMatch]:
+) -> Steps[list[FindMatch]]:
     """Text matches in speech and/or on-screen text, ordered by time. One round
     trip when something matches; the video and the query are checked further
     only when nothing does (an unknown video is a 404, an empty query a 422)."""
@@ -226,28 +243,32 @@ def find(
            f"ts_headline('{FTS_CONFIG}', text, {_TSQUERY}, :opts) AS snippet FROM ("
            "SELECT * FROM (" + " UNION ALL ".join(parts) + f") AS hits {ordering} LIMIT :limit"
            f") AS top {ordering}")
-    rows = session.execute(text(sql), params).all()
+    rows = yield Statement(sql, params)
     if not rows:
-        VideoRepository(session).get(video_id)
-        _require_lexemes(session, checked)
+        yield from get_video(video_id)
+        yield from _require_lexemes(checked)
     return [FindMatch(r.start_ms, r.end_ms, r.artifact_id, r.source, r.snippet) for r in rows]
 
 
-def jump_global(
-    session: Session, *, kind: JumpKind, direction: Direction = Direction.NEXT,
+def jump_global(session: Session, **options: Any) -> JumpResult:
+    return run(session, jump_global_steps(**options))
+
+
+def jump_global_steps(
+    *, kind: JumpKind, direction: Direction = Direction.NEXT,
     from_video: uuid.UUID | None = None, from_ms: int | None = None, label: str | None = None,
     q: str | None = None, min_confidence: float | None = None,
-) -> JumpResult:
+) -> Steps[JumpResult]:
     """The next/previous hit across the library, in recording order
     (recorded time, else registration time; then video id; then start)."""
     projection = BY_KIND[kind]
     f = _jump_filter(projection, JumpQuery(kind, label=label, text=q,
-                                           min_confidence=min_confidence), session)
+                                           min_confidence=min_confidence))
     nxt = direction is Direction.NEXT
     cmp, order = (">", "ASC") if nxt else ("<", "DESC")
     params: dict[str, object] = {"artifact_type": projection.artifact_type, **f.params}
     if from_video is not None:
-        VideoRepository(session).get(from_video)
+        yield from get_video(from_video)
         # this video from from_ms on, then the videos after it in recording order: one
         # row comparison, which the index on (artifact_type, video_t, asset_id) ranges over
         video_from = (f"(s.video_t, s.asset_id) {cmp}= ((SELECT COALESCE(recorded_at, created_at) "
@@ -270,17 +291,19 @@ def jump_global(
         f"WHERE s.artifact_type = :artifact_type AND {video_from} "
         f"ORDER BY s.video_t {order}, s.asset_id {order} LIMIT 1"
     )
-    first = session.execute(text(sql), params).one_or_none()
+    first = yield Statement(sql, params, Fetch.ONE_OR_NONE)
     if first is None:
+        if q is not None:
+            yield from _require_lexemes(q)
         raise NoMatchError(f"no {kind.value}{' ' + repr(label) if label else ''} further in the library")
     # every hit at that (video, start), like the per-video jump
-    rows = session.execute(text(
+    rows = yield Statement(
         f"SELECT p.end_ms, {hit} AS hit, {hit_label} AS label FROM {table} p "
-        f"WHERE p.run_id = :run AND p.start_ms = :start AND {f.sql('p')} ORDER BY {hit}"),
-        {**params, "run": first.run_id, "start": first.start_ms}).all()
+        f"WHERE p.run_id = :run AND p.start_ms = :start AND {f.sql('p')} ORDER BY {hit}",
+        {**params, "run": first.run_id, "start": first.start_ms})
     hits = [r.hit for r in rows]
     ids = (hits if not projection.appearances
-           else _detections_at(session, projection, first.run_id, hits, first.start_ms))
+           else (yield from _detections_at(projection, first.run_id, hits, first.start_ms)))
     labels = sorted({r.label for r in rows if r.label is not None})
     return JumpResult(first.start_ms, max(r.end_ms for r in rows), ids, kind, label, first.video_id,
                       labels)
@@ -295,32 +318,37 @@ class AppearanceRow:
     detections: int
 
 
-def appearances(
-    session: Session, video_id: uuid.UUID, kind: JumpKind, *, label: str | None = None,
+def appearances(session: Session, video_id: uuid.UUID, kind: JumpKind,
+                **options: Any) -> list[AppearanceRow]:
+    return run(session, appearances_steps(video_id, kind, **options))
+
+
+def appearances_steps(
+    video_id: uuid.UUID, kind: JumpKind, *, label: str | None = None,
     min_confidence: float | None = None, from_ms: int = 0, to_ms: int = MAX_SPAN_MS + 1,
     limit: int = 500, selection: SelectionOverride = NO_OVERRIDE,
-) -> list[AppearanceRow]:
+) -> Steps[list[AppearanceRow]]:
     """A video's timeline of objects, people or places: appearances starting in
     [from_ms, to_ms), in time order, from the run the selection policy picks.
     At most ``limit`` starts' worth: appearances sharing a start stay together."""
-    VideoRepository(session).get(video_id)
+    yield from get_video(video_id)
     projection = BY_KIND[kind]
     if projection.appearances is None:
         kinds = ", ".join(k.value for k, p in BY_KIND.items() if p.appearances)
         raise ValidationFailedError(f"kind={kind.value} has no appearances (only {kinds})",
                                     field="kind")
-    f = _jump_filter(projection, JumpQuery(kind, label=label, min_confidence=min_confidence), session)
+    f = _jump_filter(projection, JumpQuery(kind, label=label, min_confidence=min_confidence))
     lc, table = projection.label_column, projection.appearances
     run = "(SELECT eioku_selected_run(:asset_id, :artifact_type, :sel_mode, :sel_profile))"
     # up to `limit` rows, extended to every appearance sharing the last start, so
     # paging with from_ms = last start + 1 never skips one
-    rows = session.execute(text(
+    rows = yield Statement(
         f"SELECT p.{lc} AS label, p.start_ms, p.end_ms, p.confidence, p.detections "
         f"FROM {table} p WHERE p.run_id = {run} AND {f.sql('p')} AND p.start_ms >= :from_ms "
         f"AND p.start_ms <= (SELECT max(start_ms) FROM (SELECT q.start_ms FROM {table} q "
         f"WHERE q.run_id = {run} AND {f.sql('q')} AND q.start_ms >= :from_ms "
         f"AND q.start_ms < :to_ms ORDER BY q.start_ms LIMIT :limit) page) "
-        f"ORDER BY p.start_ms, p.{lc}"),
+        f"ORDER BY p.start_ms, p.{lc}",
         {"asset_id": video_id, "artifact_type": projection.artifact_type, "from_ms": from_ms,
          "to_ms": to_ms, "limit": limit, **selection.sql_args, **f.params})
     return [AppearanceRow(r.label, r.start_ms, r.end_ms, r.confidence, r.detections) for r in rows]

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from eioku.db.steps import Fetch, Statement, Steps, run
 from eioku.domain.errors import VideoNotFoundError
 from eioku.domain.models import Video
 from eioku.store.faces import identities_of_video, recompute_centroids
@@ -19,7 +20,19 @@ _COLUMNS = ("video_id, path, filename, content_hash, size_bytes, duration_ms, re
 
 
 def _to_video(row: Any) -> Video:
-    return Video(**dict(row._mapping))
+    return Video(**row._asdict())  # a SQLAlchemy row or a psycopg named tuple
+
+
+_GET = (f"SELECT {_COLUMNS} FROM videos WHERE video_id = COALESCE("
+        "(SELECT video_id FROM video_aliases WHERE alias_id = :id), :id)")
+
+
+def get_video(video_id: uuid.UUID) -> Steps[Video]:
+    """A video by id, or by the id a registration of the same content answered with."""
+    row = yield Statement(_GET, {"id": video_id}, Fetch.ONE_OR_NONE)
+    if row is None:
+        raise VideoNotFoundError(f"no video with id {video_id}")
+    return _to_video(row)
 
 
 class VideoRepository:
@@ -74,13 +87,7 @@ class VideoRepository:
 
     def get(self, video_id: uuid.UUID) -> Video:
         """A video by id, or by the id a registration of the same content answered with."""
-        row = self.session.execute(
-            text(f"SELECT {_COLUMNS} FROM videos WHERE video_id = COALESCE("
-                 "(SELECT video_id FROM video_aliases WHERE alias_id = :id), :id)"), {"id": video_id}
-        ).one_or_none()
-        if row is None:
-            raise VideoNotFoundError(f"no video with id {video_id}")
-        return _to_video(row)
+        return run(self.session, get_video(video_id))
 
     def get_by_hash(self, content_hash: str) -> Video | None:
         row = self.session.execute(

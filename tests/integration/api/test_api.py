@@ -416,3 +416,25 @@ def test_an_oversized_upload_is_refused_while_it_streams(client, settings):
     assert declared.status_code == 413
     missing = client.post("/v1/videos/upload", files={"other": ("a.mp4", b"abc", "video/mp4")})
     assert missing.status_code == 422 and "'file'" in missing.json()["detail"]
+
+
+def test_reads_answer_the_same_without_the_apps_lifespan(settings, session_factory, media_root):
+    """Driven without its lifespan (no read pool), the app's async reads connect
+    per call and answer exactly as with the pool."""
+    from eioku.api.app import create_app
+    from fastapi.testclient import TestClient
+
+    app = create_app(settings, session_factory)
+    with TestClient(app) as pooled:
+        video_id = _video(pooled, media_root)
+        _external_run(pooled, video_id, "scene", [
+            (0, 1000, payload_for("scene", 0)), (1000, 3000, payload_for("scene", 1))])
+        with_pool = pooled.get(f"/v1/videos/{video_id}/jump", params={"kind": "scene", "from_ms": 0})
+        assert app.state.reads.pool is not None
+    bare = TestClient(create_app(settings, session_factory))  # no `with`: the lifespan never runs
+    without = bare.get(f"/v1/videos/{video_id}/jump", params={"kind": "scene", "from_ms": 0})
+    assert with_pool.status_code == without.status_code == 200
+    assert with_pool.json() == without.json()
+    assert without.json()["jump_to"] == {"start_ms": 1000, "end_ms": 3000}
+    missing = bare.get(f"/v1/videos/{uuid.uuid4()}/jump", params={"kind": "scene"})
+    assert missing.status_code == 404

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from eioku.api.deps import SelectionDep, UowDep
+from eioku.api.deps import ReadsDep, SelectionDep
 from eioku.api.schemas import (
     AppearanceOut,
     AppearancesOut,
@@ -47,9 +47,9 @@ def _label(label: str | None, face_cluster_id: str | None) -> str | None:
 
 
 @router.get("/v1/videos/{video_id}/jump", response_model=JumpOut)
-def jump(
+async def jump(
     video_id: uuid.UUID,
-    uow: UowDep,
+    reads: ReadsDep,
     selection: SelectionDep,
     kind: JumpKind,
     direction: Direction = Direction.NEXT,
@@ -68,13 +68,13 @@ def jump(
     404 when nothing further matches."""
     query = JumpQuery(kind, direction, from_ms, _label(label, face_cluster_id), text,
                       min_confidence, selection, granularity)
-    return _jump_out(navigation.jump(uow.session, video_id, query))
+    return _jump_out(await reads.run(navigation.jump_steps(video_id, query)))
 
 
 @router.get("/v1/videos/{video_id}/find", response_model=FindOut)
-def find(
+async def find(
     video_id: uuid.UUID,
-    uow: UowDep,
+    reads: ReadsDep,
     selection: SelectionDep,
     q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY_CHARS, description=(
         "Words to find; web-search syntax: \"quoted phrase\", or, -exclude."))],
@@ -85,17 +85,18 @@ def find(
 ) -> FindOut:
     """Find text in speech (transcript), on screen (ocr) or both (all, merged by time).
     Ordered ascending for next, descending for prev; snippets mark hits with <mark>."""
-    matches = navigation.find(uow.session, video_id, q, source=source, direction=direction,
-                              from_ms=from_ms, limit=limit, selection=selection)
+    matches = await reads.run(navigation.find_steps(
+        video_id, q, source=source, direction=direction, from_ms=from_ms, limit=limit,
+        selection=selection))
     return FindOut(matches=[
         FindMatchOut(jump_to=Span(start_ms=m.start_ms, end_ms=m.end_ms), artifact_id=m.artifact_id,
                      source=m.source, snippet=m.snippet) for m in matches])
 
 
 @router.get("/v1/videos/{video_id}/appearances", response_model=AppearancesOut)
-def list_appearances(
+async def list_appearances(
     video_id: uuid.UUID,
-    uow: UowDep,
+    reads: ReadsDep,
     selection: SelectionDep,
     kind: Annotated[JumpKind, Query(description="object, face or place")],
     label: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
@@ -109,16 +110,15 @@ def list_appearances(
     label or person merged in time) starting in [from_ms, to_ms), in time order.
     At most `limit` rows, plus any sharing the last row's start (never split), so
     paging with from_ms = last start + 1 misses nothing."""
-    rows = navigation.appearances(
-        uow.session, video_id, kind, label=_label(label, face_cluster_id),
-        min_confidence=min_confidence, from_ms=from_ms, to_ms=to_ms, limit=limit,
-        selection=selection)
+    rows = await reads.run(navigation.appearances_steps(
+        video_id, kind, label=_label(label, face_cluster_id), min_confidence=min_confidence,
+        from_ms=from_ms, to_ms=to_ms, limit=limit, selection=selection))
     return AppearancesOut(kind=kind.value, appearances=[AppearanceOut(**vars(r)) for r in rows])
 
 
 @router.get("/v1/jump/global", response_model=JumpOut)
-def jump_global(
-    uow: UowDep,
+async def jump_global(
+    reads: ReadsDep,
     kind: JumpKind,
     direction: Direction = Direction.NEXT,
     label: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
@@ -129,7 +129,7 @@ def jump_global(
 ) -> JumpOut:
     """The next/previous hit across the whole library, in recording order
     (recorded time, then video id, then start). Each video's stored selection applies."""
-    result = navigation.jump_global(
-        uow.session, kind=kind, direction=direction, from_video=from_video, from_ms=from_ms,
-        label=_label(label, None), q=q, min_confidence=min_confidence)
+    result = await reads.run(navigation.jump_global_steps(
+        kind=kind, direction=direction, from_video=from_video, from_ms=from_ms,
+        label=_label(label, None), q=q, min_confidence=min_confidence))
     return _jump_out(result)
