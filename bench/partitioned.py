@@ -3,8 +3,8 @@
 The real schema is migrated, then the three tables these queries read —
 ``object_appearances``, ``object_labels`` (the ids of a jump's hits) and
 ``transcript_fts`` — are replaced by tables of the same columns and indexes
-``PARTITION BY HASH (run_id)`` in 64 partitions (a primary key must hold the
-partition key, so theirs gains ``run_id``), as docs/operations.md describes
+``PARTITION BY HASH (asset_id)`` in 64 partitions (a primary key must hold the
+partition key, so theirs gains ``asset_id``), as docs/operations.md describes
 for a library past one server's comfort. Videos of 10^4 appearances and 10^4
 transcript segments each are added in SQL until each table holds 10^5, 10^6
 and 10^7 rows; at each size `eioku serve`, unchanged, answers jumps and finds
@@ -54,15 +54,15 @@ def partition(url: str) -> None:
                 (table,)).fetchall()
             conn.execute(f"ALTER TABLE {table} RENAME TO {table}_flat")
             conn.execute(f"CREATE TABLE {table} (LIKE {table}_flat INCLUDING DEFAULTS) "
-                         "PARTITION BY HASH (run_id)")
+                         "PARTITION BY HASH (asset_id)")
             for r in range(PARTITIONS):
                 conn.execute(f"CREATE TABLE {table}_p{r} PARTITION OF {table} "
                              f"FOR VALUES WITH (MODULUS {PARTITIONS}, REMAINDER {r})")
             conn.execute(f"DROP TABLE {table}_flat")
             for indexdef, unique in indexes:
                 columns = indexdef[indexdef.index("(") + 1:indexdef.rindex(")")]
-                if unique and "run_id" not in columns:  # a unique key must hold the partition key
-                    indexdef = indexdef.replace(f"({columns})", f"(run_id, {columns})")
+                if unique and "asset_id" not in columns:  # a unique key must hold the partition key
+                    indexdef = indexdef.replace(f"({columns})", f"({columns}, asset_id)")
                 conn.execute(indexdef)
 
 
@@ -113,7 +113,7 @@ def measure(url: str, videos: list[uuid.UUID], rng: random.Random) -> dict:
     with server(url) as base, Client(base) as client:
         jump_urls = [f"/v1/videos/{v}/jump?kind=object&label=dog&from_ms={p}" for v, p in picks]
         find_urls = [f"/v1/videos/{v}/find?q=invoice&from_ms={p}" for v, p in find_picks]
-        _time_http(client, jump_urls[:50] + find_urls[:50])  # warm up
+        _time_http(client, jump_urls + find_urls)  # warm up: each pooled connection plans and prepares
         jump_http, find_http = _time_http(client, jump_urls), _time_http(client, find_urls)
     return {"jump_http_p50_ms": round(_p(jump_http, 50), 3), "jump_sql_p50_ms": round(_p(jump_sql, 50), 3),
             "find_http_p50_ms": round(_p(find_http, 50), 3), "find_sql_p50_ms": round(_p(find_sql, 50), 3)}
@@ -132,7 +132,7 @@ def main(sizes: tuple[int, ...] = (100_000, 1_000_000, 10_000_000)) -> list[dict
             rows.append({"rows_per_table": size, "videos": len(videos), **measure(url, videos, rng),
                          "load_s": round(loaded, 1)})
             print(f"  {size:,} rows per table: {rows[-1]}", flush=True)
-    print_table(f"Partitioned layout (HASH (run_id), {PARTITIONS} partitions): jump object label / "
+    print_table(f"Partitioned layout (HASH (asset_id), {PARTITIONS} partitions): jump object label / "
                 "find transcript words on random videos",
                 ["rows per table", "videos", "jump http p50", "jump sql p50", "find http p50",
                  "find sql p50"],

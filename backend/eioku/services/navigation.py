@@ -8,6 +8,11 @@ For objects, faces and places a hit is an *appearance* (detections of one
 label or face cluster merged in time, ``object_appearances`` etc.);
 its ids are the detections that open it, its confidence the best in it
 (``granularity=detection`` steps through single detections instead).
+
+Per-video queries also name the video (``asset_id = :asset_id``), redundant
+with the run but a bound parameter: on a layout partitioned by video
+(docs/operations.md, bench/partitioned.py) the planner then reads one
+partition instead of opening all of them to find the run's.
 """
 
 from __future__ import annotations
@@ -157,7 +162,7 @@ def jump_steps(video_id: uuid.UUID, query: JumpQuery) -> Steps[JumpResult]:
     merged = projection.appearances if query.granularity is Granularity.APPEARANCE else None
     table, lc = merged or projection.table, projection.label_column
     ids = (f"(SELECT array_agg(o.artifact_id ORDER BY o.artifact_id) FROM {projection.table} o "
-           f"WHERE o.run_id = (SELECT id FROM run) AND o.start_ms = h.start_ms "
+           f"WHERE o.asset_id = :asset_id AND o.run_id = (SELECT id FROM run) AND o.start_ms = h.start_ms "
            f"AND o.{lc} = ANY(array_agg(h.{lc})))" if merged
            else "array_agg(h.artifact_id ORDER BY h.artifact_id)")
     labels = f"array_agg(DISTINCT h.{lc} ORDER BY h.{lc})" if lc else "ARRAY[]::text[]"
@@ -165,8 +170,10 @@ def jump_steps(video_id: uuid.UUID, query: JumpQuery) -> Steps[JumpResult]:
         f"WITH run AS (SELECT eioku_selected_run(:asset_id, :artifact_type, :sel_mode, "
         f":sel_profile) AS id) "
         f"SELECT h.start_ms, max(h.end_ms) AS end_ms, {ids} AS ids, {labels} AS labels "
-        f"FROM {table} h WHERE h.run_id = (SELECT id FROM run) AND {f.sql('h')} AND h.start_ms = ("
-        f"  SELECT q.start_ms FROM {table} q WHERE q.run_id = (SELECT id FROM run) "
+        f"FROM {table} h WHERE h.asset_id = :asset_id AND h.run_id = (SELECT id FROM run) "
+        f"AND {f.sql('h')} AND h.start_ms = ("
+        f"  SELECT q.start_ms FROM {table} q WHERE q.asset_id = :asset_id "
+        f"  AND q.run_id = (SELECT id FROM run) "
         f"  AND {f.sql('q')} AND q.start_ms {cmp} :from_ms ORDER BY q.start_ms {order} LIMIT 1) "
         f"GROUP BY h.start_ms"
     )
@@ -232,7 +239,8 @@ def find_steps(
         params[f"type_{kind}"] = proj.artifact_type
         parts.append(
             f"(SELECT p.start_ms, p.end_ms, p.artifact_id, '{kind.value}' AS source, p.text "
-            f"FROM {proj.table} p WHERE p.run_id = (SELECT eioku_selected_run(:asset_id, "
+            f"FROM {proj.table} p WHERE p.asset_id = :asset_id "
+            f"AND p.run_id = (SELECT eioku_selected_run(:asset_id, "
             f":type_{kind}, :sel_mode, :sel_profile)) AND p.tsv @@ {_TSQUERY} AND {_ASKS_A_WORD} "
             f"AND p.start_ms {cmp} :from_ms "
             f"ORDER BY p.start_ms {order}, p.artifact_id {order} LIMIT :limit)"
@@ -344,9 +352,11 @@ def appearances_steps(
     # paging with from_ms = last start + 1 never skips one
     rows = yield Statement(
         f"SELECT p.{lc} AS label, p.start_ms, p.end_ms, p.confidence, p.detections "
-        f"FROM {table} p WHERE p.run_id = {run} AND {f.sql('p')} AND p.start_ms >= :from_ms "
+        f"FROM {table} p WHERE p.asset_id = :asset_id AND p.run_id = {run} AND {f.sql('p')} "
+        f"AND p.start_ms >= :from_ms "
         f"AND p.start_ms <= (SELECT max(start_ms) FROM (SELECT q.start_ms FROM {table} q "
-        f"WHERE q.run_id = {run} AND {f.sql('q')} AND q.start_ms >= :from_ms "
+        f"WHERE q.asset_id = :asset_id AND q.run_id = {run} AND {f.sql('q')} "
+        f"AND q.start_ms >= :from_ms "
         f"AND q.start_ms < :to_ms ORDER BY q.start_ms LIMIT :limit) page) "
         f"ORDER BY p.start_ms, p.{lc}",
         {"asset_id": video_id, "artifact_type": projection.artifact_type, "from_ms": from_ms,
