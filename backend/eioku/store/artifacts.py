@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from psycopg.copy import QueuedLibpqWriter
 from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -88,7 +89,9 @@ class ArtifactRepository:
         types: set[str] = set()
         savepoint = self.session.begin_nested()
         try:
-            with self._raw_cursor() as cur, cur.copy(COPY_SQL) as copy:
+            # the rows go to the server from a thread of psycopg's, so the server
+            # ingests one chunk while this thread validates the next
+            with self._raw_cursor() as cur, cur.copy(COPY_SQL, writer=QueuedLibpqWriter(cur)) as copy:
                 for offset in range(0, len(dicts), _CHUNK):
                     for row in self._validated_rows(run, dicts, offset, offset + _CHUNK):
                         copy.write_row(row)
