@@ -275,8 +275,7 @@ def jump_global_steps(
     nxt = direction is Direction.NEXT
     cmp, order = (">", "ASC") if nxt else ("<", "DESC")
     params: dict[str, object] = {"artifact_type": projection.artifact_type, **f.params}
-    if from_video is not None:
-        yield from get_video(from_video)
+    if from_video is not None:  # an unknown one is a 404, checked only on a miss
         # this video from from_ms on, then the videos after it in recording order: one
         # row comparison, which the index on (artifact_type, video_t, asset_id) ranges over
         video_from = (f"(s.video_t, s.asset_id) {cmp}= ((SELECT COALESCE(recorded_at, created_at) "
@@ -301,6 +300,8 @@ def jump_global_steps(
     )
     first = yield Statement(sql, params, Fetch.ONE_OR_NONE)
     if first is None:
+        if from_video is not None:
+            yield from get_video(from_video)
         if q is not None:
             yield from _require_lexemes(q)
         raise NoMatchError(f"no {kind.value}{' ' + repr(label) if label else ''} further in the library")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel
 
 from eioku.api.deps import ReadsDep, SelectionDep
 from eioku.api.schemas import (
@@ -30,11 +31,18 @@ FromMs = Annotated[int | None, Query(ge=-1, le=MAX_SPAN_MS, description=(
 Text = Annotated[str | None, Query(min_length=1, max_length=MAX_QUERY_CHARS)]
 
 
-def _jump_out(result: JumpResult) -> JumpOut:
+def _json(model: BaseModel) -> Response:
+    """A response built from a model the route just made: serialized once, not
+    dumped and validated again against ``response_model`` (which still
+    documents it). A jump or find is small; that second pass was a fifth of it."""
+    return Response(model.__pydantic_serializer__.to_json(model), media_type="application/json")
+
+
+def _jump_out(result: JumpResult) -> Response:
     assert result.video_id is not None
-    return JumpOut(jump_to=Span(start_ms=result.start_ms, end_ms=result.end_ms),
+    return _json(JumpOut(jump_to=Span(start_ms=result.start_ms, end_ms=result.end_ms),
                    artifact_ids=result.artifact_ids, kind=result.kind.value,
-                   label=result.label, labels=result.labels, video_id=result.video_id)
+                   label=result.label, labels=result.labels, video_id=result.video_id))
 
 
 def _label(label: str | None, face_cluster_id: str | None) -> str | None:
@@ -62,7 +70,7 @@ async def jump(
     granularity: Annotated[Granularity, Query(description=(
         "object/face/place: land on appearances (detections of one label merged in time) "
         "or on single sampled detections"))] = Granularity.APPEARANCE,
-) -> JumpOut:
+) -> Response:
     """Jump to the next/previous scene, transcript segment, object, face, place or
     on-screen text. All hits that start at the target time are returned together.
     404 when nothing further matches."""
@@ -82,15 +90,15 @@ async def find(
     direction: Direction = Direction.NEXT,
     from_ms: FromMs = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 20,
-) -> FindOut:
+) -> Response:
     """Find text in speech (transcript), on screen (ocr) or both (all, merged by time).
     Ordered ascending for next, descending for prev; snippets mark hits with <mark>."""
     matches = await reads.run(navigation.find_steps(
         video_id, q, source=source, direction=direction, from_ms=from_ms, limit=limit,
         selection=selection))
-    return FindOut(matches=[
+    return _json(FindOut(matches=[
         FindMatchOut(jump_to=Span(start_ms=m.start_ms, end_ms=m.end_ms), artifact_id=m.artifact_id,
-                     source=m.source, snippet=m.snippet) for m in matches])
+                     source=m.source, snippet=m.snippet) for m in matches]))
 
 
 @router.get("/v1/videos/{video_id}/appearances", response_model=AppearancesOut)
@@ -126,7 +134,7 @@ async def jump_global(
     from_video: uuid.UUID | None = None,
     from_ms: FromMs = None,
     min_confidence: Annotated[float | None, Query(ge=0, le=1)] = None,
-) -> JumpOut:
+) -> Response:
     """The next/previous hit across the whole library, in recording order
     (recorded time, then video id, then start). Each video's stored selection applies."""
     result = await reads.run(navigation.jump_global_steps(
