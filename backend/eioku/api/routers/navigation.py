@@ -38,11 +38,11 @@ def _json(model: BaseModel) -> Response:
     return Response(model.__pydantic_serializer__.to_json(model), media_type="application/json")
 
 
-def _jump_out(result: JumpResult) -> Response:
+def _jump_out(result: JumpResult) -> JumpOut:
     assert result.video_id is not None
-    return _json(JumpOut(jump_to=Span(start_ms=result.start_ms, end_ms=result.end_ms),
+    return JumpOut(jump_to=Span(start_ms=result.start_ms, end_ms=result.end_ms),
                    artifact_ids=result.artifact_ids, kind=result.kind.value,
-                   label=result.label, labels=result.labels, video_id=result.video_id))
+                   label=result.label, labels=result.labels, video_id=result.video_id)
 
 
 def _label(label: str | None, face_cluster_id: str | None) -> str | None:
@@ -76,7 +76,7 @@ async def jump(
     404 when nothing further matches."""
     query = JumpQuery(kind, direction, from_ms, _label(label, face_cluster_id), text,
                       min_confidence, selection, granularity)
-    return _jump_out(await reads.run(navigation.jump_steps(video_id, query)))
+    return _json(_jump_out(await reads.run(navigation.jump_steps(video_id, query))))
 
 
 @router.get("/v1/videos/{video_id}/find", response_model=FindOut)
@@ -140,4 +140,4 @@ async def jump_global(
     result = await reads.run(navigation.jump_global_steps(
         kind=kind, direction=direction, from_video=from_video, from_ms=from_ms,
         label=_label(label, None), q=q, min_confidence=min_confidence))
-    return _jump_out(result)
+    return _json(_jump_out(result))
