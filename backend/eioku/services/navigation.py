@@ -21,7 +21,6 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from eioku.artifacts.envelope import MAX_SPAN_MS
@@ -98,20 +97,24 @@ def check_query_text(q: str) -> str:
     return q
 
 
-# true when the query asks for a word (see :func:`searchable`); a constant in a
+# true when the query asks for a word (see :func:`_asks_a_word`); a constant in a
 # query's WHERE clause, so a query with nothing to search for matches no row
 _ASKS_A_WORD = f"(numnode({_TSQUERY}) > 0 AND querytree({_TSQUERY}) <> 'T')"
 
 
 def searchable(session: Session, q: str) -> bool:
+    return run(session, _asks_a_word(q))
+
+
+def _asks_a_word(q: str) -> Steps[bool]:
     """Whether the query asks for at least one word: punctuation and operators
     alone have none, and negations alone (``-invoice``) would match everything
     *without* the word, which is nothing to search for (querytree gives 'T')."""
-    return bool(session.execute(text(f"SELECT {_ASKS_A_WORD}"), {"q": q}).scalar_one())
+    return bool((yield Statement(f"SELECT {_ASKS_A_WORD}", {"q": q}, Fetch.SCALAR)))
 
 
 def _require_lexemes(q: str) -> Steps[None]:
-    if not (yield Statement(f"SELECT {_ASKS_A_WORD}", {"q": q}, Fetch.SCALAR)):
+    if not (yield from _asks_a_word(q)):
         raise ValidationFailedError(
             f"query {q!r} has nothing to search for (punctuation, operators and negations "
             "alone match nothing)", field="q")
