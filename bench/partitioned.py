@@ -24,6 +24,7 @@ import uuid
 
 import psycopg
 from eioku.db.engine import make_engine, make_session_factory
+from eioku.store.projections import FTS_CONFIG
 from eioku.store.uow import UnitOfWork
 
 from bench.common import bench_database, print_table
@@ -113,13 +114,13 @@ def _fill(url: str, runs: list[tuple[uuid.UUID, uuid.UUID, uuid.UUID]], rng: ran
             f"confidence) SELECT gen_random_uuid(), r.asset_id, r.objects, g * {APPEARANCE_MS}, "
             f"g * {APPEARANCE_MS} + 400, {label}, 0.9 FROM new_runs r, {g}")
         words = "(ARRAY['budget','meeting','river','coffee','report','total','garden','window'])"
-        text = (f"{words}[1 + (g * 31 + r.k) % 8] || ' ' || {words}[1 + (g * 17 + r.k) % 8] || "
-                "' ' || {w}[1 + (g * 13 + r.k) % 8] || CASE WHEN (g + r.k) % 50 = 0 "
-                "THEN ' invoice' ELSE '' END").replace("{w}", words)
+        word = [f"{words}[1 + (g * {m} + r.k) % 8]" for m in (31, 17, 13)]
+        text = (f"{word[0]} || ' ' || {word[1]} || ' ' || {word[2]} "
+                "|| CASE WHEN (g + r.k) % 50 = 0 THEN ' invoice' ELSE '' END")  # 1 in 50 says it
         conn.execute(
             "INSERT INTO transcript_fts (artifact_id, asset_id, run_id, start_ms, end_ms, text, tsv) "
             f"SELECT gen_random_uuid(), r.asset_id, r.words, g * {SEGMENT_MS}, "
-            f"g * {SEGMENT_MS} + 450, t, to_tsvector('simple', t) "
+            f"g * {SEGMENT_MS} + 450, t, to_tsvector('{FTS_CONFIG}', t) "
             f"FROM new_runs r, {g}, LATERAL (SELECT {text} AS t) s")
 
 
