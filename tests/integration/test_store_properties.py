@@ -6,6 +6,8 @@ so examples never see each other's data.
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 from eioku.artifacts.envelope import ENVELOPE_FIELDS
 from eioku.artifacts.payloads import BUILTIN_SCHEMAS
@@ -41,6 +43,7 @@ def test_every_stored_artifact_has_every_envelope_field(uow_factory, artifact_ty
         video = add_video(uow)
         run = add_run(uow, video.video_id, artifact_type)
         ids = uow.artifacts.batch_create(run, items)
+        assert gc.isenabled()  # the collector is paused only while the batch is written
         uow.runs.complete(run.run_id)
         rows = uow.session.execute(
             text(f"SELECT {', '.join(ENVELOPE_FIELDS)} FROM artifacts WHERE run_id = :r"),
@@ -166,6 +169,7 @@ def test_batch_with_one_bad_item_writes_nothing(uow_factory, items, data):
         with pytest.raises(ValidationFailedError) as err:
             uow.artifacts.batch_create(run, items)
         assert err.value.item == bad and err.value.field == "payload.confidence"
+        assert gc.isenabled()  # paused while validating, back on after a failure too
         count = uow.session.execute(text("SELECT count(*) FROM artifacts WHERE run_id = :r"),
                                     {"r": run.run_id}).scalar_one()
         assert count == 0

@@ -7,10 +7,12 @@ explicit run or id, checks the run's status.
 
 from __future__ import annotations
 
+import gc
 import re
 import uuid
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from psycopg.copy import QueuedLibpqWriter
@@ -91,7 +93,8 @@ class ArtifactRepository:
         try:
             # the rows go to the server from a thread of psycopg's, so the server
             # ingests one chunk while this thread validates the next
-            with self._raw_cursor() as cur, cur.copy(COPY_SQL, writer=QueuedLibpqWriter(cur)) as copy:
+            with _gc_paused(), self._raw_cursor() as cur, \
+                    cur.copy(COPY_SQL, writer=QueuedLibpqWriter(cur)) as copy:
                 for offset in range(0, len(dicts), _CHUNK):
                     for row in self._validated_rows(run, dicts, offset, offset + _CHUNK):
                         copy.write_row(row)
@@ -258,6 +261,25 @@ class ArtifactRepository:
             sql += " LIMIT :limit"
             params["limit"] = limit
         return [_envelope(r) for r in self.session.execute(text(sql), params)]
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a batch is validated.
+
+    Validation creates two objects per payload (model and nested model) that
+    stay alive until the batch is written, so the collector would run every
+    few hundred items and rescan all of them: at 200,000 detections that was
+    three quarters of the validation time. Nothing here creates cycles; the
+    collector runs as usual once the batch is written.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _check_span(index: int, item: Mapping[str, Any]) -> None:
