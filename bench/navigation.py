@@ -6,12 +6,15 @@ raw SQL of the same query on the same database, at growing sizes.
 - global jump (object label, and transcript words) over 10^2, 10^3, 10^4 videos.
 
 Each figure is the p50/p99 of sequential requests on one keep-alive
-connection from random positions. Usage: ``python -m bench.navigation [--quick]``.
+connection from random positions; the sizes of one table are measured
+together, round-robin (each its own database and server), with each raw
+statement timed beside its request. Usage: ``python -m bench.navigation [--quick]``.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import http.client
 import os
 import random
@@ -136,14 +139,8 @@ def _time_http(client: Client, urls: list[str]) -> list[float]:
 
 def _time_sql(url: str, statements: list[Statement]) -> list[float]:
     """Each statement as the server sends it, from psycopg, prepared."""
-    out = []
     with psycopg.connect(url, autocommit=True) as conn:
-        for st in statements:
-            sql = to_psycopg(st.sql)
-            started = time.perf_counter()
-            conn.execute(sql, dict(st.params), prepare=True).fetchall()
-            out.append(time.perf_counter() - started)
-    return out
+        return _time_statements(conn, statements)
 
 
 def _analyze(url: str) -> None:
@@ -159,45 +156,96 @@ def _find_steps(video_id: uuid.UUID, position: int) -> Steps:
     return navigation.find_steps(video_id, "invoice", from_ms=position)
 
 
-def _one_video(n: int, artifact_type: str, items: list[dict], steps_for, url_for) -> dict:
+@dataclasses.dataclass
+class _Target:
+    """One size under test: its own database and `eioku serve`, the requests
+    to send and, for per-video queries, the statements the server sends."""
+
+    size: int
+    client: Client
+    urls: list[str]
+    conn: psycopg.Connection | None = None
+    statements: list[Statement] = dataclasses.field(default_factory=list)
+    http: list[float] = dataclasses.field(default_factory=list)
+    sql: list[float] = dataclasses.field(default_factory=list)
+
+    def row(self) -> dict:
+        row = {"http_p50_ms": round(_p(self.http, 50), 3), "http_p99_ms": round(_p(self.http, 99), 3)}
+        if self.sql:
+            row |= {"sql_p50_ms": round(_p(self.sql, 50), 3),
+                    "ratio_p50": round(_p(self.http, 50) / _p(self.sql, 50), 2)}
+        return row
+
+
+def _measure(targets: list[_Target], warm_up: int = 50) -> None:
+    """Round-robin over the sizes, one raw statement then one request each, so
+    every size (and the SQL beside its HTTP) sees the same moments of a shared
+    machine: what varies between runs here moves all of them together."""
+    for t in targets:  # each pooled connection plans and prepares
+        _time_http(t.client, t.urls[:warm_up])
+        if t.conn is not None:
+            _time_statements(t.conn, t.statements[:warm_up])
+    for i in range(CALLS):
+        for t in targets:
+            if t.conn is not None:
+                t.sql += _time_statements(t.conn, t.statements[i:i + 1])
+            t.http += _time_http(t.client, t.urls[i:i + 1])
+
+
+def _time_statements(conn: psycopg.Connection, statements: list[Statement]) -> list[float]:
+    out = []
+    for st in statements:
+        sql = to_psycopg(st.sql)
+        started = time.perf_counter()
+        conn.execute(sql, dict(st.params), prepare=True).fetchall()
+        out.append(time.perf_counter() - started)
+    return out
+
+
+def _per_video(sizes: list[int], artifact_type: str, make_items, steps_for, url_for) -> list[dict]:
     """p50/p99 over HTTP and p50 of the raw SQL, at random positions in one
-    video holding ``n`` artifacts of one type. The raw SQL is the statement the
-    server sends for that request (the selected run, the hits, their ids),
-    taken from the service, so the ratio is what HTTP, FastAPI and Python add."""
-    with bench_database() as url:
-        factory = make_session_factory(make_engine(url))
-        with UnitOfWork(factory) as uow:
-            video = _video(uow, artifact_type)
-            _run(uow, video.video_id, artifact_type, items)
-            uow.commit()
-        _analyze(url)
-        rng = random.Random(2)
-        positions = [rng.randrange(0, n * STEP_MS) for _ in range(CALLS)]
-        raw = _time_sql(url, [next(steps_for(video.video_id, p)) for p in positions])
-        with server(url) as base, Client(base) as client:
-            urls = [url_for(video.video_id, p) for p in positions]
-            _time_http(client, urls[:50])  # warm up
-            http = _time_http(client, urls)
-    return {"http_p50_ms": round(_p(http, 50), 3), "http_p99_ms": round(_p(http, 99), 3),
-            "sql_p50_ms": round(_p(raw, 50), 3), "ratio_p50": round(_p(http, 50) / _p(raw, 50), 2)}
+    video holding ``n`` artifacts of one type, for each ``n`` in ``sizes``. The
+    raw SQL is the statement the server sends for that request (the selected
+    run, the hits, their ids), taken from the service, so the ratio is what
+    HTTP, FastAPI and Python add."""
+    with contextlib.ExitStack() as stack:
+        targets = []
+        for n in sizes:
+            url = stack.enter_context(bench_database())
+            factory = make_session_factory(make_engine(url))
+            with UnitOfWork(factory) as uow:
+                video = _video(uow, artifact_type)
+                _run(uow, video.video_id, artifact_type, make_items(n, random.Random(1)))
+                uow.commit()
+            _analyze(url)
+            rng = random.Random(2)
+            positions = [rng.randrange(0, n * STEP_MS) for _ in range(CALLS)]
+            client = stack.enter_context(Client(stack.enter_context(server(url))))
+            targets.append(_Target(
+                n, client, [url_for(video.video_id, p) for p in positions],
+                stack.enter_context(psycopg.connect(url, autocommit=True)),
+                [next(steps_for(video.video_id, p)) for p in positions]))
+        _measure(targets)
+        return [t.row() for t in targets]
 
 
 def jump(sizes: list[int]) -> list[dict]:
-    return [{"artifacts": n, **_one_video(
-        n, "object.detection", _objects(n, random.Random(1)), _jump_steps,
-        lambda v, p: f"/v1/videos/{v}/jump?kind=object&label=dog&from_ms={p}")} for n in sizes]
+    rows = _per_video(sizes, "object.detection", _objects, _jump_steps,
+                      lambda v, p: f"/v1/videos/{v}/jump?kind=object&label=dog&from_ms={p}")
+    return [{"artifacts": n, **row} for n, row in zip(sizes, rows, strict=True)]
 
 
 def find(sizes: list[int]) -> list[dict]:
-    return [{"segments": n, **_one_video(
-        n, "transcript.segment", _segments(n, random.Random(1)), _find_steps,
-        lambda v, p: f"/v1/videos/{v}/find?q=invoice&from_ms={p}")} for n in sizes]
+    rows = _per_video(sizes, "transcript.segment", _segments, _find_steps,
+                      lambda v, p: f"/v1/videos/{v}/find?q=invoice&from_ms={p}")
+    return [{"segments": n, **row} for n, row in zip(sizes, rows, strict=True)]
 
 
 def global_jump(sizes: list[int], per_video: int = 20) -> list[dict]:
-    rows = []
-    for videos in sizes:
-        with bench_database() as url:
+    with contextlib.ExitStack() as stack:
+        targets = []
+        for videos in sizes:
+            url = stack.enter_context(bench_database())
             factory = make_session_factory(make_engine(url))
             rng = random.Random(1)
             ids = []
@@ -211,15 +259,13 @@ def global_jump(sizes: list[int], per_video: int = 20) -> list[dict]:
                     uow.commit()
             _analyze(url)
             picks = [rng.choice(ids) for _ in range(CALLS)]
-            with server(url) as base, Client(base) as client:
-                urls = [(f"/v1/jump/global?kind=object&label=dog&from_video={v}&from_ms=0"
-                         if i % 2 else f"/v1/jump/global?kind=transcript&q=invoice&from_video={v}"
-                         f"&from_ms=0") for i, v in enumerate(picks)]
-                _time_http(client, urls[:50])
-                http = _time_http(client, urls)
-        rows.append({"videos": videos, "http_p50_ms": round(_p(http, 50), 3),
-                     "http_p99_ms": round(_p(http, 99), 3)})
-    return rows
+            urls = [(f"/v1/jump/global?kind=object&label=dog&from_video={v}&from_ms=0"
+                     if i % 2 else f"/v1/jump/global?kind=transcript&q=invoice&from_video={v}"
+                     f"&from_ms=0") for i, v in enumerate(picks)]
+            targets.append(_Target(videos, stack.enter_context(Client(stack.enter_context(server(url)))),
+                                   urls))
+        _measure(targets)
+        return [{"videos": t.size, **t.row()} for t in targets]
 
 
 def main(quick: bool = False, large: bool = False) -> dict:

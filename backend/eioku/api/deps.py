@@ -13,7 +13,9 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
+from pydantic import Field
 
+from eioku.api.query import QueryModel
 from eioku.api.reads import Reads
 from eioku.config import Settings
 from eioku.domain.enums import ModelProfile, SelectionMode
@@ -35,21 +37,31 @@ async def get_settings(request: Request) -> Settings:
     return request.app.state.settings  # type: ignore[no-any-return]
 
 
-async def get_reads(request: Request) -> Reads:
+def reads_of(request: Request) -> Reads:
     return request.app.state.reads  # type: ignore[no-any-return]
 
 
+SELECTION = "Override the stored selection policy for this request."
+PROFILE = "Show the newest completed run of this profile (implies selection=profile)."
+
+
 async def get_selection(
-    selection: Annotated[SelectionMode | None, Query(
-        description="Override the stored selection policy for this request.")] = None,
-    profile: Annotated[ModelProfile | None, Query(
-        description="Show the newest completed run of this profile (implies selection=profile).")]
-    = None,
+    selection: Annotated[SelectionMode | None, Query(description=SELECTION)] = None,
+    profile: Annotated[ModelProfile | None, Query(description=PROFILE)] = None,
 ) -> SelectionOverride:
     return SelectionOverride(selection, profile)
 
 
+class SelectionParams(QueryModel):
+    """The selection override, for routes that read their query with one model."""
+
+    selection: SelectionMode | None = Field(None, description=SELECTION)
+    profile: ModelProfile | None = Field(None, description=PROFILE)
+
+    def selection_override(self) -> SelectionOverride:
+        return SelectionOverride(self.selection, self.profile)
+
+
 UowDep = Annotated[UnitOfWork, Depends(get_uow)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-ReadsDep = Annotated[Reads, Depends(get_reads)]
 SelectionDep = Annotated[SelectionOverride, Depends(get_selection)]

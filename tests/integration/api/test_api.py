@@ -438,3 +438,36 @@ def test_reads_answer_the_same_without_the_apps_lifespan(settings, session_facto
     assert without.json()["jump_to"] == {"start_ms": 1000, "end_ms": 3000}
     missing = bare.get(f"/v1/videos/{uuid.uuid4()}/jump", params={"kind": "scene"})
     assert missing.status_code == 404
+
+
+def test_query_models_keep_fastapis_contract(client, media_root):
+    """Hot routes read their query with one model (api/query.py): the errors, the
+    documentation and the handling of repeated or unknown parameters stay FastAPI's."""
+    video_id = _video(client, media_root)
+    bad = client.get(f"/v1/videos/{video_id}/jump", params={"kind": "dream", "from_ms": "x"})
+    assert bad.status_code == 422
+    locs = sorted(tuple(d["loc"]) for d in bad.json()["detail"])
+    assert locs == [("query", "from_ms"), ("query", "kind")]
+    missing = client.get(f"/v1/videos/{video_id}/find").json()["detail"]
+    assert [(d["loc"], d["type"]) for d in missing] == [(["query", "q"], "missing")]
+    # repeated: the last value wins; unknown parameters are ignored
+    r = client.get(f"/v1/videos/{video_id}/jump?kind=dream&kind=scene&cache_buster=1")
+    assert r.status_code in (200, 404), r.text
+    operations = client.get("/openapi.json").json()["paths"]
+    for path, expected in [
+        ("/v1/videos/{video_id}/jump", {"video_id", "kind", "direction", "from_ms", "label",
+                                        "face_cluster_id", "text", "min_confidence",
+                                        "granularity", "selection", "profile"}),
+        ("/v1/videos/{video_id}/find", {"video_id", "q", "source", "direction", "from_ms",
+                                        "limit", "selection", "profile"}),
+        ("/v1/jump/global", {"kind", "direction", "label", "q", "from_video", "from_ms",
+                             "min_confidence"}),
+    ]:
+        parameters = operations[path]["get"]["parameters"]
+        assert {p["name"] for p in parameters} == expected, path
+        assert len(parameters) == len(expected), path  # each once
+        for p in parameters:
+            assert "$ref" not in str(p["schema"]), p  # enums inlined: each documents itself
+    kind = next(p for p in operations["/v1/videos/{video_id}/jump"]["get"]["parameters"]
+                if p["name"] == "kind")
+    assert kind["required"] and "object" in kind["schema"]["enum"]
