@@ -13,7 +13,7 @@ from contextlib import contextmanager
 import psycopg
 from eioku.config import Settings
 from eioku.db import migrate
-from eioku.db.server import embedded_server_url, to_libpq_url, with_database
+from eioku.db.server import embedded_server_url, stop_embedded_server, to_libpq_url, with_database
 from psycopg import sql
 
 
@@ -22,8 +22,9 @@ def bench_database() -> Iterator[str]:
     """A fresh migrated database on DATABASE_URL's server or an embedded one."""
     with tempfile.TemporaryDirectory(prefix="eioku-bench-") as tmp:
         external = os.environ.get("DATABASE_URL")
+        embedded = Settings(data_dir=tmp, database_url=None)
         admin = (with_database(to_libpq_url(external), "postgres") if external else
-                 embedded_server_url(Settings(data_dir=tmp, database_url=None), "postgres"))
+                 embedded_server_url(embedded, "postgres"))
         name = f"eioku_bench_{uuid.uuid4().hex[:8]}"
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
@@ -34,6 +35,8 @@ def bench_database() -> Iterator[str]:
         finally:
             with psycopg.connect(admin, autocommit=True) as conn:
                 conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+            if not external:  # before its folder goes: a server left running loads the next figures
+                stop_embedded_server(embedded)
 
 
 def timed(fn: Callable[[], object]) -> float:

@@ -65,6 +65,15 @@ def embedded_server_url(settings: Settings, database: str = EMBEDDED_DATABASE) -
     return server.get_uri(database)  # type: ignore[attr-defined]
 
 
+def stop_embedded_server(settings: Settings) -> None:
+    """Stop the embedded server of ``settings`` if this process started it
+    (it also stops when the process exits; this is for callers that delete
+    its folder first, such as the benchmarks' throwaway servers)."""
+    server = _servers.pop(str(settings.pgdata_dir), None)
+    if server is not None:
+        server.cleanup()  # type: ignore[attr-defined]
+
+
 def ensure_database(admin_url: str, database: str) -> None:
     with psycopg.connect(admin_url, autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,)).fetchone()
