@@ -55,3 +55,24 @@ def test_second_process_attaches_to_the_same_embedded_server(tmp_path):
         holder.wait(timeout=60)
     # the last process has gone: the server was stopped (cleanup_mode="stop")
     assert not (tmp_path / "data" / "pgdata" / "postmaster.pid").exists()
+
+
+STOP = textwrap.dedent("""
+    import sys
+    from eioku.config import Settings
+    from eioku.db.server import embedded_server_url, stop_embedded_server
+    settings = Settings(data_dir=sys.argv[1], database_url=None)
+    embedded_server_url(settings, "postgres")
+    pid_file = settings.pgdata_dir / "postmaster.pid"
+    print("running" if pid_file.exists() else "not started")
+    stop_embedded_server(settings)
+    stop_embedded_server(settings)  # a second call is harmless
+    print("running" if pid_file.exists() else "stopped")  # the postmaster removes it on exit
+""")
+
+
+def test_stop_embedded_server_stops_it_before_the_process_ends(tmp_path):
+    """The benchmarks delete each throwaway server's folder: it must be stopped first."""
+    out = subprocess.run([sys.executable, "-c", STOP, str(tmp_path / "data")], env=_env(tmp_path),
+                         check=True, cwd=REPO_ROOT, capture_output=True, text=True, timeout=120)
+    assert out.stdout.split() == ["running", "stopped"]
