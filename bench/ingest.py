@@ -34,7 +34,7 @@ def make_items(n: int) -> list[dict]:
     ]
 
 
-def main(n: int = 200_000, repeats: int = 3) -> dict:
+def main(n: int = 200_000, repeats: int = 5) -> dict:
     items = make_items(n)
     with bench_database() as url:
         factory = make_session_factory(make_engine(url))
