@@ -18,13 +18,22 @@ from psycopg import sql
 
 
 @contextmanager
-def bench_database() -> Iterator[str]:
-    """A fresh migrated database on DATABASE_URL's server or an embedded one."""
+def bench_database(server_settings: dict[str, str] | None = None) -> Iterator[str]:
+    """A fresh migrated database on DATABASE_URL's server or an embedded one.
+    ``server_settings`` (``ALTER SYSTEM``, then a restart) apply to an embedded
+    server only: a server named by DATABASE_URL is left as its owner set it."""
     with tempfile.TemporaryDirectory(prefix="eioku-bench-") as tmp:
         external = os.environ.get("DATABASE_URL")
         embedded = Settings(data_dir=tmp, database_url=None)
         admin = (with_database(to_libpq_url(external), "postgres") if external else
                  embedded_server_url(embedded, "postgres"))
+        if server_settings and not external:
+            with psycopg.connect(admin, autocommit=True) as conn:
+                for name, value in server_settings.items():
+                    conn.execute(sql.SQL("ALTER SYSTEM SET {} = {}").format(
+                        sql.Identifier(name), sql.Literal(value)))
+            stop_embedded_server(embedded)
+            admin = embedded_server_url(embedded, "postgres")
         name = f"eioku_bench_{uuid.uuid4().hex[:8]}"
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
