@@ -6,8 +6,9 @@ from __future__ import annotations
 import psycopg
 import pytest
 from eioku.db import migrate
-from eioku.db.engine import make_engine
+from eioku.db.engine import make_engine, make_session_factory
 from eioku.db.tables import Base
+from eioku.store.uow import UnitOfWork
 from sqlalchemy import inspect
 
 
@@ -97,3 +98,43 @@ def test_0003_merges_detections_stored_before_it(pg_cluster):
                                f"ORDER BY start_ms, {key}").fetchall()
             assert got == [("dog", 0, 1000, 0.9, 2), ("cat", 100, 600, 0.7, 1),
                            ("dog", 5000, 5500, 0.4, 1)]
+
+
+def _faces(url: str) -> dict[str, tuple[int, list[float], str | None]]:
+    with psycopg.connect(url) as conn:
+        rows = conn.execute("SELECT identity_id, faces, centroid, merged_into "
+                            "FROM face_identities").fetchall()
+    return {i: (f, [round(c, 9) for c in centroid], m) for i, f, centroid, m in rows}
+
+
+def test_0013_gives_merged_people_their_own_faces(pg_cluster):
+    """A database where a joined b and then b joined c, stored the old way (a
+    merged row kept the faces it had when merged, a's included), is converted
+    and back, and can then be unmerged in any order."""
+    url = pg_cluster.url(pg_cluster.create())
+    migrate.upgrade(url, "0012")
+    with psycopg.connect(url) as conn:
+        for identity, faces, centroid in (("p-a", 1, [0.0, 0.0]), ("p-b", 3, [2.0, 2.0]),
+                                          ("p-c", 7, [30 / 7, 30 / 7])):
+            conn.execute("INSERT INTO face_identities (identity_id, embedding_model, centroid, faces) "
+                         "VALUES (%s, 'm', %s, %s)", (identity, centroid, faces))
+        conn.execute("UPDATE face_identities SET merged_into = 'p-c' WHERE identity_id IN ('p-a', 'p-b')")
+        for source, target, moved, faces, centroid in (("p-a", "p-b", [], 1, [0.0, 0.0]),
+                                                       ("p-b", "p-c", ["p-a"], 3, [2.0, 2.0])):
+            conn.execute("INSERT INTO people_merges (source_id, target_id, moved, source_centroid, "
+                         "source_faces, target_centroid, target_faces) VALUES (%s, %s, %s, %s, %s, "
+                         "'{1,1}', 1)", (source, target, moved, centroid, faces))
+    old = _faces(url)
+    migrate.upgrade(url)
+    assert _faces(url) == {**old, "p-b": (2, [3.0, 3.0], "p-c")}  # b less a
+    migrate.downgrade(url, "0012")
+    assert _faces(url) == old
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    with UnitOfWork(make_session_factory(engine)) as uow:
+        uow.people.unmerge("p-a")
+        uow.people.unmerge("p-b")  # after a left on its own: b takes only its own faces back
+        uow.commit()
+    engine.dispose()
+    assert _faces(url) == {"p-a": (1, [0.0, 0.0], None), "p-b": (2, [3.0, 3.0], None),
+                           "p-c": (4, [6.0, 6.0], None)}

@@ -122,6 +122,9 @@ operation = st.tuples(st.sampled_from(["merge", "unmerge"]), st.integers(0, N_PE
 # a chain: person 2 joins 0, 0 joins 1 (2 moves along), then 0 leaves again (and takes 2 back)
 @example(detections=[(0, 0, 0), (0, 1, 1000), (0, 2, 2000), (1, 2, 0)], faces=[1, 2, 3, 4],
          operations=[("merge", 2, 0), ("merge", 0, 1), ("unmerge", 0, 0), ("unmerge", 2, 0)])
+# undone out of order: 0 joins 1, 1 joins 2 (0 moves along), 0 leaves, then 1 leaves without it
+@example(detections=[(0, 0, 0), (0, 1, 3000), (1, 2, 0)], faces=[1, 2, 3, 4],
+         operations=[("merge", 0, 1), ("merge", 1, 2), ("unmerge", 0, 0), ("unmerge", 1, 0)])
 def test_merges_and_unmerges_match_the_oracle(shared_session_factory, detections, faces, operations):
     with UnitOfWork(shared_session_factory) as uow:  # never committed: rolled back after
         world = make_world(uow, detections, faces)

@@ -5,8 +5,14 @@ A merge points the source identity (and anything merged into it before) at
 the target, adds the source's faces to the target's centroid and rewrites
 the ``face_clusters`` projection rows of the source to the target; the
 face artifacts keep the identity they were written with. ``people_merges``
-records each merge with the source's centroid, face count and name, so an
-unmerge restores them exactly and re-projects the affected rows.
+records each merge (the name and who moved along), so an unmerge restores
+them and re-projects the affected rows.
+
+Face counts and centroids obey one rule, so merges and unmerges can be
+undone in any order: a merged identity's row holds its own faces only, and
+a surviving identity's row holds its own plus those of everyone merged into
+it. A merge or unmerge therefore moves exactly the faces of the people who
+change hands, whatever happened in between.
 """
 
 from __future__ import annotations
@@ -28,6 +34,23 @@ PERSON_SQL = ("COALESCE((SELECT COALESCE(fi.merged_into, fi.identity_id) FROM fa
               "WHERE fi.identity_id = :{p} OR lower(fi.name) = lower(:{p}) "
               "ORDER BY fi.identity_id = :{p} DESC LIMIT 1), :{p})")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+@dataclass(frozen=True)
+class _Faces:
+    """A number of faces and the sum of their embeddings: adds and subtracts exactly."""
+
+    count: int
+    total: tuple[float, ...]
+
+    def __add__(self, other: _Faces) -> _Faces:
+        if not self.total or not other.total:
+            return _Faces(self.count + other.count, self.total or other.total)
+        return _Faces(self.count + other.count, tuple(a + b for a, b in zip(self.total, other.total,
+                                                                             strict=True)))
+
+    def __sub__(self, other: _Faces) -> _Faces:
+        return self + _Faces(-other.count, tuple(-v for v in other.total))
 
 
 @dataclass(frozen=True)
@@ -152,17 +175,17 @@ class PeopleRepository:
             ":moved, s.name, s.centroid, s.faces, t.centroid, t.faces FROM face_identities s, "
             "face_identities t WHERE s.identity_id = :s AND t.identity_id = :t RETURNING merge_id"),
             {"s": source.identity_id, "t": target.identity_id, "moved": source.merged}).scalar_one()
+        group = self._faces([source.identity_id])  # the source with everyone merged into it
+        members = self._faces(source.merged)
+        self._set_faces(target.identity_id, self._faces([target.identity_id]) + group)
+        self._set_faces(source.identity_id, group - members)  # a merged row keeps its own faces
         self.session.execute(text(
             "UPDATE face_identities SET merged_into = :t, name = NULL, updated_at = now() "
             "WHERE identity_id = :s OR merged_into = :s"),
             {"s": source.identity_id, "t": target.identity_id})
-        self.session.execute(text(  # weighted mean of both; the target keeps its name if it has one
-            "UPDATE face_identities t SET faces = t.faces + m.source_faces, "
-            "centroid = ARRAY(SELECT (tc * t.faces + sc * m.source_faces) / (t.faces + m.source_faces) "
-            "FROM unnest(t.centroid, m.source_centroid) AS u(tc, sc)), "
-            "name = COALESCE(t.name, m.source_name), updated_at = now() "
-            "FROM people_merges m WHERE m.merge_id = :m AND t.identity_id = m.target_id"),
-            {"m": merge_id})
+        self.session.execute(text(  # the target keeps its name if it has one
+            "UPDATE face_identities SET name = COALESCE(name, :n), updated_at = now() "
+            "WHERE identity_id = :t"), {"n": source.name, "t": target.identity_id})
         runs = self.session.execute(text(
             "UPDATE face_clusters SET cluster_id = :t WHERE cluster_id = :s RETURNING run_id"),
             {"s": source.identity_id, "t": target.identity_id}).scalars().all()
@@ -181,23 +204,22 @@ class PeopleRepository:
         if person.merged_into is None or row is None:
             raise ConflictError(f"{identity_id} is not merged into anyone")
         survivor = person.merged_into
-        self.session.execute(text(  # take the source's faces out of the survivor again
-            "UPDATE face_identities t SET faces = t.faces - m.source_faces, "
-            "centroid = CASE WHEN t.faces > m.source_faces THEN ARRAY(SELECT "
-            "(tc * t.faces - sc * m.source_faces) / (t.faces - m.source_faces) "
-            "FROM unnest(t.centroid, m.source_centroid) AS u(tc, sc)) ELSE m.target_centroid END, "
-            "name = CASE WHEN m.source_name IS NOT NULL AND t.name = m.source_name THEN NULL "
-            "ELSE t.name END, updated_at = now() "
-            "FROM people_merges m WHERE m.merge_id = :m AND t.identity_id = :survivor"),
-            {"m": row.merge_id, "survivor": survivor})
+        back = self.session.execute(text(  # who moved along and is still with the survivor
+            "SELECT identity_id FROM face_identities WHERE identity_id = ANY(:moved) "
+            "AND merged_into = :survivor ORDER BY identity_id"),
+            {"moved": row.moved, "survivor": survivor}).scalars().all()
+        group = self._faces([identity_id, *back])
+        self._set_faces(survivor, self._faces([survivor]) - group)
+        self._set_faces(identity_id, group)
         self.session.execute(text(
-            "UPDATE face_identities SET merged_into = NULL, name = :n, centroid = :c, faces = :f, "
-            "updated_at = now() WHERE identity_id = :s"),
-            {"s": identity_id, "n": row.source_name, "c": row.source_centroid, "f": row.source_faces})
+            "UPDATE face_identities SET name = NULL, updated_at = now() "
+            "WHERE identity_id = :survivor AND name = :n"), {"survivor": survivor, "n": row.source_name})
         self.session.execute(text(
-            "UPDATE face_identities SET merged_into = :s WHERE identity_id = ANY(:moved) "
-            "AND merged_into = :survivor"),
-            {"s": identity_id, "moved": row.moved, "survivor": survivor})
+            "UPDATE face_identities SET merged_into = NULL, name = :n, updated_at = now() "
+            "WHERE identity_id = :s"), {"s": identity_id, "n": row.source_name})
+        self.session.execute(text(
+            "UPDATE face_identities SET merged_into = :s WHERE identity_id = ANY(:back)"),
+            {"s": identity_id, "back": back})
         self.session.execute(text("UPDATE people_merges SET undone_at = now() WHERE merge_id = :m"),
                              {"m": row.merge_id})
         runs = self.session.execute(text(  # project the survivor's rows again from the artifacts
@@ -217,6 +239,24 @@ class PeopleRepository:
             "WHERE source_id = :i OR target_id = :i ORDER BY merged_at DESC, merge_id DESC"),
             {"i": identity_id}).mappings().all()
         return [dict(r) for r in rows]
+
+    def _faces(self, identity_ids: list[str]) -> _Faces:
+        rows = self.session.execute(text(
+            "SELECT faces, centroid FROM face_identities WHERE identity_id = ANY(:i)"),
+            {"i": identity_ids}).all()
+        total = _Faces(0, ())
+        for faces, centroid in rows:
+            total = total + _Faces(faces, tuple(c * faces for c in centroid))
+        return total
+
+    def _set_faces(self, identity_id: str, faces: _Faces) -> None:
+        if faces.count <= 0:  # the rule in the module docstring was broken by someone else
+            raise ConflictError(f"the face counts of {identity_id} are inconsistent; "
+                                "run `eioku projections rebuild`")
+        self.session.execute(text(
+            "UPDATE face_identities SET faces = :f, centroid = :c, updated_at = now() "
+            "WHERE identity_id = :i"),
+            {"f": faces.count, "c": [v / faces.count for v in faces.total], "i": identity_id})
 
     def _refresh(self, run_ids: set[uuid.UUID]) -> None:
         completed = self.session.execute(text(
