@@ -6,6 +6,7 @@ import os
 import uuid
 
 import pytest
+from eioku.api.schemas import FindOut
 
 from tests.factories import payload_for
 
@@ -163,7 +164,10 @@ def test_jump_and_find(client, media_root):
     said = client.get(f"/v1/videos/{video_id}/jump",
                       params={"kind": "transcript", "text": "weather"}).json()
     assert said["jump_to"]["start_ms"] == 2500
-    found = client.get(f"/v1/videos/{video_id}/find", params={"q": "invoice"}).json()["matches"]
+    response = client.get(f"/v1/videos/{video_id}/find", params={"q": "invoice"})
+    # the route writes its body as plain data: exactly what its documented model gives
+    assert FindOut.model_validate_json(response.content).model_dump_json().encode() == response.content
+    found = response.json()["matches"]
     assert [(m["source"], m["jump_to"]["start_ms"]) for m in found] == [
         ("transcript", 500), ("ocr", 1200)]
     assert "<mark>invoice</mark>" in found[0]["snippet"].lower()

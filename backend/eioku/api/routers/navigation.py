@@ -7,13 +7,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
+from pydantic_core import to_json
 
 from eioku.api.deps import SelectionParams, reads_of
 from eioku.api.query import QueryModel, documented, query
 from eioku.api.schemas import (
     AppearanceOut,
     AppearancesOut,
-    FindMatchOut,
     FindOut,
     JumpOut,
     Span,
@@ -121,9 +121,11 @@ async def find(video_id: uuid.UUID, request: Request,
     matches = await reads_of(request).run(navigation.find_steps(
         video_id, params.q, source=params.source, direction=params.direction,
         from_ms=params.from_ms, limit=params.limit, selection=params.selection_override()))
-    return _json(FindOut(matches=[
-        FindMatchOut(jump_to=Span(start_ms=m.start_ms, end_ms=m.end_ms), artifact_id=m.artifact_id,
-                     source=m.source, snippet=m.snippet) for m in matches]))
+    # FindOut's shape, written as plain data: validating 41 models cost 0.05 ms a call
+    # (a test compares this body with FindOut's own serialization)
+    return Response(to_json({"matches": [
+        {"jump_to": {"start_ms": m.start_ms, "end_ms": m.end_ms}, "artifact_id": m.artifact_id,
+         "source": m.source, "snippet": m.snippet} for m in matches]}), media_type="application/json")
 
 
 @router.get("/v1/videos/{video_id}/appearances", response_model=AppearancesOut,
