@@ -79,7 +79,8 @@ def create_app(
     app.state.reads = Reads.of(session_factory.kw["bind"]) if session_factory is not None else None
     errors.install(app)
     protected = [Depends(require_token)]
-    for module in (videos, runs, events, navigation, artifacts, people, library, player, media,
+    # the hot routes first: a request is matched against the routes in order
+    for module in (navigation, videos, runs, events, artifacts, people, library, player, media,
                    exports, status):
         app.include_router(module.router, dependencies=protected)
     app.include_router(health.router)
