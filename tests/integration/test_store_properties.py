@@ -17,7 +17,7 @@ from eioku.domain.errors import InvalidTransitionError, ValidationFailedError
 from eioku.domain.models import SelectionOverride
 from eioku.store.projections import BY_TYPE, PROJECTIONS
 from eioku.store.uow import UnitOfWork
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import text
@@ -239,6 +239,9 @@ def test_appearances_follow_batches_and_deletions(uow_factory, batches, deletion
                                      st.floats(0, 1)), max_size=10),
        cuts=st.lists(st.integers(1, 15_000), max_size=4, unique=True),
        scenes_first=st.booleans())
+# a detection running past the cut at 1000 must not bridge the gap after 1200 in the next shot
+@example(detections=[((0, 1500), "a", 0.5), ((1000, 1200), "a", 0.5), ((3300, 3400), "a", 0.5)],
+         cuts=[1000], scenes_first=True)
 def test_appearances_never_cross_a_cut(uow_factory, detections, cuts, scenes_first):
     """A label seen on both sides of a cut is two appearances, each ending at the
     cut at the latest, whether the scene run completed before or after."""

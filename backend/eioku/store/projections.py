@@ -80,9 +80,11 @@ class Projection:
                                 ROWS UNBOUNDED PRECEDING) AS island
                 FROM (
                     SELECT p.run_id, p.asset_id, p.{key} AS key, p.start_ms, p.end_ms, p.confidence,
-                           max(p.end_ms) OVER (PARTITION BY p.run_id, p.{key}
-                                               ORDER BY p.start_ms, p.end_ms ROWS BETWEEN
-                                               UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end,
+                           -- ends cut at the shot's end: a detection running past a cut
+                           -- is no evidence for the next shot
+                           max(LEAST(p.end_ms, cut.next_cut)) OVER (
+                               PARTITION BY p.run_id, p.{key} ORDER BY p.start_ms, p.end_ms
+                               ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end,
                            cut.shot, cut.next_cut,
                            lag(cut.shot) OVER (PARTITION BY p.run_id, p.{key}
                                                ORDER BY p.start_ms, p.end_ms) AS prev_shot
