@@ -250,9 +250,9 @@ class PeopleRepository:
         return total
 
     def _set_faces(self, identity_id: str, faces: _Faces) -> None:
-        if faces.count <= 0:  # the rule in the module docstring was broken by someone else
-            raise ConflictError(f"the face counts of {identity_id} are inconsistent; "
-                                "run `eioku projections rebuild`")
+        if faces.count <= 0:  # only if the rule in the module docstring was broken outside this module
+            raise ConflictError(f"the face counts of {identity_id} and the people merged with it "
+                                "do not add up, so this cannot be done automatically")
         self.session.execute(text(
             "UPDATE face_identities SET faces = :f, centroid = :c, updated_at = now() "
             "WHERE identity_id = :i"),
