@@ -11,7 +11,7 @@ from fastapi import Depends, FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 
 from eioku import __version__
-from eioku.api import errors
+from eioku.api import errors, hot
 from eioku.api.auth import require_token
 from eioku.api.reads import Reads
 from eioku.api.routers import (
@@ -49,8 +49,11 @@ def _resume_registrations(factory: sessionmaker[Session], settings: Settings) ->
 
 
 def create_app(
-    settings: Settings | None = None, session_factory: sessionmaker[Session] | None = None
+    settings: Settings | None = None, session_factory: sessionmaker[Session] | None = None,
+    *, hot_path: bool = True,
 ) -> FastAPI:
+    """The API and the web player. ``hot_path=False`` leaves jump and find to
+    FastAPI's routing alone (api/hot.py; its tests compare the two)."""
     settings = settings or get_settings()
     ingest.check_data_dir(settings)  # a clear error now, not on the first upload
 
@@ -86,4 +89,6 @@ def create_app(
     app.include_router(health.router)
     app.include_router(ui.router)
     app.mount("/ui", ui.static_files(), name="ui")
+    if hot_path:
+        hot.install(app, navigation.hot, dependencies=[require_token])
     return app

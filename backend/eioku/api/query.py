@@ -31,15 +31,20 @@ def query(model: type[M]) -> Any:
     (the last value of a repeated parameter wins, as in FastAPI)."""
 
     async def parse(request: Request) -> M:
-        try:
-            return model.model_validate(request.query_params)
-        except ValidationError as exc:
-            raise RequestValidationError([
-                {**err, "loc": ("query", *err["loc"])} for err in exc.errors(include_url=False)
-            ]) from None
+        return parse_query(model, request)
 
     parse.__name__ = f"query_{model.__name__}"
     return Depends(parse)
+
+
+def parse_query(model: type[M], request: Request) -> M:
+    """The request's query string validated by ``model``; FastAPI's 422 if not."""
+    try:
+        return model.model_validate(request.query_params)
+    except ValidationError as exc:
+        raise RequestValidationError([
+            {**err, "loc": ("query", *err["loc"])} for err in exc.errors(include_url=False)
+        ]) from None
 
 
 def documented(model: type[QueryModel]) -> dict[str, Any]:
