@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import http.client
 import os
 import random
 import socket
@@ -28,6 +27,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import httptools
 import httpx
 import psycopg
 from eioku.db.engine import make_engine, make_session_factory
@@ -108,23 +108,43 @@ def _p(samples: list[float], q: int) -> float:
 
 
 class Client:
-    """A keep-alive HTTP/1.1 client with little overhead of its own (the
-    standard library's), so the figures are the server's."""
+    """A keep-alive HTTP/1.1 client: a socket, and httptools' C parser for the
+    responses (the parser uvicorn uses for requests). A round trip to a
+    do-nothing ASGI app on uvicorn takes 0.10 ms with it and 0.16 ms with the
+    standard library's ``http.client``, whose own Python would be counted as
+    the server's."""
 
     def __init__(self, base: str) -> None:
         host, port = base.removeprefix("http://").split(":")
-        self.conn = http.client.HTTPConnection(host, int(port))
+        self.host = host
+        self.sock = socket.create_connection((host, int(port)))
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self._body = bytearray()
+        self._complete = False
 
     def __enter__(self) -> Client:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.conn.close()
+        self.sock.close()
+
+    # httptools' callbacks
+    def on_body(self, body: bytes) -> None:
+        self._body += body
+
+    def on_message_complete(self) -> None:
+        self._complete = True
 
     def get(self, url: str) -> tuple[int, bytes]:
-        self.conn.request("GET", url)
-        response = self.conn.getresponse()
-        return response.status, response.read()
+        self.sock.sendall(f"GET {url} HTTP/1.1\r\nHost: {self.host}\r\n\r\n".encode("ascii"))
+        self._body, self._complete = bytearray(), False
+        parser = httptools.HttpResponseParser(self)
+        while not self._complete:
+            data = self.sock.recv(65536)
+            if not data:
+                raise ConnectionError("the server closed the connection")
+            parser.feed_data(data)
+        return parser.get_status_code(), bytes(self._body)
 
 
 def _time_http(client: Client, urls: list[str]) -> list[float]:
