@@ -81,7 +81,8 @@ def create_app(
     app.state.session_factory = session_factory
     app.state.reads = Reads.of(session_factory.kw["bind"]) if session_factory is not None else None
     errors.install(app)
-    protected = [Depends(require_token)]
+    checks = [require_token]  # run before every /v1 route, on FastAPI's way and the short one
+    protected = [Depends(check) for check in checks]
     # the hot routes first: a request is matched against the routes in order
     for module in (navigation, videos, runs, events, artifacts, people, library, player, media,
                    exports, status):
@@ -90,5 +91,5 @@ def create_app(
     app.include_router(ui.router)
     app.mount("/ui", ui.static_files(), name="ui")
     if hot_path:
-        hot.install(app, navigation.hot, dependencies=[require_token])
+        hot.install(app, navigation.hot, dependencies=checks)
     return app
