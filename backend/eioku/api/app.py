@@ -52,8 +52,8 @@ def create_app(
     settings: Settings | None = None, session_factory: sessionmaker[Session] | None = None,
     *, hot_path: bool = True,
 ) -> FastAPI:
-    """The API and the web player. ``hot_path=False`` leaves jump and find to
-    FastAPI's routing alone (api/hot.py; its tests compare the two)."""
+    """The API and the web player. ``hot_path=False`` leaves jump, find and
+    global jump to FastAPI's routing alone (api/hot.py; its tests compare the two)."""
     settings = settings or get_settings()
     ingest.check_data_dir(settings)  # a clear error now, not on the first upload
 

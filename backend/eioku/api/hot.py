@@ -19,9 +19,8 @@ as from any route: the same handler answers it.
 Anything it does not fully handle — another method, a path parameter that is
 not a plain lowercase UUID, a ``root_path``, a request FastAPI's
 OpenTelemetry bridge is tracing (it names the route it matched) — goes down
-FastAPI's way, which stays the
-reference (the OpenAPI document, and a test that every answer is the same
-both ways: tests/integration/api/test_hot_path.py).
+FastAPI's way, which stays the reference (the OpenAPI document, and a test
+that every answer is the same both ways: tests/integration/api/test_hot_path.py).
 """
 
 from __future__ import annotations
@@ -65,8 +64,8 @@ class HotRoutes:
         self.routes: list[HotRoute] = []
 
     def get(self, path: str, params: type[QueryModel]) -> Callable[[Endpoint], Endpoint]:
-        pattern = re.compile(_PARAM.sub(r"(?P<\1>[^/]+)", re.escape(path).replace(r"\{", "{")
-                                        .replace(r"\}", "}")))
+        literal = re.escape(path).replace(r"\{", "{").replace(r"\}", "}")  # {name} kept as is
+        pattern = re.compile(_PARAM.sub(r"(?P<\1>[^/]+)", literal))
 
         def register(endpoint: Endpoint) -> Endpoint:
             self.routes.append(HotRoute(pattern, params, endpoint))
