@@ -175,18 +175,26 @@ class ProjectionWriter:
         A completed scene run re-merges the video's completed detection runs,
         whose appearances end at its cuts."""
         if artifact_type == ArtifactType.SCENE:
-            for projection in PROJECTIONS:
-                if projection.appearances is None:
-                    continue
-                for other in self.session.execute(text(
-                        "SELECT run_id FROM runs WHERE status = 'completed' AND artifact_type = :t "
-                        "AND asset_id = (SELECT asset_id FROM runs WHERE run_id = :r)"),
-                        {"t": projection.artifact_type, "r": run_id}).scalars().all():
-                    self._merge(projection, other)
+            asset_id = self.session.execute(text("SELECT asset_id FROM runs WHERE run_id = :r"),
+                                            {"r": run_id}).scalar_one()
+            self.cuts_changed(asset_id)
             return
         projection = BY_TYPE.get(artifact_type)
         if projection is not None and projection.appearances is not None:
             self._merge(projection, run_id)
+
+    def cuts_changed(self, asset_id: uuid.UUID) -> None:
+        """Re-merge the appearances of every completed detection run of a video
+        at the cuts of its selected scene run: called when that run may have
+        changed (a scene run completed or lost a scene, the scene selection
+        was set), in the transaction that changed it."""
+        for projection in PROJECTIONS:
+            if projection.appearances is None:
+                continue
+            for other in self.session.execute(text(
+                    "SELECT run_id FROM runs WHERE status = 'completed' AND artifact_type = :t "
+                    "AND asset_id = :a"), {"t": projection.artifact_type, "a": asset_id}).scalars():
+                self._merge(projection, other)
 
     def _merge(self, projection: Projection, run_id: uuid.UUID) -> None:
         self.session.execute(text(f"DELETE FROM {projection.appearances} WHERE run_id = :run_id"),

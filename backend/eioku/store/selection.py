@@ -1,7 +1,10 @@
 """Selection policies: which run of an (asset, artifact type) every read shows.
 
 The rule itself is one SQL function, ``eioku_selected_run`` (migration 0001),
-so all read paths share it. This manager stores and validates policies.
+so all read paths share it. This manager stores and validates policies, and
+keeps what depends on a selection true in the same transaction: object, face
+and place appearances end at the cuts of the selected scene run, so a change
+of that run re-merges them.
 """
 
 from __future__ import annotations
@@ -11,15 +14,17 @@ import uuid
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from eioku.domain.enums import ModelProfile, RunStatus, SelectionMode
+from eioku.domain.enums import ArtifactType, ModelProfile, RunStatus, SelectionMode
 from eioku.domain.errors import InvalidPolicyError, RunNotFoundError
 from eioku.domain.models import NO_OVERRIDE, SelectionOverride, SelectionPolicy
+from eioku.store.projections import ProjectionWriter
 from eioku.store.runs import RunRepository
 
 
 class SelectionPolicyManager:
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, projections: ProjectionWriter | None = None) -> None:
         self.session = session
+        self.projections = projections or ProjectionWriter(session)
 
     @staticmethod
     def get_default_policy() -> SelectionPolicy:
@@ -45,12 +50,19 @@ class SelectionPolicyManager:
     ) -> SelectionPolicy:
         if policy.mode is SelectionMode.PINNED:
             self._check_pinnable(asset_id, artifact_type, policy.pinned_run_id)
+        before = self.resolve_run(asset_id, artifact_type)
+        self._store(asset_id, artifact_type, policy)
+        if artifact_type == ArtifactType.SCENE and self.resolve_run(asset_id, artifact_type) != before:
+            self.projections.cuts_changed(asset_id)
+        return policy
+
+    def _store(self, asset_id: uuid.UUID, artifact_type: str, policy: SelectionPolicy) -> None:
         if policy.mode is SelectionMode.DEFAULT:
             self.session.execute(
                 text("DELETE FROM artifact_selections WHERE asset_id = :a AND artifact_type = :t"),
                 {"a": asset_id, "t": artifact_type},
             )
-            return policy
+            return
         self.session.execute(
             text(
                 "INSERT INTO artifact_selections (asset_id, artifact_type, mode, preferred_profile, "
@@ -65,7 +77,6 @@ class SelectionPolicyManager:
                 "r": policy.pinned_run_id if policy.mode is SelectionMode.PINNED else None,
             },
         )
-        return policy
 
     def _check_pinnable(
         self, asset_id: uuid.UUID, artifact_type: str, run_id: uuid.UUID | None
