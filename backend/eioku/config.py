@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     chunk_overlap_s: float = Field(default=10.0, ge=0, le=120)
     # the longest clip GET /v1/videos/{id}/clip cuts
     clip_max_s: int = Field(default=600, gt=0, le=24 * 3600)
+    # The picture and clip cache (<data dir>/cache) is kept under this size:
+    # the least recently used files go first.
+    cache_max_bytes: int = Field(default=2 * 1024**3, gt=0)
     models_dir: Path | None = None
     # Detections of one label (or face cluster) closer than this merge into one
     # appearance, the unit of "jump to the next dog". Changing it takes effect

@@ -28,17 +28,24 @@ FACE_SIZE = 160
 class MediaCache:
     """``<data dir>/cache/<video id>/``: derived pictures and clips of one video.
     Files are written to a temporary name and renamed, so a reader never sees
-    half a file and two requests making the same file do no harm."""
+    half a file and two requests making the same file do no harm.
 
-    def __init__(self, root: Path) -> None:
+    With ``max_bytes`` (EIOKU_CACHE_MAX_BYTES) the whole cache is kept under
+    that size: after a new file or folder is written, the least recently used
+    ones (by modification time, which every hit renews) are deleted until the
+    total fits. The one just written is never deleted, even when it alone is
+    larger. A failed ``make`` leaves nothing behind."""
+
+    def __init__(self, root: Path, max_bytes: int | None = None) -> None:
         self.root = root
+        self.max_bytes = max_bytes
 
     def dir(self, video_id: uuid.UUID) -> Path:
         return self.root / str(video_id)
 
     def file(self, video_id: uuid.UUID, name: str, make: Callable[[Path], None]) -> Path:
         target = self.dir(video_id) / name
-        if not target.is_file():
+        if self.cached(video_id, name) is None:
             target.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=target.suffix)
             os.close(fd)
@@ -47,11 +54,12 @@ class MediaCache:
                 os.replace(tmp, target)
             finally:
                 Path(tmp).unlink(missing_ok=True)
+            self._evict(keep=target)
         return target
 
     def folder(self, video_id: uuid.UUID, name: str, make: Callable[[Path], None]) -> Path:
         target = self.dir(video_id) / name
-        if not target.is_dir():
+        if self.cached(video_id, name) is None:
             target.parent.mkdir(parents=True, exist_ok=True)
             tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=".tmp-"))
             try:
@@ -60,10 +68,65 @@ class MediaCache:
                     tmp.rename(target)
             finally:
                 shutil.rmtree(tmp, ignore_errors=True)
+            self._evict(keep=target)
+        return target
+
+    def cached(self, video_id: uuid.UUID, name: str) -> Path | None:
+        """The cached file or folder, marked as just used; None when there is none."""
+        target = self.dir(video_id) / name
+        try:
+            os.utime(target)
+        except OSError:
+            return None
         return target
 
     def forget(self, video_id: uuid.UUID) -> None:
         shutil.rmtree(self.dir(video_id), ignore_errors=True)
+
+    def _entries(self) -> list[tuple[float, int, Path]]:
+        """(last use, bytes, path) of every cached file and folder."""
+        out = []
+        for video_dir in _scandir(self.root):
+            if not video_dir.is_dir(follow_symlinks=False):
+                continue
+            for entry in _scandir(Path(video_dir.path)):
+                if entry.name.startswith(".tmp-"):
+                    continue  # being written
+                with contextlib.suppress(OSError):  # deleted meanwhile
+                    used = entry.stat(follow_symlinks=False).st_mtime
+                    size = (_folder_bytes(Path(entry.path)) if entry.is_dir(follow_symlinks=False)
+                            else entry.stat(follow_symlinks=False).st_size)
+                    out.append((used, size, Path(entry.path)))
+        return out
+
+    def _evict(self, keep: Path) -> None:
+        if self.max_bytes is None:
+            return
+        entries = sorted(self._entries())
+        total = sum(size for _, size, _ in entries)
+        for _, size, path in entries:
+            if total <= self.max_bytes:
+                break
+            if path == keep:
+                continue
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+            total -= size
+
+
+def _scandir(folder: Path) -> list[os.DirEntry[str]]:
+    try:
+        with os.scandir(folder) as it:
+            return list(it)
+    except OSError:
+        return []
+
+
+def _folder_bytes(folder: Path) -> int:
+    return sum(e.stat(follow_symlinks=False).st_size for e in _scandir(folder)
+               if e.is_file(follow_symlinks=False))
 
 
 def save_jpeg(image: Image.Image, path: Path, quality: int = 82) -> None:
