@@ -174,3 +174,23 @@ def test_clips_beyond_the_slots_wait_their_turn(client, media_root):
         for _ in range(CLIP_SLOTS):
             slots.release()
     assert client.get(f"/v1/videos/{video}/clip", params={"from_ms": 1000, "to_ms": 2000}).status_code == 200
+
+
+def test_thumbnails_keep_the_cache_under_its_limit(settings, session_factory, media_root):
+    from eioku.api.app import create_app
+    from fastapi.testclient import TestClient
+
+    small = settings.model_copy(update={"cache_max_bytes": 100_000})
+    shutil.copyfile(SAMPLE, media_root / "sample.mp4")
+    with TestClient(create_app(small, session_factory), raise_server_exceptions=False,
+                    base_url="http://127.0.0.1") as client:
+        video = _register(client, media_root / "sample.mp4")
+        sizes = []
+        for t_ms in range(0, 12_000, 500):  # each a new file (any t_ms and width makes one)
+            r = client.get(f"/v1/videos/{video}/thumbnail", params={"t_ms": t_ms, "width": 640})
+            assert r.status_code == 200
+            sizes.append(len(r.content))
+    kept = [p for p in small.cache_dir.rglob("*") if p.is_file()]
+    assert sum(sizes) > 2 * small.cache_max_bytes  # the limit was reached many times over
+    assert sum(p.stat().st_size for p in kept) <= small.cache_max_bytes
+    assert (small.cache_dir / video / "thumb-11500-640.jpg") in kept  # the newest stays
