@@ -16,7 +16,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 from sqlalchemy import text
 
-from tests.factories import add_video, payload_for, store_run
+from tests.factories import add_run, add_video, payload_for, store_run
 from tests.oracles import merge_appearances
 
 GAP_MS = 2000
@@ -190,3 +190,92 @@ def test_a_merged_name_moves_to_the_survivor_and_back(shared_session_factory):
         uow.people.unmerge(a)
         assert (uow.people.get(a).name, uow.people.get(b).name) == (f"Ann {a}", None)
         assert uow.people.merges(a)[0]["undone_at"] is not None
+
+
+# ---- the lifecycle: faces recorded the way the worker writes them ---------------------------
+FACE = {"ann": [0.0, 0.0], "bob": [10.0, 0.0], "cat": [0.0, 10.0]}
+
+
+def analyse(uow: UnitOfWork, video_id: uuid.UUID, faces: dict[str, int], model: str) -> dict[str, str]:
+    """A faces run of this video as the worker writes it: each local cluster
+    (``faces[p]`` faces of person p) joins an identity, recorded with the run."""
+    run = add_run(uow, video_id, "face.detection")
+    mapping = uow.faces.assign(model, {p: [FACE[p]] * n for p, n in faces.items()}, 0.5, run.run_id)
+    spans = [(p, i * 1000) for p, n in sorted(faces.items()) for i in range(n)]
+    uow.artifacts.batch_create(run, [
+        {"span_start_ms": s + k * 100_000, "span_end_ms": s + k * 100_000 + 500,
+         "payload": payload_for("face.detection", cluster_id=mapping[p])}
+        for k, (p, s) in enumerate(spans)])
+    uow.runs.complete(run.run_id)
+    return mapping
+
+
+def test_unmerging_someone_whose_videos_were_deleted_says_they_are_gone(shared_session_factory):
+    model = f"test-{uuid.uuid4()}"
+    with UnitOfWork(shared_session_factory) as uow:
+        first, second = add_video(uow), add_video(uow)
+        ann = analyse(uow, first.video_id, {"ann": 2}, model)["ann"]
+        bob = analyse(uow, second.video_id, {"bob": 3}, model)["bob"]
+        uow.people.merge(ann, bob)
+        assert uow.people.get(bob).faces == 5
+        uow.videos.delete(first.video_id)  # Ann's only video
+        with pytest.raises(PersonNotFoundError):  # was: 409 "counts do not add up"
+            uow.people.unmerge(ann)
+        assert (uow.people.get(bob).faces, uow.people.get(bob).merged) == (3, [])
+        centroid = uow.session.execute(text("SELECT centroid FROM face_identities "
+                                            "WHERE identity_id = :i"), {"i": bob}).scalar_one()
+        assert centroid == pytest.approx(FACE["bob"])
+
+
+def test_deleting_the_only_video_of_a_named_person_forgets_them(shared_session_factory):
+    model = f"test-{uuid.uuid4()}"
+    name = f"Ann {uuid.uuid4().hex[:8]}"
+    with UnitOfWork(shared_session_factory) as uow:
+        first, later = add_video(uow), add_video(uow)
+        ann = analyse(uow, first.video_id, {"ann": 2}, model)["ann"]
+        uow.people.rename(ann, name)
+        uow.videos.delete(first.video_id)
+        for reference in (ann, name):
+            with pytest.raises(PersonNotFoundError):
+                uow.people.resolve(reference)
+        again = analyse(uow, later.video_id, {"ann": 1}, model)["ann"]  # the same face, later
+        assert again != ann and uow.people.get(again).name is None  # a new, unnamed person
+        assert uow.people.rename(again, name).name == name  # the name was freed
+
+
+def test_unmerging_after_the_name_was_given_away_brings_the_person_back_unnamed(
+        shared_session_factory):
+    model = f"test-{uuid.uuid4()}"
+    tag = uuid.uuid4().hex[:8]
+    with UnitOfWork(shared_session_factory) as uow:
+        video = add_video(uow)
+        ids = analyse(uow, video.video_id, {"ann": 1, "bob": 1, "cat": 1}, model)
+        uow.people.rename(ids["ann"], f"Ann {tag}")
+        uow.people.rename(ids["bob"], f"Bob {tag}")
+        uow.people.merge(ids["ann"], ids["bob"])  # Bob keeps his name: "Ann" is free
+        uow.people.rename(ids["cat"], f"Ann {tag}")
+        merge = uow.people.unmerge(ids["ann"])  # was: 500 (unique name index)
+        assert (merge.source_id, merge.target_id) == (ids["ann"], ids["bob"])
+        assert [uow.people.get(ids[p]).name for p in ("ann", "bob", "cat")] == [
+            None, f"Bob {tag}", f"Ann {tag}"]
+        assert uow.people.get(ids["ann"]).merged_into is None
+
+
+def test_faces_of_a_merged_person_analysed_again_stay_theirs(shared_session_factory):
+    """Re-analysis after a merge: the faces nearest the merged identity are
+    recorded as its own (and shown as the survivor), so the merge can still be
+    undone and gives back exactly those faces."""
+    model = f"test-{uuid.uuid4()}"
+    with UnitOfWork(shared_session_factory) as uow:
+        first, second = add_video(uow), add_video(uow)
+        ann = analyse(uow, first.video_id, {"ann": 2}, model)["ann"]
+        bob = analyse(uow, second.video_id, {"bob": 3}, model)["bob"]
+        uow.people.merge(ann, bob)
+        assert analyse(uow, first.video_id, {"ann": 4}, model)["ann"] == ann
+        shown = uow.session.execute(text(
+            "SELECT DISTINCT cluster_id FROM face_clusters p JOIN runs r USING (run_id) "
+            "WHERE r.asset_id = :v"), {"v": first.video_id}).scalars().all()
+        assert shown == [bob]
+        assert uow.people.get(bob).faces == 7
+        uow.people.unmerge(ann)
+        assert (uow.people.get(ann).faces, uow.people.get(bob).faces) == (4, 3)

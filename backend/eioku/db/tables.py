@@ -193,6 +193,8 @@ class FaceIdentity(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     name: Mapped[str | None] = mapped_column(Text)  # migration 0006
     merged_into: Mapped[str | None] = mapped_column(ForeignKey("face_identities.identity_id"))
+    own_faces: Mapped[int] = mapped_column(Integer)  # migration 0014: its own faces only
+    own_total: Mapped[list[float]] = mapped_column(ARRAY(Float))  # and their embedding sum
 
 
 class PeopleMerge(Base):
@@ -201,7 +203,7 @@ class PeopleMerge(Base):
     __tablename__ = "people_merges"
     merge_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     source_id: Mapped[str] = mapped_column(ForeignKey("face_identities.identity_id"))
-    target_id: Mapped[str] = mapped_column(ForeignKey("face_identities.identity_id"))
+    target_id: Mapped[str | None] = mapped_column(ForeignKey("face_identities.identity_id"))
     moved: Mapped[list[str]] = mapped_column(ARRAY(Text))
     source_name: Mapped[str | None] = mapped_column(Text)
     source_centroid: Mapped[list[float]] = mapped_column(ARRAY(Float))

@@ -2,17 +2,17 @@
 unmerged, and where they are seen.
 
 A merge points the source identity (and anything merged into it before) at
-the target, adds the source's faces to the target's centroid and rewrites
-the ``face_clusters`` projection rows of the source to the target; the
-face artifacts keep the identity they were written with. ``people_merges``
-records each merge (the name and who moved along), so an unmerge restores
-them and re-projects the affected rows.
+the target and rewrites the ``face_clusters`` projection rows of the source
+to the target; the face artifacts keep the identity they were written with.
+``people_merges`` records each merge (the name and who moved along), so an
+unmerge restores them and re-projects the affected rows.
 
-Face counts and centroids obey one rule, so merges and unmerges can be
-undone in any order: a merged identity's row holds its own faces only, and
-a surviving identity's row holds its own plus those of everyone merged into
-it. A merge or unmerge therefore moves exactly the faces of the people who
-change hands, whatever happened in between.
+Face counts and centroids are sums of each identity's own faces
+(``eioku.store.faces``, "Lifecycle"), so a merge or an unmerge only says who
+belongs to whom and sums again: nothing is subtracted, and videos deleted or
+analysed again in between cannot make the counts disagree. A person left
+with no face is forgotten; a name freed meanwhile may be taken by someone
+else, and an unmerge then brings the source back without it.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from eioku.domain.errors import ConflictError, PersonNotFoundError, ValidationFailedError
-from eioku.store.faces import IDENTITY_LOCK_KEY, recompute_centroids
+from eioku.store.faces import IDENTITY_LOCK_KEY, forget_faceless, refresh_groups
 from eioku.store.projections import ProjectionWriter
 
 # a reference to a person inside SQL: an identity id, a merged-away id or a name
@@ -34,23 +34,6 @@ PERSON_SQL = ("COALESCE((SELECT COALESCE(fi.merged_into, fi.identity_id) FROM fa
               "WHERE fi.identity_id = :{p} OR lower(fi.name) = lower(:{p}) "
               "ORDER BY fi.identity_id = :{p} DESC LIMIT 1), :{p})")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-
-
-@dataclass(frozen=True)
-class _Faces:
-    """A number of faces and the sum of their embeddings: adds and subtracts exactly."""
-
-    count: int
-    total: tuple[float, ...]
-
-    def __add__(self, other: _Faces) -> _Faces:
-        if not self.total or not other.total:
-            return _Faces(self.count + other.count, self.total or other.total)
-        return _Faces(self.count + other.count, tuple(a + b for a, b in zip(self.total, other.total,
-                                                                             strict=True)))
-
-    def __sub__(self, other: _Faces) -> _Faces:
-        return self + _Faces(-other.count, tuple(-v for v in other.total))
 
 
 @dataclass(frozen=True)
@@ -161,7 +144,8 @@ class PeopleRepository:
         source = self.resolve(source_id, follow_merges=False)
         target = self.resolve(target_id)
         if source.merged_into is not None:
-            raise ConflictError(f"{source.identity_id} was already merged into {source.merged_into}")
+            raise ConflictError(f"{source.identity_id} was already merged into {source.merged_into}: "
+                                f"merge {source.merged_into} instead, or unmerge it first")
         if source.identity_id == target.identity_id:
             raise ValidationFailedError("a person cannot be merged into themselves", field="into")
         if source.embedding_model != target.embedding_model:
@@ -175,10 +159,6 @@ class PeopleRepository:
             ":moved, s.name, s.centroid, s.faces, t.centroid, t.faces FROM face_identities s, "
             "face_identities t WHERE s.identity_id = :s AND t.identity_id = :t RETURNING merge_id"),
             {"s": source.identity_id, "t": target.identity_id, "moved": source.merged}).scalar_one()
-        group = self._faces([source.identity_id])  # the source with everyone merged into it
-        members = self._faces(source.merged)
-        self._set_faces(target.identity_id, self._faces([target.identity_id]) + group)
-        self._set_faces(source.identity_id, group - members)  # a merged row keeps its own faces
         self.session.execute(text(
             "UPDATE face_identities SET merged_into = :t, name = NULL, updated_at = now() "
             "WHERE identity_id = :s OR merged_into = :s"),
@@ -189,12 +169,15 @@ class PeopleRepository:
         runs = self.session.execute(text(
             "UPDATE face_clusters SET cluster_id = :t WHERE cluster_id = :s RETURNING run_id"),
             {"s": source.identity_id, "t": target.identity_id}).scalars().all()
-        recompute_centroids(self.session, [target.identity_id])  # from recorded faces, when any
+        # a source whose own videos are gone held only its members' faces: now it holds none
+        forget_faceless(self.session, [source.identity_id])
+        refresh_groups(self.session, [target.identity_id])
         self._refresh(set(runs))
         return Merge(merge_id, source.identity_id, target.identity_id, source.merged)
 
     def unmerge(self, identity_id: str) -> Merge:
-        """Undo the merge that made ``identity_id`` part of another person."""
+        """Undo the merge that made ``identity_id`` part of another person. Its
+        name comes back unless someone else took it meanwhile."""
         self.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": IDENTITY_LOCK_KEY})
         person = self.resolve(identity_id, follow_merges=False)
         identity_id = person.identity_id
@@ -208,15 +191,15 @@ class PeopleRepository:
             "SELECT identity_id FROM face_identities WHERE identity_id = ANY(:moved) "
             "AND merged_into = :survivor ORDER BY identity_id"),
             {"moved": row.moved, "survivor": survivor}).scalars().all()
-        group = self._faces([identity_id, *back])
-        self._set_faces(survivor, self._faces([survivor]) - group)
-        self._set_faces(identity_id, group)
         self.session.execute(text(
             "UPDATE face_identities SET name = NULL, updated_at = now() "
             "WHERE identity_id = :survivor AND name = :n"), {"survivor": survivor, "n": row.source_name})
         self.session.execute(text(
-            "UPDATE face_identities SET merged_into = NULL, name = :n, updated_at = now() "
-            "WHERE identity_id = :s"), {"s": identity_id, "n": row.source_name})
+            "UPDATE face_identities SET merged_into = NULL, updated_at = now(), name = CASE WHEN "
+            "NOT EXISTS (SELECT 1 FROM face_identities o WHERE o.identity_id <> :s AND "
+            "(lower(o.name) = lower(:n) OR lower(o.identity_id) = lower(:n))) THEN :n END "
+            "WHERE identity_id = :s"),
+            {"s": identity_id, "n": row.source_name})
         self.session.execute(text(
             "UPDATE face_identities SET merged_into = :s WHERE identity_id = ANY(:back)"),
             {"s": identity_id, "back": back})
@@ -228,7 +211,9 @@ class PeopleRepository:
             "WHERE p.artifact_id = a.artifact_id AND p.cluster_id = :survivor "
             "AND COALESCE(fi.merged_into, fi.identity_id) <> :survivor RETURNING p.run_id"),
             {"survivor": survivor}).scalars().all()
-        recompute_centroids(self.session, [identity_id, survivor])
+        # a survivor whose own videos are gone and whose last member left: no face remains
+        forget_faceless(self.session, [survivor])
+        refresh_groups(self.session, [identity_id, survivor])
         self._refresh(set(runs))
         return Merge(row.merge_id, identity_id, survivor, list(row.moved))
 
@@ -239,24 +224,6 @@ class PeopleRepository:
             "WHERE source_id = :i OR target_id = :i ORDER BY merged_at DESC, merge_id DESC"),
             {"i": identity_id}).mappings().all()
         return [dict(r) for r in rows]
-
-    def _faces(self, identity_ids: list[str]) -> _Faces:
-        rows = self.session.execute(text(
-            "SELECT faces, centroid FROM face_identities WHERE identity_id = ANY(:i)"),
-            {"i": identity_ids}).all()
-        total = _Faces(0, ())
-        for faces, centroid in rows:
-            total = total + _Faces(faces, tuple(c * faces for c in centroid))
-        return total
-
-    def _set_faces(self, identity_id: str, faces: _Faces) -> None:
-        if faces.count <= 0:  # only if the rule in the module docstring was broken outside this module
-            raise ConflictError(f"the face counts of {identity_id} and the people merged with it "
-                                "do not add up, so this cannot be done automatically")
-        self.session.execute(text(
-            "UPDATE face_identities SET faces = :f, centroid = :c, updated_at = now() "
-            "WHERE identity_id = :i"),
-            {"f": faces.count, "c": [v / faces.count for v in faces.total], "i": identity_id})
 
     def _refresh(self, run_ids: set[uuid.UUID]) -> None:
         completed = self.session.execute(text(
