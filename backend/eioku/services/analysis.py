@@ -1,4 +1,13 @@
-"""Queueing analysis: one run and one job per (video, analyzer, profile)."""
+"""Queueing analysis: one run and one job per (video, analyzer, profile).
+
+Everything that queues or defers a video's runs does it under a transaction
+advisory lock on the video (:func:`lock_video`), so concurrent requests (a
+double click, two tabs, a retrying client) and the workers completing runs
+of the same video take turns: the second sees the first's runs and returns
+them, and a ready run is deferred into one job, never two. Workers take the
+lock before they touch a row of the video's runs, so the lock always comes
+first and the two cannot deadlock.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +24,16 @@ from eioku.domain.models import Run, Video
 from eioku.services.pipeline import ANALYZERS, AnalyzerSpec, resolve
 from eioku.store.jobs import JobQueue
 from eioku.store.uow import UnitOfWork
+
+_VIDEO_LOCKS = 0x45494F4B  # "EIOK": the first key of the (int, int) advisory locks on videos
+# a job that can still run: anything else ended, and what it left unfinished never will be
+_LIVE_JOB = ("todo", "doing", "aborting")
+
+
+def lock_video(uow: UnitOfWork, video_id: uuid.UUID) -> None:
+    """Take the video's queueing lock until the transaction ends (re-entrant)."""
+    uow.session.execute(text("SELECT pg_advisory_xact_lock(:ns, hashtext(CAST(:v AS text)))"),
+                        {"ns": _VIDEO_LOCKS, "v": video_id})
 
 
 def queue_analysis(
@@ -34,6 +53,7 @@ def queue_analysis(
             "COALESCE(pending_analysis -> 'requests', '[]'::jsonb) || jsonb_build_array(CAST(:r AS jsonb))) "
             "WHERE video_id = :v"), {"r": json.dumps(request), "v": video.video_id})
         return []
+    lock_video(uow, video.video_id)
     runs = []
     for spec in specs:
         pending = _pending_run(uow, video.video_id, spec.name, profile)
@@ -49,12 +69,24 @@ def queue_analysis(
 
 
 def _pending_run(uow: UnitOfWork, asset_id: uuid.UUID, analyzer: str, profile: str) -> Run | None:
-    run_id = uow.session.execute(
-        text("SELECT run_id FROM runs WHERE asset_id = :a AND analyzer = :n AND model_profile = :p "
-             "AND status IN ('queued', 'running') ORDER BY created_at LIMIT 1"),
-        {"a": asset_id, "n": analyzer, "p": profile},
-    ).scalar_one_or_none()
-    return uow.runs.get(run_id) if run_id else None
+    """The run already queued or running for this analyzer and profile, if any.
+    One whose job has ended (a worker or version that left it "running") is
+    failed here instead of returned, so the analysis can be asked for again."""
+    rows = uow.session.execute(
+        text("SELECT r.run_id, r.job_id, j.status AS job_status, EXISTS (SELECT 1 FROM run_chunks c "
+             "  JOIN procrastinate_jobs cj ON cj.id = c.job_id "
+             "  WHERE c.run_id = r.run_id AND cj.status::text = ANY(:live)) AS live_chunks "
+             "FROM runs r LEFT JOIN procrastinate_jobs j ON j.id = r.job_id "
+             "WHERE r.asset_id = :a AND r.analyzer = :n AND r.model_profile = :p "
+             "AND r.status IN ('queued', 'running') ORDER BY r.created_at"),
+        {"a": asset_id, "n": analyzer, "p": profile, "live": list(_LIVE_JOB)},
+    ).all()
+    for row in rows:
+        if row.job_id is None or row.job_status in _LIVE_JOB or row.live_chunks:
+            return uow.runs.get(row.run_id)  # waiting for its dependencies, or its job is alive
+        uow.runs.fail(row.run_id, f"its job ({row.job_id}, {row.job_status or 'gone'}) ended "
+                                  "without finishing it")
+    return None
 
 
 def defer_ready(uow: UnitOfWork, asset_id: uuid.UUID, settings: Settings | None = None) -> list[uuid.UUID]:
@@ -62,6 +94,7 @@ def defer_ready(uow: UnitOfWork, asset_id: uuid.UUID, settings: Settings | None 
     Frame analyzers ready together go into one frame-pass job (one decode);
     an analyzer that uses another of the same pass gets its results in the pass."""
     settings = settings or get_settings()
+    lock_video(uow, asset_id)
     rows = uow.session.execute(
         text("SELECT run_id, analyzer, model_profile FROM runs WHERE asset_id = :a "
              "AND status = 'queued' AND job_id IS NULL ORDER BY created_at"), {"a": asset_id},

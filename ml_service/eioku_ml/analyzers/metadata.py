@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import datetime
 from typing import Any
@@ -19,11 +20,11 @@ def parse_iso6709(value: str) -> dict[str, float] | None:
     if not match:
         return None
     lat, lon = float(match.group(1)), float(match.group(2))
-    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):  # (false for inf and nan too)
         return None
     gps: dict[str, Any] = {"latitude": lat, "longitude": lon}
-    if match.group(3):
-        gps["altitude"] = float(match.group(3))
+    if match.group(3) and math.isfinite(altitude := float(match.group(3))):
+        gps["altitude"] = altitude  # 400 digits parse to inf: dropped, not stored
     return gps
 
 
@@ -34,6 +35,15 @@ def parse_time(value: str) -> str | None:
         return None
 
 
+def _finite(value: Any) -> Any:
+    """Non-finite numbers (a container's nonsense) are dropped: None, never stored."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    return value
+
+
 class MetadataAnalyzer(Analyzer):
     name = "metadata"
 
@@ -42,11 +52,11 @@ class MetadataAnalyzer(Analyzer):
         tags = {k: v[:500] for k, v in p.tags.items()}
         gps = next((g for k in _GPS_KEYS if k in tags and (g := parse_iso6709(tags[k]))), None)
         created = next((t for k in _TIME_KEYS if k in tags and (t := parse_time(tags[k]))), None)
-        payload = {
+        payload = _finite({
             "duration_s": round(p.duration_s, 3), "fps": round(p.fps, 3) or None,
             "width": p.width or None, "height": p.height or None, "rotation": p.rotation,
             "video_codec": p.video_codec, "audio_codec": p.audio_codec, "container": p.container,
             "bit_rate": p.bit_rate, "tags": tags, "creation_time": created, "gps": gps,
-        }
+        })
         progress(1.0)
         return [Item(0, media.duration_ms, payload)]

@@ -85,13 +85,14 @@ class _Lane:
             self._call(lambda: setattr(self, "items", self.analyzer.partial() if self.chunk
                                        else self.analyzer.finish()))
 
-    def _call(self, fn: Callable[[], Any]) -> None:
+    def _call(self, fn: Callable[[], Any], timed: bool = True) -> None:
         started = time.perf_counter()
         try:
             fn()
         except Exception as exc:  # one analyzer's bug ends its own run only
             self.error = exc
-        self.seconds += time.perf_counter() - started
+        if timed:
+            self.seconds += time.perf_counter() - started
 
 
 def run_pass(path: Path, analyzers: Mapping[str, FrameAnalyzer], *, duration_s: float = 0.0,
@@ -113,10 +114,40 @@ def run_pass(path: Path, analyzers: Mapping[str, FrameAnalyzer], *, duration_s: 
     inline: list[_Lane] = []
     lanes: list[_Lane] = []
     for name, analyzer in sorted(analyzers.items(), key=lambda kv: kv[1].pass_order):
-        analyzer.begin(state, window)
         first = analyzer.pass_order == 0
-        (inline if first else lanes).append(_Lane(name, analyzer, threaded=not first,
-                                                  chunk=window is not None))
+        lane = _Lane(name, analyzer, threaded=not first, chunk=window is not None)
+        (inline if first else lanes).append(lane)
+        lane._call(lambda a=analyzer: a.begin(state, window), timed=False)
+    try:
+        failure = _decode(path, analyzers, inline, lanes, window, duration_s, progress)
+    except BaseException:
+        _stop(lanes)  # no analyzer thread outlives the pass
+        raise
+    for lane in inline:
+        if failure is not None and lane.error is None:
+            lane._call(lambda a=lane.analyzer, e=failure: a.decode_failed(e))
+        lane.finish()
+    _stop(lanes, failure)
+    return {lane.name: _result(lane, window) for lane in (*inline, *lanes)}
+
+
+def _stop(lanes: list[_Lane], failure: MediaError | None = None) -> None:
+    """Tell each analyzer thread the frames are over (and why, if decoding
+    failed), and wait for it to finish."""
+    for lane in lanes:
+        if failure is not None:
+            lane.queue.put(lambda a=lane.analyzer, e=failure: a.decode_failed(e))
+        lane.queue.put(_DONE)
+    for lane in lanes:
+        assert lane.thread is not None
+        lane.thread.join()
+
+
+def _decode(path: Path, analyzers: Mapping[str, FrameAnalyzer], inline: list[_Lane],
+            lanes: list[_Lane], window: tuple[int, int] | None, duration_s: float,
+            progress: Callable[[float], None] | None) -> MediaError | None:
+    """Decode the video (or the window's part of it) and offer each frame;
+    returns why decoding failed, if it did."""
     start_ms, end_ms = window or (0, 2**62)
     before = max((a.margin_ms[0] for a in analyzers.values()), default=0)
     after = max((a.margin_ms[1] for a in analyzers.values()), default=0)
@@ -156,18 +187,7 @@ def run_pass(path: Path, analyzers: Mapping[str, FrameAnalyzer], *, duration_s: 
             failure = MediaError(f"{path.name}: decoding failed after frame {index}: {exc}")
         if seen == 0 and failure is None and window is None:
             failure = MediaError(f"{path.name}: no frame could be decoded")
-    for lane in inline:
-        if failure is not None and lane.error is None:
-            lane._call(lambda a=lane.analyzer, e=failure: a.decode_failed(e))
-        lane.finish()
-    for lane in lanes:
-        if failure is not None:
-            lane.queue.put(lambda a=lane.analyzer, e=failure: a.decode_failed(e))
-        lane.queue.put(_DONE)
-    for lane in lanes:
-        assert lane.thread is not None
-        lane.thread.join()
-    return {lane.name: _result(lane, window) for lane in (*inline, *lanes)}
+    return failure
 
 
 def _offer(image: _Conversions, index: int, t: int, inline: list[_Lane], lanes: list[_Lane],
@@ -175,24 +195,30 @@ def _offer(image: _Conversions, index: int, t: int, inline: list[_Lane], lanes: 
     """Offer one decoded frame to each analyzer that is due it; in a chunk, frames
     in an analyzer's margin go to its ``warm`` (scenes takes them all)."""
     for lane in (*inline, *lanes):
-        analyzer = lane.analyzer
-        if lane.error is not None:
-            continue
-        if window is not None:
-            (start, end), (before, after) = window, analyzer.margin_ms
-            if not start - before <= t < end + after:
-                continue
-        inside = window is None or window[0] <= t < window[1]
-        if inside and not analyzer.due(t) or not inside and analyzer.margin_ms == (0, 0):
-            continue
-        frame = Frame(index, t, image(analyzer.want))
-        if lane.thread is None:  # first at each frame, in this thread
-            lane._call(lambda a=analyzer, f=frame: a.push(f))
-        elif inside:
-            analyzer.mark(t)
-            lane.queue.put(lambda a=analyzer, f=frame: a.take(f))
-        else:
-            lane.queue.put(lambda a=analyzer, f=frame: a.warm(f))
+        if lane.error is None:
+            lane._call(lambda ln=lane: _offer_one(image, index, t, ln, window), timed=False)
+
+
+def _offer_one(image: _Conversions, index: int, t: int, lane: _Lane,
+               window: tuple[int, int] | None) -> None:
+    """Offer the frame to one analyzer (a bug in its ``due`` or ``want``, or a
+    frame that cannot be converted as it asks, ends its run only)."""
+    analyzer = lane.analyzer
+    if window is not None:
+        (start, end), (before, after) = window, analyzer.margin_ms
+        if not start - before <= t < end + after:
+            return
+    inside = window is None or window[0] <= t < window[1]
+    if inside and not analyzer.due(t) or not inside and analyzer.margin_ms == (0, 0):
+        return
+    frame = Frame(index, t, image(analyzer.want))
+    if lane.thread is None:  # first at each frame, in this thread
+        lane._call(lambda a=analyzer, f=frame: a.push(f))
+    elif inside:
+        analyzer.mark(t)
+        lane.queue.put(lambda a=analyzer, f=frame: a.take(f))
+    else:
+        lane.queue.put(lambda a=analyzer, f=frame: a.warm(f))
 
 
 def _result(lane: _Lane, window: tuple[int, int] | None) -> PassResult:

@@ -10,7 +10,9 @@ spans and face clusters built over the whole video) and writes the run's
 artifacts in the same transaction that completes it, under a row lock on
 the run, so exactly one job does it. A chunk that fails transiently is
 retried alone; one that fails for good fails its run, and the other chunks
-of that run are then skipped.
+of that run are then skipped. If storing the merged run fails, the run
+fails with the reason; if the queue retries the job (the database went
+away), the retried job merges again even though its own chunk is in.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import Any
 
 from eioku.config import get_settings
 from eioku.domain.models import Run
+from eioku.services.analysis import lock_video
 from eioku.services.pipeline import ANALYZERS
 from eioku.store.uow import UnitOfWork
 from sqlalchemy import text
@@ -42,6 +45,11 @@ from eioku_ml.worker.execute import (
     _reason,
     _transient,
     checked_path,
+    fail_unfinished,
+    job_reason,
+    raise_if_retried,
+    retried,
+    store_reason,
     write_run,
 )
 
@@ -49,29 +57,54 @@ from eioku_ml.worker.execute import (
 def execute_chunk(factory: sessionmaker[Session], run_ids: list[uuid.UUID], chunk: int,
                   cache: AnalyzerCache, attempt: Attempt = ONCE) -> list[Outcome]:
     """Analyse one chunk for each of ``run_ids`` that is still running and has
-    not stored this chunk yet; complete the runs whose chunks are now all in."""
+    not stored this chunk yet; complete the runs whose chunks are now all in.
+    A failure of the job itself fails the runs it had not finished."""
+    done: list[Outcome] = []
+    try:
+        return _execute_chunk(factory, run_ids, chunk, cache, attempt, done)
+    except Exception as exc:
+        raise_if_retried(exc, attempt)
+        failed = fail_unfinished(factory, run_ids, job_reason(exc))
+        ended = {o.run_id for o in failed}
+        return [o for o in done if o.run_id not in ended] + failed
+
+
+def _execute_chunk(factory: sessionmaker[Session], run_ids: list[uuid.UUID], chunk: int,
+                   cache: AnalyzerCache, attempt: Attempt, outcomes: list[Outcome]) -> list[Outcome]:
     started = time.perf_counter()
     todo: list[tuple[Run, tuple[int, int], dict[str, Any]]] = []
-    outcomes: list[Outcome] = []
+    merge: list[Run] = []  # this chunk is in, but the run was not completed (a retried job)
     in_pass = {ANALYZERS[r].name for r in _analyzers(factory, run_ids)}
     with UnitOfWork(factory) as uow:
         for run_id in run_ids:
             run = uow.runs.get(run_id)
             row = uow.session.execute(text(
-                "SELECT start_ms, end_ms, done_at FROM run_chunks WHERE run_id = :r AND chunk = :c"),
+                "SELECT start_ms, end_ms, done_at, (SELECT bool_and(o.done_at IS NOT NULL) "
+                "FROM run_chunks o WHERE o.run_id = c.run_id) AS whole "
+                "FROM run_chunks c WHERE run_id = :r AND chunk = :c"),
                 {"r": run_id, "c": chunk}).one_or_none()
+            if not run.status.is_final and row is not None and row.whole:
+                merge.append(run)
+                continue
             if run.status.is_final or row is None or row.done_at is not None:
                 outcomes.append(Outcome(run_id, "skipped"))
                 continue
             todo.append((run, (row.start_ms, row.end_ms), _dependency_artifacts(uow, run, skip=in_pass)))
-        video = uow.videos.get(todo[0][0].asset_id) if todo else None
-    if not todo or video is None:
+        runs = [r for r, _, _ in todo] + merge
+        video = uow.videos.get(runs[0].asset_id) if runs else None
+    if video is None:
         return outcomes
     try:
         path = checked_path(video)
         media = MediaInput(path, probe(path))
     except MediaError as exc:
-        return outcomes + [_fail(factory, run, exc.message) for run, _, _ in todo]
+        return outcomes + [_fail(factory, run, exc.message) for run in runs]
+    for run in merge:  # what a job that stopped before merging left undone
+        analyzer = cache.get(run)
+        analyzer.ensure_loaded()
+        outcomes.append(complete_if_whole(factory, run, analyzer, media, started, in_pass, attempt))
+    if not todo:
+        return outcomes
     window = todo[0][1]
     analyzers: dict[str, tuple[Run, Analyzer]] = {}
     for run, _, context in todo:
@@ -96,7 +129,7 @@ def execute_chunk(factory: sessionmaker[Session], run_ids: list[uuid.UUID], chun
             continue
         _keep(factory, run, chunk, partial, {"analyze_s": round(seconds, 3),
                                             "total_s": round(time.perf_counter() - started, 3)})
-        outcomes.append(complete_if_whole(factory, run, analyzer, media, started, in_pass))
+        outcomes.append(complete_if_whole(factory, run, analyzer, media, started, in_pass, attempt))
     if retry:  # what succeeded is kept; the retried job redoes only these
         raise TransientAnalysisError(f"chunk {chunk}: {'; '.join(retry)}; retrying")
     return outcomes
@@ -149,12 +182,15 @@ def _keep(factory: sessionmaker[Session], run: Run, chunk: int, partial: Any,
 
 
 def complete_if_whole(factory: sessionmaker[Session], run: Run, analyzer: Analyzer,
-                      media: MediaInput, started: float, in_pass: set[str]) -> Outcome:
+                      media: MediaInput, started: float, in_pass: set[str],
+                      attempt: Attempt = ONCE) -> Outcome:
     """If every chunk of ``run`` is stored, merge them and write the run (once:
     the run's row is locked, and a run already completed is left alone). What
     the analyzers of the same chunk jobs shared (scene cuts) comes from the
-    chunks, not from their runs, which may complete after this one."""
+    chunks, not from their runs, which may complete after this one. If the
+    write fails, the run fails with the reason (unless the queue retries)."""
     with UnitOfWork(factory) as uow:
+        lock_video(uow, run.asset_id)  # first, as everything that changes a video's runs
         status = uow.session.execute(text("SELECT status FROM runs WHERE run_id = :r FOR UPDATE"),
                                      {"r": run.run_id}).scalar_one()
         if status not in ("queued", "running"):
@@ -174,10 +210,16 @@ def complete_if_whole(factory: sessionmaker[Session], run: Run, analyzer: Analyz
             return _fail(factory, run, _reason(run, exc))
         timings = {"chunks": float(len(rows)), "merge_s": time.perf_counter() - merging,
                    "analyze_s": sum(float((r.timings or {}).get("analyze_s", 0)) for r in rows)}
-        outcome = write_run(uow, run, analyzer, media, items, timings, started)
-        uow.session.execute(text("UPDATE run_chunks SET partial = NULL WHERE run_id = :r"),
-                            {"r": run.run_id})
-        uow.commit()
+        try:
+            outcome = write_run(uow, run, analyzer, media, items, timings, started)
+            uow.session.execute(text("UPDATE run_chunks SET partial = NULL WHERE run_id = :r"),
+                                {"r": run.run_id})
+            uow.commit()
+        except Exception as exc:
+            if retried(exc, attempt):
+                raise
+            uow.rollback()
+            return _fail(factory, run, store_reason(run, exc))
     return outcome
 
 

@@ -4,6 +4,13 @@ The analysis happens outside any transaction; the artifacts, their
 projections, the run's completion and the deferral of dependent runs are
 written in one transaction at the end. A worker killed mid-job therefore
 leaves no artifacts behind, and the retried job starts clean.
+
+A job ends every run it owns: a failure anywhere in it — storing results
+that fail validation, a fault in the database, a bug — fails the runs it
+had not finished, with the reason, so a run is never left "running" by a
+job that is over. Only what the queue retries (the database went away,
+transient analyzer trouble) leaves them to the retried job, until its last
+attempt.
 """
 
 from __future__ import annotations
@@ -17,16 +24,23 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import psycopg
 from eioku.config import get_settings
 from eioku.domain.enums import RunStatus
-from eioku.domain.errors import MediaFileNotFoundError, PathOutsideMediaRootsError
+from eioku.domain.errors import (
+    DatabaseUnavailableError,
+    EiokuError,
+    MediaFileNotFoundError,
+    PathOutsideMediaRootsError,
+)
 from eioku.domain.models import Run, Video
-from eioku.services.analysis import defer_ready
+from eioku.services.analysis import defer_ready, lock_video
 from eioku.services.ingest import readable_path
 from eioku.services.pipeline import ANALYZERS
 from eioku.store.jobs import FRAME_PASS_QUEUE, JobQueue, plan_chunks, queue_for
 from eioku.store.uow import UnitOfWork
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from eioku_ml.analyzers import analyzer_class
@@ -76,10 +90,40 @@ class Attempt:
 
 ONCE = Attempt()
 TRANSIENT = (MemoryError, TransientAnalysisError)
+# what the queue retries (``queue.RETRY``; psycopg's own, from the COPY of artifacts, once
+# raised as TransientAnalysisError): the retried job redoes the runs left running
+RETRIED = (OperationalError, psycopg.OperationalError, DatabaseUnavailableError,
+           TransientAnalysisError)
+
+
+def retried(exc: BaseException, attempt: Attempt) -> bool:
+    """Will the queue try this job again (so its runs stay running for it)?"""
+    return isinstance(exc, RETRIED) and not attempt.last
+
+
+def raise_if_retried(exc: BaseException, attempt: Attempt) -> None:
+    """Re-raise ``exc`` for the queue to retry the job, if it will; else return."""
+    if not retried(exc, attempt):
+        return
+    if isinstance(exc, psycopg.OperationalError):  # not SQLAlchemy's, which the queue knows
+        raise TransientAnalysisError(f"the database: {_brief(exc)}; retrying") from exc
+    raise exc
 
 
 def execute_run(factory: sessionmaker[Session], run_id: uuid.UUID, cache: AnalyzerCache,
                 attempt: Attempt = ONCE) -> Outcome:
+    """Analyse and store one run; whatever goes wrong, the run ends (or is left
+    to the queue's retry)."""
+    try:
+        return _execute_run(factory, run_id, cache, attempt)
+    except Exception as exc:
+        raise_if_retried(exc, attempt)
+        (outcome,) = fail_unfinished(factory, [run_id], job_reason(exc)) or [Outcome(run_id, "skipped")]
+        return outcome
+
+
+def _execute_run(factory: sessionmaker[Session], run_id: uuid.UUID, cache: AnalyzerCache,
+                 attempt: Attempt) -> Outcome:
     started = time.perf_counter()
     with UnitOfWork(factory) as uow:
         run = uow.runs.get(run_id)
@@ -115,7 +159,8 @@ def execute_run(factory: sessionmaker[Session], run_id: uuid.UUID, cache: Analyz
     analyzed = time.perf_counter()
     return _store(factory, run, analyzer, media, items, {
         "probe_s": probed - started, "load_s": loaded - probed, "analyze_s": analyzed - loaded,
-        "decode_s": decoding.seconds, "infer_s": analyzed - loaded - decoding.seconds}, started)
+        "decode_s": decoding.seconds, "infer_s": analyzed - loaded - decoding.seconds}, started,
+        attempt)
 
 
 def checked_path(video: Video) -> Path:
@@ -145,12 +190,46 @@ def _reason(run: Run, exc: BaseException, attempt: Attempt = ONCE) -> str:
     return f"{run.analyzer} failed: {type(exc).__name__}: {exc}"
 
 
+def job_reason(exc: BaseException) -> str:
+    """Why a job's unfinished runs failed: bad input says so plainly; anything
+    else is a bug, logged with its traceback."""
+    if isinstance(exc, EiokuError):
+        return exc.message
+    log.warning("analysis job failed", exc_info=exc)
+    return f"the analysis job failed: {_brief(exc)}"
+
+
+def store_reason(run: Run, exc: BaseException) -> str:
+    """Why storing a run's results failed: invalid results name the item and
+    field; a database fault or a bug is logged with its traceback."""
+    if isinstance(exc, EiokuError):  # e.g. ValidationFailedError
+        return f"{run.analyzer}: its results could not be stored: {exc.message}"
+    log.warning("storing run %s (%s) failed", run.run_id, run.analyzer, exc_info=exc)
+    return f"{run.analyzer}: storing its results failed: {_brief(exc)}"
+
+
+def _brief(exc: BaseException) -> str:
+    """The exception in a line: the database's own message rather than the
+    statement and its (possibly huge) parameters."""
+    cause = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+    first = (str(cause).strip().splitlines() or [""])[0]
+    return f"{type(cause).__name__}: {first[:500]}"
+
+
 def _store(factory: sessionmaker[Session], run: Run, analyzer: Analyzer, media: MediaInput,
-           items: list[Item], timings: dict[str, float], started: float) -> Outcome:
-    """Artifacts, projections, completion and dependents in one transaction."""
-    with UnitOfWork(factory) as uow:
-        outcome = write_run(uow, run, analyzer, media, items, timings, started)
-        uow.commit()
+           items: list[Item], timings: dict[str, float], started: float,
+           attempt: Attempt) -> Outcome:
+    """Artifacts, projections, completion and dependents in one transaction.
+    If that fails the run fails with the reason (nothing of it is written),
+    unless the queue retries the job."""
+    try:
+        with UnitOfWork(factory) as uow:
+            outcome = write_run(uow, run, analyzer, media, items, timings, started)
+            uow.commit()
+    except Exception as exc:
+        if retried(exc, attempt):
+            raise
+        return _fail(factory, run, store_reason(run, exc))
     return outcome
 
 
@@ -159,6 +238,7 @@ def write_run(uow: UnitOfWork, run: Run, analyzer: Analyzer, media: MediaInput, 
     """Store a run's artifacts and projections, complete it and defer what
     waited for it (in the caller's transaction)."""
     analyzed = time.perf_counter()
+    lock_video(uow, run.asset_id)  # before any row of the video's runs (see services.analysis)
     run = uow.runs.get(run.run_id)
     items = _join_identities(uow, run, analyzer, items)
     uow.artifacts.batch_create(run, [i.as_dict() for i in items])
@@ -193,9 +273,21 @@ def _split(factory: sessionmaker[Session], runs: list[Run], media: MediaInput,
 def execute_pass(factory: sessionmaker[Session], run_ids: list[uuid.UUID],
                  cache: AnalyzerCache, attempt: Attempt = ONCE) -> list[Outcome]:
     """Execute several frame-analyzer runs of one video with one decode (the
-    frame pass). Each run keeps its own status, artifacts, timings and failure."""
+    frame pass). Each run keeps its own status, artifacts, timings and failure;
+    a failure of the pass itself fails the runs it had not finished."""
+    done: list[Outcome] = []
+    try:
+        return _execute_pass(factory, run_ids, cache, attempt, done)
+    except Exception as exc:
+        raise_if_retried(exc, attempt)
+        failed = fail_unfinished(factory, run_ids, job_reason(exc))
+        ended = {o.run_id for o in failed}
+        return [o for o in done if o.run_id not in ended] + failed
+
+
+def _execute_pass(factory: sessionmaker[Session], run_ids: list[uuid.UUID], cache: AnalyzerCache,
+                  attempt: Attempt, outcomes: list[Outcome]) -> list[Outcome]:
     started = time.perf_counter()
-    outcomes: list[Outcome] = []
     todo: list[tuple[Run, dict[str, Any]]] = []
     later: list[uuid.UUID] = []  # a second run of an identical analyzer: reuses the first after
     in_pass = {ANALYZERS[r.analyzer].name for r in _runs(factory, run_ids)}
@@ -219,7 +311,7 @@ def execute_pass(factory: sessionmaker[Session], run_ids: list[uuid.UUID],
             video = uow.videos.get(run.asset_id)
             todo.append((run, _dependency_artifacts(uow, run, skip=in_pass)))
     if todo and video is not None:
-        outcomes += _run_pass(factory, video, todo, cache, started, attempt)
+        _run_pass(factory, video, todo, cache, started, attempt, outcomes)
     outcomes += [execute_run(factory, run_id, cache, attempt) for run_id in later]
     return outcomes
 
@@ -230,15 +322,17 @@ def _runs(factory: sessionmaker[Session], run_ids: list[uuid.UUID]) -> list[Run]
 
 
 def _run_pass(factory: sessionmaker[Session], video: Video, todo: list[tuple[Run, dict[str, Any]]],
-              cache: AnalyzerCache, started: float, attempt: Attempt) -> list[Outcome]:
-    outcomes: list[Outcome] = []
+              cache: AnalyzerCache, started: float, attempt: Attempt, outcomes: list[Outcome]) -> None:
+    """The pass over ``todo``; each run's outcome is appended to ``outcomes`` as it ends."""
     try:
         path = checked_path(video)
         media = MediaInput(path, probe(path))
     except MediaError as exc:
-        return [_fail(factory, run, exc.message) for run, _ in todo]
+        outcomes += [_fail(factory, run, exc.message) for run, _ in todo]
+        return
     if chunked := _split(factory, [run for run, _ in todo], media, FRAME_PASS_QUEUE):
-        return chunked
+        outcomes += chunked
+        return
     probed = time.perf_counter()
     analyzers: dict[str, tuple[Run, FrameAnalyzer, float]] = {}
     for run, context in todo:
@@ -268,12 +362,15 @@ def _run_pass(factory: sessionmaker[Session], video: Video, todo: list[tuple[Run
             outcomes.append(_fail(factory, run, _reason(run, result.error, attempt)))
             continue
         assert result.items is not None
-        outcomes.append(_store(factory, run, analyzer, media, result.items, {
-            "probe_s": probed - started, "load_s": load_s, "decode_s": decoding.seconds,
-            "infer_s": result.seconds, "frame_pass_runs": float(len(analyzers))}, started))
+        try:
+            outcomes.append(_store(factory, run, analyzer, media, result.items, {
+                "probe_s": probed - started, "load_s": load_s, "decode_s": decoding.seconds,
+                "infer_s": result.seconds, "frame_pass_runs": float(len(analyzers))}, started,
+                attempt))
+        except RETRIED as exc:  # (only while the queue retries) the others are stored first
+            retry.append(f"{run.analyzer}: storing failed: {_brief(exc)}")
     if retry:  # the others are stored; the retried job skips them and redoes these
         raise TransientAnalysisError(f"{'; '.join(retry)}; retrying")
-    return outcomes
 
 
 def _join_identities(uow: UnitOfWork, run: Run, analyzer: Analyzer, items: list[Item]) -> list[Item]:
@@ -305,6 +402,7 @@ def _reuse(uow: UnitOfWork, run: Run) -> Outcome | None:
         config_hash=run.config_hash, artifact_type=run.artifact_type)
     if source is None or source.run_id == run.run_id:
         return None
+    lock_video(uow, run.asset_id)
     if run.status is RunStatus.QUEUED:
         run = uow.runs.start(run.run_id)
     count = uow.artifacts.copy_run(source, run)
@@ -328,6 +426,16 @@ def _dependency_artifacts(uow: UnitOfWork, run: Run, skip: set[str] = frozenset(
     return context
 
 
+def fail_unfinished(factory: sessionmaker[Session], run_ids: list[uuid.UUID],
+                    error: str) -> list[Outcome]:
+    """Fail those of ``run_ids`` still queued or running (a job that ends them)."""
+    with UnitOfWork(factory) as uow:
+        runs = [uow.runs.get(r) for r in uow.session.execute(text(
+            "SELECT run_id FROM runs WHERE run_id = ANY(:r) AND status IN ('queued', 'running') "
+            "ORDER BY created_at"), {"r": list(run_ids)}).scalars()]
+    return [_fail(factory, run, error) for run in runs]
+
+
 def fail_runs_of_job(factory: sessionmaker[Session], job_id: int, error: str) -> list[Outcome]:
     """Fail every unfinished run that a given-up job was executing."""
     with UnitOfWork(factory) as uow:
@@ -340,6 +448,7 @@ def fail_runs_of_job(factory: sessionmaker[Session], job_id: int, error: str) ->
 
 def _fail(factory: sessionmaker[Session], run: Run, error: str) -> Outcome:
     with UnitOfWork(factory) as uow:
+        lock_video(uow, run.asset_id)
         uow.runs.fail(run.run_id, error)
         _fail_dependents(uow, run)
         defer_ready(uow, run.asset_id)  # runs that only *use* this one go ahead without it
