@@ -9,11 +9,15 @@ import av
 import numpy as np
 
 SAMPLE = Path(__file__).parent / "data" / "sample.mp4"
+# the base URL of in-process test clients: the app answers loopback host names only (api/guard.py)
+LOOPBACK = "http://127.0.0.1"
 
 
-def make_clip(path: Path, frames, *, fps: int = 25, size: tuple[int, int] = (160, 96)) -> Path:
-    """Encode an iterable of HxWx3 uint8 frames (or a callable index -> frame) as H.264."""
-    with av.open(str(path), "w") as out:
+def make_clip(path: Path, frames, *, fps: int = 25, size: tuple[int, int] = (160, 96),
+              container: str | None = None) -> Path:
+    """Encode an iterable of HxWx3 uint8 frames (or a callable index -> frame) as H.264
+    (in the container the name's extension says, or ``container``)."""
+    with av.open(str(path), "w", format=container) as out:
         stream = out.add_stream("libx264", rate=fps)
         stream.width, stream.height = size
         stream.pix_fmt = "yuv420p"
@@ -26,6 +30,12 @@ def make_clip(path: Path, frames, *, fps: int = 25, size: tuple[int, int] = (160
         for packet in stream.encode():
             out.mux(packet)
     return path
+
+
+def tiny_mp4(path: Path, seed: int = 0) -> Path:
+    """A real H.264 MP4 of a few kilobytes (ten frames; another seed, other bytes)."""
+    return make_clip(path, [np.full((96, 160, 3), (seed * 37 + i * 20) % 256, np.uint8)
+                            for i in range(10)], container="mp4")
 
 
 def noise_frames(n: int, size: tuple[int, int] = (160, 96), seed: int = 0):

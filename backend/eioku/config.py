@@ -33,6 +33,14 @@ class Settings(BaseSettings):
         default=None, validation_alias=AliasChoices("DATABASE_URL", "EIOKU_DATABASE_URL")
     )
     upload_max_bytes: int = Field(default=2 * 1024**3, gt=0)
+    # Every other request body (JSON, forms): 413 past it, before it is read into memory.
+    body_max_bytes: int = Field(default=1024**2, ge=1024)
+    # The body of one batch of artifacts from an external producer (send more batches).
+    batch_max_bytes: int = Field(default=32 * 1024**2, ge=1024)
+    # Host names the server answers to besides loopback ones (a comma list; "*": any).
+    # Without a token only loopback names are accepted unless listed here; with a token
+    # and nothing listed, any name is (api/guard.py).
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # Files registered by path up to this size are hashed inside the request;
     # larger ones answer at once (status "registering") and are hashed after.
     hash_inline_max_bytes: int = Field(default=64 * 1024**2, ge=0)
@@ -87,7 +95,7 @@ class Settings(BaseSettings):
             return [p for p in value.split(os.pathsep) if p.strip()]
         return value
 
-    @field_validator("analyzers", mode="before")
+    @field_validator("analyzers", "allowed_hosts", mode="before")
     @classmethod
     def _split_names(cls, value: object) -> object:
         if isinstance(value, str):

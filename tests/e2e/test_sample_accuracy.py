@@ -12,7 +12,7 @@ from eioku.config import Settings
 from eioku.db.engine import make_engine, make_session_factory
 from fastapi.testclient import TestClient
 
-from tests.media import SAMPLE
+from tests.media import LOOPBACK, SAMPLE
 
 TRUTH = json.loads((SAMPLE.parent / "sample.json").read_text())
 pytestmark = pytest.mark.models
@@ -24,7 +24,7 @@ def analyzed(pg_cluster, analysed_sample):
     engine = make_engine(url)
     settings = Settings(data_dir=analysed_sample.data_dir, media_roots=[SAMPLE.parent.resolve()],
                         database_url=url)
-    with TestClient(create_app(settings, make_session_factory(engine))) as client:
+    with TestClient(create_app(settings, make_session_factory(engine)), base_url=LOOPBACK) as client:
         yield analysed_sample.summary, client
     engine.dispose()
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from eioku import __version__
 from eioku.api import errors, hot
 from eioku.api.auth import require_token
+from eioku.api.guard import Guard
 from eioku.api.reads import Reads
 from eioku.api.routers import (
     artifacts,
@@ -25,6 +26,7 @@ from eioku.api.routers import (
     people,
     player,
     runs,
+    session,
     status,
     ui,
     videos,
@@ -88,8 +90,10 @@ def create_app(
                    exports, status):
         app.include_router(module.router, dependencies=protected)
     app.include_router(health.router)
+    app.include_router(session.router)  # signing in needs no token
     app.include_router(ui.router)
     app.mount("/ui", ui.static_files(), name="ui")
     if hot_path:
         hot.install(app, navigation.hot, dependencies=checks)
+    app.add_middleware(Guard, settings=settings)  # outermost: before any other work
     return app

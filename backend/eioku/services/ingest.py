@@ -8,7 +8,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import BinaryIO
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
@@ -164,6 +163,77 @@ class StoredUpload:
     path: Path
     content_hash: str
     size: int
+    title: str
+
+
+def _title(filename: str) -> str:
+    """The name the user gave the file, kept as the video's title (any length,
+    any script); the file itself is stored under a generated name."""
+    name = Path(filename.replace("\\", "/")).name.replace("\x00", "").strip()
+    return name[:500] or "upload"
+
+
+class UploadWriter:
+    """An upload written once, straight into the upload folder (0600 in a 0700
+    folder), hashed as it arrives, refused past the size limit; ``finish``
+    checks the content is media and names the file by what it is."""
+
+    def __init__(self, filename: str, settings: Settings) -> None:
+        self.settings = settings
+        self.title = _title(filename)
+        self.written = 0
+        self.digest = hashlib.sha256()
+        folder = settings.upload_dir
+        try:
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            folder.chmod(0o700)
+            self.path = folder / f"{uuid.uuid4().hex}.part"
+            self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except OSError as exc:
+            raise self._storage_error(exc) from exc
+
+    def _storage_error(self, exc: OSError) -> StorageError:
+        return StorageError(f"cannot store the upload in {self.settings.upload_dir}: "
+                            f"{exc.strerror or exc} (is the data dir full or read-only?)")
+
+    def write(self, chunk: bytes) -> None:
+        self.written += len(chunk)
+        if self.written > self.settings.upload_max_bytes:
+            raise UploadTooLargeError(f"upload is larger than {self.settings.upload_max_bytes} bytes "
+                                      "(EIOKU_UPLOAD_MAX_BYTES)")
+        self.digest.update(chunk)
+        view = memoryview(chunk)
+        try:
+            while view:
+                view = view[os.write(self._fd, view):]
+        except OSError as exc:
+            raise self._storage_error(exc) from exc
+
+    def finish(self) -> StoredUpload:
+        """Close, check it is audio or video (NotMediaError: 415), rename by type."""
+        from eioku.media.sniff import sniff  # PyAV only when a file arrives
+        try:
+            os.fsync(self._fd)
+        except OSError as exc:
+            raise self._storage_error(exc) from exc
+        finally:
+            self._close()
+        if self.written == 0:
+            raise MediaPathError(f"{self.title} is empty")
+        kind = sniff(self.path, self.title)
+        target = self.path.with_suffix(kind.extension)
+        self.path.rename(target)
+        self.path = target
+        return StoredUpload(target, "sha256:" + self.digest.hexdigest(), self.written, self.title)
+
+    def _close(self) -> None:
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+
+    def abort(self) -> None:
+        self._close()
+        self.path.unlink(missing_ok=True)
 
 
 def check_data_dir(settings: Settings) -> None:
@@ -179,45 +249,13 @@ def check_data_dir(settings: Settings) -> None:
                            f"{exc.strerror or exc}") from exc
 
 
-def store_upload(stream: BinaryIO, filename: str, settings: Settings) -> StoredUpload:
-    """Copy an upload under the data dir, refusing more than the size limit and
-    hashing it as it is written (the file is never read a second time)."""
-    try:
-        settings.upload_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise StorageError(f"cannot create {settings.upload_dir}: {exc.strerror or exc}") from exc
-    safe = Path(filename or "upload").name.replace("\x00", "") or "upload"
-    target = settings.upload_dir / f"{uuid.uuid4().hex}-{safe}"
-    written = 0
-    digest = hashlib.sha256()
-    try:
-        with target.open("wb") as out:
-            while chunk := stream.read(_CHUNK):
-                written += len(chunk)
-                if written > settings.upload_max_bytes:
-                    raise UploadTooLargeError(
-                        f"upload is larger than {settings.upload_max_bytes} bytes "
-                        "(EIOKU_UPLOAD_MAX_BYTES)"
-                    )
-                digest.update(chunk)
-                out.write(chunk)
-    except OSError as exc:  # disk full, read-only: say so, keep nothing half written
-        target.unlink(missing_ok=True)
-        raise StorageError(f"cannot store the upload in {settings.upload_dir}: {exc.strerror or exc} "
-                           "(is the data dir full or read-only?)") from exc
-    except BaseException:
-        target.unlink(missing_ok=True)
-        raise
-    return StoredUpload(target, "sha256:" + digest.hexdigest(), written)
-
-
 def adopt_upload(uow: UnitOfWork, stored: StoredUpload) -> tuple[Video, bool]:
     """Register an uploaded file (hashed while it was stored); a duplicate
     upload is removed again."""
     try:
         if stored.size == 0:
             raise MediaPathError(f"{stored.path.name} is empty")
-        video, created = uow.videos.add(path=str(stored.path), filename=stored.path.name,
+        video, created = uow.videos.add(path=str(stored.path), filename=stored.title,
                                         content_hash=stored.content_hash, size_bytes=stored.size)
     except BaseException:
         stored.path.unlink(missing_ok=True)

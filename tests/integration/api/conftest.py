@@ -5,6 +5,8 @@ from eioku.api.app import create_app
 from eioku.config import Settings
 from fastapi.testclient import TestClient
 
+from tests.media import LOOPBACK
+
 
 @pytest.fixture
 def media_root(tmp_path):
@@ -21,5 +23,6 @@ def settings(tmp_path, media_root):
 
 @pytest.fixture
 def client(settings, session_factory):
-    with TestClient(create_app(settings, session_factory), raise_server_exceptions=False) as c:
+    with TestClient(create_app(settings, session_factory), raise_server_exceptions=False,
+                    base_url=LOOPBACK) as c:
         yield c

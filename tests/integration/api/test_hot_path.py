@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 
 import pytest
 from eioku.api.app import create_app
+from eioku.api.auth import COOKIE, session_value
 from eioku.api.hot import HotPath
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
@@ -18,6 +19,7 @@ from hypothesis import strategies as st
 
 from tests.factories import payload_for
 from tests.integration.api.test_api import _external_run, _video
+from tests.media import LOOPBACK
 
 TOKEN = "s3cret-token"
 
@@ -62,8 +64,8 @@ def _pair(settings, session_factory, media_root, token: str | None):
     _record_routed(hot_app, routed)
     plain_app = create_app(settings, session_factory, hot_path=False)
     assert not isinstance(plain_app.router.middleware_stack, HotPath)
-    with TestClient(hot_app, raise_server_exceptions=False) as hot, \
-            TestClient(plain_app, raise_server_exceptions=False) as plain:
+    with TestClient(hot_app, raise_server_exceptions=False, base_url=LOOPBACK) as hot, \
+            TestClient(plain_app, raise_server_exceptions=False, base_url=LOOPBACK) as plain:
         if token:
             for client in (hot, plain):
                 client.headers["Authorization"] = f"Bearer {token}"
@@ -124,7 +126,10 @@ def test_the_token_is_checked_on_the_short_way(settings, session_factory, media_
             del client.headers["Authorization"]
         for headers, cookies, status in [({}, {}, 401), ({"Authorization": "Bearer wrong"}, {}, 401),
                                          ({"Authorization": f"Bearer {TOKEN}"}, {}, 200),
-                                         ({}, {"eioku_token": TOKEN}, 200), ({}, {"eioku_token": "x"}, 401)]:
+                                         ({}, {COOKIE: session_value(TOKEN, 2**40)}, 200),
+                                         ({}, {COOKIE: session_value("other", 2**40)}, 401),
+                                         ({}, {COOKIE: session_value(TOKEN, 1)}, 401),
+                                         ({}, {"eioku_token": TOKEN}, 401)]:
             pair.hot.cookies.clear()
             pair.plain.cookies.clear()
             assert pair.same(url, headers=headers, cookies=cookies) == status, (headers, cookies)

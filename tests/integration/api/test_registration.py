@@ -17,7 +17,7 @@ from eioku.store.uow import UnitOfWork
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from tests.media import SAMPLE
+from tests.media import LOOPBACK, SAMPLE
 
 
 @pytest.fixture
@@ -28,7 +28,8 @@ def settings(tmp_path, media_root):
 
 @pytest.fixture
 def client(settings, session_factory):
-    with TestClient(create_app(settings, session_factory), raise_server_exceptions=False) as c:
+    with TestClient(create_app(settings, session_factory), raise_server_exceptions=False,
+                    base_url=LOOPBACK) as c:
         yield c
 
 

@@ -4,7 +4,6 @@ and cached under ``<data dir>/cache``."""
 
 from __future__ import annotations
 
-import mimetypes
 import threading
 import uuid
 from pathlib import Path
@@ -19,6 +18,7 @@ from eioku.config import Settings
 from eioku.domain.errors import ClipTooLongError, NotFoundError, ValidationFailedError
 from eioku.media.clips import make_clip
 from eioku.media.images import MediaCache, build_trickplay, thumbnail
+from eioku.media.sniff import sniff
 from eioku.services.ingest import readable_path
 from eioku.store.uow import UnitOfWork
 
@@ -29,8 +29,6 @@ CACHED = {"Cache-Control": "private, max-age=86400"}
 # clips cut at once by one server (each re-encode keeps a few cores busy); more: 503
 CLIP_SLOTS = 2
 CLIP_RETRY_AFTER_S = 10
-mimetypes.add_type("video/x-matroska", ".mkv")
-mimetypes.add_type("video/mp4", ".m4v")
 
 
 def _video_file(request: Request, video_id: uuid.UUID) -> tuple[Path, Settings]:
@@ -44,8 +42,11 @@ def _video_file(request: Request, video_id: uuid.UUID) -> tuple[Path, Settings]:
             responses={200: {"content": {"video/mp4": {}}}, 206: {"description": "a byte range"}})
 async def stream(video_id: uuid.UUID, request: Request) -> FileResponse:
     """The video file, with HTTP Range support (206 Partial Content), so players can seek."""
-    path, _ = await run_in_threadpool(_video_file, request, video_id)
-    media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    def find() -> tuple[Path, str]:
+        path, _ = _video_file(request, video_id)
+        return path, sniff(path).mime  # from the content, never the name (415 if not media)
+
+    path, media_type = await run_in_threadpool(find)
     return FileResponse(path, media_type=media_type, content_disposition_type="inline",
                         filename=path.name)
 

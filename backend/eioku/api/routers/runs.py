@@ -18,9 +18,22 @@ from eioku.api.schemas import (
 )
 from eioku.artifacts.registry import default_registry
 from eioku.domain.enums import RunStatus
-from eioku.domain.errors import SchemaNotFoundError
+from eioku.domain.errors import ConflictError, SchemaNotFoundError
+from eioku.domain.models import Run
+from eioku.store.uow import UnitOfWork
 
 router = APIRouter(tags=["runs"])
+EXTERNAL = "external:"  # the analyzer name of every run opened through this API
+
+
+def _external_run(uow: UnitOfWork, run_id: uuid.UUID) -> Run:
+    """A run opened by `POST /v1/videos/{id}/runs`; the runs Eioku's own workers
+    execute are theirs to finish (409), whatever state they are in."""
+    run = uow.runs.get(run_id)
+    if not run.analyzer.startswith(EXTERNAL):
+        raise ConflictError(f"run {run_id} belongs to Eioku's {run.analyzer} analyzer: only runs "
+                            "opened with POST /v1/videos/{id}/runs take artifacts, complete or fail here")
+    return run
 
 
 @router.get("/v1/videos/{video_id}/runs", response_model=RunList)
@@ -49,7 +62,7 @@ def create_run(video_id: uuid.UUID, body: CreateRun, uow: UowDep) -> RunCreated:
         asset_id=video.video_id, artifact_type=body.artifact_type, producer=body.producer,
         producer_version=body.producer_version, model_profile=body.model_profile.value,
         input_hash=body.input_hash or video.content_hash, config=body.config,
-        status=RunStatus.RUNNING, analyzer=f"external:{body.producer}",
+        status=RunStatus.RUNNING, analyzer=f"{EXTERNAL}{body.producer}",
     )
     uow.commit()
     return RunCreated(run_id=run.run_id, status=run.status.value)
@@ -60,7 +73,7 @@ def create_run(video_id: uuid.UUID, body: CreateRun, uow: UowDep) -> RunCreated:
 def add_artifacts(run_id: uuid.UUID, body: ArtifactBatch, uow: UowDep) -> Count:
     """Add a batch of artifacts to a running run. Every payload is validated against
     its registered schema first; one bad item -> 422 naming it, nothing written."""
-    run = uow.runs.get(run_id)
+    run = _external_run(uow, run_id)
     ids = uow.artifacts.batch_create(run, [a.model_dump() for a in body.artifacts])
     uow.commit()
     return Count(count=len(ids))
@@ -69,6 +82,7 @@ def add_artifacts(run_id: uuid.UUID, body: ArtifactBatch, uow: UowDep) -> Count:
 @router.post("/v1/runs/{run_id}/complete", response_model=RunOut)
 def complete_run(run_id: uuid.UUID, uow: UowDep) -> RunOut:
     """Mark the run completed: its artifacts become visible."""
+    _external_run(uow, run_id)
     run = uow.runs.complete(run_id)
     uow.commit()
     return RunOut.model_validate(run)
@@ -77,6 +91,7 @@ def complete_run(run_id: uuid.UUID, uow: UowDep) -> RunOut:
 @router.post("/v1/runs/{run_id}/fail", response_model=RunOut)
 def fail_run(run_id: uuid.UUID, body: FailRun, uow: UowDep) -> RunOut:
     """Mark the run failed with a reason; its artifacts are never shown."""
+    _external_run(uow, run_id)
     run = uow.runs.fail(run_id, body.error)
     uow.commit()
     return RunOut.model_validate(run)

@@ -7,13 +7,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Query, Request, status
 from fastapi.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile as StarletteUploadFile
-from starlette.types import Message
 
 from eioku.api.deps import SettingsDep, UowDep
 from eioku.api.schemas import RegisterVideo, VideoOut, VideoPage, VideoRegistered
 from eioku.api.schemas_library import AnalysisQueued, AnalyzeVideo
-from eioku.domain.errors import UploadTooLargeError, ValidationFailedError
+from eioku.api.upload import receive_upload
 from eioku.services import analysis, ingest
 
 router = APIRouter(prefix="/v1/videos", tags=["videos"])
@@ -44,50 +42,27 @@ def register_video(body: RegisterVideo, request: Request, background: Background
                            run_ids=[r.run_id for r in runs])
 
 
-MULTIPART_SLACK = 64 * 1024  # multipart headers and boundaries around the file
 UPLOAD_BODY = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
     "type": "object", "required": ["file"],
     "properties": {"file": {"type": "string", "format": "binary"}}}}}}}
 
 
 @router.post("/upload", status_code=status.HTTP_202_ACCEPTED, response_model=VideoRegistered,
-             openapi_extra=UPLOAD_BODY)
+             openapi_extra=UPLOAD_BODY, responses={
+                 413: {"description": "larger than EIOKU_UPLOAD_MAX_BYTES"},
+                 415: {"description": "not a video or audio file"},
+                 507: {"description": "the data dir is full or read-only"}})
 async def upload_video(request: Request, uow: UowDep, settings: SettingsDep) -> VideoRegistered:
-    """Upload a video (multipart field `file`); it is stored under the data dir.
-    Larger than EIOKU_UPLOAD_MAX_BYTES -> 413, decided while the body arrives (or
-    from Content-Length before it does), so an oversized upload never fills the
-    disk. Analyse it with `POST /v1/videos/{id}/analyze`."""
-    limit = settings.upload_max_bytes
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit + MULTIPART_SLACK:
-        raise UploadTooLargeError(f"upload is larger than {limit} bytes (EIOKU_UPLOAD_MAX_BYTES)")
-    form = await _limited(request, limit + MULTIPART_SLACK).form(max_files=1, max_fields=10)
-    try:
-        file = form.get("file")
-        if not isinstance(file, StarletteUploadFile):
-            raise ValidationFailedError("send the video as the multipart field 'file'", field="file")
-        stored = await run_in_threadpool(ingest.store_upload, file.file, file.filename or "", settings)
-    finally:
-        await form.close()
+    """Upload a video (multipart field `file`); it is written once, under the data
+    dir, with a generated name (the file's own name becomes its title). The content
+    must be audio or video in a container Eioku reads, else 415. Larger than
+    EIOKU_UPLOAD_MAX_BYTES -> 413, decided while the body arrives (or from
+    Content-Length before it does), so an oversized upload never fills the disk.
+    Analyse it with `POST /v1/videos/{id}/analyze`."""
+    stored = await receive_upload(request, settings)
     video, created = await run_in_threadpool(ingest.adopt_upload, uow, stored)
     uow.commit()
     return VideoRegistered(video_id=video.video_id, status=video.status, created=created, run_ids=[])
-
-
-def _limited(request: Request, most: int) -> Request:
-    """The same request, refusing its body past ``most`` bytes as it streams in."""
-    received = 0
-
-    async def receive() -> Message:
-        nonlocal received
-        message = await request.receive()
-        received += len(message.get("body", b""))
-        if received > most:
-            raise UploadTooLargeError(
-                f"upload is larger than {most - MULTIPART_SLACK} bytes (EIOKU_UPLOAD_MAX_BYTES)")
-        return message
-
-    return Request(request.scope, receive)
 
 
 @router.post("/{video_id}/analyze", status_code=status.HTTP_202_ACCEPTED,

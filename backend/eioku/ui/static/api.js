@@ -1,7 +1,7 @@
 // The REST API, with the optional API token (EIOKU_API_TOKEN).
-// The token is kept in a cookie so <video>, <track> and <img> requests carry it too.
-
-const COOKIE = "eioku_token";
+// The page never keeps the token: it signs in once (POST /v1/session) and the
+// server answers with an HttpOnly session cookie, which fetch, <video>, <track>,
+// <img> and the event stream all carry.
 
 export class ApiError extends Error {
   constructor(status, detail) {
@@ -10,23 +10,28 @@ export class ApiError extends Error {
   }
 }
 
-function token() {
-  const match = document.cookie.match(/(?:^|;\s*)eioku_token=([^;]*)/);
-  return match ? decodeURIComponent(match[1]) : null;
+let signingIn = null;
+
+/** One prompt however many requests were refused at once. */
+function signIn() {
+  signingIn ??= askAndSignIn().finally(() => { signingIn = null; });
+  return signingIn;
 }
 
-function askForToken() {
+async function askAndSignIn() {
   const given = window.prompt("This Eioku server needs its API token (EIOKU_API_TOKEN):");
   if (!given) return false;
-  document.cookie = `${COOKIE}=${encodeURIComponent(given.trim())}; path=/; SameSite=Strict`;
-  return true;
+  const response = await fetch("/v1/session", {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ token: given.trim() }),
+  });
+  return response.ok;
 }
 
 /** fetch + JSON, errors as ApiError with the server's message. */
 export async function api(path, { method = "GET", body, form, retry = true } = {}) {
   const headers = {};
-  const t = token();
-  if (t) headers.Authorization = `Bearer ${t}`;
   let payload;
   if (form) payload = form;
   else if (body !== undefined) {
@@ -34,7 +39,7 @@ export async function api(path, { method = "GET", body, form, retry = true } = {
     payload = JSON.stringify(body);
   }
   const response = await fetch(path, { method, headers, body: payload });
-  if (response.status === 401 && retry && askForToken()) {
+  if (response.status === 401 && retry && await signIn()) {
     return api(path, { method, body, form, retry: false });
   }
   if (!response.ok) {
