@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from eioku.domain.errors import ValidationFailedError
 from eioku.domain.models import Video
 from eioku.services.navigation import SNIPPET_OPTIONS, check_query_text, searchable
-from eioku.store.projections import FTS_CONFIG
+from eioku.store.projections import FTS_CONFIG, fts_query, spaced_sql, unspaced
 from eioku.store.videos import VideoRepository
 
 _TSQUERY = f"websearch_to_tsquery('{FTS_CONFIG}', :q)"
@@ -111,8 +111,7 @@ def search(session: Session, q: str, *, limit: int = 50,
         if words:
             parts.append(
                 f"SELECT v.video_id, '{source}' AS source, p.start_ms, p.end_ms, NULL AS label, "
-                f"ts_headline('{FTS_CONFIG}', p.text, {_TSQUERY}, :opts) AS snippet, "
-                f"1 + ts_rank_cd(p.tsv, {_TSQUERY}) AS score, v.t "
+                f"p.text AS snippet, 1 + ts_rank_cd(p.tsv, {_TSQUERY}) AS score, v.t "
                 f"FROM v JOIN selected_runs sr ON sr.asset_id = v.video_id "
                 f"AND sr.artifact_type = '{artifact_type}' JOIN {table} p ON p.run_id = sr.run_id "
                 f"WHERE p.tsv @@ {_TSQUERY}")
@@ -130,11 +129,19 @@ def search(session: Session, q: str, *, limit: int = 50,
         "AND sr.artifact_type = 'face.detection' JOIN face_appearances p ON p.run_id = sr.run_id "
         "JOIN face_identities fi ON fi.identity_id = p.cluster_id "
         "WHERE lower(fi.name) = ANY(:labels) OR lower(fi.identity_id) = ANY(:labels)")
+    # ranked and cut to the limit first; headlines (the costly part: each parses
+    # its text again) only for the rows returned
+    order = "ORDER BY h.score DESC, h.t, h.video_id, h.start_ms"
+    headline = f"ts_headline('{FTS_CONFIG}', {spaced_sql('h.snippet')}, {_TSQUERY}, :opts)"
     rows = session.execute(text(
         "WITH v AS (SELECT video_id, filename, COALESCE(recorded_at, created_at) AS t FROM videos "
         "WHERE CAST(:video AS uuid) IS NULL OR video_id = :video) "
-        "SELECT h.*, v.filename FROM (" + " UNION ALL ".join(parts) + ") AS h "
-        "JOIN v USING (video_id) ORDER BY h.score DESC, h.t, h.video_id, h.start_ms LIMIT :limit"),
-        {"q": q, "labels": labels, "opts": SNIPPET_OPTIONS, "limit": limit, "video": video_id})
-    return [Hit(r.video_id, r.filename, r.source, r.start_ms, r.end_ms, r.label, r.snippet,
+        "SELECT h.video_id, h.source, h.start_ms, h.end_ms, h.label, h.score, h.filename, "
+        f"CASE WHEN h.source IN ('transcript', 'ocr') THEN {headline} ELSE h.snippet END AS snippet "
+        "FROM (SELECT h.*, v.filename FROM (" + " UNION ALL ".join(parts) + ") AS h "
+        f"JOIN v USING (video_id) {order} LIMIT :limit) AS h {order}"),
+        {"q": fts_query(q), "labels": labels, "opts": SNIPPET_OPTIONS, "limit": limit,
+         "video": video_id})
+    return [Hit(r.video_id, r.filename, r.source, r.start_ms, r.end_ms, r.label,
+                unspaced(r.snippet) if r.source in ("transcript", "ocr") else r.snippet,
                 round(float(r.score), 4)) for r in rows]

@@ -30,7 +30,7 @@ from eioku.domain.enums import Direction, FindSource, Granularity, JumpKind
 from eioku.domain.errors import NoMatchError, ValidationFailedError
 from eioku.domain.models import NO_OVERRIDE, SelectionOverride
 from eioku.store.people import PERSON_SQL
-from eioku.store.projections import BY_KIND, FTS_CONFIG, Projection
+from eioku.store.projections import BY_KIND, FTS_CONFIG, Projection, fts_query, spaced_sql, unspaced
 from eioku.store.videos import get_video
 
 MAX_QUERY_CHARS = 500
@@ -111,7 +111,7 @@ def _asks_a_word(q: str) -> Steps[bool]:
     """Whether the query asks for at least one word: punctuation and operators
     alone have none, and negations alone (``-invoice``) would match everything
     *without* the word, which is nothing to search for (querytree gives 'T')."""
-    return bool((yield Statement(f"SELECT {_ASKS_A_WORD}", {"q": q}, Fetch.SCALAR)))
+    return bool((yield Statement(f"SELECT {_ASKS_A_WORD}", {"q": fts_query(q)}, Fetch.SCALAR)))
 
 
 def _require_lexemes(q: str) -> Steps[None]:
@@ -146,7 +146,7 @@ def _jump_filter(projection: Projection, query: JumpQuery) -> _Filter:
             raise ValidationFailedError(f"kind={query.kind} has no text to search", field="text")
         check_query_text(query.text)
         f.clauses.append(f"p.tsv @@ {_TSQUERY} AND {_ASKS_A_WORD}")
-        f.params["q"] = query.text
+        f.params["q"] = fts_query(query.text)
     return f
 
 
@@ -245,7 +245,7 @@ def find_steps(
     cmp, order = (">", "ASC") if nxt else ("<", "DESC")
     parts = []
     params: dict[str, object] = {
-        "asset_id": video_id, "q": q, "from_ms": _from_ms(direction, from_ms), "limit": limit,
+        "asset_id": video_id, "q": fts_query(q), "from_ms": _from_ms(direction, from_ms), "limit": limit,
         "opts": SNIPPET_OPTIONS, **selection.sql_args,
     }
     for kind in kinds:
@@ -262,14 +262,15 @@ def find_steps(
     ordering = f"ORDER BY start_ms {order}, source {order}, artifact_id {order}"
     # snippets only for the hits returned, not for every candidate of each source
     sql = (f"SELECT start_ms, end_ms, artifact_id, source, "
-           f"ts_headline('{FTS_CONFIG}', text, {_TSQUERY}, :opts) AS snippet FROM ("
+           f"ts_headline('{FTS_CONFIG}', {spaced_sql('text')}, {_TSQUERY}, :opts) AS snippet FROM ("
            "SELECT * FROM (" + " UNION ALL ".join(parts) + f") AS hits {ordering} LIMIT :limit"
            f") AS top {ordering}")
     rows = yield Statement(sql, params)
     if not rows:
         yield from get_video(video_id)
         yield from _require_lexemes(checked)
-    return [FindMatch(r.start_ms, r.end_ms, r.artifact_id, r.source, r.snippet) for r in rows]
+    return [FindMatch(r.start_ms, r.end_ms, r.artifact_id, r.source, unspaced(r.snippet))
+            for r in rows]
 
 
 def jump_global(session: Session, **options: Any) -> JumpResult:
@@ -282,7 +283,12 @@ def jump_global_steps(
     q: str | None = None, min_confidence: float | None = None,
 ) -> Steps[JumpResult]:
     """The next/previous hit across the library, in recording order
-    (recorded time, else registration time; then video id; then start)."""
+    (recorded time, else registration time; then video id; then start).
+    ``from_ms`` is a time in ``from_video``: without it, a 422."""
+    if from_ms is not None and from_video is None:
+        raise ValidationFailedError(
+            "from_ms is a time in from_video: give from_video too, or neither to start "
+            "at the first (next) or last (prev) video", field="from_ms")
     projection = BY_KIND[kind]
     f = _jump_filter(projection, JumpQuery(kind, label=label, text=q,
                                            min_confidence=min_confidence))

@@ -8,6 +8,7 @@ incremental result by construction; a property test checks it anyway.
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 
@@ -21,6 +22,56 @@ from eioku.domain.enums import ArtifactType, JumpKind
 # stemming, so a hit always contains the word that was asked for, in any
 # language the ASR/OCR produced (docs/architecture.md, "Search").
 FTS_CONFIG = "simple"
+
+# Chinese and Japanese put no spaces between words (nor does Korean between a
+# word and its particles), and the parser takes a whole run of such characters
+# for one word: "東京タワーに行きました" would be found only whole. So each of
+# these characters is a word of its own, in the stored tsvector (spaced_sql,
+# migration 0015) and in the query, where a run becomes the phrase of its
+# characters (fts_query): "東京" finds 東 followed by 京 anywhere in a line.
+# Kana, CJK ideographs (with extensions and compatibility forms), Hangul
+# syllables, halfwidth katakana, and 々〆〇. A raw string: both Python's and
+# PostgreSQL's regular expressions read the \u escapes.
+CJK = (r"\u3005-\u3007\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
+       r"\uff66-\uff9f\U00020000-\U0002fa1f")
+_CJK_CHAR = re.compile(f"([{CJK}])")
+_CJK_RUN = re.compile(f"(-?)([{CJK}]+)")
+_SPACED = re.compile(f" ?(<mark>)?([{CJK}])(</mark>)? ?")
+
+
+def spaced_sql(expr: str) -> str:
+    """SQL: the text of ``expr`` with a space either side of each CJK character."""
+    return f"regexp_replace({expr}, '([{CJK}])', ' \\1 ', 'g')"
+
+
+def fts_query(q: str) -> str:
+    """The query as websearch_to_tsquery should read it: a CJK run outside
+    quotes becomes the quoted phrase of its characters (``-東京``: not that
+    phrase), inside quotes each character a word of the phrase."""
+    if not _CJK_CHAR.search(q):
+        return q
+    parts = q.split('"')
+    for i, part in enumerate(parts):
+        if i % 2:  # inside quotes
+            parts[i] = _CJK_CHAR.sub(r" \1 ", part)
+        else:
+            parts[i] = _CJK_RUN.sub(lambda m, part=part: _phrase(part, m), part)
+    return '"'.join(parts)
+
+
+def _phrase(part: str, m: re.Match[str]) -> str:
+    negated = m.group(1) == "-" and (m.start() == 0 or part[m.start() - 1].isspace())
+    phrase = f"\"{' '.join(m.group(2))}\" "
+    # "-東京" excludes the phrase; a dash inside a word ("a-東京") stays with the word before
+    return f" -{phrase}" if negated else f"{m.group(1)} {phrase}"
+
+
+def unspaced(snippet: str) -> str:
+    """A headline of spaced text (spaced_sql) as the text reads: the added
+    spaces gone, a marked run of characters one mark."""
+    if not _CJK_CHAR.search(snippet):
+        return snippet
+    return _SPACED.sub(r"\1\2\3", snippet).replace("</mark><mark>", "")
 
 
 @dataclass(frozen=True)
@@ -102,9 +153,10 @@ class Projection:
             GROUP BY run_id, asset_id, key, island"""
 
 
+_PAYLOAD_TEXT = "a.payload->>'text'"
 _TEXT = {
-    "text": "a.payload->>'text'",
-    "tsv": f"to_tsvector('{FTS_CONFIG}', a.payload->>'text')",
+    "text": _PAYLOAD_TEXT,
+    "tsv": f"to_tsvector('{FTS_CONFIG}', {spaced_sql(_PAYLOAD_TEXT)})",
 }
 _CONFIDENCE = "(a.payload->>'confidence')::float8"
 # A face's person: the identity it was written with, or the one that identity
