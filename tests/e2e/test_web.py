@@ -4,7 +4,9 @@ key, find, a person's row, upload + analysis, renaming, and axe accessibility.""
 
 from __future__ import annotations
 
+import base64
 import json
+import os
 import re
 import uuid
 
@@ -293,26 +295,40 @@ def test_no_serious_accessibility_violation(server, page, path):
     assert not serious, details
 
 
-def test_the_page_asks_for_the_api_token_once(pg_cluster, analysed_sample, browser, tmp_path):
+@pytest.mark.parametrize("token", [
+    "tok-" + uuid.uuid4().hex,
+    base64.b64encode(os.urandom(30)).decode() + "+/=%41",  # `openssl rand -base64`, and worse
+    "schlüssel+ключ/鍵=%",
+], ids=["hex", "base64", "non-ascii"])
+def test_the_page_asks_for_the_api_token_once(pg_cluster, analysed_sample, browser, tmp_path, token):
     url = pg_cluster.url(pg_cluster.clone(analysed_sample.database))
     settings = Settings(data_dir=tmp_path, media_roots=[SAMPLE.parent.resolve()], database_url=url,
-                        api_token="tok-" + uuid.uuid4().hex)
+                        api_token=token)
     with live_server(settings) as base:
         context = browser.new_context()
         page = context.new_page()
         asked = []
+        refused = []
 
         def answer(dialog):
             asked.append(dialog.message)
             dialog.accept(settings.api_token)
 
         page.on("dialog", answer)
+        page.on("response", lambda r: refused.append(r.url) if r.status == 401 else None)
         page.goto(base + "/")
         expect(page.get_by_role("article", name="sample.mp4")).to_be_visible()
         assert len(asked) == 1 and "API token" in asked[0]
-        open_player(page, base, analysed_sample.video_id)  # the video itself needs the cookie too
+        refused.clear()
+        open_player(page, base, analysed_sample.video_id)  # <video>, <track>, <img>: the cookie
         expect(page.get_by_role("button", name="Next scene", exact=True)).to_be_visible()
+        page.wait_for_function("() => document.querySelector('video').videoWidth > 0")
+        page.wait_for_load_state("networkidle")
         assert len(asked) == 1
+        assert refused == []  # nothing the page asked for was refused
+        assert page.evaluate("() => document.cookie") == ""  # HttpOnly: no script reads it
+        (cookie,) = context.cookies()
+        assert cookie["httpOnly"] and cookie["sameSite"] == "Strict" and token not in cookie["value"]
         assert httpx.get(base + "/v1/videos", timeout=10).status_code == 401
         context.close()
 
