@@ -71,11 +71,22 @@ def webvtt(cue_list: list[Cue]) -> str:
     return "\n\n".join(blocks) + "\n"
 
 
+# SRT has no escapes, yet players read HTML-like tags (<i>, <font color=…>) and
+# ASS override blocks ({\an8}) in it (FFmpeg's SubRip decoder, which mpv uses,
+# does both): a zero-width space after "<" and "{" leaves the words as they read
+# and no tag for a player to find. Entities (&lt;) are no help: FFmpeg shows them.
+_ZWSP = "\u200b"
+
+
+def _srt_safe(line: str) -> str:
+    return line.replace("<", "<" + _ZWSP).replace("{", "{" + _ZWSP)
+
+
 def srt(cue_list: list[Cue]) -> str:
     blocks = []
     for number, cue in enumerate(cue_list, start=1):
         blocks.append(f"{number}\n{_stamp(cue.start_ms, ',')} --> {_stamp(cue.end_ms, ',')}\n"
-                      + "\n".join(cue.lines))
+                      + "\n".join(_srt_safe(line) for line in cue.lines))
     return "\n\n".join(blocks) + ("\n" if blocks else "")
 
 
