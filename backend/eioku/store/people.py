@@ -103,7 +103,9 @@ class PeopleRepository:
             "AS merged FROM face_identities fi WHERE identity_id = :i"), {"i": identity_id}
         ).one_or_none()
         if row is None:
-            raise PersonNotFoundError(f"no person {identity_id!r} (see GET /v1/people)")
+            raise PersonNotFoundError(
+                f"no person {identity_id!r}: never seen, or forgotten when the last video showing "
+                "them was deleted or analysed again without them (see GET /v1/people)")
         return Person(row.identity_id, row.name, row.embedding_model, row.faces, row.merged_into,
                       list(row.merged))
 
