@@ -246,6 +246,19 @@ def test_a_store_fault_in_a_frame_pass_fails_every_run_and_a_new_pass_is_queued(
     assert len({r[3] for r in latest}) == 1 and latest[0][3] is not None  # one new frame-pass job
 
 
+def test_what_waited_for_a_pass_that_could_not_be_stored_goes_ahead(session_factory):
+    """Embeddings only use the frame analyzers: when their runs fail, it is queued
+    (it used to stay queued with no job, waiting for runs that never ended)."""
+    _inject_store_fault(session_factory)
+    video, runs = _queue(session_factory, SAMPLE, ["scenes", "quality", "embeddings"])
+    assert _runs(session_factory, video.video_id)["embeddings"][0][3] is None  # waits for the pass
+    outcomes = execute_pass(session_factory, [runs["scenes"].run_id, runs["quality"].run_id],
+                            AnalyzerCache())
+    assert [o.status for o in outcomes] == ["failed", "failed"]
+    ((_, status, _, job),) = _runs(session_factory, video.video_id)["embeddings"]
+    assert status == "queued" and job is not None
+
+
 def test_a_bug_in_offering_frames_fails_only_that_analyzers_run(session_factory):
     analyzers = ["scenes", "quality", "objects"]
     video, runs, outcomes = _pass(session_factory, analyzers, lambda name, cfg: (
