@@ -46,6 +46,7 @@ run is shown."""
 def _resume_registrations(factory: sessionmaker[Session], settings: Settings) -> None:
     try:
         ingest.resume_registrations(factory, settings)
+        ingest.sweep_orphan_uploads(factory, settings)
     except Exception:  # the server serves anyway; the next start tries again
         log.warning("could not resume registrations", exc_info=True)
 
@@ -58,6 +59,8 @@ def create_app(
     global jump to FastAPI's routing alone (api/hot.py; its tests compare the two)."""
     settings = settings or get_settings()
     ingest.check_data_dir(settings)  # a clear error now, not on the first upload
+    if ingest.sweep_partial_uploads(settings):
+        log.info("removed uploads left half written by a stopped server")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

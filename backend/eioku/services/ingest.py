@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import uuid
@@ -173,6 +174,51 @@ def _title(filename: str) -> str:
     return name[:500] or "upload"
 
 
+PARTIAL = ".part"
+
+
+def sweep_partial_uploads(settings: Settings) -> int:
+    """Remove uploads whose writer died (a server killed mid-upload): a file
+    still being written is locked by its writer, in this or another process
+    sharing the data dir, and stays. Runs at start-up; returns how many went."""
+    removed = 0
+    for path in settings.upload_dir.glob(f"*{PARTIAL}"):
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            continue  # locked: an upload in progress
+        else:
+            path.unlink(missing_ok=True)
+            removed += 1
+        finally:
+            os.close(fd)
+    return removed
+
+
+def sweep_orphan_uploads(factory: sessionmaker[Session], settings: Settings,
+                         older_than_s: float = 600) -> int:
+    """Remove stored uploads no video points at (a server killed between
+    storing an upload and registering it); recent ones may be another
+    server's upload about to be registered, and stay."""
+    if not settings.upload_dir.is_dir():
+        return 0
+    with UnitOfWork(factory) as uow:
+        known = set(uow.session.execute(text(
+            "SELECT path FROM videos WHERE starts_with(path, :d)"),
+            {"d": str(settings.upload_dir)}).scalars())
+    cutoff = datetime.now(UTC).timestamp() - older_than_s
+    removed = 0
+    for path in settings.upload_dir.iterdir():
+        if path.suffix != PARTIAL and str(path) not in known and path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
 class UploadWriter:
     """An upload written once, straight into the upload folder (0600 in a 0700
     folder), hashed as it arrives, refused past the size limit; ``finish``
@@ -187,8 +233,9 @@ class UploadWriter:
         try:
             folder.mkdir(mode=0o700, parents=True, exist_ok=True)
             folder.chmod(0o700)
-            self.path = folder / f"{uuid.uuid4().hex}.part"
+            self.path = folder / f"{uuid.uuid4().hex}{PARTIAL}"
             self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            fcntl.flock(self._fd, fcntl.LOCK_EX)  # held while written: see sweep_partial_uploads
         except OSError as exc:
             raise self._storage_error(exc) from exc
 
@@ -216,14 +263,16 @@ class UploadWriter:
             os.fsync(self._fd)
         except OSError as exc:
             raise self._storage_error(exc) from exc
-        finally:
-            self._close()
         if self.written == 0:
             raise MediaPathError(f"{self.title} is empty")
         kind = sniff(self.path, self.title)
         target = self.path.with_suffix(kind.extension)
-        self.path.rename(target)
+        try:
+            self.path.rename(target)  # still locked: a sweep never takes it half renamed
+        except OSError as exc:
+            raise self._storage_error(exc) from exc
         self.path = target
+        self._close()
         return StoredUpload(target, "sha256:" + self.digest.hexdigest(), self.written, self.title)
 
     def _close(self) -> None:

@@ -319,3 +319,25 @@ def test_a_long_non_ascii_name_is_the_title_not_the_file_name(client, settings, 
     assert video["filename"] == name
     (stored,) = settings.upload_dir.iterdir()
     assert stored.suffix == ".mp4" and len(stored.name) < 64
+
+
+def test_start_up_sweeps_what_a_killed_upload_left_and_keeps_the_rest(client, settings, session_factory,
+                                                                       tmp_path):
+    from eioku.services import ingest
+
+    kept = _upload(client, tiny_mp4(tmp_path / "c.mp4").read_bytes())
+    assert kept.status_code == 202
+    (registered,) = settings.upload_dir.iterdir()
+    orphan = settings.upload_dir / "0123abcd.mp4"  # stored, never registered
+    orphan.write_bytes(b"x")
+    os.utime(orphan, (0, 0))
+    dead = settings.upload_dir / "dead.part"  # its writer is gone
+    dead.write_bytes(b"x")
+    alive = ingest.UploadWriter("live.mp4", settings)  # still being written
+    alive.write(b"data")
+    try:
+        assert ingest.sweep_partial_uploads(settings) == 1
+        assert ingest.sweep_orphan_uploads(session_factory, settings) == 1
+        assert sorted(settings.upload_dir.iterdir()) == sorted([registered, alive.path])
+    finally:
+        alive.abort()
