@@ -14,6 +14,7 @@ from sqlalchemy.exc import (
     OperationalError,
 )
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from eioku.domain import errors as e
 

@@ -3,9 +3,11 @@ and frames at regular times for scrub previews."""
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
+from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -51,7 +53,36 @@ def _facts(path: str, mtime_ns: int) -> VideoFacts:
         fps = float(stream.average_rate or stream.guessed_rate or 0) or 25.0
         size = upright_size(stream.codec_context.width, stream.codec_context.height,
                             quarter_turns(first_frame_rotation(container)))
+        if not duration > 0:  # e.g. a WebM recorded live (MediaRecorder): no duration, no cues
+            duration = demuxed_duration(container, stream)
         return VideoFacts(*size, duration, fps)
+
+
+def demuxed_duration(container: Any, stream: Any) -> float:
+    """How long ``stream`` lasts when its container does not say: the end of
+    its last packet, from reading (not decoding) every packet, counted from
+    the file's clock origin as frame times are. A packet without a duration
+    (WebM's blocks carry none) lasts one frame. 0 when nothing can be read.
+    Reads ``container`` to its end."""
+    rate = stream.average_rate or stream.guessed_rate
+    frame = 1 / Fraction(rate) if rate else Fraction(0)
+    first: Fraction | None = None
+    end = Fraction(0)
+    with contextlib.suppress(av.error.FFmpegError):  # not seekable: read on from here
+        container.seek(0)
+    try:
+        for packet in container.demux(stream):
+            if packet.pts is None or packet.time_base is None:
+                continue
+            at = packet.pts * packet.time_base
+            first = at if first is None else min(first, at)
+            end = max(end, at + (packet.duration * packet.time_base if packet.duration else frame))
+    except av.error.FFmpegError:
+        pass  # a damaged tail: the packets before it tell how long it is
+    if first is None:
+        return 0.0
+    origin = Fraction(container.start_time, av.time_base) if container.start_time else first
+    return max(0.0, float(end - origin))
 
 
 def first_frame_rotation(container: Any) -> float:

@@ -15,7 +15,7 @@ from typing import Any
 
 import av
 import numpy as np
-from eioku.media.frames import first_frame_rotation
+from eioku.media.frames import demuxed_duration, first_frame_rotation
 from eioku.media.geometry import quarter_turns, upright_size
 
 from eioku_ml.errors import MediaError
@@ -94,29 +94,8 @@ def probe(path: Path) -> Probe:
 
 
 def _demuxed_duration(path: Path, index: int) -> float:
-    """How long stream ``index`` lasts when its container does not say: the end
-    of its last packet, from reading (not decoding) every packet, counted from
-    the file's clock origin as frame times are. A packet without a duration
-    (WebM's blocks carry none) lasts one frame. 0 when nothing can be read."""
     with _open(path, need_video=False) as container:
-        stream = container.streams[index]
-        rate = stream.average_rate or stream.guessed_rate
-        frame = 1 / Fraction(rate) if rate else Fraction(0)
-        first: Fraction | None = None
-        end = Fraction(0)
-        try:
-            for packet in container.demux(stream):
-                if packet.pts is None or packet.time_base is None:
-                    continue
-                at = packet.pts * packet.time_base
-                first = at if first is None else min(first, at)
-                end = max(end, at + (packet.duration * packet.time_base if packet.duration else frame))
-        except av.error.FFmpegError:
-            pass  # a damaged tail: the packets before it tell how long it is
-        if first is None:
-            return 0.0
-        origin = Fraction(container.start_time, av.time_base) if container.start_time else first
-    return max(0.0, float(end - origin))
+        return demuxed_duration(container, container.streams[index])
 
 
 def _seconds(value: int | None, base: Fraction | None) -> float | None:

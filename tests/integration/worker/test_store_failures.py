@@ -408,6 +408,10 @@ def test_a_webm_without_duration_gets_its_real_duration(tmp_path):
     with av.open(str(clip)) as container:  # what makes it a MediaRecorder-like file
         assert container.duration is None and container.streams.video[0].duration is None
     assert probe(clip).duration_s == pytest.approx(6.0, abs=0.05)
+    # the server's own reading (thumbnails, scrub previews, the timeline) agrees
+    from eioku.media.frames import video_facts
+
+    assert video_facts(clip).duration_s == pytest.approx(6.0, abs=0.05)
 
 
 @pytest.mark.models
