@@ -14,7 +14,6 @@ from sqlalchemy.exc import (
     OperationalError,
 )
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
-from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from eioku.domain import errors as e
 
