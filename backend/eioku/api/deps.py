@@ -15,6 +15,7 @@ from fastapi import Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import Field
 
+from eioku.api.gate import gate_of
 from eioku.api.query import QueryModel
 from eioku.api.reads import Reads
 from eioku.config import Settings
@@ -24,13 +25,17 @@ from eioku.store.uow import UnitOfWork
 
 
 async def get_uow(request: Request) -> AsyncIterator[UnitOfWork]:
-    """One session per request; rolled back unless a route commits."""
-    uow = UnitOfWork(request.app.state.session_factory)
-    uow.__enter__()
-    try:
-        yield uow
-    finally:
-        await run_in_threadpool(uow.__exit__, None, None, None)
+    """One session per request; rolled back unless a route commits. Admitted
+    by the session gate (api/gate.py), and ended when the route function
+    returns, before the response is sent (``scope="function"`` below): a
+    client slow to read never holds a connection."""
+    async with gate_of(request.app.state).slot():
+        uow = UnitOfWork(request.app.state.session_factory)
+        uow.__enter__()
+        try:
+            yield uow
+        finally:
+            await run_in_threadpool(uow.__exit__, None, None, None)
 
 
 async def get_settings(request: Request) -> Settings:
@@ -62,6 +67,6 @@ class SelectionParams(QueryModel):
         return SelectionOverride(self.selection, self.profile)
 
 
-UowDep = Annotated[UnitOfWork, Depends(get_uow)]
+UowDep = Annotated[UnitOfWork, Depends(get_uow, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 SelectionDep = Annotated[SelectionOverride, Depends(get_selection)]

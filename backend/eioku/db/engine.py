@@ -16,6 +16,12 @@ def make_engine(url: str, **kwargs: object) -> Engine:
     return create_engine(to_sqlalchemy_url(url), **options)  # type: ignore[arg-type]
 
 
+# the API's pool: POOL_SIZE connections for requests (api/gate.py admits that
+# many), MAX_OVERFLOW more for work outside the gate; a wait for a connection
+# longer than POOL_TIMEOUT_S is a 503 with Retry-After, not a stuck thread
+POOL_SIZE, MAX_OVERFLOW, POOL_TIMEOUT_S = 10, 10, 5.0
+
+
 def engine_from_settings(settings: Settings) -> Engine:
     """The API's engine: no test round trip per request (it cost about a tenth
     of a jump's time). A connection that died with the server fails its request
@@ -23,7 +29,7 @@ def engine_from_settings(settings: Settings) -> Engine:
     request connects afresh (test_database_restart.py); connections are also
     renewed every 30 minutes, before idle-killing firewalls get to them."""
     return make_engine(database_url(settings), pool_pre_ping=False, pool_recycle=1800,
-                       pool_size=10, max_overflow=10)
+                       pool_size=POOL_SIZE, max_overflow=MAX_OVERFLOW, pool_timeout=POOL_TIMEOUT_S)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import tempfile
 import uuid
-from typing import Literal
+from collections.abc import AsyncIterator
+from typing import IO, Literal
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse, StreamingResponse
+from sqlalchemy.orm import Session, sessionmaker
 
 from eioku.api.deps import UowDep
+from eioku.api.gate import gate_of
 from eioku.services import exports
 from eioku.store.uow import UnitOfWork
 
@@ -48,16 +52,34 @@ async def export_json(video_id: uuid.UUID, request: Request) -> StreamingRespons
     """Every artifact of the runs the selection policies pick, grouped by type, each
     type with its policy and run (producer, version, config, input hash, timings)."""
     factory = request.app.state.session_factory
-
-    def check() -> None:
-        with UnitOfWork(factory) as uow:
-            uow.videos.get(video_id)  # 404 before streaming starts
-
-    await run_in_threadpool(check)
-
-    def body():  # type: ignore[no-untyped-def]
-        with UnitOfWork(factory) as uow:
-            yield from exports.export_json(uow, video_id)
-
-    return StreamingResponse(body(), media_type="application/json",
+    # the document is written whole before the first byte goes out: a client
+    # slow to read holds a file, never a database connection (issue 25)
+    async with gate_of(request.app.state).slot():
+        spool = await run_in_threadpool(_spool, factory, video_id)  # a 404 before streaming
+    return StreamingResponse(_read(spool), media_type="application/json",
                              headers=_download(f"{video_id}.json"))
+
+
+SPOOL_IN_MEMORY_BYTES = 1 << 20  # larger documents go to a temporary file
+CHUNK_BYTES = 1 << 16
+
+
+def _spool(factory: sessionmaker[Session], video_id: uuid.UUID) -> IO[bytes]:
+    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY_BYTES)  # noqa: SIM115 - _read closes it
+    try:
+        with UnitOfWork(factory) as uow:
+            for piece in exports.export_json(uow, video_id):
+                spool.write(piece.encode())
+        spool.seek(0)
+    except BaseException:
+        spool.close()
+        raise
+    return spool  # type: ignore[return-value]
+
+
+async def _read(spool: IO[bytes]) -> AsyncIterator[bytes]:
+    try:
+        while chunk := await run_in_threadpool(spool.read, CHUNK_BYTES):
+            yield chunk
+    finally:
+        spool.close()
