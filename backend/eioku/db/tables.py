@@ -11,7 +11,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import REAL, BigInteger, DateTime, Float, ForeignKey, Index, Integer, Text
+from sqlalchemy import REAL, BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, Text
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -34,6 +34,7 @@ class Video(Base):
     status: Mapped[str] = mapped_column(Text)
     error: Mapped[str | None] = mapped_column(Text)  # migration 0009
     pending_analysis: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    missing_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # 0016
 
 
 class Run(Base):
@@ -265,3 +266,56 @@ class SelectedRun(Base):
     artifact_type: Mapped[str] = mapped_column(Text, primary_key=True)
     run_id: Mapped[uuid.UUID] = mapped_column()
     video_t: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Library(Base):
+    """A folder kept in sync with the library, and its current scan (migration 0016)."""
+
+    __tablename__ = "libraries"
+    library_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(Text, unique=True)
+    path: Mapped[str] = mapped_column(Text, unique=True)
+    watch: Mapped[bool] = mapped_column(Boolean)
+    exclude: Mapped[list[str]] = mapped_column(ARRAY(Text))
+    profile: Mapped[str] = mapped_column(Text)
+    analyzers: Mapped[list[str] | None] = mapped_column(ARRAY(Text))
+    paused: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    scan_state: Mapped[str] = mapped_column(Text)
+    scan_found: Mapped[int] = mapped_column(Integer)
+    scan_hashed: Mapped[int] = mapped_column(Integer)
+    scan_queued: Mapped[int] = mapped_column(Integer)
+    scan_started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    scanned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    scan_error: Mapped[str | None] = mapped_column(Text)
+    rescan_requested_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class LibraryFile(Base):
+    """What the last scan saw of one file of a library: a rescan compares a
+    ``stat`` with it and hashes only what changed (migration 0016)."""
+
+    __tablename__ = "library_files"
+    __table_args__ = (Index("ix_library_files_video", "video_id"),
+                      Index("ix_library_files_inode", "library_id", "inode"))
+    library_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("libraries.library_id", ondelete="CASCADE"), primary_key=True)
+    rel_path: Mapped[str] = mapped_column(Text, primary_key=True)
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    mtime_ns: Mapped[int] = mapped_column(BigInteger)
+    inode: Mapped[int] = mapped_column(BigInteger)
+    video_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("videos.video_id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)
+    seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class LibraryLease(Base):
+    """Which server watches a library, until when (migration 0016)."""
+
+    __tablename__ = "library_leases"
+    library_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("libraries.library_id", ondelete="CASCADE"), primary_key=True)
+    holder: Mapped[str] = mapped_column(Text)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
