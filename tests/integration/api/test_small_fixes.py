@@ -5,11 +5,15 @@ registration's shortcut for an unchanged file."""
 from __future__ import annotations
 
 import re
+import time
 
 import srt
+from eioku.api.routers.events import MAX_STREAMS
+from eioku.store.uow import UnitOfWork
 
 from tests.factories import payload_for
 from tests.integration.api.test_api import _external_run, _video
+from tests.integration.api.test_events import _events
 
 
 def test_global_jump_refuses_from_ms_without_from_video(client, media_root):
@@ -38,3 +42,38 @@ def test_srt_keeps_markup_in_the_words_as_text(client, media_root):
     assert " ".join(cue.content.replace("\u200b", "").split("\n")) == said  # the words as said
     vtt = client.get(f"/v1/videos/{video}/subtitles.vtt").text
     assert "&lt;i&gt;not italic&lt;/i&gt;" in vtt  # WebVTT's own escapes, as before
+
+
+def test_the_event_stream_of_a_video_with_no_runs_ends_at_once(client, media_root, session_factory):
+    video = _video(client, media_root)
+    started = time.monotonic()
+    with client.stream("GET", f"/v1/videos/{video}/events", params={"timeout_s": 30}) as response:
+        assert response.status_code == 200
+        seen = list(_events(response.iter_lines()))
+    assert seen == [("done", {"runs": 0})]
+    assert time.monotonic() - started < 10  # before: it polled until timeout_s (30 s)
+    with UnitOfWork(session_factory) as uow:  # a video being hashed gets its runs later: wait
+        hashing, _ = uow.videos.add_registering(path=str(media_root / "big.mp4"), filename="big.mp4",
+                                                size_bytes=10**9)
+        uow.commit()
+    started = time.monotonic()
+    with client.stream("GET", f"/v1/videos/{hashing.video_id}/events",
+                       params={"timeout_s": 1}) as response:
+        assert list(_events(response.iter_lines())) == [("done", {"runs": 0})]
+    assert time.monotonic() - started >= 1
+
+
+def test_open_event_streams_are_capped(client, media_root):
+    video = _video(client, media_root)
+    state = client.app.state
+    state.event_streams = MAX_STREAMS  # as if every slot were taken by an open stream
+    for path in (f"/v1/videos/{video}/events", "/v1/events"):
+        busy = client.get(path)
+        assert busy.status_code == 503 and int(busy.headers["Retry-After"]) > 0, path
+        assert "event streams" in busy.json()["detail"]
+    state.event_streams = MAX_STREAMS - 1  # one free: taken, and given back when the stream ends
+    for path in (f"/v1/videos/{video}/events", "/v1/events?timeout_s=0.2"):
+        with client.stream("GET", path) as response:
+            assert response.status_code == 200
+            assert [e for e, _ in _events(response.iter_lines())][-1] == "done"
+        assert state.event_streams == MAX_STREAMS - 1, path

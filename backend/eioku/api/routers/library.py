@@ -9,12 +9,13 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 from sqlalchemy import text
 
 from eioku.api.deps import UowDep
+from eioku.api.routers.events import BUSY, event_stream, stream_slot, streams_busy
 from eioku.api.schemas import RunOut
 from eioku.api.schemas_library import CardOut, LibraryPage, SearchHitOut, SearchOut
 from eioku.domain.errors import ValidationFailedError
@@ -80,16 +81,19 @@ def _changed_runs(factory, since_s: float) -> tuple[list[RunOut], float]:  # typ
 
 
 @router.get("/v1/events", response_class=StreamingResponse,
-            responses={200: {"content": {"text/event-stream": {}}}})
+            responses={200: {"content": {"text/event-stream": {}}}, **BUSY})
 async def library_events(
     request: Request,
     timeout_s: Annotated[float, Query(gt=0, le=86_400, description="Close after this long.")] = 3600,
-) -> StreamingResponse:
+) -> Response:
     """Server-Sent Events for the whole library: a `run` event (the run as JSON)
     whenever any run is queued, progresses or finishes. One connection serves a
-    page of many videos."""
+    page of many videos. A server keeps a few dozen streams open (503 beyond)."""
     factory = request.app.state.session_factory
     started = await run_in_threadpool(_db_now, factory)
+    release = stream_slot(request)
+    if release is None:
+        return streams_busy()
 
     async def stream() -> AsyncIterator[str]:
         seen: dict[uuid.UUID, tuple[str, float]] = {}
@@ -108,5 +112,4 @@ async def library_events(
             await asyncio.sleep(POLL_S)
         yield f"event: done\ndata: {json.dumps({'reason': 'timeout'})}\n\n"
 
-    return StreamingResponse(stream(), media_type="text/event-stream",
-                             headers={"Cache-Control": "no-cache"})
+    return event_stream(stream(), release)
