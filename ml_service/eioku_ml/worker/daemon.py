@@ -3,24 +3,35 @@
 Each process runs one procrastinate worker (one job at a time: analysis is
 CPU-bound, so parallelism comes from processes, not threads). Processes are
 started with ``spawn`` so CUDA can be initialised safely in each. SIGTERM or
-Ctrl-C stops them gracefully: a job in progress finishes (or, past the
-timeout, is left for stalled-job recovery).
+Ctrl-C stops them gracefully: a job in progress finishes, or, past the
+process's grace (``grace_s``), the process exits and leaves the job to
+stalled-job recovery, which runs it again (a run is only ever completed whole).
+
+A worker never outlives the process that started it: the kernel sends it
+SIGTERM when its parent dies (Linux's PR_SET_PDEATHSIG), and it watches its
+parent's pid as well (other systems, or a parent that died before the worker
+could ask).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import logging
 import multiprocessing as mp
 import os
 import signal
-from collections.abc import Sequence
+import sys
+import time
+from collections.abc import Callable, Sequence
 
 from eioku.store.jobs import queue_for
 
 log = logging.getLogger(__name__)
-SHUTDOWN_TIMEOUT_S = 600.0
+SHUTDOWN_TIMEOUT_S = 600.0  # `eioku worker`: a job in progress has this long to finish
+PARENT_POLL_S = 1.0
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 
 def queues_for(analyzers: Sequence[str] | None, queues: Sequence[str] | None) -> list[str] | None:
@@ -40,8 +51,23 @@ def pin_process(cores: set[int]) -> None:
             os.sched_setaffinity(int(tid), cores)
 
 
-def worker_process(url: str, queues: list[str] | None, wait: bool, device: str, index: int = 0) -> None:
+def die_with_parent(parent_pid: int) -> None:
+    """Ask the kernel for SIGTERM when the parent dies (Linux); exit now if it
+    has died already (this process was then adopted by another)."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    if os.getppid() != parent_pid:
+        log.warning("the process that started this worker has gone; exiting")
+        os._exit(0)
+
+
+def worker_process(url: str, queues: list[str] | None, wait: bool, device: str, index: int = 0,
+                   parent_pid: int | None = None, grace_s: float = SHUTDOWN_TIMEOUT_S) -> None:
     """Entry point of one pool process."""
+    if parent_pid is not None:
+        die_with_parent(parent_pid)
     from eioku.config import get_settings
 
     os.environ.setdefault("EIOKU_DEVICE", device)
@@ -61,15 +87,23 @@ def worker_process(url: str, queues: list[str] | None, wait: bool, device: str, 
         backoff and go on. SIGTERM/SIGINT stop it gracefully."""
         stopping = asyncio.Event()
         running: list[asyncio.Task[None]] = []
+        loop = asyncio.get_running_loop()
 
         def on_signal() -> None:
+            if stopping.is_set():
+                return
             stopping.set()
             for task in running:
                 task.cancel()  # procrastinate finishes the current job, then stops
+            # a job still running after the grace is abandoned: a sync job cannot be
+            # interrupted, so the process ends; stalled-job recovery runs the job again
+            loop.call_later(grace_s, _abandon, grace_s)
 
-        loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, on_signal)
+        # held for as long as main runs (asyncio keeps only weak references to tasks)
+        watcher = None if parent_pid is None else asyncio.create_task(
+            _watch_parent(parent_pid, on_signal))
         delay = 1.0
         while not stopping.is_set():
             try:
@@ -77,12 +111,14 @@ def worker_process(url: str, queues: list[str] | None, wait: bool, device: str, 
                     await retry_stalled_jobs(app)  # recover what a killed worker left behind
                     task = asyncio.create_task(app.run_worker_async(
                         queues=list(queues) if queues else None, concurrency=1, wait=wait,
-                        install_signal_handlers=False, shutdown_graceful_timeout=SHUTDOWN_TIMEOUT_S,
+                        install_signal_handlers=False, shutdown_graceful_timeout=grace_s,
                         update_heartbeat_interval=min(5.0, stalled_after_s() / 3),
                         stalled_worker_timeout=stalled_after_s(),
                         delete_jobs="never",  # job history stays beside its run
                     ))
                     running[:] = [task]
+                    if stopping.is_set():  # asked to stop while connecting
+                        task.cancel()
                     await task
                 if not wait or stopping.is_set():
                     return
@@ -94,15 +130,35 @@ def worker_process(url: str, queues: list[str] | None, wait: bool, device: str, 
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stopping.wait(), timeout=delay)
             delay = min(30.0, delay * 2)
+        del watcher
 
     asyncio.run(main())
 
 
+def _abandon(grace_s: float) -> None:
+    log.warning("the job in progress did not finish within %.0f s of the stop; leaving it to "
+                "stalled-job recovery", grace_s)
+    logging.shutdown()
+    os._exit(0)
+
+
+async def _watch_parent(parent_pid: int, stop: Callable[[], None]) -> None:
+    """The portable fallback of PR_SET_PDEATHSIG: once the parent has gone,
+    this process is adopted and its parent pid changes."""
+    while os.getppid() == parent_pid:
+        await asyncio.sleep(PARENT_POLL_S)
+    log.warning("the process that started this worker has gone; stopping")
+    stop()
+
+
 def start_pool(url: str, *, concurrency: int, queues: list[str] | None = None,
-               wait: bool = True, device: str = "cpu") -> list[mp.process.BaseProcess]:
-    """Start ``concurrency`` worker processes (spawned: safe for CUDA)."""
+               wait: bool = True, device: str = "cpu",
+               grace_s: float = SHUTDOWN_TIMEOUT_S) -> list[mp.process.BaseProcess]:
+    """Start ``concurrency`` worker processes (spawned: safe for CUDA). Each
+    stops when this process dies, and ends its job within ``grace_s`` of a stop."""
     ctx = mp.get_context("spawn")
-    procs = [ctx.Process(target=worker_process, args=(url, queues, wait, device, i),
+    procs = [ctx.Process(target=worker_process, args=(url, queues, wait, device, i, os.getpid(),
+                                                      grace_s),
                          name=f"eioku-worker-{i}") for i in range(concurrency)]
     for p in procs:
         p.start()
@@ -110,12 +166,19 @@ def start_pool(url: str, *, concurrency: int, queues: list[str] | None = None,
 
 
 def stop_pool(procs: Sequence[mp.process.BaseProcess], timeout_s: float = SHUTDOWN_TIMEOUT_S) -> None:
-    """Ask each process to finish its job and stop (SIGTERM), then wait for it."""
+    """Ask each process to stop (SIGTERM: it finishes its job within its grace),
+    wait up to ``timeout_s`` in all, then kill (SIGKILL) any still running."""
     for p in procs:
         if p.is_alive() and p.pid:
             os.kill(p.pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout_s
     for p in procs:
-        p.join(timeout_s)
+        p.join(max(0.0, deadline - time.monotonic()))
+    for p in procs:
+        if p.is_alive():
+            log.warning("worker %s did not stop within %.0f s; killing it", p.pid, timeout_s)
+            p.kill()
+            p.join(5)
 
 
 def run_pool(url: str, *, concurrency: int, queues: list[str] | None = None,
