@@ -81,3 +81,58 @@ def as_phone_portrait(src: Path, dst: Path) -> Path:
     data[matrix:matrix + 36] = struct.pack(">9i", 0, 0x10000, 0, -0x10000, 0, 0, 0, 0, 0x40000000)
     dst.write_bytes(bytes(data))
     return dst
+
+
+def encode_video(path: Path, frames, *, codec: str = "libx264", size: tuple[int, int] = (160, 96),
+                 times_ms=None, fps: int = 25, sar: Fraction | None = None,
+                 container: str | None = None, options: dict[str, str] | None = None) -> Path:
+    """Encode HxWx3 uint8 frames with any of PyAV's encoders: each frame at its
+    time in ``times_ms`` (variable frame rate) or one per 1/``fps``; ``sar``
+    writes a sample aspect ratio (anamorphic pixels)."""
+    with av.open(str(path), "w", format=container) as out:
+        stream = out.add_stream(codec, rate=fps)
+        stream.width, stream.height = size
+        stream.pix_fmt = "yuv420p"
+        stream.time_base = stream.codec_context.time_base = Fraction(1, 1000)
+        if sar is not None:
+            stream.codec_context.sample_aspect_ratio = sar
+        if options:
+            stream.options = options
+        for i, image in enumerate(frames):
+            frame = av.VideoFrame.from_ndarray(image, format="rgb24")
+            frame.pts = times_ms[i] if times_ms is not None else i * 1000 // fps
+            frame.time_base = Fraction(1, 1000)
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode())
+    return path
+
+
+def mp4_boxes(data: bytes, start: int = 0, end: int | None = None):
+    """(type, payload start, payload end) of the MP4 boxes in ``data[start:end]``."""
+    end = len(data) if end is None else end
+    while start + 8 <= end:
+        size, kind = int.from_bytes(data[start:start + 4], "big"), data[start + 4:start + 8]
+        head = 8
+        if size == 1:
+            size, head = int.from_bytes(data[start + 8:start + 16], "big"), 16
+        elif size == 0:
+            size = end - start
+        yield kind.decode("latin-1"), start + head, start + size
+        start += size
+
+
+def sample_entries(path: Path) -> list[str]:
+    """The sample entry fourcc of each track of an MP4 (``avc1``, ``hvc1``, ``hev1``,
+    ``mp4a``…): moov/trak/mdia/minf/stbl/stsd, read from the bytes."""
+    data = path.read_bytes()
+    found = []
+
+    def walk(start: int, end: int, route: list[str]) -> None:
+        for kind, body, stop in mp4_boxes(data, start, end):
+            if kind == route[0] and len(route) == 1:  # stsd: version+flags, count, then entries
+                found.append(data[body + 12:body + 16].decode("latin-1"))
+            elif kind == route[0]:
+                walk(body, stop, route[1:])
+
+    walk(0, len(data), ["moov", "trak", "mdia", "minf", "stbl", "stsd"])
+    return found

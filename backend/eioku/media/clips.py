@@ -1,9 +1,11 @@
 """MP4 clips of a time range.
 
 When a keyframe sits at the start of the range (within one frame) and the
-codecs can live in MP4, packets are copied: fast and lossless. Otherwise
-the range is re-encoded (H.264 + AAC), so the clip starts exactly where it
-was asked to.
+codecs can live in MP4, packets are copied: fast and lossless, with the
+display matrix and pixel shape of the source (and HEVC tagged ``hvc1``, which
+Apple's players need). Otherwise the range is re-encoded (H.264 + AAC), so
+the clip starts exactly where it was asked to: turned upright, with the
+source's pixel shape and its frame times (variable frame rates included).
 
 Times count from the file's own clock start (``frames.origin``), as players
 show them: an MPEG-TS or camcorder ``.MTS`` file may start its clock at 10 s
@@ -24,7 +26,8 @@ from typing import Any
 import av
 
 from eioku.domain.errors import MediaUnreadableError, ValidationFailedError
-from eioku.media.frames import _open, origin
+from eioku.media.frames import _open, first_frame_rotation, origin
+from eioku.media.geometry import quarter_turns, sample_aspect, upright_size
 
 COPYABLE_VIDEO = {"h264", "hevc", "av1", "mpeg4", "vp9"}
 COPYABLE_AUDIO = {"aac", "mp3", "opus", "alac", "ac3"}
@@ -132,17 +135,27 @@ def _copy(src: Any, out: Path, start: float, end: float) -> int:
     written = 0
     with av.open(str(out), "w", format="mp4") as dst:
         outs = {s.index: dst.add_stream_from_template(s) for s in streams}
+        if video.codec_context.name == "hevc":
+            # Apple's players refuse HEVC tagged hev1 (parameter sets in the stream);
+            # hvc1 (in the sample entry) plays everywhere. The display matrix and the
+            # pixel shape come with the template.
+            outs[video.index].codec_tag = "hvc1"
         offsets: dict[int, int] = {}
         for packet in _packets(src, streams, end):
-            if packet.pts is None or packet.dts is None:
+            if packet.pts is None:
                 continue
             t = float(packet.pts * packet.time_base)
             if t < start - 1e-3 or t >= end:
                 continue
-            offset = offsets.setdefault(packet.stream.index, packet.dts)
+            # Matroska stores no decode times: FFmpeg guesses them, except for the first
+            # frames of video with B-frames; the MP4 muxer works those out (dropping them
+            # would drop the keyframe, and leave a clip nothing can decode)
+            offset = offsets.setdefault(packet.stream.index,
+                                        packet.pts if packet.dts is None else packet.dts)
             written += packet.stream.index == video.index
             packet.pts -= offset
-            packet.dts -= offset
+            if packet.dts is not None:
+                packet.dts -= offset
             packet.stream = outs[packet.stream.index]
             dst.mux(packet)
     return written
@@ -164,19 +177,19 @@ def _frames(src: Any, streams: list[Any], end: float) -> Iterator[Any]:
 
 
 def _reencode(src: Any, out: Path, start: float, end: float) -> int:
+    """Re-encode the range as H.264 + AAC. The picture is turned upright (the
+    display matrix applied: players of the clip need none) and keeps its pixel
+    shape (the sample aspect ratio, turned with it); each frame keeps its
+    source time, so variable-frame-rate video plays at its own speed."""
     video = src.streams.video[0]
     video.thread_type = "AUTO"
     audio = src.streams.audio[0] if src.streams.audio else None
-    rate = video.average_rate or Fraction(25)
+    turns = quarter_turns(first_frame_rotation(src))
     _seek_keyframe(src, start)
     written = 0
     with av.open(str(out), "w", format="mp4") as dst:
-        vout = dst.add_stream("libx264", rate=rate)
-        vout.width = video.codec_context.width - video.codec_context.width % 2
-        vout.height = video.codec_context.height - video.codec_context.height % 2
-        vout.pix_fmt = "yuv420p"
-        vout.options = {"preset": "veryfast", "crf": "23"}
-        frame_tb = Fraction(1, 1) / Fraction(rate)
+        vout = _video_out(dst, video, turns)
+        upright = _Upright(turns, (vout.width, vout.height))
         last_pts = -1
         aout = None
         if audio is not None:
@@ -186,10 +199,11 @@ def _reencode(src: Any, out: Path, start: float, end: float) -> int:
             if frame.time is None or frame.time < start - 1e-3 or frame.time >= end:
                 continue
             if isinstance(frame, av.VideoFrame):
-                pts = max(last_pts + 1, int(round((frame.time - start) / frame_tb)))
-                frame = frame.reformat(width=vout.width, height=vout.height, format="yuv420p")
-                frame.pts, frame.time_base, last_pts = pts, frame_tb, pts
-                dst.mux(vout.encode(frame))
+                # the source's own time (never a slot of the average rate), one tick apart at least
+                pts = max(last_pts + 1, int(round((frame.time - start) / CLIP_TIME_BASE)))
+                shown = upright(frame)
+                shown.pts, shown.time_base, last_pts = pts, CLIP_TIME_BASE, pts
+                dst.mux(vout.encode(shown))
                 written += 1
             elif aout is not None:
                 frame.pts = int(round((frame.time - start) * aout.rate))
@@ -199,3 +213,56 @@ def _reencode(src: Any, out: Path, start: float, end: float) -> int:
         if aout is not None:
             dst.mux(aout.encode())
     return written
+
+
+# the clock of re-encoded video (MPEG's 90 kHz): any source frame time fits it within 11 µs
+CLIP_TIME_BASE = Fraction(1, 90000)
+
+
+def _video_out(dst: Any, video: Any, turns: int) -> Any:
+    """The clip's H.264 stream: the upright size (even), the source's pixel
+    shape turned with the picture, the source's clock."""
+    rate = video.average_rate or video.guessed_rate or Fraction(25)
+    vout = dst.add_stream("libx264", rate=rate)
+    width, height = upright_size(video.codec_context.width, video.codec_context.height, turns)
+    vout.width, vout.height = width - width % 2, height - height % 2
+    vout.pix_fmt = "yuv420p"
+    vout.time_base = vout.codec_context.time_base = CLIP_TIME_BASE
+    sar = sample_aspect(video)
+    if sar != 1:
+        vout.codec_context.sample_aspect_ratio = 1 / sar if turns % 2 else sar
+    vout.options = {"preset": "veryfast", "crf": "23"}
+    return vout
+
+
+class _Upright:
+    """Turns decoded frames upright and fits them to the clip's size and pixel
+    format, through one FFmpeg filter graph made at the first frame (its pixel
+    format is known only then)."""
+
+    _TURNS = {1: ["transpose=cclock"], 2: ["hflip", "vflip"], 3: ["transpose=clock"]}
+
+    def __init__(self, turns: int, size: tuple[int, int]) -> None:
+        self.turns, self.size = turns, size
+        self.graph: Any = None
+
+    def __call__(self, frame: Any) -> Any:
+        if not self.turns:
+            return frame.reformat(width=self.size[0], height=self.size[1], format="yuv420p")
+        if self.graph is None:
+            self.graph = self._graph(frame)
+        self.graph.push(frame)
+        return self.graph.pull()
+
+    def _graph(self, frame: Any) -> Any:
+        graph = av.filter.Graph()
+        nodes = [graph.add_buffer(width=frame.width, height=frame.height, format=frame.format,
+                                  time_base=frame.time_base or Fraction(1, 90000))]
+        for step in [*self._TURNS[self.turns], f"scale={self.size[0]}:{self.size[1]}",
+                     "format=yuv420p"]:
+            name, _, args = step.partition("=")
+            nodes.append(graph.add(name, args or None))
+        nodes.append(graph.add("buffersink"))
+        graph.link_nodes(*nodes)
+        graph.configure()
+        return graph

@@ -16,7 +16,13 @@ import av
 from PIL import Image
 
 from eioku.domain.errors import MediaUnreadableError
-from eioku.media.geometry import coded_size, quarter_turns, upright_size
+from eioku.media.geometry import (
+    coded_size,
+    display_size,
+    quarter_turns,
+    sample_aspect,
+    upright_size,
+)
 
 # longer videos get scrub previews from keyframes only: a few seconds instead
 # of a full decode, at the price of tiles that may lag by up to one GOP
@@ -25,10 +31,17 @@ KEYFRAMES_ONLY_AFTER_S = 600.0
 
 @dataclass(frozen=True)
 class VideoFacts:
+    """``width`` x ``height``: the upright picture in coded pixels, as the
+    analyzers see it (their boxes are in those pixels); ``display_*``: as a
+    player shows it, pixels stretched to their shape (an anamorphic 720x576
+    recording is shown 1024x576)."""
+
     width: int
     height: int
     duration_s: float
     fps: float
+    display_width: int = 0
+    display_height: int = 0
 
 
 def _open(path: Path) -> Any:
@@ -51,11 +64,12 @@ def _facts(path: str, mtime_ns: int) -> VideoFacts:
         if not duration and stream.duration and stream.time_base:
             duration = float(stream.duration * stream.time_base)
         fps = float(stream.average_rate or stream.guessed_rate or 0) or 25.0
-        size = upright_size(stream.codec_context.width, stream.codec_context.height,
-                            quarter_turns(first_frame_rotation(container)))
+        coded, turns = stream.codec_context, quarter_turns(first_frame_rotation(container))
+        size = upright_size(coded.width, coded.height, turns)
+        shown = display_size(coded.width, coded.height, sample_aspect(stream), turns)
         if not duration > 0:  # e.g. a WebM recorded live (MediaRecorder): no duration, no cues
             duration = demuxed_duration(container, stream)
-        return VideoFacts(*size, duration, fps)
+        return VideoFacts(*size, duration, fps, *shown)
 
 
 def demuxed_duration(container: Any, stream: Any) -> float:
@@ -130,21 +144,22 @@ def frame_at(path: Path, t_ms: int, width: int | None = None) -> Image.Image:
                 raise MediaUnreadableError(f"{path.name}: no frame at {t_ms} ms: {exc}") from exc
         if chosen is None:
             raise MediaUnreadableError(f"{path.name}: no frame at {t_ms} ms")
-        return _image(chosen, width)
+        return _image(chosen, width, sample_aspect(stream))
 
 
 _TURN = {1: Image.Transpose.ROTATE_90, 2: Image.Transpose.ROTATE_180, 3: Image.Transpose.ROTATE_270}
 
 
-def _image(frame: Any, width: int | None) -> Image.Image:
-    """The frame as displayed (turned upright), ``width`` pixels wide at most."""
+def _image(frame: Any, width: int | None, sar: Fraction = Fraction(1)) -> Image.Image:
+    """The frame as displayed (pixels of shape ``sar`` stretched, turned
+    upright), ``width`` pixels wide at most."""
     turns = quarter_turns(getattr(frame, "rotation", 0))
-    shown_w, shown_h = upright_size(frame.width, frame.height, turns)
-    if not width or width >= shown_w:
-        image = frame.to_image()
-    else:
-        coded = coded_size((width, max(2, round(shown_h * width / shown_w))), turns)
-        image = frame.to_image(width=coded[0], height=coded[1])
+    shown_w, shown_h = display_size(frame.width, frame.height, sar, turns)
+    if width and width < shown_w:
+        shown_w, shown_h = width, max(2, round(shown_h * width / shown_w))
+    coded = coded_size((shown_w, shown_h), turns)
+    image = frame.to_image() if coded == (frame.width, frame.height) \
+        else frame.to_image(width=coded[0], height=coded[1])
     return image.transpose(_TURN[turns]) if turns else image
 
 
@@ -156,6 +171,7 @@ def frames_every(path: Path, interval_s: float, count: int, width: int) -> Itera
     with _open(path) as container:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
+        sar = sample_aspect(stream)
         if facts.duration_s > KEYFRAMES_ONLY_AFTER_S:
             stream.codec_context.skip_frame = "NONKEY"
         done, last, start = 0, None, origin(container)
@@ -164,7 +180,7 @@ def frames_every(path: Path, interval_s: float, count: int, width: int) -> Itera
                 if frame.time is None:
                     continue
                 while done < count and frame.time - start + 1e-3 >= done * interval_s:
-                    last = _image(frame, width)
+                    last = _image(frame, width, sar)
                     yield last
                     done += 1
                 if done >= count:

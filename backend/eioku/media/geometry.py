@@ -7,6 +7,9 @@ boxes back into fractions of the picture with the same rule.
 
 from __future__ import annotations
 
+from fractions import Fraction
+from typing import Any
+
 
 def scaled_size(src_w: int, src_h: int, width: int | None) -> tuple[int, int]:
     """The size a frame is analysed at: ``width`` (never upscaled), aspect kept, even height."""
@@ -40,3 +43,22 @@ def upright_size(width: int, height: int, turns: int) -> tuple[int, int]:
 def coded_size(display: tuple[int, int], turns: int) -> tuple[int, int]:
     """The coded size that, turned, is displayed at ``display``."""
     return upright_size(*display, turns)
+
+
+def sample_aspect(stream: Any) -> Fraction:
+    """The shape of one coded pixel (width / height): 64:45 for a 720x576
+    recording shown 16:9, 1 for square pixels. The container's value wins
+    over the codec's (as FFmpeg decides); a missing or absurd one is 1."""
+    for value in (getattr(stream, "sample_aspect_ratio", None),
+                  getattr(stream.codec_context, "sample_aspect_ratio", None)):
+        if value and Fraction(1, 10) <= Fraction(value) <= 10:
+            return Fraction(value)
+    return Fraction(1)
+
+
+def display_size(width: int, height: int, sar: Fraction, turns: int) -> tuple[int, int]:
+    """The size a coded ``width`` x ``height`` picture is shown at: its pixels
+    stretched to their shape (the width changes, as players do), then turned
+    upright."""
+    shown_w = width if sar == 1 else max(2, int(round(width * sar)))
+    return upright_size(shown_w, height, turns)

@@ -146,14 +146,16 @@ def thumbnail(video: Path, t_ms: int, width: int, out: Path) -> None:
 def face_crop(video: Path, t_ms: int, bbox: dict[str, float], analysed_width: int | None,
               out: Path) -> None:
     """A square crop around a face box (given in pixels of the analysed frame),
-    with a margin, scaled to FACE_SIZE."""
+    with a margin, scaled to FACE_SIZE. The picture is as displayed, the
+    analysed frame in coded pixels: an anamorphic video scales x and y apart."""
     image = frame_at(video, t_ms)
     facts = video_facts(video)
-    aw, _ = scaled_size(facts.width, facts.height, analysed_width)
-    scale = image.width / aw if aw else 1.0
-    cx = (bbox["x"] + bbox["w"] / 2) * scale
-    cy = (bbox["y"] + bbox["h"] / 2) * scale
-    side = max(bbox["w"], bbox["h"]) * scale * 1.6
+    aw, ah = scaled_size(facts.width, facts.height, analysed_width)
+    sx = image.width / aw if aw else 1.0
+    sy = image.height / ah if ah else 1.0
+    cx = (bbox["x"] + bbox["w"] / 2) * sx
+    cy = (bbox["y"] + bbox["h"] / 2) * sy
+    side = max(bbox["w"] * sx, bbox["h"] * sy) * 1.6
     side = max(16.0, min(side, float(min(image.width, image.height))))
     left = min(max(0.0, cx - side / 2), image.width - side)
     top = min(max(0.0, cy - side / 2), image.height - side)
@@ -174,8 +176,9 @@ def build_trickplay(video: Path, folder: Path) -> None:
     and ``thumbnails.vtt`` mapping each interval to its tile."""
     facts = video_facts(video)
     interval, count = tile_plan(facts.duration_s)
-    tile_w = min(TILE_WIDTH, facts.width or TILE_WIDTH)
-    tile_h = max(2, round((facts.height or 90) * tile_w / (facts.width or 160)))
+    shown_w, shown_h = facts.display_width or 160, facts.display_height or 90
+    tile_w = min(TILE_WIDTH, shown_w)
+    tile_h = max(2, round(shown_h * tile_w / shown_w))
     per_sheet = SHEET_COLUMNS * SHEET_ROWS
     cues = ["WEBVTT", ""]
     sheet: Image.Image | None = None
