@@ -319,3 +319,26 @@ class LibraryLease(Base):
         ForeignKey("libraries.library_id", ondelete="CASCADE"), primary_key=True)
     holder: Mapped[str] = mapped_column(Text)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class PlaybackFile(Base):
+    """A remux or proxy of a video for browsers, per audio track, and where its
+    making stands (migration 0017; services.playback)."""
+
+    __tablename__ = "playback_files"
+    __table_args__ = (Index("playback_files_state", "state"),)
+    video_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("videos.video_id", ondelete="CASCADE"), primary_key=True)
+    audio_track: Mapped[int] = mapped_column(Integer, primary_key=True)
+    mode: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(Text)
+    progress: Mapped[float] = mapped_column(Float)
+    reason: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)
+    file_name: Mapped[str | None] = mapped_column(Text)
+    size_bytes: Mapped[int | None] = mapped_column(BigInteger)
+    source_hash: Mapped[str] = mapped_column(Text)
+    encoder: Mapped[str | None] = mapped_column(Text)
+    job_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
