@@ -63,6 +63,12 @@ class Settings(BaseSettings):
     chunk_overlap_s: float = Field(default=10.0, ge=0, le=120)
     # the longest clip GET /v1/videos/{id}/clip cuts
     clip_max_s: int = Field(default=600, gt=0, le=24 * 3600)
+    # Files a browser cannot play as they are get a remux or a proxy (H.264 + AAC) in
+    # <data dir>/playback, made by a worker: when the video is registered, or only
+    # when it is first played (docs/operations.md).
+    playback: Literal["on-register", "on-play"] = "on-register"
+    # the tallest picture a proxy has (a remux keeps the original's)
+    proxy_max_height: int = Field(default=1080, ge=144, le=4320)
     # The picture and clip cache (<data dir>/cache) is kept under this size:
     # the least recently used files go first.
     cache_max_bytes: int = Field(default=2 * 1024**3, gt=0)
@@ -125,6 +131,11 @@ class Settings(BaseSettings):
     @property
     def upload_dir(self) -> Path:
         return self.data_dir / "uploads"
+
+    @property
+    def playback_dir(self) -> Path:
+        """Remuxes and proxies of videos browsers cannot play as they are."""
+        return self.data_dir / "playback"
 
     @property
     def cache_dir(self) -> Path:
