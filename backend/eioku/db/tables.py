@@ -35,6 +35,8 @@ class Video(Base):
     error: Mapped[str | None] = mapped_column(Text)  # migration 0009
     pending_analysis: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     missing_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # 0016
+    # hash of the size and the first and last MiB (migration 0018; services.ingest)
+    file_ends: Mapped[str | None] = mapped_column(Text)
 
 
 class Run(Base):

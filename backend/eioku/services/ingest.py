@@ -75,21 +75,48 @@ def content_hash(path: Path) -> tuple[str, int]:
     return "sha256:" + digest.hexdigest(), size
 
 
+def file_ends(path: Path) -> str:
+    """A hash of the file's size and its first and last MiB: 2 MiB read
+    whatever the size of the file."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        size = os.fstat(fh.fileno()).st_size
+        digest.update(f"{size}:".encode())
+        digest.update(fh.read(_CHUNK))
+        if size > _CHUNK:
+            fh.seek(max(_CHUNK, size - _CHUNK))
+            digest.update(fh.read(_CHUNK))
+    return "ends:" + digest.hexdigest()
+
+
 def begin_registration(uow: UnitOfWork, path: Path, settings: Settings) -> tuple[Video, bool]:
     """Register a checked path without making the caller wait for a large file:
     a file up to EIOKU_HASH_INLINE_MAX_BYTES is hashed here; a larger one is
-    stored as ``registering`` and :func:`finish_registration` hashes it later
-    (unless it is the same, unmodified file as a registered video)."""
+    stored as ``registering`` and :func:`finish_registration` hashes it later,
+    unless it is the file of a registered video, unchanged: same path and size,
+    not modified since, and the same first and last MiB (:func:`file_ends`; a
+    camera reusing names writes files of one size with any modification time)."""
     stat = path.stat()
     if stat.st_size == 0:
         raise MediaPathError(f"{path} is empty")
+    ends = file_ends(path)
     if stat.st_size <= settings.hash_inline_max_bytes:
-        return register_path(uow, path)
-    modified = datetime.fromtimestamp(stat.st_mtime, tz=UTC)
-    same = uow.videos.unchanged_since_registered(str(path), stat.st_size, modified)
-    if same is not None:
-        return same, False
-    return uow.videos.add_registering(path=str(path), filename=path.name, size_bytes=stat.st_size)
+        video, created = register_path(uow, path)
+    else:
+        modified = datetime.fromtimestamp(stat.st_mtime, tz=UTC)
+        same = uow.videos.unchanged_since_registered(str(path), stat.st_size, modified)
+        if same is not None and _ends_of(uow, same.video_id) == ends:
+            return same, False
+        video, created = uow.videos.add_registering(path=str(path), filename=path.name,
+                                                    size_bytes=stat.st_size)
+    uow.session.execute(text("UPDATE videos SET file_ends = :e WHERE video_id = :v AND path = :p"),
+                        {"e": ends, "v": video.video_id, "p": str(path)})
+    return video, created
+
+
+def _ends_of(uow: UnitOfWork, video_id: uuid.UUID) -> str | None:
+    return uow.session.execute(text("SELECT file_ends FROM videos WHERE video_id = :v"),
+                               {"v": video_id}).scalar_one_or_none()
 
 
 def finish_registration(factory: sessionmaker[Session], video_id: uuid.UUID, settings: Settings) -> None:

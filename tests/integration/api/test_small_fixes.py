@@ -4,6 +4,7 @@ registration's shortcut for an unchanged file."""
 
 from __future__ import annotations
 
+import os
 import re
 import time
 
@@ -77,3 +78,28 @@ def test_open_event_streams_are_capped(client, media_root):
             assert response.status_code == 200
             assert [e for e, _ in _events(response.iter_lines())][-1] == "done"
         assert state.event_streams == MAX_STREAMS - 1, path
+
+
+def test_a_same_sized_older_file_under_a_registered_name_is_hashed(settings, session_factory,
+                                                                  media_root):
+    """A dashcam reuses names for files of one size, and its clock (or a copy
+    that keeps times) makes them look older than the registration: the size and
+    mtime shortcut took such a file for the registered video."""
+    from eioku.api.app import create_app
+    from fastapi.testclient import TestClient
+
+    every_file_large = settings.model_copy(update={"hash_inline_max_bytes": 0})
+    path = media_root / "FILE0001.MP4"
+    with TestClient(create_app(every_file_large, session_factory), raise_server_exceptions=False,
+                    base_url="http://127.0.0.1") as client:
+        path.write_bytes(b"morning drive " * 100_000)
+        first = client.post("/v1/videos", json={"path": str(path)}).json()["video_id"]
+        assert client.get(f"/v1/videos/{first}").json()["status"] == "registered"
+        unchanged = client.post("/v1/videos", json={"path": str(path)}).json()
+        assert (unchanged["video_id"], unchanged["created"]) == (first, False)  # the shortcut
+        path.write_bytes(b"evening drive " * 100_000)  # same name, same size
+        os.utime(path, (time.time() - 86_400, time.time() - 86_400))  # the camera's clock: older
+        other = client.post("/v1/videos", json={"path": str(path)}).json()
+        assert other["video_id"] != first and other["created"] is True
+        hashed = client.get(f"/v1/videos/{other['video_id']}").json()
+        assert hashed["content_hash"] != client.get(f"/v1/videos/{first}").json()["content_hash"]
