@@ -8,6 +8,7 @@ PIP := $(BIN)/pip --disable-pip-version-check
 
 CHROMIUM := /usr/bin/chromium
 ESPEAK := /usr/bin/espeak-ng
+WRK := /usr/bin/wrk
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 .PHONY: install install-torch test lint bench demo clean
@@ -40,6 +41,12 @@ $(ESPEAK):
 	$(SUDO) apt-get update -qq
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq espeak-ng >/dev/null
 
+# the load benchmark (bench/load.py) drives the server with Debian's wrk
+$(WRK):
+	@command -v apt-get >/dev/null || { echo "install Debian's wrk: the load benchmark drives it"; exit 1; }
+	$(SUDO) apt-get update -qq
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
+
 install: $(STAMP)
 
 install-torch: $(TORCH_STAMP)
@@ -52,7 +59,7 @@ test: lint $(TORCH_STAMP) $(CHROMIUM)
 
 # the benchmark video is built from photos in scikit-image and ultralytics (torch extra);
 # `make bench BENCH_ARGS=--large` adds jump at 10^7 artifacts
-bench: $(TORCH_STAMP) $(ESPEAK)
+bench: $(TORCH_STAMP) $(ESPEAK) $(WRK)
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 demo: install
