@@ -93,6 +93,19 @@ class Settings(BaseSettings):
     # A CLIP ONNX export (folder: text_model.onnx, vision_model.onnx, tokenizer.json):
     # frames are embedded too, and text queries also match pictures.
     clip_model: Path | None = None
+    # Library folders (docs/operations.md). A new or changed file is taken once
+    # its size and mtime have not changed for this long (a copy in progress waits);
+    library_settle_s: float = Field(default=5.0, ge=0, le=3600)
+    # every library is also rescanned this often, the fallback for network mounts
+    # where no file events arrive (a rescan costs a stat per file); 0: never;
+    library_rescan_s: float = Field(default=900.0, ge=0)
+    # a video whose files are all gone is kept (greyed, with its analysis) this
+    # long, then deleted; 0: only `eioku library purge` deletes it;
+    missing_grace_s: float = Field(default=30 * 86400.0, ge=0)
+    # a server's hold on a library (one watcher per library) lasts this long unless renewed;
+    library_lease_s: float = Field(default=30.0, ge=1, le=3600)
+    # `eioku serve` watches and scans the library folders (off: leave them to other servers).
+    library_watcher: bool = True
 
     @field_validator("media_roots", mode="before")
     @classmethod

@@ -5,7 +5,8 @@ globs, the profile and analyzers its videos are analysed with, paused or not)
 and the progress of its current scan. ``library_files`` holds what the last
 scan saw of each file (size, mtime in ns, inode), so a rescan where nothing
 changed costs one ``stat`` per file and no hash; ``video_id`` is the video its
-content is. ``library_leases`` is the one row per library that says which
+content is; ``gone_since`` is set when the file went away (its row stays, so a
+video missing from a library is still counted there). ``library_leases`` is the one row per library that says which
 server watches it, until when (renewed while it runs, taken over once
 expired). A video whose every file is gone has ``missing_since`` set: it is
 kept with its analysis and removed only on request or after a grace period.
@@ -55,6 +56,7 @@ CREATE TABLE library_files (
     kind text NOT NULL DEFAULT 'media' CHECK (kind IN ('media', 'subtitle')),
     error text,
     seen_at timestamptz NOT NULL DEFAULT now(),
+    gone_since timestamptz,
     PRIMARY KEY (library_id, rel_path)
 );
 CREATE INDEX ix_library_files_video ON library_files (video_id);

@@ -20,6 +20,7 @@ from eioku.api.routers import (
     events,
     exports,
     health,
+    libraries,
     library,
     media,
     navigation,
@@ -51,6 +52,15 @@ def _resume_registrations(factory: sessionmaker[Session], settings: Settings) ->
         log.warning("could not resume registrations", exc_info=True)
 
 
+def _start_watcher(factory: sessionmaker[Session], settings: Settings):  # type: ignore[no-untyped-def]
+    """The library folders' watcher of this server (EIOKU_LIBRARY_WATCHER=0: none)."""
+    if not settings.library_watcher:
+        return None
+    from eioku.services.watcher import LibraryWatcher
+
+    return LibraryWatcher(factory, settings).start()
+
+
 def create_app(
     settings: Settings | None = None, session_factory: sessionmaker[Session] | None = None,
     *, hot_path: bool = True,
@@ -74,9 +84,12 @@ def create_app(
         resume = threading.Thread(target=_resume_registrations, name="eioku-resume-registrations",
                                   args=(app.state.session_factory, settings), daemon=True)
         resume.start()
+        app.state.watcher = _start_watcher(app.state.session_factory, settings)
         try:
             yield
         finally:
+            if app.state.watcher is not None:
+                app.state.watcher.stop()
             await app.state.reads.close()
             if engine is not None:
                 engine.dispose()
@@ -89,8 +102,8 @@ def create_app(
     checks = [require_token]  # run before every /v1 route, on FastAPI's way and the short one
     protected = [Depends(check) for check in checks]
     # the hot routes first: a request is matched against the routes in order
-    for module in (navigation, videos, runs, events, artifacts, people, library, player, media,
-                   exports, status):
+    for module in (navigation, videos, runs, events, artifacts, people, library, libraries, player,
+                   media, exports, status):
         app.include_router(module.router, dependencies=protected)
     app.include_router(health.router)
     app.include_router(session.router)  # signing in needs no token

@@ -311,6 +311,7 @@ class LibraryFile(Base):
     kind: Mapped[str] = mapped_column(Text)
     error: Mapped[str | None] = mapped_column(Text)
     seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    gone_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class LibraryLease(Base):

@@ -23,6 +23,7 @@ class Video:
     created_at: datetime
     status: str  # registering | registered | unreadable
     error: str | None = None
+    missing_since: datetime | None = None  # every file of it went away (library folders)
 
 
 @dataclass(frozen=True)

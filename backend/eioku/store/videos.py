@@ -16,7 +16,7 @@ from eioku.store.faces import identities_of_video, recompute_centroids
 from eioku.store.projections import PROJECTIONS
 
 _COLUMNS = ("video_id, path, filename, content_hash, size_bytes, duration_ms, recorded_at, "
-            "created_at, status, error")
+            "created_at, status, error, missing_since")
 
 
 def _to_video(row: Any) -> Video:
@@ -111,6 +111,19 @@ class VideoRepository:
         sets = ", ".join(f"{k} = :{k}" for k in fields)
         self.session.execute(text(f"UPDATE videos SET {sets} WHERE video_id = :id"),
                              {"id": video_id, **fields})
+
+    def relocate(self, video_id: uuid.UUID, path: str, filename: str) -> None:
+        """The video's content is now at ``path`` (a file moved or renamed, or
+        found again): it is no longer missing."""
+        self.session.execute(text(
+            "UPDATE videos SET path = :p, filename = :f, missing_since = NULL WHERE video_id = :id"),
+            {"id": video_id, "p": path, "f": filename})
+
+    def mark_missing(self, video_id: uuid.UUID) -> None:
+        """Every file of the video is gone: kept, with its analysis, until purged."""
+        self.session.execute(text(
+            "UPDATE videos SET missing_since = COALESCE(missing_since, clock_timestamp()) "
+            "WHERE video_id = :id"), {"id": video_id})
 
     def delete(self, video_id: uuid.UUID) -> None:
         """Remove the video's rows (artifacts, projections, runs cascade); never the file."""
