@@ -41,7 +41,7 @@ def test_summary_reports_every_analyzer(analyzed):
         "embeddings"}
     assert all(r["status"] == "completed" for r in summary["runs"])
     assert summary["quality"] == "pass"
-    assert summary["realtime_factor"] is not None
+    assert summary["run_s_per_video_s"] is not None
 
 
 def test_cuts_within_300ms_and_no_extra(analyzed):

@@ -37,6 +37,7 @@ def video_summary(uow: UnitOfWork, video_id: uuid.UUID) -> dict[str, Any]:
         "first_transcript_lines": [a.payload.get("text") for a in lines],
         "quality": quality[0].payload.get("status") if quality else None,
         "compute_s": round(compute_s, 2),
-        "realtime_factor": round(compute_s / duration_s, 3) if duration_s else None,
+        # run time summed over analyzers (they overlap), per second of video: not wall time
+        "run_s_per_video_s": round(compute_s / duration_s, 3) if duration_s else None,
         "failed": [f"{r.analyzer}: {r.error}" for r in runs if r.status == "failed"],
     }
