@@ -87,7 +87,8 @@ ANALYZERS: dict[str, AnalyzerSpec] = {s.name: s for s in (
                            _P.HIGH_QUALITY: {"detector": "adaptive", "threshold": 3.0,
                                              "width": 640, "min_scene_len_s": 0.6}},
                  frame_pass=True),
-    AnalyzerSpec("quality", ArtifactType.VIDEO_QUALITY, "eioku.quality/opencv", "1",
+    # version 2: decodes past damage and says where the gaps are (a cut download is flagged)
+    AnalyzerSpec("quality", ArtifactType.VIDEO_QUALITY, "eioku.quality/opencv", "2",
                  uses=("scenes",), profiles={_P.FAST: {"width": 160}}, frame_pass=True),
     AnalyzerSpec("objects", ArtifactType.OBJECT_DETECTION, "eioku.objects/ssd-mobilenet-v2-coco",
                  "1", profiles={_P.FAST: {"interval_ms": 1000, "min_confidence": 0.5, "width": 640},

@@ -12,7 +12,11 @@ tune them per profile:
   that are not scene cuts.
 - flicker: mean absolute change of average brightness between frames.
 - audio/video duration delta above ``max_duration_delta_s``: flagged.
-A file that cannot be decoded is rejected.
+- gaps: spans where the video could not be decoded (found by the frame
+  pass, which decodes past them), with the duration that did decode: a
+  damaged region, or a download cut short (the last gap reaches the end).
+  Flagged, since the rest of the file is analysed.
+A file of which no frame can be decoded is rejected.
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ class QualityAnalyzer(FrameAnalyzer):
         self.blurs: list[float] = []
         self.decode_error: str | None = None
         self.prev: np.ndarray | None = None
+        self.merged_gaps: list[tuple[int, int]] | None = None  # of a chunked video
 
     margin_ms = (200, 0)  # the frame before a chunk, to difference its first frame against
 
@@ -72,10 +77,12 @@ class QualityAnalyzer(FrameAnalyzer):
         self.decode_error = error.message  # a verdict, not a failure: "reject, and why"
 
     def partial(self) -> dict[str, Any]:
-        return {**super().partial(), "decode_error": self.decode_error}
+        return {**super().partial(), "decode_error": self.decode_error,
+                "gaps": [list(g) for g in self.state.gaps]}
 
     def merge(self, partials: list[dict[str, Any]]) -> list[Item]:
         self.decode_error = next((p["decode_error"] for p in partials if p.get("decode_error")), None)
+        self.merged_gaps = _joined([(s, e) for p in partials for s, e in p.get("gaps", [])])
         return super().merge(partials)
 
     def finish(self) -> list[Item]:
@@ -85,6 +92,13 @@ class QualityAnalyzer(FrameAnalyzer):
             else len(self.state.cuts_ms) + 1
         payload = self._payload(self.media, cfg, self.diffs, self.lumas, self.blurs,
                                 self.decode_error, scenes)
+        gaps = self.merged_gaps if self.merged_gaps is not None else _joined(self.state.gaps)
+        if payload["status"] == "reject":  # nothing decoded
+            payload = {**payload, "gaps": [], "decoded_duration_s": 0.0}
+        elif gaps:
+            payload = {**payload, **_gap_verdict(gaps, self.media.probe.duration_s, payload)}
+        else:
+            payload = {**payload, "gaps": [], "decoded_duration_s": payload["video_duration_s"]}
         return [Item(0, self.media.duration_ms, payload)]
 
     def _payload(self, media: MediaInput, cfg: dict[str, Any], diffs: list[float],
@@ -137,3 +151,35 @@ def _freeze_ratio(still: np.ndarray, min_run: int) -> float:
             frozen += run if run >= max(1, min_run) else 0
             run = 0
     return frozen / len(still)
+
+
+def _joined(gaps: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Gaps in order, those that touch (across two chunks' border) made one."""
+    out: list[tuple[int, int]] = []
+    for start, end in sorted(gaps):
+        if out and start <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        else:
+            out.append((start, end))
+    return out
+
+
+def _gap_verdict(gaps: list[tuple[int, int]], duration_s: float,
+                 payload: dict[str, Any]) -> dict[str, Any]:
+    """Where the video could not be decoded, what did decode, and why that is flagged."""
+    end_ms = int(round(duration_s * 1000))
+    missing_ms = sum(e - s for s, e in gaps)
+    decoded_s = max(0.0, (end_ms - missing_ms) / 1000)
+    inner = [g for g in gaps if g[1] < end_ms - 1000]  # (the index may end a little early)
+    reasons = list(payload["reasons"])
+    if len(inner) < len(gaps):  # the last gap reaches the end: the file stops early
+        reasons.append(f"cut short: the video decodes to {gaps[-1][0] / 1000:.2f} s "
+                       f"of {duration_s:.2f} s")
+    if inner:
+        where = ", ".join(f"{s / 1000:.2f}–{e / 1000:.2f} s" for s, e in inner[:5])
+        more = f" and {len(inner) - 5} more" if len(inner) > 5 else ""
+        reasons.append(f"damaged: {sum(e - s for s, e in inner) / 1000:.2f} s could not be "
+                       f"decoded (at {where}{more})")
+    return {"gaps": [{"start_ms": s, "end_ms": e} for s, e in gaps],
+            "decoded_duration_s": round(decoded_s, 3), "decode_ok": False,
+            "status": "flagged", "reasons": reasons}

@@ -105,6 +105,53 @@ def _seconds(value: int | None, base: Fraction | None) -> float | None:
 
 
 @dataclass
+class Damage:
+    """What decoding met on its way through a damaged file: how many packets
+    could not be read or decoded, the first reason, and whether one failed
+    since the last frame came out (so the time until the next frame is a gap)."""
+
+    errors: int = 0
+    first: str | None = None
+    pending: bool = False
+
+    def note(self, exc: BaseException) -> None:
+        self.errors += 1
+        self.first = self.first or str(exc)
+        self.pending = True
+
+
+# the demuxer failing this many times in a row without a packet between: the file is over
+MAX_DEMUX_STALLS = 16
+
+
+def decode_through(container: Any, stream: Any, damage: Damage) -> Iterator[Any]:
+    """Frames of ``stream`` from the current position to the end, decoded
+    packet by packet so that damage costs only what it covers: a packet the
+    decoder refuses is skipped (the next keyframe starts clean again), and
+    the demuxer is asked again after a read error, as players do. Each
+    failure is noted in ``damage``."""
+    stalls = 0
+    while True:
+        try:
+            for packet in container.demux(stream):
+                stalls = 0
+                try:
+                    frames = packet.decode()
+                except av.error.EOFError:
+                    continue  # the decoder was flushed already
+                except av.error.FFmpegError as exc:
+                    damage.note(exc)
+                    continue
+                yield from frames
+            return
+        except av.error.FFmpegError as exc:  # the demuxer: read on after the damage
+            damage.note(exc)
+            stalls += 1
+            if stalls >= MAX_DEMUX_STALLS:
+                return
+
+
+@dataclass
 class DecodeClock:
     """Seconds spent decoding (and converting frames) in a block of code, so the
     worker can report decode vs inference time per run::
@@ -138,14 +185,17 @@ _CLOCK: ContextVar[DecodeClock | None] = ContextVar("eioku_decode_clock", defaul
 
 
 def decode_audio(path: Path, sampling_rate: int = 16000, start_s: float = 0.0,
-                 end_s: float | None = None) -> tuple[np.ndarray, float]:
+                 end_s: float | None = None, track: int | None = None) -> tuple[np.ndarray, float]:
     """Mono float32 samples of ``[start_s, end_s)`` (to the end when None), and
     the time in seconds of the first sample returned. Seeks near ``start_s``, so
-    a chunk of a long recording decodes only its own part."""
+    a chunk of a long recording decodes only its own part. ``track``: the
+    stream index of the audio track to hear (default: the first).
+
+    Decoding goes on past damage (a cut download, a damaged region); what
+    could not be decoded is silence of its length, so the times after it stay
+    true. Audio of which nothing decodes is a ``MediaError``."""
     with _open(path, need_video=False) as container:
-        if not container.streams.audio:
-            raise MediaError(f"{path.name} has no audio stream")
-        stream = container.streams.audio[0]
+        stream = audio_stream(container, track, path)
         stream.thread_type = "AUTO"
         # times from the start of the file (a file may start its clock anywhere)
         origin = float(container.start_time / av.time_base) if container.start_time else 0.0
@@ -154,14 +204,38 @@ def decode_audio(path: Path, sampling_rate: int = 16000, start_s: float = 0.0,
         resampler = av.AudioResampler(format="s16", layout="mono", rate=sampling_rate)
         chunks: list[np.ndarray] = []
         first: float | None = None
-        for frame in container.decode(stream):
+        heard = 0  # samples so far
+        damage = Damage()
+        for frame in decode_through(container, stream, damage):
             begins = float(frame.time) - origin if frame.time is not None else 0.0
             if end_s is not None and begins >= end_s:
                 break
             if begins + frame.samples / (frame.sample_rate or sampling_rate) <= start_s:
                 continue
             first = begins if first is None else first
-            chunks += [f.to_ndarray().reshape(-1) for f in resampler.resample(frame)]
+            missing = int(round((begins - first) * sampling_rate)) - heard
+            if damage.pending and missing > sampling_rate // 50:  # a hole longer than 20 ms
+                chunks.append(np.zeros(missing, np.int16))
+                heard += missing
+            damage.pending = False
+            for resampled in resampler.resample(frame):
+                chunks.append(resampled.to_ndarray().reshape(-1))
+                heard += len(chunks[-1])
         chunks += [f.to_ndarray().reshape(-1) for f in resampler.resample(None)]
+    if first is None and damage.errors:
+        raise MediaError(f"{path.name}: audio cannot be decoded: {damage.first}")
     audio = np.concatenate(chunks).astype(np.float32) / 32768.0 if chunks else np.zeros(0, np.float32)
     return audio, first or 0.0
+
+
+def audio_stream(container: Any, track: int | None, path: Path) -> Any:
+    """The audio stream of index ``track`` (the first when None)."""
+    if not container.streams.audio:
+        raise MediaError(f"{path.name} has no audio stream")
+    if track is None:
+        return container.streams.audio[0]
+    chosen = [s for s in container.streams.audio if s.index == track]
+    if not chosen:
+        raise MediaError(f"{path.name} has no audio track #{track}: its audio tracks are "
+                         f"{', '.join(str(s.index) for s in container.streams.audio)}")
+    return chosen[0]

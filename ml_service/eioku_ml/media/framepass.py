@@ -29,7 +29,7 @@ import numpy as np
 from eioku.media.geometry import coded_size, quarter_turns, scaled_size, upright_size
 
 from eioku_ml.errors import MediaError
-from eioku_ml.media.decode import DecodeClock, Frame, _open, has_video
+from eioku_ml.media.decode import Damage, DecodeClock, Frame, _open, decode_through, has_video
 
 if TYPE_CHECKING:
     from eioku_ml.analyzers.base import FrameAnalyzer, FrameWant, Item
@@ -43,6 +43,8 @@ class PassState:
     """What the analyzers of one pass learn from each other while it runs."""
 
     cuts_ms: list[int] = field(default_factory=list)  # scene starts found so far (after 0)
+    # [start, end) ms without a decoded frame: damage, or a file cut short (known at the end)
+    gaps: list[tuple[int, int]] = field(default_factory=list)
 
 
 @dataclass
@@ -119,7 +121,7 @@ def run_pass(path: Path, analyzers: Mapping[str, FrameAnalyzer], *, duration_s: 
         (inline if first else lanes).append(lane)
         lane._call(lambda a=analyzer: a.begin(state, window), timed=False)
     try:
-        failure = _decode(path, analyzers, inline, lanes, window, duration_s, progress)
+        failure = _decode(path, analyzers, inline, lanes, window, duration_s, progress, state)
     except BaseException:
         _stop(lanes)  # no analyzer thread outlives the pass
         raise
@@ -145,15 +147,17 @@ def _stop(lanes: list[_Lane], failure: MediaError | None = None) -> None:
 
 def _decode(path: Path, analyzers: Mapping[str, FrameAnalyzer], inline: list[_Lane],
             lanes: list[_Lane], window: tuple[int, int] | None, duration_s: float,
-            progress: Callable[[float], None] | None) -> MediaError | None:
+            progress: Callable[[float], None] | None, state: PassState) -> MediaError | None:
     """Decode the video (or the window's part of it) and offer each frame;
-    returns why decoding failed, if it did."""
+    returns why decoding failed, if nothing could be decoded. Damage costs
+    only what it covers: decoding goes on past it, and the spans without a
+    frame are noted in ``state.gaps``."""
     start_ms, end_ms = window or (0, 2**62)
     before = max((a.margin_ms[0] for a in analyzers.values()), default=0)
     after = max((a.margin_ms[1] for a in analyzers.values()), default=0)
     span_s = (end_ms - start_ms) / 1000 if window else duration_s
     clock = DecodeClock.current()
-    failure: MediaError | None = None
+    damage = Damage()
     with _open(path) as container:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
@@ -162,32 +166,105 @@ def _decode(path: Path, analyzers: Mapping[str, FrameAnalyzer], inline: list[_La
         origin = float(container.start_time / av.time_base) if container.start_time else 0.0
         if window and start_ms - before > 0:
             container.seek(int((origin + (start_ms - before) / 1000) / stream.time_base), stream=stream)
+        gaps = _Gaps(start_ms, fps)
         DECODES["video"] += 1
-        index, seen, last_progress = 0, 0, 0.0
+        index, seen, last_progress, reached = 0, 0, 0.0, False
         resumed = time.perf_counter()
-        try:
-            for decoded in container.decode(stream):
-                clock.seconds += time.perf_counter() - resumed
-                # times from the start of the stream (a file may start its clock anywhere)
-                t = int(round((decoded.time - origin) * 1000)) if decoded.time is not None else 0
-                if window:
-                    if t >= end_ms + after:
-                        break
-                    # frame numbers from time: a chunk does not see the frames before it
-                    index = int(round(t / 1000 * fps))
-                if window is None or t >= start_ms - before:
-                    seen += 1
-                    _offer(_Conversions(decoded, src, clock), index, t, inline, lanes, window)
-                index += 1
-                if progress and span_s and (t - start_ms) / 1000 - last_progress > span_s / 50:
-                    last_progress = (t - start_ms) / 1000
-                    progress(min(0.95, last_progress / span_s))
-                resumed = time.perf_counter()
-        except av.error.FFmpegError as exc:
-            failure = MediaError(f"{path.name}: decoding failed after frame {index}: {exc}")
-        if seen == 0 and failure is None and window is None:
-            failure = MediaError(f"{path.name}: no frame could be decoded")
-    return failure
+        for decoded in decode_through(container, stream, damage):
+            clock.seconds += time.perf_counter() - resumed
+            # times from the start of the stream (a file may start its clock anywhere)
+            t = int(round((decoded.time - origin) * 1000)) if decoded.time is not None else 0
+            if window:
+                if t >= end_ms + after:
+                    reached = True
+                    break
+                # frame numbers from time: a chunk does not see the frames before it
+                index = int(round(t / 1000 * fps))
+            if window is None or t >= start_ms - before:
+                seen += 1
+                gaps.frame(t, _frame_ms(decoded), damage)
+                _offer(_Conversions(decoded, src, clock), index, t, inline, lanes, window)
+            index += 1
+            if progress and span_s and (t - start_ms) / 1000 - last_progress > span_s / 50:
+                last_progress = (t - start_ms) / 1000
+                progress(min(0.95, last_progress / span_s))
+            resumed = time.perf_counter()
+        video_end_ms = int(_video_end(container, stream, origin, duration_s) * 1000)
+    if seen == 0 and window is None:
+        reason = f": {damage.first}" if damage.first else ""
+        return MediaError(f"{path.name}: no frame could be decoded{reason}")
+    if not reached:  # the frames ran out: before the end of the window, or of the video?
+        if video_end_ms and end_ms >= video_end_ms:
+            gaps.end(video_end_ms, damage, slack=True)
+        elif window:
+            gaps.end(end_ms, damage, slack=False)
+    state.gaps += gaps.found
+    return None
+
+
+def _frame_ms(frame: Any) -> int:
+    """How long a decoded frame is shown (0 when its file does not say)."""
+    if frame.duration and frame.time_base:
+        return int(round(frame.duration * frame.time_base * 1000))
+    return 0
+
+
+def _video_end(container: Any, stream: Any, origin: float, duration_s: float) -> float:
+    """Where the video stream ends by its file's index (its own duration, as an
+    audio track may run longer), in seconds from the clock origin; else the
+    file's duration."""
+    if stream.duration and stream.time_base:
+        first = float(stream.start_time * stream.time_base) if stream.start_time is not None else origin
+        return first - origin + float(stream.duration * stream.time_base)
+    return duration_s
+
+
+class _Gaps:
+    """The spans of a pass without a decoded frame where decoding failed (a
+    damaged region), or at the end where the frames stop before the file's
+    index says they should (a cut download). A frame that comes later than
+    the previous one ends is a gap only soon after a failure (variable-frame-
+    rate video holds frames as long as it likes); "soon", because a decoder's
+    threads hand out frames of packets read before the failed one."""
+
+    # frames may stop this much before the index's end without a failure (timestamp
+    # rounding, an edit list, a last frame without a duration)
+    SLACK_MS = 1000
+    # frames in order after a failure that clear it: more than a decoder's threads hold
+    CLEAR_AFTER = 32
+    JOIN_MS = 1000  # gaps closer than this are one damaged region
+
+    def __init__(self, start_ms: int, fps: float) -> None:
+        self.frame_ms = int(round(1000 / fps)) if fps else 40
+        self.until = start_ms  # decoded up to (the end of the last frame)
+        self.found: list[tuple[int, int]] = []
+        self.errors, self.clean = 0, 0  # failures seen; frames in order since the last
+
+    def frame(self, t: int, shown_ms: int, damage: Damage) -> None:
+        if damage.errors != self.errors:
+            self.errors, self.clean = damage.errors, 0
+        if damage.pending and t - self.until > self.frame_ms // 2:
+            self._add(self.until, t)
+            self.clean = 0
+        elif damage.pending:
+            self.clean += 1
+            damage.pending = self.clean < self.CLEAR_AFTER
+        self.until = max(self.until, t + (shown_ms or self.frame_ms))
+
+    def _add(self, start: int, end: int) -> None:
+        """One damaged region is one gap, though a few frames inside it decoded."""
+        if self.found and start - self.found[-1][1] < self.JOIN_MS:
+            self.found[-1] = (self.found[-1][0], end)
+        else:
+            self.found.append((start, end))
+
+    def end(self, expected_ms: int, damage: Damage, slack: bool) -> None:
+        """The frames ran out: a gap to ``expected_ms`` if they stopped short of it
+        (at the video's end, by more than its index may be off unless decoding failed)."""
+        short = expected_ms - self.until
+        allowed = 0 if damage.pending or not slack else max(self.SLACK_MS, 3 * self.frame_ms)
+        if short > max(allowed, self.frame_ms // 2):
+            self._add(self.until, expected_ms)
 
 
 def _offer(image: _Conversions, index: int, t: int, inline: list[_Lane], lanes: list[_Lane],
