@@ -590,8 +590,8 @@ def purge_missing(factory: sessionmaker[Session], settings: Settings, *,
         ids = list(uow.session.execute(text(
             "SELECT v.video_id FROM videos v WHERE v.missing_since IS NOT NULL "
             "AND v.missing_since <= clock_timestamp() - make_interval(secs => :g) "
-            "AND (CAST(:l AS uuid) IS NULL OR EXISTS (SELECT 1 FROM library_files f "
-            "  WHERE f.video_id = v.video_id AND f.library_id = :l))"),
+            "AND (CAST(:l AS uuid) IS NULL OR starts_with(v.path, "
+            "  (SELECT path FROM libraries WHERE library_id = :l) || '/'))"),
             {"g": grace, "l": library_id}).scalars())
     deleted = 0
     for video_id in ids:
@@ -640,3 +640,14 @@ def remove_library(factory: sessionmaker[Session], settings: Settings, library_i
         forget_files(video, settings)
         deleted += 1
     return deleted
+
+
+def library_status(session: Session) -> list[dict[str, object]]:
+    """Each library at a glance, for ``eioku status`` and ``GET /v1/status``."""
+    repo = LibraryRepository(session)
+    counts = repo.counts()
+    return [{"library_id": lib.library_id, "name": lib.name, "path": lib.path, "paused": lib.paused,
+             "watch": lib.watch, "watched_by": repo.lease_holder(lib.library_id),
+             "scan": {"state": lib.scan_state, "found": lib.scan_found, "hashed": lib.scan_hashed,
+                      "queued": lib.scan_queued, "error": lib.scan_error},
+             "counts": counts.get(lib.library_id, {})} for lib in repo.list()]

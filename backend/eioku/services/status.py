@@ -9,6 +9,8 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from eioku.services.libraries import library_status
+
 
 def stalled_after_s() -> float:
     return float(os.environ.get("EIOKU_STALLED_AFTER_S", "30"))
@@ -47,4 +49,6 @@ def status(session: Session) -> dict[str, Any]:
                      "waiting_for_dependencies": runs.get("waiting_for_dependencies", 0),
                      "completed_last_hour": runs.get("completed", 0),
                      "failed_last_hour": runs.get("failed", 0)},
+            # library folders: files, analysed, queued, failed, missing (services/libraries.py)
+            "libraries": library_status(session),
             "hint": hint}

@@ -233,30 +233,31 @@ class LibraryRepository:
 
     # ---- counts -----------------------------------------------------------
     def counts(self, library_ids: list[uuid.UUID] | None = None) -> dict[uuid.UUID, dict[str, int]]:
-        """Per library: media files present, videos, and videos analysed (every
-        analyzer's latest run completed), queued (a run queued or running),
-        failed (an analyzer's latest run failed), missing (every file gone)."""
+        """Per library: media files present, their videos, and of those the
+        analysed (every analyzer's latest run completed), queued (a run queued
+        or running) and failed (an analyzer's latest run failed); missing: the
+        videos whose files are all gone and whose last file was in the folder."""
         rows = self.session.execute(text(
-            "WITH lv AS (SELECT DISTINCT library_id, video_id FROM library_files "
-            "  WHERE kind = 'media' AND video_id IS NOT NULL "
+            "WITH lf AS (SELECT library_id, video_id FROM library_files "
+            "  WHERE kind = 'media' AND gone_since IS NULL "
             "  AND (CAST(:ids AS uuid[]) IS NULL OR library_id = ANY(:ids))), "
+            "lv AS (SELECT DISTINCT library_id, video_id FROM lf WHERE video_id IS NOT NULL), "
             "latest AS (SELECT DISTINCT ON (r.asset_id, r.analyzer) r.asset_id, r.status "
-            "  FROM runs r WHERE r.asset_id IN (SELECT video_id FROM lv) "
+            "  FROM runs r WHERE r.asset_id IN (SELECT video_id FROM lv) AND r.producer <> 'sidecar' "
             "  ORDER BY r.asset_id, r.analyzer, r.created_at DESC), "
             "per_video AS (SELECT asset_id, bool_or(status IN ('queued', 'running')) AS active, "
             "  bool_or(status IN ('failed', 'canceled')) AS failed, count(*) AS runs "
             "  FROM latest GROUP BY asset_id) "
             "SELECT l.library_id, "
-            "  (SELECT count(*) FROM library_files f WHERE f.library_id = l.library_id "
-            "   AND f.kind = 'media' AND f.gone_since IS NULL) AS files, "
+            "  (SELECT count(*) FROM lf WHERE lf.library_id = l.library_id) AS files, "
             "  count(lv.video_id) AS videos, "
-            "  count(lv.video_id) FILTER (WHERE p.runs > 0 AND NOT p.active AND NOT p.failed "
-            "    AND v.missing_since IS NULL) AS analysed, "
+            "  count(lv.video_id) FILTER (WHERE p.runs > 0 AND NOT p.active AND NOT p.failed) "
+            "    AS analysed, "
             "  count(lv.video_id) FILTER (WHERE p.active) AS queued, "
             "  count(lv.video_id) FILTER (WHERE p.failed AND NOT p.active) AS failed, "
-            "  count(lv.video_id) FILTER (WHERE v.missing_since IS NOT NULL) AS missing "
+            "  (SELECT count(*) FROM videos m WHERE m.missing_since IS NOT NULL "
+            "   AND starts_with(m.path, l.path || '/')) AS missing "
             "FROM libraries l LEFT JOIN lv ON lv.library_id = l.library_id "
-            "LEFT JOIN videos v ON v.video_id = lv.video_id "
             "LEFT JOIN per_video p ON p.asset_id = lv.video_id "
             "WHERE CAST(:ids AS uuid[]) IS NULL OR l.library_id = ANY(:ids) "
             "GROUP BY l.library_id"), {"ids": library_ids})
