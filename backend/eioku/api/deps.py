@@ -15,7 +15,7 @@ from fastapi import Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import Field
 
-from eioku.api.gate import gate_of
+from eioku.api.gate import admitted
 from eioku.api.query import QueryModel
 from eioku.api.reads import Reads
 from eioku.config import Settings
@@ -29,7 +29,7 @@ async def get_uow(request: Request) -> AsyncIterator[UnitOfWork]:
     by the session gate (api/gate.py), and ended when the route function
     returns, before the response is sent (``scope="function"`` below): a
     client slow to read never holds a connection."""
-    async with gate_of(request.app.state).slot():
+    async with admitted(request):
         uow = UnitOfWork(request.app.state.session_factory)
         uow.__enter__()
         try:

@@ -22,6 +22,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import anyio
+from fastapi import HTTPException, Request
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -53,6 +54,18 @@ class SessionGate:
             yield
         finally:
             self._semaphore.release()
+
+
+@asynccontextmanager
+async def admitted(request: Request) -> AsyncIterator[None]:
+    """A slot of the app's gate for this request. A GET whose client left
+    while it waited is dropped unserved (499, as nginx logs it): after a
+    burst, the queue empties at once instead of serving those nobody reads."""
+    async with gate_of(request.app.state).slot():
+        # a GET's body is empty and already read: asking the server consumes nothing
+        if request.method in ("GET", "HEAD") and await request.is_disconnected():
+            raise HTTPException(499, "the client closed the connection while waiting")
+        yield
 
 
 def gate_of(state: object) -> SessionGate:

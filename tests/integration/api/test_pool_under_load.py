@@ -14,6 +14,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 
@@ -22,11 +23,12 @@ import pytest
 from eioku.api.app import create_app
 from eioku.config import Settings
 from eioku.db.engine import MAX_OVERFLOW, POOL_SIZE, make_engine, make_session_factory
+from eioku.services import exports
 from eioku.store.uow import UnitOfWork
 from fastapi.testclient import TestClient
 
 from tests.conftest import REPO_ROOT
-from tests.e2e.browser import free_port
+from tests.e2e.browser import free_port, live_server
 from tests.factories import add_run, add_video
 
 SLOW_READERS = POOL_SIZE + MAX_OVERFLOW + 5  # more than the API's pool holds (25, as in the issue)
@@ -182,3 +184,45 @@ def test_a_pool_timeout_is_503_with_retry_after(db_url, session_factory, tmp_pat
             assert client.get("/v1/videos").status_code == 200
     finally:
         engine.dispose()
+
+
+def test_a_request_whose_client_left_while_it_waited_is_not_served(
+        db_url, session_factory, tmp_path, monkeypatch):
+    """Every session slot taken by an export that waits: 20 more exports are
+    asked for and their clients leave; once the slots free up, none of the 20
+    is built (each would have cost a full export for nobody)."""
+    video_id = _video_with_a_long_export(session_factory)
+    built, go_on = [], threading.Event()
+
+    def export_json(uow, video):  # type: ignore[no-untyped-def]
+        built.append(video)
+        go_on.wait(60)
+        return exports_service(uow, video)
+
+    exports_service = exports.export_json
+    monkeypatch.setattr(exports, "export_json", export_json)
+    settings = Settings(data_dir=tmp_path / "data", database_url=db_url)
+    with live_server(settings) as base:
+        port = int(base.rsplit(":", 1)[1])
+        path = f"/v1/videos/{video_id}/export.json"
+        holders = [_stalled_reader(port, path) for _ in range(POOL_SIZE)]
+        _wait_until(lambda: len(built) == POOL_SIZE)
+        leavers = [_stalled_reader(port, path) for _ in range(20)]
+        time.sleep(1)  # they wait for a slot ...
+        for sock in leavers:
+            sock.close()  # ... and leave
+        time.sleep(1)
+        go_on.set()
+        for sock in holders:
+            head, _, body = _read_all(sock).partition(b"\r\n\r\n")
+            assert head.startswith(b"HTTP/1.1 200")
+            sock.close()
+        assert httpx.get(base + path, timeout=60).status_code == 200
+    assert len(built) == POOL_SIZE + 1
+
+
+def _wait_until(condition, timeout: float = 30) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline
+        time.sleep(0.05)

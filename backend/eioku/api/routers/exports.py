@@ -13,7 +13,7 @@ from fastapi.responses import PlainTextResponse, StreamingResponse
 from sqlalchemy.orm import Session, sessionmaker
 
 from eioku.api.deps import UowDep
-from eioku.api.gate import gate_of
+from eioku.api.gate import admitted
 from eioku.services import exports
 from eioku.store.uow import UnitOfWork
 
@@ -54,7 +54,7 @@ async def export_json(video_id: uuid.UUID, request: Request) -> StreamingRespons
     factory = request.app.state.session_factory
     # the document is written whole before the first byte goes out: a client
     # slow to read holds a file, never a database connection (issue 25)
-    async with gate_of(request.app.state).slot():
+    async with admitted(request):
         spool = await run_in_threadpool(_spool, factory, video_id)  # a 404 before streaming
     return StreamingResponse(_read(spool), media_type="application/json",
                              headers=_download(f"{video_id}.json"))
