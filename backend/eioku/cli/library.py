@@ -182,5 +182,13 @@ def status(as_json: JsonOpt = False) -> None:
     _table("Queues", ["queue", "waiting", "running", "oldest waiting s"],
            [[q["queue"], q["waiting"], q["running"], q["oldest_waiting_s"]] for q in out["queues"]])
     _table("Runs", ["state", "count"], [[k, v] for k, v in out["runs"].items()])
+    if out.get("libraries"):
+        _table("Libraries", ["library", "files", "analysed", "queued", "failed", "missing", "scan"],
+               [[lib["name"], *(lib["counts"].get(k, 0) for k in ("files", "analysed", "queued", "failed",
+                                                                  "missing")),
+                 "paused" if lib["paused"] else lib["scan"]["state"]] for lib in out["libraries"]])
     if out["hint"]:
         console.print(f"[yellow]{out['hint']}[/yellow]", highlight=False)
+
+
+from eioku.cli import libraries as _libraries  # noqa: E402,F401  (registers `eioku library`)
