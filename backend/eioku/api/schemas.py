@@ -26,6 +26,9 @@ class VideoOut(BaseModel):
     created_at: datetime
     status: str = Field(description="registering | registered | unreadable")
     error: str | None = Field(default=None, description="why the file could not be read (`unreadable`)")
+    missing_since: datetime | None = Field(default=None, description=(
+        "set when every file of the video went away from its library folder: kept, with its "
+        "analysis, until purged (EIOKU_MISSING_GRACE_S)"))
 
 
 class VideoPage(BaseModel):

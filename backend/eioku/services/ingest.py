@@ -53,6 +53,10 @@ def readable_path(video: Video, settings: Settings) -> Path:
     """The file of a registered video, checked again when it is read: it must
     still exist and, with media roots configured, still resolve (symlinks
     followed) inside a media root or the upload folder."""
+    if video.missing_since is not None:
+        raise MediaFileNotFoundError(
+            f"the file of video {video.video_id} is missing since {video.missing_since:%Y-%m-%d %H:%M} "
+            "(its library folder no longer holds it; its analysis is kept)")
     real = Path(video.path).resolve()
     if settings.media_roots:
         allowed = [*settings.media_roots, settings.upload_dir.resolve()]
