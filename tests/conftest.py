@@ -135,3 +135,12 @@ def _fail_on_logged_errors(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
 
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Files as people's folders hold them (tests/fixtures/corpus.py), made once
+    per session from the sample's footage: name -> path."""
+    from tests.fixtures.corpus import build
+
+    return build(tmp_path_factory.mktemp("corpus"))

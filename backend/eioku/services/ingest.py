@@ -167,6 +167,9 @@ def finish_registration(factory: sessionmaker[Session], video_id: uuid.UUID, set
                 "UPDATE videos SET content_hash = :h, size_bytes = :s, status = 'registered', "
                 "pending_analysis = NULL WHERE video_id = :v"), {"h": digest, "s": size, "v": video_id})
             target = uow.videos.get(video_id)
+            from eioku.services.playback import after_registration
+
+            after_registration(uow, target, settings)
         for request in (pending or {}).get("requests", []):
             queue_analysis(uow, target, request["profile"], request["analyzers"], settings)
         uow.commit()
@@ -346,11 +349,14 @@ def adopt_upload(uow: UnitOfWork, stored: StoredUpload) -> tuple[Video, bool]:
 
 
 def forget_files(video: Video, settings: Settings) -> None:
-    """After a video is deleted: its cached pictures and clips, and its file when
-    it was uploaded (stored under the upload folder); never a user's own file."""
+    """After a video is deleted: its cached pictures and clips, its playable
+    copies (remux, proxy), and its file when it was uploaded (stored under the
+    upload folder); never a user's own file."""
     from eioku.media.images import MediaCache
+    from eioku.services.playback import forget
 
     MediaCache(settings.cache_dir).forget(video.video_id)
+    forget(video.video_id, settings)  # its remux or proxy
     path = Path(video.path)
     if path.parent.resolve() == settings.upload_dir.resolve():
         path.unlink(missing_ok=True)

@@ -42,6 +42,8 @@ def status(session: Session) -> dict[str, Any]:
     if waiting and not workers["alive"]:
         hint = ("jobs are waiting and no worker is alive: start `eioku worker` "
                 "(or `eioku serve --workers 1`)")
+    from eioku.store.playback import PlaybackRepository
+
     return {"workers": {"alive": workers["alive"], "known": workers["known"],
                         "last_heartbeat": workers["last_heartbeat"]},
             "queues": queues,
@@ -49,6 +51,8 @@ def status(session: Session) -> dict[str, Any]:
                      "waiting_for_dependencies": runs.get("waiting_for_dependencies", 0),
                      "completed_last_hour": runs.get("completed", 0),
                      "failed_last_hour": runs.get("failed", 0)},
+            # remuxes and proxies in <data dir>/playback: ready files and their bytes
+            "playback": PlaybackRepository(session).usage(),
             # library folders: files, analysed, queued, failed, missing (services/libraries.py)
             "libraries": library_status(session),
             "hint": hint}

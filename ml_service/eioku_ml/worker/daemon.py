@@ -27,6 +27,7 @@ import time
 from collections.abc import Callable, Sequence
 
 from eioku.store.jobs import queue_for
+from eioku.store.playback import PLAYBACK_QUEUE
 
 log = logging.getLogger(__name__)
 SHUTDOWN_TIMEOUT_S = 600.0  # `eioku worker`: a job in progress has this long to finish
@@ -35,9 +36,13 @@ PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 
 def queues_for(analyzers: Sequence[str] | None, queues: Sequence[str] | None) -> list[str] | None:
-    """The queues to listen on; None means all."""
+    """The queues to listen on; None means all. A worker serving only some
+    analyzers still makes playback files (the ``playback`` queue), unless
+    queues are named explicitly (then exactly those)."""
     names = list(queues or [])
     names += [queue_for(a) for a in analyzers or []]
+    if analyzers and not queues:
+        names.append(PLAYBACK_QUEUE)
     return names or None
 
 

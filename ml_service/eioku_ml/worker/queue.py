@@ -14,6 +14,7 @@ import procrastinate
 from eioku.db.engine import make_engine, make_session_factory
 from eioku.domain.errors import DatabaseUnavailableError
 from eioku.store.jobs import ANALYZE_TASK, CHUNK_TASK, FRAME_PASS_TASK
+from eioku.store.playback import PLAYBACK_TASK
 from procrastinate import RetryStrategy
 from procrastinate.jobs import Status
 from sqlalchemy.exc import OperationalError
@@ -28,6 +29,7 @@ from eioku_ml.worker.execute import (
     execute_run,
     fail_runs_of_job,
 )
+from eioku_ml.worker.playback import execute_playback
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +75,10 @@ def make_app(url: str, cache: AnalyzerCache | None = None) -> procrastinate.App:
         summary = ", ".join(f"{o.run_id}: {o.status}" for o in outcomes)
         log.info("chunk %d of %d runs: %s", chunk, len(run_ids), summary)
         return summary
+
+    @app.task(name=PLAYBACK_TASK, retry=RETRY, pass_context=True)
+    def prepare_playback(context: procrastinate.JobContext, video_id: str, audio_track: int) -> str:
+        return execute_playback(factory, uuid.UUID(video_id), audio_track, context.job.id)
 
     @app.periodic(cron="* * * * *", periodic_id="retry-stalled")
     @app.task(name="eioku.retry_stalled", queueing_lock="eioku.retry_stalled")

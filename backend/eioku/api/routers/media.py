@@ -1,6 +1,8 @@
-"""The video and pictures made from it: Range streaming, thumbnails, scrub
-previews (sprite sheets + WebVTT), MP4 clips. Derived files are made once
-and cached under ``<data dir>/cache``."""
+"""The video and pictures made from it: Range streaming (the original, or its
+remux or proxy when a browser cannot play it: services/playback.py), the
+playback state, thumbnails, scrub previews (sprite sheets + WebVTT), MP4
+clips. Derived pictures are made once and cached under ``<data dir>/cache``;
+thumbnails, previews and clips always read the original."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, JSONResponse
+from pydantic import BaseModel, Field
 
 from eioku.artifacts.envelope import MAX_SPAN_MS
 from eioku.config import Settings
@@ -19,11 +22,15 @@ from eioku.domain.errors import ClipTooLongError, NotFoundError, ValidationFaile
 from eioku.media.clips import make_clip
 from eioku.media.images import MediaCache, build_trickplay, thumbnail
 from eioku.media.sniff import sniff
+from eioku.services import playback
 from eioku.services.ingest import readable_path
 from eioku.store.uow import UnitOfWork
 
 router = APIRouter(tags=["media"])
 Ms = Annotated[int, Query(ge=0, le=MAX_SPAN_MS)]
+AudioTrack = Annotated[int | None, Query(ge=0, le=255, description=(
+    "the audio track to hear (0 = the file's first; default: the one flagged default), "
+    "see `tracks` in GET /v1/videos/{id}/playback"))]
 JPEG = {200: {"content": {"image/jpeg": {}}}}
 CACHED = {"Cache-Control": "private, max-age=86400"}
 # clips cut at once by one server (each re-encode keeps a few cores busy); more: 503
@@ -39,16 +46,81 @@ def _video_file(request: Request, video_id: uuid.UUID) -> tuple[Path, Settings]:
 
 
 @router.get("/v1/videos/{video_id}/stream", response_class=FileResponse,
-            responses={200: {"content": {"video/mp4": {}}}, 206: {"description": "a byte range"}})
-async def stream(video_id: uuid.UUID, request: Request) -> FileResponse:
-    """The video file, with HTTP Range support (206 Partial Content), so players can seek."""
-    def find() -> tuple[Path, str]:
-        path, _ = _video_file(request, video_id)
-        return path, sniff(path).mime  # from the content, never the name (415 if not media)
+            responses={200: {"content": {"video/mp4": {}, "video/webm": {}, "audio/mpeg": {}}},
+                       206: {"description": "a byte range"}})
+async def stream(video_id: uuid.UUID, request: Request, audio: AudioTrack = None,
+                 original: Annotated[bool, Query(description="the file as it is, even when a "
+                                                 "browser cannot play it")] = False) -> FileResponse:
+    """What a browser plays, with HTTP Range support (206 Partial Content) so players
+    can seek: the original file when it plays as it is, else its remux or proxy once
+    ready (GET /v1/videos/{id}/playback says how far it is; until then, the original).
+    `X-Eioku-Playback` says which was answered (original, remux, proxy);
+    `original=true` always answers the file as it is. The media type comes from the
+    content, never the name."""
+    def find() -> tuple[Path, str, str, str]:
+        settings = request.app.state.settings
+        with UnitOfWork(request.app.state.session_factory) as uow:
+            video = uow.videos.get(video_id)
+            if original:
+                path, mode = readable_path(video, settings), "original"
+            else:
+                path, mode = playback.file_to_stream(uow, video, settings, audio)
+        kind = sniff(path)  # 415 if not media
+        return path, kind.mime, Path(video.filename).stem + kind.extension, mode
 
-    path, media_type = await run_in_threadpool(find)
-    return FileResponse(path, media_type=media_type, content_disposition_type="inline",
-                        filename=path.name)
+    path, media_type, name, mode = await run_in_threadpool(find)
+    return FileResponse(path, media_type=media_type, content_disposition_type="inline", filename=name,
+                        headers={"X-Eioku-Playback": mode})
+
+
+class TrackOut(BaseModel):
+    index: int = Field(description="among the file's audio tracks, 0 = the first")
+    codec: str
+    language: str | None
+    title: str | None
+    default: bool
+
+
+class PlaybackOut(BaseModel):
+    mode: str = Field(description="original | remux | proxy | unplayable")
+    state: str = Field(description="ready | preparing | not_started | failed | unplayable")
+    progress: float = Field(description="0..1 while a remux or proxy is made")
+    reason: str = Field(description="why this mode, in words")
+    error: str | None = Field(description="why making the playable copy failed")
+    audio_track: int
+    default_track: int
+    tracks: list[TrackOut]
+    size_bytes: int | None = Field(description="the remux's or proxy's size")
+    encoder: str | None = Field(description="the video encoder of a proxy (libx264, h264_nvenc)")
+
+
+def _playback(request: Request, video_id: uuid.UUID, audio: int | None, ask: bool) -> PlaybackOut:
+    settings = request.app.state.settings
+    with UnitOfWork(request.app.state.session_factory) as uow:
+        video = uow.videos.get(video_id)
+        if not ask:
+            return PlaybackOut.model_validate(playback.state(uow, video, settings, audio).as_dict())
+        found = playback.prepare(uow, video, settings, audio, waiting=True)
+        uow.commit()
+        return PlaybackOut.model_validate(found.as_dict())
+
+
+@router.get("/v1/videos/{video_id}/playback", response_model=PlaybackOut)
+async def playback_state(video_id: uuid.UUID, request: Request, audio: AudioTrack = None) -> PlaybackOut:
+    """How this video reaches a browser: `original` (plays as it is), `remux` (its
+    streams copied into an MP4 or WebM a browser reads), `proxy` (H.264 + AAC made
+    from it) or `unplayable`; whether that file is `ready`, `preparing` (with
+    `progress`), `not_started` (EIOKU_PLAYBACK=on-play: POST asks for it) or
+    `failed` (with `error`), and the audio tracks it has. Never queues anything."""
+    return await run_in_threadpool(_playback, request, video_id, audio, False)
+
+
+@router.post("/v1/videos/{video_id}/playback", response_model=PlaybackOut)
+async def prepare_playback(video_id: uuid.UUID, request: Request, audio: AudioTrack = None) -> PlaybackOut:
+    """Ask for the playable copy of this video and audio track: queued on the
+    `playback` queue ahead of analysis when it is needed and not there, or failed
+    before (asking again retries). Answers as GET does."""
+    return await run_in_threadpool(_playback, request, video_id, audio, True)
 
 
 @router.get("/v1/videos/{video_id}/thumbnail", response_class=FileResponse, responses=JPEG)

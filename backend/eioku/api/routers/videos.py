@@ -12,7 +12,7 @@ from eioku.api.deps import SettingsDep, UowDep
 from eioku.api.schemas import RegisterVideo, VideoOut, VideoPage, VideoRegistered
 from eioku.api.schemas_library import AnalysisQueued, AnalyzeVideo
 from eioku.api.upload import receive_upload
-from eioku.services import analysis, ingest
+from eioku.services import analysis, ingest, playback
 
 router = APIRouter(prefix="/v1/videos", tags=["videos"])
 
@@ -32,6 +32,7 @@ def register_video(body: RegisterVideo, request: Request, background: Background
     a file that cannot be read ends `unreadable`, with `error`."""
     path = ingest.resolve_media_path(body.path, settings)
     video, created = ingest.begin_registration(uow, path, settings)
+    playback.after_registration(uow, video, settings)  # EIOKU_PLAYBACK=on-register
     runs = analysis.queue_analysis(uow, video, body.profile.value, body.analyzers, settings) \
         if body.analyze else []
     uow.commit()
@@ -61,6 +62,7 @@ async def upload_video(request: Request, uow: UowDep, settings: SettingsDep) -> 
     Analyse it with `POST /v1/videos/{id}/analyze`."""
     stored = await receive_upload(request, settings)
     video, created = await run_in_threadpool(ingest.adopt_upload, uow, stored)
+    await run_in_threadpool(playback.after_registration, uow, video, settings)
     uow.commit()
     return VideoRegistered(video_id=video.video_id, status=video.status, created=created, run_ids=[])
 
@@ -99,9 +101,9 @@ def get_video(video_id: uuid.UUID, uow: UowDep) -> VideoOut:
 
 @router.delete("/{video_id}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_video(video_id: uuid.UUID, uow: UowDep, settings: SettingsDep) -> None:
-    """Forget a video: its artifacts, projections, runs, selections and cached
-    pictures. A file uploaded through the API is deleted too; a file of yours
-    (registered by path) is never touched."""
+    """Forget a video: its artifacts, projections, runs, selections, cached
+    pictures and playable copies (remux, proxy). A file uploaded through the API
+    is deleted too; a file of yours (registered by path) is never touched."""
     video = uow.videos.get(video_id)
     uow.videos.delete(video_id)
     uow.commit()
