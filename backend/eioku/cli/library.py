@@ -165,6 +165,14 @@ def export_clip(video_id: Annotated[str, typer.Argument(help="Video id.")],
     console.print(f"wrote {out} ({method})", highlight=False)
 
 
+def _size(n: int) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if n < 1024 or unit == "GiB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024  # type: ignore[assignment]
+    return f"{n} B"
+
+
 @app.command()
 @friendly_errors
 def status(as_json: JsonOpt = False) -> None:
@@ -182,6 +190,9 @@ def status(as_json: JsonOpt = False) -> None:
     _table("Queues", ["queue", "waiting", "running", "oldest waiting s"],
            [[q["queue"], q["waiting"], q["running"], q["oldest_waiting_s"]] for q in out["queues"]])
     _table("Runs", ["state", "count"], [[k, v] for k, v in out["runs"].items()])
+    p = out["playback"]
+    console.print(f"playback copies (remux, proxy): {p['files']} ready, {_size(p['bytes'])}; "
+                  f"{p['preparing']} being made, {p['failed']} failed", highlight=False)
     if out.get("libraries"):
         _table("Libraries", ["library", "files", "analysed", "queued", "failed", "missing", "scan"],
                [[lib["name"], *(lib["counts"].get(k, 0) for k in ("files", "analysed", "queued", "failed",
