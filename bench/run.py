@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from bench import ingest, load, navigation, partitioned, pipeline, semantic, workers
+from bench import ingest, library_scan, load, navigation, partitioned, pipeline, semantic, workers
 
 RESULTS = Path(__file__).parent / "results.json"
 SEMANTIC = Path(__file__).parent / "results-semantic.json"
@@ -22,6 +22,7 @@ def main(large: bool = False) -> dict:
     results["pipeline"] = [pipeline.main()]
     results["workers"] = workers.main()
     results["load"] = load.main()
+    results["library_scan"] = library_scan.main()
     if large:  # the partitioned layout up to 10^7 rows (docs/operations.md)
         PARTITIONED.write_text(json.dumps(partitioned.main(), indent=1) + "\n")
     RESULTS.write_text(json.dumps(results, indent=1) + "\n")

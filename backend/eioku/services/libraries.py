@@ -377,9 +377,14 @@ class Scanner:
         report.bytes_to_hash += sum(s.size for s in work if s.kind == "media")
         report.phase = "hashing"
         self._report(report, force=True)
+        subtitles: dict[str, list[str]] = {}  # folder -> its subtitle files (no listing per video)
+        for rel in {*(r for r, s in found.items() if s.kind == "subtitle"),
+                    *(r for r, k in known.items() if k.kind == "subtitle" and k.gone_since is None)}:
+            subtitles.setdefault(_folder(rel), []).append(rel)
         for seen in work:
             if seen.kind == "media":
-                self._media(library, root, seen, known.get(seen.rel_path), report)
+                self._media(library, root, seen, known.get(seen.rel_path), report,
+                            subtitles.get(_folder(seen.rel_path), []))
             else:
                 self._subtitle(library, root, seen, found, known, report)
             self._report(report)
@@ -388,7 +393,7 @@ class Scanner:
             report.gone += 1
 
     def _media(self, library: Library, root: Path, seen: Seen, old: KnownFile | None,
-               report: ScanReport) -> None:
+               report: ScanReport, subtitles: list[str]) -> None:
         from eioku.services.ingest import content_hash
 
         path = root / seen.rel_path
@@ -421,7 +426,14 @@ class Scanner:
             if created or not _has_runs(uow, video.video_id):
                 queue_library_analysis(uow, library, video, self.settings)
                 report.queued += 1
-            report.subtitle_runs.update(r.run_id for r in sidecar.import_sidecars(uow, video, path))
+            for rel in subtitles:
+                if sidecar.subtitle_belongs_to(path, root / rel):
+                    try:
+                        run = sidecar.import_file(uow, video, path, root / rel)
+                    except (OSError, ValueError):
+                        continue  # recorded when the subtitle file itself is stored
+                    if run is not None:
+                        report.subtitle_runs.add(run.run_id)
 
         try:
             self._write(library, register)
@@ -514,6 +526,10 @@ class Scanner:
         self._last_progress = now
         if self.progress is not None:
             self.progress(report)
+
+
+def _folder(rel: str) -> str:
+    return rel.rsplit("/", 1)[0] if "/" in rel else ""
 
 
 def _siblings(rel: str, found: dict[str, Seen], known: dict[str, KnownFile]) -> list[str]:
