@@ -586,6 +586,10 @@ def serve(
             err_console.print("[yellow]warning:[/yellow] listening beyond this machine without "
                               "EIOKU_API_TOKEN (--allow-no-token): anyone who reaches the port can "
                               "use the library")
+            if not settings.allowed_hosts:
+                err_console.print("[yellow]note:[/yellow] without a token only loopback host names "
+                                  "are answered (a rebinding guard): list the names this server is "
+                                  "reached by in EIOKU_ALLOWED_HOSTS", highlight=False)
         console.print(f"Eioku at http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/ "
                       f"(API docs at /docs; {len(pool)} worker process(es))", highlight=False)
         config = uvicorn.Config(create_app(settings), host=host, port=port, access_log=access_log,
