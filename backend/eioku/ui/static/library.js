@@ -1,6 +1,7 @@
 // The library: video cards with live analysis progress, and adding videos.
 import { api, q } from "./api.js";
 import { clock, h, toast } from "./dom.js";
+import { foldersSection } from "./folders.js";
 
 const ANALYZERS = ["metadata", "scenes", "quality", "objects", "transcript", "ocr", "faces", "places", "embeddings"];
 
@@ -9,6 +10,7 @@ export async function render(main) {
   const grid = h("div", { class: "cards", "aria-live": "polite", "aria-busy": "true" });
   main.append(
     h("div", { class: "page-head" }, h("h1", {}, "Library"), h("p", { id: "library-count", class: "muted" })),
+    foldersSection(() => refresh(grid).catch(() => {})),
     addSection(() => refresh(grid)),
     h("section", { "aria-labelledby": "videos-h" }, h("h2", { id: "videos-h", class: "visually-hidden" }, "Videos"), grid));
   await refresh(grid);
@@ -27,6 +29,7 @@ async function refresh(grid) {
 }
 
 function status(c) {
+  if (c.video.missing_since) return "File missing: kept with its analysis until purged";
   if (c.active) return `Analysing… ${Math.round(c.progress * 100)} %`;
   if (!c.runs) return "Not analysed";
   if (c.failed) return `Analysed, ${c.failed} analyzer${c.failed === 1 ? "" : "s"} failed`;
@@ -37,7 +40,7 @@ function card(c) {
   const v = c.video;
   const id = `card-${v.video_id}`;
   const bar = c.active ? h("progress", { max: 1, value: c.progress, "aria-label": `Analysis progress of ${v.filename}` }) : null;
-  return h("article", { class: "card", id, "aria-labelledby": `${id}-title`, dataset: { videoId: v.video_id } },
+  return h("article", { class: `card${v.missing_since ? " missing" : ""}`, id, "aria-labelledby": `${id}-title`, dataset: { videoId: v.video_id } },
     h("a", { href: `/videos/${v.video_id}`, class: "card-link" },
       h("img", { class: "poster", alt: "", width: 320, height: 180, loading: "lazy",
                  src: `/v1/videos/${v.video_id}/thumbnail${q({ t_ms: c.poster_ms, width: 320 })}` }),
