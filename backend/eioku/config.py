@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     api_token: str | None = Field(default=None, min_length=1)
     # Stages switched on (EIOKU_ANALYZERS=metadata,scenes,transcript); empty: all of them.
     analyzers: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # The languages whose audio track the transcript hears first, in order (en,ja or
+    # eng,jpn): used when no track is flagged default (docs/models.md, "Which audio track").
+    audio_languages: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # One decode per video: frame analyzers queued together run in one frame-pass job.
     # Off: one job per analyzer (e.g. to send only objects to a GPU worker's queue).
     frame_pass: bool = True
@@ -114,7 +117,7 @@ class Settings(BaseSettings):
             return [p for p in value.split(os.pathsep) if p.strip()]
         return value
 
-    @field_validator("analyzers", "allowed_hosts", mode="before")
+    @field_validator("analyzers", "allowed_hosts", "audio_languages", mode="before")
     @classmethod
     def _split_names(cls, value: object) -> object:
         if isinstance(value, str):

@@ -72,7 +72,10 @@ def _clip(settings: Settings, profile: str) -> dict[str, Any]:
 
 def _whisper_dir(settings: Settings, profile: str) -> dict[str, Any]:
     use = settings.whisper_model_dir and profile == ModelProfile.HIGH_QUALITY
-    return {"model_dir": str(settings.whisper_model_dir)} if use else {}
+    chosen: dict[str, Any] = {"model_dir": str(settings.whisper_model_dir)} if use else {}
+    if settings.audio_languages:  # which audio track of several is heard (media/tracks.py)
+        chosen["audio_languages"] = list(settings.audio_languages)
+    return chosen
 
 
 _P = ModelProfile

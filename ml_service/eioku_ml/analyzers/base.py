@@ -78,6 +78,11 @@ class Analyzer(ABC):
         """Return the artifacts for this video. ``context`` carries the
         completed artifacts of declared dependencies, by analyzer name."""
 
+    def recorded_config(self, media: MediaInput) -> dict[str, Any]:
+        """What this run decided about the file, kept in the run's config when it
+        is stored (e.g. the transcript's audio track); not part of its config_hash."""
+        return {}
+
     def analyze_chunk(self, media: MediaInput, window: tuple[int, int], overlap_s: float,
                       progress: Progress) -> dict[str, Any]:
         """What a ``chunkable`` analyzer finds in ``window`` ([start, end) ms), as

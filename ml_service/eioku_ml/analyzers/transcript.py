@@ -5,6 +5,11 @@ packages, assembled once into the data dir's model cache. ``model_dir`` in
 the config (from EIOKU_WHISPER_MODEL_DIR, for ``high_quality`` runs) names
 any other CTranslate2 Whisper folder, e.g. large-v3. Voice activity detection (Silero,
 shipped inside faster-whisper) skips silence; the language is detected.
+
+A file with several audio tracks is heard on its main one (``media.tracks``:
+the default-flagged track, else the first in a preferred language from
+``audio_languages`` (EIOKU_AUDIO_LANGUAGES), else the first); the run's
+config records which (``audio_track``).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from eioku_ml.analyzers.base import Analyzer, Item, MediaInput, Progress
 from eioku_ml.analyzers.sentences import split_sentences
 from eioku_ml.errors import MediaError, ModelMissingError
 from eioku_ml.media.decode import DecodeClock, decode_audio
+from eioku_ml.media.tracks import AudioChoice, main_audio
 from eioku_ml.models import device
 from eioku_ml.models.catalog import whisper_base_dir
 
@@ -61,10 +67,12 @@ class TranscriptAnalyzer(Analyzer):
         start_ms, end_ms = window or (0, None)
         started = time.perf_counter()
         try:
+            track = self._track(media)
             audio, offset_s = decode_audio(
                 media.path, self.model.feature_extractor.sampling_rate,
                 max(0.0, start_ms / 1000 - overlap_s),
-                None if end_ms is None else end_ms / 1000 + overlap_s)
+                None if end_ms is None else end_ms / 1000 + overlap_s,
+                track=track.index if track else None)
         except MediaError:
             raise
         except Exception as exc:  # PyAV/FFmpeg errors of every kind: the file's audio is bad
@@ -88,6 +96,16 @@ class TranscriptAnalyzer(Analyzer):
                 raise MediaError(f"{media.path.name}: audio cannot be decoded: {exc}") from exc
             raise
         return {"language": info.language or None, "sentences": sentences}
+
+    def _track(self, media: MediaInput) -> AudioChoice | None:
+        """The main audio track (chosen the same way by every chunk of a file)."""
+        return main_audio(media.path, list(self.config.get("audio_languages") or []))
+
+    def recorded_config(self, media: MediaInput) -> dict[str, Any]:
+        if not media.probe.has_audio:
+            return {}
+        track = self._track(media)
+        return {"audio_track": track.as_config()} if track else {}
 
     def merge(self, partials: list[dict[str, Any]]) -> list[Item]:
         """Sentences of every chunk in order. A word two chunks both heard (the

@@ -15,6 +15,8 @@ attempt.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
 import time
 import uuid
@@ -33,10 +35,12 @@ from eioku.domain.errors import (
     MediaFileNotFoundError,
     PathOutsideMediaRootsError,
 )
+from eioku.domain.languages import short_tag
 from eioku.domain.models import Run, Video
 from eioku.services.analysis import defer_ready, lock_video
 from eioku.services.ingest import readable_path
 from eioku.services.pipeline import ANALYZERS
+from eioku.services.sidecar import Cue, import_subtitles
 from eioku.store.jobs import FRAME_PASS_QUEUE, JobQueue, plan_chunks, queue_for
 from eioku.store.uow import UnitOfWork
 from sqlalchemy import text
@@ -48,6 +52,7 @@ from eioku_ml.analyzers.base import Analyzer, FrameAnalyzer, Item, MediaInput
 from eioku_ml.errors import MediaError, ModelMissingError, TransientAnalysisError
 from eioku_ml.media.decode import DecodeClock, probe
 from eioku_ml.media.framepass import run_pass
+from eioku_ml.media.tracks import subtitle_tracks
 
 log = logging.getLogger(__name__)
 
@@ -131,12 +136,16 @@ def _execute_run(factory: sessionmaker[Session], run_id: uuid.UUID, cache: Analy
             return Outcome(run_id, "skipped")
         video = uow.videos.get(run.asset_id)
         reused = _reuse(uow, run)
-        if reused is not None:
-            return reused
-        if run.status is RunStatus.QUEUED:
-            uow.runs.start(run_id)
-        uow.commit()
-        context = _dependency_artifacts(uow, run)
+        if reused is None:
+            if run.status is RunStatus.QUEUED:
+                uow.runs.start(run_id)
+            uow.commit()
+            context = _dependency_artifacts(uow, run)
+    if reused is not None:
+        if run.analyzer == "metadata":  # the same content as another video: its own subtitles too
+            with contextlib.suppress(MediaError):
+                import_subtitle_tracks(factory, video, checked_path(video))
+        return reused
 
     progress = _ProgressWriter(factory, run_id)
     try:
@@ -157,10 +166,35 @@ def _execute_run(factory: sessionmaker[Session], run_id: uuid.UUID, cache: Analy
     except Exception as exc:  # noqa: BLE001 - every failure ends this run only, with its reason
         return _fail(factory, run, _reason(run, exc))
     analyzed = time.perf_counter()
-    return _store(factory, run, analyzer, media, items, {
+    outcome = _store(factory, run, analyzer, media, items, {
         "probe_s": probed - started, "load_s": loaded - probed, "analyze_s": analyzed - loaded,
         "decode_s": decoding.seconds, "infer_s": analyzed - loaded - decoding.seconds}, started,
         attempt)
+    if run.analyzer == "metadata" and outcome.status == "completed":
+        import_subtitle_tracks(factory, video, path)
+    return outcome
+
+
+def import_subtitle_tracks(factory: sessionmaker[Session], video: Video, path: Path) -> int:
+    """The text subtitle tracks inside the file, each imported as a ``sidecar``
+    transcript run like a subtitle file beside it (one per track). Done at the
+    metadata stage, the first of every analysis: it reads the file's subtitle
+    packets only. Never fails the metadata run: a track that cannot be stored
+    is logged and skipped. Returns the runs stored (or found already stored)."""
+    imported = 0
+    for track in subtitle_tracks(path):
+        cues = [Cue(start, end, words) for start, end, words in track.cues]
+        try:
+            with UnitOfWork(factory) as uow:
+                lock_video(uow, video.video_id)
+                run = import_subtitles(uow, video, cues, short_tag(track.language) or track.language,
+                                       track.source)
+                uow.commit()
+        except Exception:  # noqa: BLE001 - subtitles are a bonus: the analysis goes on
+            log.warning("%s: subtitle %s not imported", path.name, track.source, exc_info=True)
+            continue
+        imported += run is not None
+    return imported
 
 
 def checked_path(video: Video) -> Path:
@@ -246,6 +280,10 @@ def write_run(uow: UnitOfWork, run: Run, analyzer: Analyzer, media: MediaInput, 
     recorded = {k: round(v, 3) for k, v in timings.items()}
     recorded.update(write_s=round(written - analyzed, 3), total_s=round(written - started, 3))
     uow.runs.complete(run.run_id, recorded)
+    decided = analyzer.recorded_config(media)
+    if decided:
+        uow.session.execute(text("UPDATE runs SET config = config || CAST(:c AS jsonb) "
+                                 "WHERE run_id = :r"), {"c": json.dumps(decided), "r": run.run_id})
     _update_video(uow, run, media, items)
     defer_ready(uow, run.asset_id)
     return Outcome(run.run_id, "completed", len(items))
@@ -406,7 +444,9 @@ def _reuse(uow: UnitOfWork, run: Run) -> Outcome | None:
     if run.status is RunStatus.QUEUED:
         run = uow.runs.start(run.run_id)
     count = uow.artifacts.copy_run(source, run)
-    uow.session.execute(text("UPDATE runs SET reused_from = :s WHERE run_id = :r"),
+    # (the source's config: the same as asked, with what it decided about the file)
+    uow.session.execute(text("UPDATE runs SET reused_from = :s, config = (SELECT config FROM runs "
+                             "WHERE run_id = :s) WHERE run_id = :r"),
                         {"s": source.run_id, "r": run.run_id})
     uow.runs.complete(run.run_id, {"reused": True})
     defer_ready(uow, run.asset_id)
