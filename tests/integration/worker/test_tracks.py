@@ -198,3 +198,27 @@ def test_embedded_subtitles_become_sidecar_runs_at_the_metadata_stage(session_fa
     assert texts == {"fr": [(500 + shift, "Bienvenue à bord de la station spatiale."),
                             (3400 + shift, "Le chat dort sur le canapé.")],
                      "en": [(6400 + shift, "Please pay the invoice before Friday.")]}
+
+
+def test_a_webvtt_track_in_a_webm_is_read_too(tmp_path):
+    """A browser-made WebM with captions: WebVTT cue markup (<b>, <c.class>) removed."""
+    (tmp_path / "en.vtt").write_text("WEBVTT\n\n00:00:00.500 --> 00:00:01.500\n"
+                                     "Hello <b>bold</b> <c.yellow>world</c>\n", encoding="utf-8")
+    path = tmp_path / "captions.webm"
+    with av.open(str(tmp_path / "en.vtt")) as vtt, av.open(str(path), "w") as out:
+        video = out.add_stream("libvpx-vp9", rate=10)
+        video.width, video.height, video.pix_fmt = 64, 48, "yuv420p"
+        captions = out.add_stream_from_template(vtt.streams[0])
+        captions.metadata["language"] = "eng"
+        for i in range(20):
+            frame = av.VideoFrame.from_ndarray(np.zeros((48, 64, 3), np.uint8), format="rgb24")
+            frame.pts, frame.time_base = i, Fraction(1, 10)
+            out.mux(video.encode(frame))
+        out.mux(video.encode())
+        for packet in vtt.demux():
+            if packet.size:
+                packet.stream = captions
+                out.mux(packet)
+    (track,) = subtitle_tracks(path)
+    assert (track.source, track.language, track.cues) == (
+        "track 1 (WebVTT)", "eng", [(500, 1500, "Hello bold world")])
