@@ -109,8 +109,9 @@ class Seen:
 
 def walk(root: Path, exclude: Iterable[str] = (), under: str = "") -> Iterator[Seen]:
     """The media and subtitle files below ``root / under`` (hidden names,
-    excluded paths, partial downloads and symlinked folders skipped): one
-    ``scandir`` per folder and one ``stat`` per file."""
+    excluded paths, partial downloads, symlinked folders and links to files
+    outside ``root`` skipped): one ``scandir`` per folder and one ``stat``
+    per file."""
     exclude = list(exclude)
     stack = [under]
     while stack:
@@ -128,6 +129,8 @@ def walk(root: Path, exclude: Iterable[str] = (), under: str = "") -> Iterator[S
                         kind = kind_of(entry.name)
                         if kind is None or not entry.is_file():
                             continue
+                        if entry.is_symlink() and not _inside(entry.path, root):
+                            continue  # a link out of the folder is never read
                         st = entry.stat()
                     except OSError:
                         continue  # gone meanwhile, or unreadable: not there for this scan
@@ -135,6 +138,10 @@ def walk(root: Path, exclude: Iterable[str] = (), under: str = "") -> Iterator[S
                         yield Seen(rel, st.st_size, st.st_mtime_ns, st.st_ino, kind)
         except (FileNotFoundError, NotADirectoryError, PermissionError):
             continue
+
+
+def _inside(path: str, root: Path) -> bool:
+    return Path(os.path.realpath(path)).is_relative_to(root)
 
 
 def seen_at(root: Path, rel: str, exclude: Iterable[str]) -> Seen | None:
@@ -145,6 +152,8 @@ def seen_at(root: Path, rel: str, exclude: Iterable[str]) -> Seen | None:
     try:
         st = os.stat(root / rel)
     except OSError:
+        return None
+    if (root / rel).is_symlink() and not _inside(str(root / rel), root):
         return None
     if not stat_module.S_ISREG(st.st_mode) or st.st_size == 0:
         return None

@@ -161,3 +161,18 @@ def test_a_scanner_without_the_lease_writes_nothing(session_factory, settings, f
         other.scan(lib.id)
     assert lib.count("SELECT count(*) FROM videos") == 0
     assert os.path.exists(folder / "a.mp4")
+
+
+def test_links_out_of_the_folder_are_never_read(session_factory, settings, folder, tmp_path):
+    outside = tmp_path / "secret"
+    outside.mkdir()
+    make_media(outside, ["private.mp4"], seed=4)
+    (outside / "notes").write_text("not for the server")
+    (a,) = make_media(folder, ["a.mp4"])
+    (folder / "leak.mp4").symlink_to(outside / "private.mp4")
+    (folder / "leak2.mp4").symlink_to(outside / "notes")
+    (folder / "linked-folder").symlink_to(outside, target_is_directory=True)
+    (folder / "alias.mp4").symlink_to(a)                    # a link inside the folder is fine
+    lib = Lib(session_factory, settings, folder)
+    report = lib.scan()
+    assert report.found == 2 and set(lib.videos()) == {"a.mp4"}
