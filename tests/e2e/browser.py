@@ -50,9 +50,7 @@ def live_server(settings: Settings, workers: int = 0) -> Iterator[str]:
         time.sleep(0.05)
     pool = []
     if workers:
-        from eioku_ml.worker.daemon import start_pool
-
-        pool = start_pool(settings.database_url or "", concurrency=workers)
+        pool = start_workers(settings, workers)
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
@@ -63,6 +61,22 @@ def live_server(settings: Settings, workers: int = 0) -> Iterator[str]:
         server.should_exit = True
         thread.join(30)
         engine.dispose()
+
+
+def start_workers(settings: Settings, count: int) -> list:
+    """Worker processes on the server's database and data dir (playback copies are
+    written there, where the server looks for them), never the user's default one."""
+    from eioku_ml.worker.daemon import start_pool
+
+    saved = os.environ.get("EIOKU_DATA_DIR")
+    os.environ["EIOKU_DATA_DIR"] = str(settings.data_dir)  # the spawned processes read it
+    try:
+        return start_pool(settings.database_url or "", concurrency=count)
+    finally:
+        if saved is None:
+            del os.environ["EIOKU_DATA_DIR"]
+        else:
+            os.environ["EIOKU_DATA_DIR"] = saved
 
 
 def chromium_available() -> bool:

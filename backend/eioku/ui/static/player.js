@@ -7,6 +7,7 @@ import { HAS_CONFIDENCE, Timeline, noun, rowKey } from "./timeline.js";
 import { Transcript } from "./transcript.js";
 import { FindPanel } from "./find.js";
 import { runsPanel } from "./runs.js";
+import { Playback, trackLabel } from "./playback.js";
 
 const PREROLL_KEY = "eioku.preroll_ms";
 
@@ -34,24 +35,62 @@ class Player {
     this.fps = data.fps || 25;
     this.build(data);
     const start = msFromParam(this.params.get("t"));
-    const seekOnce = () => { if (start !== null) this.video.currentTime = start / 1000; };
-    if (this.video.readyState >= 1) seekOnce(); else this.video.addEventListener("loadedmetadata", seekOnce, { once: true });
+    if (start !== null) this.seek(start);
     const query = this.params.get("q");
     if (query) await this.find.search(query, { move: false });
+    await this.playback.start();
+  }
+
+  /** Stream the file of a ready playback state (the original, a remux or a proxy, for
+   * its audio track), keeping the time and whether it was playing. */
+  useFile(state) {
+    const base = `/v1/videos/${this.id}/stream`;
+    const url = base + (state.audio_track !== state.default_track ? q({ audio: state.audio_track }) : "");
+    this.audioMenu(state);
+    if (this.source?.getAttribute("src") === url) return;
+    const at = this.nowMs();
+    const playing = this.source && !this.video.paused;
+    this.source?.remove();
+    this.source = h("source", { src: url });
+    // a <source> that fails fires its own error event, and video.error stays null
+    this.source.addEventListener("error", () => this.playback.browserFailed());
+    this.video.prepend(this.source);
+    this.video.addEventListener("loadedmetadata", () => {
+      this.pendingMs = null;
+      if (at > 0) this.video.currentTime = at / 1000;
+      if (playing) this.video.play().catch(() => {});
+      this.drawBoxes();
+    }, { once: true });
+    this.video.load();
+  }
+
+  /** The audio tracks menu, when the file has more than one (each track is a file of its own:
+   * Chromium plays the first audio track of a file and cannot switch without a flag). */
+  audioMenu(state) {
+    const tracks = state.tracks || [];
+    if (tracks.length < 2) return;
+    if (!this.audioSelect) {
+      this.audioSelect = h("select", { id: "audio-track", onchange: () => this.playback.start(Number(this.audioSelect.value)) },
+        tracks.map((t) => h("option", { value: t.index }, trackLabel(t))));
+      this.audioSlot.replaceChildren(h("label", { for: "audio-track" }, "Audio"), this.audioSelect);
+    }
+    this.audioSelect.value = String(state.audio_track);
   }
 
   build(data) {
     const base = `/v1/videos/${this.id}`;
     this.video = h("video", { id: "video", preload: "metadata", playsinline: true, "aria-describedby": "video-title" },
-      h("source", { src: `${base}/stream` }),
       h("track", { kind: "captions", src: `${base}/subtitles.vtt`, srclang: "en", label: "Transcript" }),
       h("track", { kind: "chapters", src: `${base}/chapters.vtt`, srclang: "en", label: "Scenes" }),
       h("track", { kind: "metadata", src: `${base}/thumbnails.vtt`, label: "thumbnails", default: true }));
-    this.video.addEventListener("error", () => this.unplayable(), true);
+    this.video.addEventListener("error", () => {
+      if (this.video.error) this.playback.browserFailed(this.video.error.message);
+    });
+    this.playback = new Playback(this.id, { onReady: (state) => this.useFile(state) });
     this.boxLayer = h("div", { class: "boxes", "aria-hidden": "true" });
     this.live = h("p", { class: "visually-hidden", role: "status", "aria-live": "polite" });
     const stage = h("section", { class: "stage", "aria-label": "Video player" },
-      h("div", { class: "video-wrap" }, this.video, this.boxLayer),
+      h("div", { class: "video-wrap" }, this.video, this.boxLayer, this.playback.el),
       this.controls(), this.live);
 
     this.timeline = new Timeline({
@@ -94,7 +133,7 @@ class Player {
     this.timeText = h("span", { class: "time", "aria-hidden": "true" }, "0:00 / 0:00");
     this.seekBar = h("input", { type: "range", class: "seek", min: 0, max: Math.max(1, this.duration), step: 10, value: 0,
                                 "aria-label": "Seek", "aria-valuetext": "0 seconds" });
-    this.seekBar.addEventListener("input", () => { this.video.currentTime = Number(this.seekBar.value) / 1000; });
+    this.seekBar.addEventListener("input", () => this.seek(Number(this.seekBar.value)));
     this.seekPreview = h("div", { class: "seek-preview", hidden: true, "aria-hidden": "true" });
     this.seekBar.addEventListener("mousemove", (event) => this.hoverSeek(event));
     this.seekBar.addEventListener("mouseleave", () => { this.seekPreview.hidden = true; });
@@ -122,10 +161,11 @@ class Player {
     const prev = h("button", { type: "button", onclick: () => this.jumpSelected("prev") }, "Previous");
     const next = h("button", { type: "button", onclick: () => this.jumpSelected("next") }, "Next");
     this.selectedLabel = h("span", { class: "selected-row" });
+    this.audioSlot = h("span", { class: "audio-slot" });
     return h("div", { class: "controls" },
       h("div", { class: "seek-wrap" }, this.seekBar, this.seekPreview),
       h("div", { class: "control-row" },
-        this.playButton, this.timeText, mute, captions,
+        this.playButton, this.timeText, mute, captions, this.audioSlot,
         h("label", { for: "speed" }, "Speed"), speed,
         h("label", { class: "check" }, this.showBoxes, " Boxes"),
         h("span", { class: "spacer" }),
@@ -136,11 +176,23 @@ class Player {
         h("button", { type: "button", onclick: () => this.video.parentElement.requestFullscreen?.() }, "Full screen")));
   }
 
-  nowMs() { return Math.round(this.video.currentTime * 1000); }
+  /** Where the player is; before a file is loaded (while a proxy is made), where it will start. */
+  nowMs() {
+    if (this.video.readyState === 0 && this.pendingMs != null) return this.pendingMs;
+    return Math.round(this.video.currentTime * 1000);
+  }
 
   togglePlay() { if (this.video.paused) this.video.play().catch(() => {}); else this.video.pause(); }
 
-  seek(ms) { this.video.currentTime = Math.max(0, ms) / 1000; }
+  seek(ms) {
+    if (this.video.readyState === 0) { // nothing to play yet: the timeline, find and jump still move
+      this.pendingMs = Math.max(0, Math.round(ms));
+      this.tick();
+      this.setUrl({ t: this.pendingMs / 1000 });
+      return;
+    }
+    this.video.currentTime = Math.max(0, ms) / 1000;
+  }
 
   step(seconds) { this.seek(this.nowMs() + seconds * 1000); }
 
@@ -265,12 +317,6 @@ class Player {
       Object.assign(el.style, { left: `${left + b.x * w}px`, top: `${top + b.y * ht}px`, width: `${b.w * w}px`, height: `${b.h * ht}px` });
       return el;
     }));
-  }
-
-  unplayable() {
-    const err = this.video.error;
-    if (!err) return;
-    toast("This browser cannot play the file's format. What was found is still here; a clip export is re-encoded to H.264.", "error");
   }
 
   exportsPanel() {
