@@ -31,6 +31,7 @@ import fnmatch
 import os
 import socket
 import stat as stat_module
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -66,6 +67,10 @@ PROGRESS_EVERY_S = 0.5
 
 class LeaseLostError(ConflictError):
     """Another server watches this library now."""
+
+
+class ScanStoppedError(LeaseLostError):
+    """The scan was stopped (its server is stopping); the next holder rescans."""
 
 
 def kind_of(name: str) -> str | None:
@@ -246,12 +251,15 @@ class Scanner:
     """Brings a library's videos in line with its folder, as holder of its lease."""
 
     def __init__(self, factory: sessionmaker[Session], settings: Settings, holder: str,
-                 progress: Callable[[ScanReport], None] | None = None) -> None:
+                 progress: Callable[[ScanReport], None] | None = None,
+                 stop: threading.Event | None = None) -> None:
+        self.stop = stop or threading.Event()
         self.factory = factory
         self.settings = settings
         self.holder = holder
         self.progress = progress
         self._last_progress = 0.0
+        self._scanning: uuid.UUID | None = None  # the library whose full scan reports its progress
 
     # -- entry points --
     def scan(self, library_id: uuid.UUID, *, wait_unsettled_s: float = 0,
@@ -269,6 +277,7 @@ class Scanner:
             repo.scan_started(library_id)
             started = uow.session.execute(text("SELECT clock_timestamp()")).scalar_one()
             uow.commit()
+        self._scanning = library_id
         try:
             self._full(library, report, force_empty)
             deadline = time.monotonic() + wait_unsettled_s
@@ -277,11 +286,14 @@ class Scanner:
                                max(0.0, deadline - time.monotonic())))
                 again, report.unsettled = report.unsettled, []
                 self._paths(library, again, report)
+        except ScanStoppedError:
+            report.error = "stopped before the end (its server stopped); the next scan finishes it"
         except LeaseLostError:
             raise
         except (OSError, EiokuError) as exc:
             report.error = exc.message if isinstance(exc, EiokuError) else str(exc)
         report.phase = "done"
+        self._scanning = None
         with UnitOfWork(self.factory) as uow:
             repo = LibraryRepository(uow.session)
             repo.scan_progress(library_id, report.found, report.hashed, report.queued)
@@ -310,6 +322,8 @@ class Scanner:
             found[seen.rel_path] = seen
             report.found += seen.kind == "media"
             self._report(report)
+            if self.stop.is_set():
+                raise ScanStoppedError()
         with UnitOfWork(self.factory) as uow:
             known = LibraryRepository(uow.session).files(library.library_id)
         present = [k for k in known.values() if k.gone_since is None]
@@ -391,6 +405,8 @@ class Scanner:
                     *(r for r, k in known.items() if k.kind == "subtitle" and k.gone_since is None)}:
             subtitles.setdefault(_folder(rel), []).append(rel)
         for seen in work:
+            if self.stop.is_set():
+                raise ScanStoppedError()
             if seen.kind == "media":
                 self._media(library, root, seen, known.get(seen.rel_path), report,
                             subtitles.get(_folder(seen.rel_path), []))
@@ -535,6 +551,11 @@ class Scanner:
         self._last_progress = now
         if self.progress is not None:
             self.progress(report)
+        if self._scanning is not None:  # what the page and `eioku library list` show meanwhile
+            with UnitOfWork(self.factory) as uow:
+                LibraryRepository(uow.session).scan_progress(self._scanning, report.found,
+                                                             report.hashed, report.queued)
+                uow.commit()
 
 
 def _folder(rel: str) -> str:

@@ -65,13 +65,19 @@ class LibraryWatcher:
         self._keeper.start()
         return self
 
-    def stop(self, timeout_s: float = 5.0) -> None:
+    def stop(self, timeout_s: float = 3.0) -> None:
+        """Stop every scan and watch (a scan stops between two files) and
+        release the leases, within about ``timeout_s`` in all."""
+        deadline = time.monotonic() + timeout_s
         self._stop.set()
         self._wake.set()
+        with self._lock:
+            for held in self._held.values():
+                held.stop.set()
         if self._keeper is not None:
             self._keeper.join(timeout_s)
         for library_id in list(self._held):
-            self._drop(library_id, release=True, timeout_s=timeout_s)
+            self._drop(library_id, release=True, timeout_s=max(0.1, deadline - time.monotonic()))
 
     def wake(self) -> None:
         """Look at the libraries now (one was added, resumed or asked to rescan)."""
@@ -174,7 +180,7 @@ class LibraryWatcher:
     # ---- one library --------------------------------------------------------------
     def _run(self, held: _Held) -> None:
         library_id = held.library.library_id
-        scanner = Scanner(self.factory, self.settings, self.holder)
+        scanner = Scanner(self.factory, self.settings, self.holder, stop=held.stop)
         settle = self.settings.library_settle_s
         pending: dict[str, float] = {}  # path -> when to look at it
         full_due = 0.0  # now: the first thing a new holder does
@@ -192,6 +198,8 @@ class LibraryWatcher:
                         full_due = now
                 if now >= full_due:
                     report = scanner.scan(library_id)
+                    if held.stop.is_set():
+                        return
                     if report.error:
                         log.warning("library %s: %s", held.library.name, report.error)
                     for rel in report.unsettled:

@@ -188,3 +188,33 @@ def test_two_servers_watching_one_library_ingest_each_file_once(session_factory,
     finally:
         one.stop()
         two.stop()
+
+
+def test_a_stopping_server_leaves_a_long_scan_for_the_next_one(session_factory, settings, folder):
+    with UnitOfWork(session_factory) as uow:
+        from eioku.services.libraries import add_library
+
+        library = add_library(uow, str(folder), settings)
+        uow.commit()
+    for i in range(600):  # not media to a decoder, but a scan only reads names and bytes
+        (folder / f"f{i:03d}.mp4").write_bytes(i.to_bytes(4, "little") * 256)
+    settled(*folder.iterdir())
+    first = LibraryWatcher(session_factory, settings, holder="stopping").start()
+    wait_until(lambda: n(session_factory, "SELECT scan_hashed FROM libraries") > 20, what="scan under way")
+    started = time.monotonic()
+    first.stop()
+    assert time.monotonic() - started < 4.0
+    state, error = q(session_factory, "SELECT scan_state, scan_error FROM libraries")[0]
+    assert state == "failed" and "stopped" in error
+    assert n(session_factory, "SELECT count(*) FROM library_leases") == 0   # released, not left to expire
+    done = n(session_factory, "SELECT count(*) FROM videos")
+    assert 0 < done < 600
+    second = LibraryWatcher(session_factory, settings, holder="next").start()
+    try:
+        wait_until(lambda: q(session_factory, "SELECT scan_state FROM libraries")[0][0] == "idle"
+                   and n(session_factory, "SELECT count(*) FROM videos") == 600, timeout=60,
+                   what="the next server's scan")
+        assert n(session_factory, "SELECT count(*) FROM runs") == 600      # each file queued once
+    finally:
+        second.stop()
+    assert library.library_id
