@@ -7,7 +7,17 @@ import json
 import sys
 from pathlib import Path
 
-from bench import ingest, library_scan, load, navigation, partitioned, pipeline, semantic, workers
+from bench import (
+    ingest,
+    library_scan,
+    load,
+    navigation,
+    partitioned,
+    pipeline,
+    playback,
+    semantic,
+    workers,
+)
 
 RESULTS = Path(__file__).parent / "results.json"
 SEMANTIC = Path(__file__).parent / "results-semantic.json"
@@ -23,6 +33,7 @@ def main(large: bool = False) -> dict:
     results["workers"] = workers.main()
     results["load"] = load.main()
     results["library_scan"] = library_scan.main()
+    results["playback"] = playback.main()
     if large:  # the partitioned layout up to 10^7 rows (docs/operations.md)
         PARTITIONED.write_text(json.dumps(partitioned.main(), indent=1) + "\n")
     RESULTS.write_text(json.dumps(results, indent=1) + "\n")

@@ -193,8 +193,9 @@ class _VideoEncode:
                 self._encode(frame, Fraction(0), shifted=False)
         except av.error.FFmpegError:
             pass
-        self.graph.push(None)
-        self._drain()
+        if self.graph is not None:
+            self.graph.push(None)
+            self._drain()
         for packet in self.stream.encode(None):
             self.output.mux(packet)
 
@@ -207,6 +208,9 @@ class _VideoEncode:
             return  # a repeated or out-of-order time: the encoder needs them rising
         self.last_pts = pts
         frame.pts, frame.time_base = pts, tb
+        if self.graph is None:
+            self._send(frame)
+            return
         self.graph.push(frame)
         self._drain()
 
@@ -216,9 +220,12 @@ class _VideoEncode:
                 out = self.graph.pull()
             except (av.error.BlockingIOError, av.error.EOFError):
                 return
-            out.pict_type = av.video.frame.PictureType.NONE
-            for packet in self.stream.encode(out):
-                self.output.mux(packet)
+            self._send(out)
+
+    def _send(self, frame: Any) -> None:
+        frame.pict_type = av.video.frame.PictureType.NONE  # the encoder places keyframes
+        for packet in self.stream.encode(frame):
+            self.output.mux(packet)
 
 
 def _open_encoder(output: Any, name: str, width: int, height: int, rate: Fraction,
@@ -256,8 +263,9 @@ def _target_size(width: int, height: int, sar: Fraction, turns: int, max_height:
 
 
 def _graph(frame: Any, source: Any, turns: int, width: int, height: int) -> Any:
-    graph = av.filter.Graph()
-    chain = [graph.add_buffer(template=source, time_base=source.time_base)]
+    """The filters a decoded picture goes through, or None when it is already
+    what the encoder wants (upright, the size, square pixels, 8-bit 4:2:0, BT.709):
+    most H.264-bound HEVC from phones and cameras then goes straight to the encoder."""
     steps: list[tuple[str, str]] = []
     if _is_hdr_or_wide(frame):
         # zscale (zimg) is not in PyAV's FFmpeg: BT.2020 is converted to BT.709 by the
@@ -265,7 +273,15 @@ def _graph(frame: Any, source: Any, turns: int, width: int, height: int) -> Any:
         steps.append(("colorspace", "all=bt709:iall=bt2020:format=yuv420p:fast=1"))
     steps += {1: [("transpose", "cclock")], 2: [("hflip", ""), ("vflip", "")],
               3: [("transpose", "clock")]}.get(turns, [])
-    steps += [("scale", f"{width}:{height}:flags=bicubic"), ("setsar", "1"), ("format", "yuv420p")]
+    if (frame.width, frame.height) != ((height, width) if turns % 2 else (width, height)) \
+            or sample_aspect(source) != 1:
+        steps += [("scale", f"{width}:{height}:flags=bicubic"), ("setsar", "1")]
+    if steps or frame.format.name != "yuv420p":
+        steps.append(("format", "yuv420p"))
+    if not steps:
+        return None
+    graph = av.filter.Graph()
+    chain = [graph.add_buffer(template=source, time_base=source.time_base)]
     for name, args in steps:
         chain.append(graph.add(name, args))
     chain.append(graph.add("buffersink"))
