@@ -161,6 +161,7 @@ class Soak:
         ready = max(health, read)
         self.windows.append((t_kill, ready))
         event = {"event": label, "at_s": round(t_kill - self.t0, 1), "jobs_running": doing,
+                 "loadavg_1m": round(os.getloadavg()[0], 2),
                  "processes_killed": killed, "left_alive": left,
                  "sweep_s": round(t_swept - t_kill, 3),
                  "restart_to_healthz_s": round(health - t_start, 2),
@@ -206,6 +207,7 @@ class Soak:
             self.windows.append((before[-1] if before else t_fill, ready))
         pm_after = postmaster_pid(self.pgdata)
         event = {"event": label, "at_s": round(t_fill - self.t0, 1), "bytes_written": written,
+                 "loadavg_1m": round(os.getloadavg()[0], 2),
                  "fill_s": round(t_full - t_fill, 2), "hold_s": self.args.hold,
                  "healthz_during_hold": {str(s): sum(1 for _, x in probes if x == s)
                                          for s in sorted({x for _, x in probes})},
@@ -294,7 +296,9 @@ class Soak:
         result["stop"] = self._stop()
         result.update({"postgresql": settings, "reference_s": round(reference_s, 1),
                        "soak_s": round(t_end - t_load, 1), "tail_after_last_fault_s": round(soak_tail_s, 1),
-                       "events": self.events, "orphans_reaped": reaper.reaped})
+                       "events": self.events, "orphans_reaped": reaper.reaped,
+                       "down_windows_s": [(round(a - t_load, 2), round(b - t_load, 2))
+                                          for a, b in self.windows]})
         return result
 
     def _compare(self, refs: list[str], soaked: list[str], jobs_before: int) -> dict:
