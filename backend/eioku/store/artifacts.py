@@ -17,6 +17,7 @@ from typing import Any
 
 from psycopg.copy import QueuedLibpqWriter
 from pydantic import BaseModel
+from pydantic_core import from_json, to_json
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
@@ -52,8 +53,17 @@ COMPLETED_RUN = "EXISTS (SELECT 1 FROM runs r WHERE r.run_id = a.run_id AND r.st
 _NUL = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
 
 
+# an envelope's fields in the order ArtifactEnvelope writes them, each read as
+# what its JSON holds: ids as text, the payload as JSON text
+_DUMP_ORDER = tuple(ArtifactEnvelope.model_fields)
+_AS_TEXT = {"artifact_id", "asset_id", "run_id", "payload"}
+_DUMP_COLUMNS = ", ".join(f"a.{f}::text" if f in _AS_TEXT else f"a.{f}" for f in _DUMP_ORDER)
+_PAYLOAD = _DUMP_ORDER.index("payload")
+_START, _ID = _DUMP_ORDER.index("span_start_ms"), _DUMP_ORDER.index("artifact_id")
+
+
 def _envelope(row: Any) -> ArtifactEnvelope:
-    return ArtifactEnvelope.model_validate(dict(row._mapping))
+    return ArtifactEnvelope.model_validate(dict(zip(ENVELOPE_FIELDS, row, strict=True)))
 
 
 class ArtifactRepository:
@@ -223,6 +233,45 @@ class ArtifactRepository:
         where = ["a.span_start_ms < :to_ms", "a.span_end_ms > :from_ms"]
         return self._select(asset_id, artifact_type, where, from_ms, to_ms, selection, run_id,
                             after, limit)
+
+    def run_as_json(self, asset_id: uuid.UUID, artifact_type: str, run_id: uuid.UUID,
+                    page: int = 5000) -> Iterator[list[str]]:
+        """The artifacts of a completed run, in time order, ``page`` at a time,
+        each as the JSON text of its envelope: what ``ArtifactEnvelope.model_dump_json``
+        writes for it, without building the model (an export writes thousands;
+        stored payloads were validated on their way in)."""
+        sql = (f"SELECT {_DUMP_COLUMNS} FROM artifacts a WHERE a.asset_id = %(asset)s "
+               f"AND a.artifact_type = %(type)s AND a.run_id = %(run)s AND {COMPLETED_RUN} "
+               "AND (a.span_start_ms, a.artifact_id) > (%(start)s, %(id)s) "
+               "ORDER BY a.span_start_ms, a.artifact_id LIMIT %(page)s")
+        params: dict[str, Any] = {"asset": asset_id, "type": artifact_type, "run": run_id, "start": -1,
+                                  "id": uuid.UUID(int=0), "page": page}
+        with self._raw_cursor() as cur:
+            while True:
+                rows = cur.execute(sql, params, binary=True).fetchall()
+                out = []
+                for row in rows:
+                    fields = dict(zip(_DUMP_ORDER, row, strict=True))
+                    fields["payload"] = from_json(row[_PAYLOAD])
+                    out.append(to_json(fields).decode())
+                if out:
+                    yield out
+                if len(rows) < page:
+                    return
+                params.update(start=rows[-1][_START], id=uuid.UUID(rows[-1][_ID]))
+
+    def timed_texts(self, asset_id: uuid.UUID, artifact_type: str, key: str = "text"
+                    ) -> list[tuple[int, int, str]]:
+        """``(span_start_ms, span_end_ms, payload[key])`` of the selected run's
+        artifacts of a type, in time order ("" where the payload has no ``key``):
+        the timed text of subtitles without reading whole envelopes."""
+        sql = ("SELECT a.span_start_ms, a.span_end_ms, COALESCE(a.payload ->> %(key)s, '') "
+               "FROM artifacts a WHERE a.asset_id = %(asset)s AND a.artifact_type = %(type)s "
+               "AND a.run_id = (SELECT eioku_selected_run(%(asset)s, %(type)s)) "
+               "ORDER BY a.span_start_ms, a.artifact_id")
+        with self._raw_cursor() as cur:
+            return cur.execute(sql, {"asset": asset_id, "type": artifact_type, "key": key},
+                               binary=True).fetchall()
 
     def _select(
         self,

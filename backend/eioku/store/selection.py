@@ -10,15 +10,40 @@ of that run re-merges them.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from eioku.domain.enums import ArtifactType, ModelProfile, RunStatus, SelectionMode
 from eioku.domain.errors import InvalidPolicyError, RunNotFoundError
-from eioku.domain.models import NO_OVERRIDE, SelectionOverride, SelectionPolicy
+from eioku.domain.models import NO_OVERRIDE, Run, SelectionOverride, SelectionPolicy
 from eioku.store.projections import ProjectionWriter
+from eioku.store.runs import _COLUMNS as RUN_COLUMNS
 from eioku.store.runs import RunRepository
+
+_RUN_FIELDS = [c.strip() for c in RUN_COLUMNS.split(",")]
+
+
+@dataclass(frozen=True)
+class Selected:
+    """The run an artifact type of a video shows, and the stored policy that picked it."""
+
+    artifact_type: str
+    policy: SelectionPolicy
+    run: Run
+
+
+def _policy(mode: str, preferred_profile: str | None, pinned_run_id: uuid.UUID | None
+            ) -> SelectionPolicy:
+    """A stored policy row as a policy."""
+    selection_mode = SelectionMode(mode)
+    if selection_mode is SelectionMode.PINNED and pinned_run_id is None:
+        # the pinned run was deleted (FK ON DELETE SET NULL): nothing is pinned any more
+        return SelectionPolicy()
+    profile = ModelProfile(preferred_profile) if preferred_profile else None
+    return SelectionPolicy(selection_mode, profile, pinned_run_id)
 
 
 class SelectionPolicyManager:
@@ -38,12 +63,31 @@ class SelectionPolicyManager:
         ).one_or_none()
         if row is None:
             return self.get_default_policy()
-        mode = SelectionMode(row.mode)
-        if mode is SelectionMode.PINNED and row.pinned_run_id is None:
-            # the pinned run was deleted (FK ON DELETE SET NULL): nothing is pinned any more
-            return self.get_default_policy()
-        profile = ModelProfile(row.preferred_profile) if row.preferred_profile else None
-        return SelectionPolicy(mode, profile, row.pinned_run_id)
+        return _policy(row.mode, row.preferred_profile, row.pinned_run_id)
+
+    def selected(self, asset_id: uuid.UUID) -> list[Selected]:
+        """Every artifact type of this video that shows a run, with that run and
+        the stored policy, in one query (``resolve_run``, ``get_policy`` and
+        ``RunRepository.get`` per type give the same); ordered by type."""
+        rows = self.session.execute(
+            text(f"SELECT s.artifact_type AS selected_type, p.mode AS sel_mode, "
+                 f"p.preferred_profile AS sel_profile, p.pinned_run_id AS sel_pinned, "
+                 f"{', '.join('r.' + c for c in _RUN_FIELDS)} "
+                 "FROM (SELECT t.artifact_type, eioku_selected_run(:a, t.artifact_type) AS run_id "
+                 "      FROM (SELECT DISTINCT artifact_type FROM runs WHERE asset_id = :a) t) s "
+                 "JOIN runs r ON r.run_id = s.run_id "
+                 "LEFT JOIN artifact_selections p ON p.asset_id = :a "
+                 "AND p.artifact_type = s.artifact_type"),
+            {"a": asset_id},
+        ).all()
+        out = []
+        for row in rows:
+            policy = (self.get_default_policy() if row.sel_mode is None
+                      else _policy(row.sel_mode, row.sel_profile, row.sel_pinned))
+            run: dict[str, Any] = {c: row._mapping[c] for c in _RUN_FIELDS}
+            run["status"] = RunStatus(run["status"])
+            out.append(Selected(row.selected_type, policy, Run(**run)))
+        return sorted(out, key=lambda s: s.artifact_type)  # Python's order, not the collation's
 
     def set_policy(
         self, asset_id: uuid.UUID, artifact_type: str, policy: SelectionPolicy
