@@ -297,3 +297,19 @@ def test_registration_does_not_wait_for_the_worker(corpus, env, session_factory)
             video = uow.videos.get(uuid.UUID(body["video_id"]))
         assert queues == {"analysis.metadata", PLAYBACK_QUEUE}
         assert video.path == str(corpus["hevc8-rotated.mp4"])
+
+
+def test_uploads_and_large_files_are_prepared_at_registration_too(corpus, env, session_factory):
+    """Every way a file becomes a video queues its copy (on-register): an upload, and a
+    file hashed after the response (larger than EIOKU_HASH_INLINE_MAX_BYTES)."""
+    settings = env.model_copy(update={"hash_inline_max_bytes": 0})
+    with _client(settings, session_factory) as client:
+        avi = corpus["mjpeg-pcm.avi"]
+        with avi.open("rb") as fh:
+            uploaded = client.post("/v1/videos/upload", files={"file": ("camera.avi", fh)})
+        assert uploaded.status_code == 202, uploaded.text
+        registering = client.post("/v1/videos", json={"path": str(corpus["mpeg2.ts"])}).json()
+        assert registering["status"] == "registering"  # hashed in the background, then queued
+        for video_id in (uploaded.json()["video_id"], registering["video_id"]):
+            state = client.get(f"/v1/videos/{video_id}/playback").json()
+            assert (state["mode"], state["state"]) == ("proxy", "preparing"), state
