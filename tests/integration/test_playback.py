@@ -313,3 +313,19 @@ def test_uploads_and_large_files_are_prepared_at_registration_too(corpus, env, s
         for video_id in (uploaded.json()["video_id"], registering["video_id"]):
             state = client.get(f"/v1/videos/{video_id}/playback").json()
             assert (state["mode"], state["state"]) == ("proxy", "preparing"), state
+
+
+def test_eioku_status_shows_the_copies_and_their_size(corpus, env, session_factory, db_url, monkeypatch):
+    from eioku.cli import app as cli_app
+    from typer.testing import CliRunner
+
+    with _client(env, session_factory) as client:
+        client.post("/v1/videos", json={"path": str(corpus["index-at-end.mp4"])})
+        client.post("/v1/videos", json={"path": str(corpus["mpeg4-part2.mov"])})
+    _run_playback_jobs(db_url)
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    get_settings.cache_clear()
+    result = CliRunner().invoke(cli_app, ["status"])
+    assert result.exit_code == 0, result.output
+    size = sum(p.stat().st_size for p in env.playback_dir.iterdir())
+    assert f"playback copies (remux, proxy): 2 ready, {size / 1024:.1f} KiB" in result.output
