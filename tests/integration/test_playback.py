@@ -329,3 +329,15 @@ def test_eioku_status_shows_the_copies_and_their_size(corpus, env, session_facto
     assert result.exit_code == 0, result.output
     size = sum(p.stat().st_size for p in env.playback_dir.iterdir())
     assert f"playback copies (remux, proxy): 2 ready, {size / 1024:.1f} KiB" in result.output
+
+
+def test_a_half_made_copy_of_a_dead_worker_is_cleared_by_the_next_attempt(corpus, env, session_factory):
+    from eioku_ml.worker.playback import execute_playback
+
+    with _client(env, session_factory) as client:
+        vid = client.post("/v1/videos", json={"path": str(corpus["mpeg4-part2.mov"])}).json()["video_id"]
+    env.playback_dir.mkdir(parents=True)
+    left = env.playback_dir / f"{playback.file_name(uuid.UUID(vid), 0, 'mp4')}.part-99999"
+    left.write_bytes(b"half a file")  # a worker SIGKILLed while writing it
+    assert execute_playback(session_factory, uuid.UUID(vid), 0, settings=env) == "ready"
+    assert [p.name for p in env.playback_dir.iterdir()] == [playback.file_name(uuid.UUID(vid), 0, "mp4")]

@@ -8,7 +8,6 @@ from __future__ import annotations
 import logging
 import os
 import uuid
-from pathlib import Path
 
 from eioku.config import Settings, get_settings
 from eioku.domain.errors import EiokuError, VideoNotFoundError
@@ -51,6 +50,8 @@ def execute_playback(factory: sessionmaker[Session], video_id: uuid.UUID, audio_
     folder.mkdir(parents=True, exist_ok=True)
     name = file_name(video_id, audio_track, wanted.container or "mp4")
     partial = folder / f"{name}.part-{os.getpid()}"
+    for left in folder.glob(f"{name}.part-*"):  # an earlier attempt's worker died mid-file
+        left.unlink(missing_ok=True)  # (one job per file runs at a time: the job's lock)
 
     def progress(value: float) -> None:
         with UnitOfWork(factory) as uow:
@@ -67,7 +68,10 @@ def execute_playback(factory: sessionmaker[Session], video_id: uuid.UUID, audio_
         partial.unlink(missing_ok=True)
         raise
     final = folder / name
-    partial.replace(final)
+    try:
+        partial.replace(final)
+    except FileNotFoundError:  # the video was deleted meanwhile, and its files with it
+        return "gone"
     with UnitOfWork(factory) as uow:
         kept = PlaybackRepository(uow.session).finish(
             video_id, audio_track, file_name=name, size_bytes=final.stat().st_size,
@@ -88,9 +92,3 @@ def _fail(factory: sessionmaker[Session], video_id: uuid.UUID, audio_track: int,
         PlaybackRepository(uow.session).fail(video_id, audio_track, message)
         uow.commit()
     return "failed"
-
-
-def remove_partials(folder: Path) -> None:
-    """Half-made files of workers that died (their rows are retried by stalled-job recovery)."""
-    for path in folder.glob("*.part-*"):
-        path.unlink(missing_ok=True)
