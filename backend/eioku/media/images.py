@@ -5,17 +5,19 @@ WebVTT file that points into them (``#xywh=`` media fragments)."""
 from __future__ import annotations
 
 import contextlib
+import errno
 import io
 import math
 import os
 import shutil
 import tempfile
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from PIL import Image
 
+from eioku.domain.errors import StorageError
 from eioku.media.frames import frame_at, frames_every, tile_plan, video_facts
 from eioku.media.geometry import scaled_size
 
@@ -23,6 +25,9 @@ TILE_WIDTH = 160
 SHEET_COLUMNS = 10
 SHEET_ROWS = 10
 FACE_SIZE = 160
+
+
+_NO_ROOM = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG}
 
 
 class MediaCache:
@@ -46,30 +51,47 @@ class MediaCache:
     def file(self, video_id: uuid.UUID, name: str, make: Callable[[Path], None]) -> Path:
         target = self.dir(video_id) / name
         if self.cached(video_id, name) is None:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=target.suffix)
-            os.close(fd)
-            try:
-                make(Path(tmp))
-                os.replace(tmp, target)
-            finally:
-                Path(tmp).unlink(missing_ok=True)
+            with self._disk_trouble():
+                self._write_file(target, make)
             self._evict(keep=target)
         return target
+
+    @staticmethod
+    def _write_file(target: Path, make: Callable[[Path], None]) -> None:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=target.suffix)
+        os.close(fd)
+        try:
+            make(Path(tmp))
+            os.replace(tmp, target)
+        finally:
+            Path(tmp).unlink(missing_ok=True)
 
     def folder(self, video_id: uuid.UUID, name: str, make: Callable[[Path], None]) -> Path:
         target = self.dir(video_id) / name
         if self.cached(video_id, name) is None:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=".tmp-"))
-            try:
-                make(tmp)
-                with contextlib.suppress(OSError):  # made by another request meanwhile
-                    tmp.rename(target)
-            finally:
-                shutil.rmtree(tmp, ignore_errors=True)
+            with self._disk_trouble():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=".tmp-"))
+                try:
+                    make(tmp)
+                    with contextlib.suppress(OSError):  # made by another request meanwhile
+                        tmp.rename(target)
+                finally:
+                    shutil.rmtree(tmp, ignore_errors=True)
             self._evict(keep=target)
         return target
+
+    @contextlib.contextmanager
+    def _disk_trouble(self) -> Iterator[None]:
+        """A full or read-only data dir is the server's storage (507), not a bug."""
+        try:
+            yield
+        except OSError as exc:
+            if exc.errno not in _NO_ROOM:
+                raise
+            raise StorageError(f"cannot write the media cache in {self.root}: "
+                               f"{exc.strerror or exc} (is the data dir full or read-only?)") from exc
 
     def cached(self, video_id: uuid.UUID, name: str) -> Path | None:
         """The cached file or folder, marked as just used; None when there is none."""

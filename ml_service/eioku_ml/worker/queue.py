@@ -88,13 +88,30 @@ def make_app(url: str, cache: AnalyzerCache | None = None) -> procrastinate.App:
     return app
 
 
+# one recovery at a time across workers: after a restart every worker recovers
+# at once, and two that listed the same stalled job could both requeue it, the
+# second after a third worker had claimed it again (it would then run twice)
+RECOVERY_LOCK = 0x45494F4B_52435652  # "EIOK" "RCVR"
+
+
 async def retry_stalled_jobs(app: procrastinate.App, seconds: float | None = None,
                              factory: sessionmaker[Session] | None = None) -> int:
     """Requeue jobs whose worker stopped sending heartbeats (killed, crashed,
     machine lost). Their runs were never completed, so nothing is duplicated.
     A job whose worker died on each of its attempts (a file that makes the
     process run out of memory, say) is given up: its unfinished runs fail with
-    the reason, never left "running"."""
+    the reason, never left "running". Workers take turns (an advisory lock):
+    each lists the stalled jobs only after the one before has requeued them."""
+    async with app.connector.pool.connection() as conn:  # type: ignore[attr-defined]
+        await conn.execute("SELECT pg_advisory_lock(%s)", (RECOVERY_LOCK,))
+        try:
+            return await _retry_stalled(app, seconds, factory)
+        finally:
+            await conn.execute("SELECT pg_advisory_unlock(%s)", (RECOVERY_LOCK,))
+
+
+async def _retry_stalled(app: procrastinate.App, seconds: float | None,
+                         factory: sessionmaker[Session] | None) -> int:
     stalled = await app.job_manager.get_stalled_jobs(
         seconds_since_heartbeat=seconds if seconds is not None else stalled_after_s())
     for job in stalled:

@@ -341,3 +341,30 @@ def test_start_up_sweeps_what_a_killed_upload_left_and_keeps_the_rest(client, se
         assert sorted(settings.upload_dir.iterdir()) == sorted([registered, alive.path])
     finally:
         alive.abort()
+
+
+def test_a_thumbnail_on_a_full_disk_is_507_and_the_service_goes_on(client, media_root, settings,
+                                                                     monkeypatch):
+    """Seen in the soak run (a loop-mounted data dir filled up): a thumbnail
+    answered 500 with PIL's `OSError: [Errno 28]`. The kernel's file-size limit
+    cannot stand in here (PIL stops writing at it without an error), so the
+    writer raises what the full disk raised."""
+    import errno
+
+    from eioku.media import images
+
+    path = tiny_mp4(media_root / "a.mp4")
+    video_id = client.post("/v1/videos", json={"path": str(path)}).json()["video_id"]
+    real_save = images.save_jpeg
+
+    def full_disk(image, out, quality=82):
+        out.write_bytes(b"\xff\xd8 half a picture")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(images, "save_jpeg", full_disk)
+    r = client.get(f"/v1/videos/{video_id}/thumbnail", params={"width": 160})
+    assert r.status_code == 507, r.text
+    assert "full or read-only" in r.json()["detail"]
+    assert [p for p in settings.cache_dir.rglob("*") if p.is_file()] == []  # nothing half written
+    monkeypatch.setattr(images, "save_jpeg", real_save)
+    assert client.get(f"/v1/videos/{video_id}/thumbnail", params={"width": 160}).status_code == 200

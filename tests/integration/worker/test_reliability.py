@@ -273,3 +273,38 @@ def test_a_job_whose_worker_keeps_dying_fails_its_runs_instead_of_running_foreve
                                      {"j": job_id}).scalar_one()
     assert failed.status == "failed" and "died 4 times" in failed.error
     assert status == "failed"
+
+
+def test_workers_recovering_at_once_requeue_a_stalled_job_once(session_factory, db_url):
+    """After a restart every worker recovers stalled jobs at the same moment
+    (the soak run saw two requeue job 24, the second one failing): they take
+    turns, and each stalled job is requeued exactly once."""
+    import asyncio
+
+    from eioku_ml.worker.queue import make_app, retry_stalled_jobs
+
+    _, run = _queue(session_factory, SAMPLE, "fast", ("metadata",))
+    with UnitOfWork(session_factory) as uow:
+        job_id = uow.session.execute(text("SELECT job_id FROM runs WHERE run_id = :r"),
+                                     {"r": run.run_id}).scalar_one()
+        worker = uow.session.execute(text(
+            "INSERT INTO procrastinate_workers (last_heartbeat) VALUES (now() - interval '1 hour') "
+            "RETURNING id")).scalar_one()
+        uow.session.execute(text(
+            "UPDATE procrastinate_jobs SET status = 'doing', worker_id = :w WHERE id = :j"),
+            {"w": worker, "j": job_id})
+        uow.commit()
+    apps = [make_app(db_url) for _ in range(4)]
+
+    async def recover_all():
+        async def one(app):
+            async with app.open_async():
+                return await retry_stalled_jobs(app, seconds=1, factory=session_factory)
+
+        return await asyncio.gather(*(one(app) for app in apps))
+
+    assert sorted(asyncio.run(recover_all())) == [0, 0, 0, 1]
+    with UnitOfWork(session_factory) as uow:
+        status, attempts = uow.session.execute(text(
+            "SELECT status, attempts FROM procrastinate_jobs WHERE id = :j"), {"j": job_id}).one()
+    assert (status, attempts) == ("todo", 1)
