@@ -341,3 +341,17 @@ def test_a_half_made_copy_of_a_dead_worker_is_cleared_by_the_next_attempt(corpus
     left.write_bytes(b"half a file")  # a worker SIGKILLed while writing it
     assert execute_playback(session_factory, uuid.UUID(vid), 0, settings=env) == "ready"
     assert [p.name for p in env.playback_dir.iterdir()] == [playback.file_name(uuid.UUID(vid), 0, "mp4")]
+
+
+def test_a_proxy_keeps_every_frame_on_the_clock_from_zero(corpus, tmp_path):
+    """The frames a decoder holds back until the end (B-frames) are moved to the
+    copy's clock like the others: none lands past the end (an MPEG-TS starting at 10 s)."""
+    src = corpus["mpeg2.ts"]
+    prepare(src, tmp_path / "ts.mp4", plan(src))
+    with av.open(str(tmp_path / "ts.mp4")) as made:
+        times = [f.time for f in made.decode(video=0)]
+    with av.open(str(src)) as original:
+        count = sum(1 for _ in original.decode(video=0))
+    assert len(times) == count
+    assert times == sorted(times) and times[0] == pytest.approx(0, abs=0.05)
+    assert times[-1] < SECONDS

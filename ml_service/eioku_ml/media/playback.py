@@ -163,10 +163,12 @@ class _VideoEncode:
         self.source, self.output = source, output
         source.thread_type = "AUTO"
         self.last_pts: int | None = None
+        self.origin = Fraction(0)
         turns = quarter_turns(getattr(first, "rotation", 0))
         width, height = _target_size(first.width, first.height, sample_aspect(source), turns, max_height)
         self.graph = _graph(first, source, turns, width, height)
         rate = source.average_rate or source.guessed_rate or Fraction(25)
+        self.step = max(1, int(1 / (Fraction(rate) * source.time_base)))  # one frame, in ticks
         self.stream: Any = None
         self.encoder: str | None = None
         for name in encoders_for(device):
@@ -184,13 +186,14 @@ class _VideoEncode:
             frames = packet.decode()
         except av.error.InvalidDataError:
             return  # a damaged packet: the frames around it still play
+        self.origin = origin
         for frame in frames:
-            self._encode(frame, origin)
+            self._encode(frame)
 
     def flush(self) -> None:
         try:
-            for frame in self.source.codec_context.decode(None):
-                self._encode(frame, Fraction(0), shifted=False)
+            for frame in self.source.codec_context.decode(None):  # the frames the decoder held back
+                self._encode(frame)
         except av.error.FFmpegError:
             pass
         if self.graph is not None:
@@ -199,11 +202,12 @@ class _VideoEncode:
         for packet in self.stream.encode(None):
             self.output.mux(packet)
 
-    def _encode(self, frame: Any, origin: Fraction, shifted: bool = True) -> None:
+    def _encode(self, frame: Any) -> None:
         tb = self.source.time_base
-        pts = frame.pts if frame.pts is not None else (self.last_pts or -1) + 1
-        if shifted and origin:
-            pts -= int(origin / tb)
+        if frame.pts is None:  # no time (some AVI frames): one frame after the last
+            pts = 0 if self.last_pts is None else self.last_pts + self.step
+        else:
+            pts = frame.pts - (int(self.origin / tb) if self.origin else 0)
         if self.last_pts is not None and pts <= self.last_pts:
             return  # a repeated or out-of-order time: the encoder needs them rising
         self.last_pts = pts
