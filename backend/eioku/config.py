@@ -61,6 +61,10 @@ class Settings(BaseSettings):
     # Pin each worker process to a core of its own (round robin): workers do not
     # compete for cores (each analysis is multi-threaded), as on separate machines.
     pin_cpus: bool = False
+    # Analysis is batch work: worker processes run this much nicer than the API
+    # (os.nice), so pages, jumps and searches stay quick while a library is
+    # analysed on the same machine; it costs nothing when the CPU is otherwise idle.
+    worker_nice: int = Field(default=10, ge=0, le=19)
     # Audio a transcript chunk hears before and after its range, so a sentence
     # across a border is heard whole by the chunk it starts in.
     chunk_overlap_s: float = Field(default=10.0, ge=0, le=120)

@@ -76,7 +76,10 @@ def worker_process(url: str, queues: list[str] | None, wait: bool, device: str, 
     from eioku.config import get_settings
 
     os.environ.setdefault("EIOKU_DEVICE", device)
-    if get_settings().pin_cpus and hasattr(os, "sched_setaffinity"):
+    settings = get_settings()
+    if settings.worker_nice and hasattr(os, "nice"):
+        os.nice(settings.worker_nice)  # before any model thread starts: they inherit it
+    if settings.pin_cpus and hasattr(os, "sched_setaffinity"):
         cores = sorted(os.sched_getaffinity(0))
         pin_process({cores[index % len(cores)]})  # one core per worker, round robin
 
