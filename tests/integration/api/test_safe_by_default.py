@@ -9,10 +9,7 @@ import asyncio
 import os
 import stat
 import tempfile
-from fractions import Fraction
 
-import av
-import numpy as np
 import pytest
 from eioku.api.app import create_app
 from eioku.api.auth import COOKIE
@@ -22,7 +19,7 @@ from fastapi.testclient import TestClient
 
 from tests.factories import add_video, payload_for
 from tests.integration.api.test_storage import _file_size_limit
-from tests.media import LOOPBACK, tiny_mp4
+from tests.media import LOOPBACK, constant_frames, make_clip, tiny_mp4
 
 # what `openssl rand -base64 24` gives, with a percent sign and non-ASCII letters
 ODD_TOKEN = "q+3/Zw==%41ключ/é+="
@@ -171,18 +168,7 @@ def test_an_html_upload_is_415_and_leaves_nothing(client, settings):
 
 
 def _mpegts(path):
-    with av.open(str(path), "w", format="mpegts") as out:
-        stream = out.add_stream("libx264", rate=25)
-        stream.width, stream.height, stream.pix_fmt = 64, 64, "yuv420p"
-        stream.time_base = Fraction(1, 25)
-        for i in range(10):
-            frame = av.VideoFrame.from_ndarray(np.full((64, 64, 3), i * 20, np.uint8), format="rgb24")
-            frame.pts = i
-            for packet in stream.encode(frame):
-                out.mux(packet)
-        for packet in stream.encode():
-            out.mux(packet)
-    return path
+    return make_clip(path, constant_frames(10, 80, size=(64, 64)), size=(64, 64), container="mpegts")
 
 
 @pytest.mark.parametrize(("make", "name", "mime"), [

@@ -242,12 +242,9 @@ def test_a_frame_pass_retries_only_the_analyzer_that_ran_out_of_memory(session_f
     assert "gave up after 2 attempts" in outcomes[runs["objects"].run_id].error
 
 
-def test_a_job_whose_worker_keeps_dying_fails_its_runs_instead_of_running_forever(
-        session_factory, db_url):
-    import asyncio
-
-    from eioku_ml.worker.queue import RETRY, make_app, retry_stalled_jobs
-
+def _stalled_job(session_factory, attempts: int):
+    """A queued metadata run whose job a worker took, then died (its heartbeat
+    an hour old), after ``attempts`` earlier attempts."""
     _, run = _queue(session_factory, SAMPLE, "fast", ("metadata",))
     with UnitOfWork(session_factory) as uow:
         job_id = uow.session.execute(text("SELECT job_id FROM runs WHERE run_id = :r"),
@@ -257,9 +254,19 @@ def test_a_job_whose_worker_keeps_dying_fails_its_runs_instead_of_running_foreve
             "RETURNING id")).scalar_one()
         uow.session.execute(text(
             "UPDATE procrastinate_jobs SET status = 'doing', worker_id = :w, attempts = :a "
-            "WHERE id = :j"), {"w": worker, "a": RETRY.max_attempts - 1, "j": job_id})
+            "WHERE id = :j"), {"w": worker, "a": attempts, "j": job_id})
         uow.runs.start(run.run_id)
         uow.commit()
+    return run, job_id
+
+
+def test_a_job_whose_worker_keeps_dying_fails_its_runs_instead_of_running_forever(
+        session_factory, db_url):
+    import asyncio
+
+    from eioku_ml.worker.queue import RETRY, make_app, retry_stalled_jobs
+
+    run, job_id = _stalled_job(session_factory, attempts=RETRY.max_attempts - 1)
     app = make_app(db_url)
 
     async def recover():
@@ -283,17 +290,7 @@ def test_workers_recovering_at_once_requeue_a_stalled_job_once(session_factory, 
 
     from eioku_ml.worker.queue import make_app, retry_stalled_jobs
 
-    _, run = _queue(session_factory, SAMPLE, "fast", ("metadata",))
-    with UnitOfWork(session_factory) as uow:
-        job_id = uow.session.execute(text("SELECT job_id FROM runs WHERE run_id = :r"),
-                                     {"r": run.run_id}).scalar_one()
-        worker = uow.session.execute(text(
-            "INSERT INTO procrastinate_workers (last_heartbeat) VALUES (now() - interval '1 hour') "
-            "RETURNING id")).scalar_one()
-        uow.session.execute(text(
-            "UPDATE procrastinate_jobs SET status = 'doing', worker_id = :w WHERE id = :j"),
-            {"w": worker, "j": job_id})
-        uow.commit()
+    _, job_id = _stalled_job(session_factory, attempts=0)
     apps = [make_app(db_url) for _ in range(4)]
 
     async def recover_all():
@@ -307,4 +304,4 @@ def test_workers_recovering_at_once_requeue_a_stalled_job_once(session_factory, 
     with UnitOfWork(session_factory) as uow:
         status, attempts = uow.session.execute(text(
             "SELECT status, attempts FROM procrastinate_jobs WHERE id = :j"), {"j": job_id}).one()
-    assert (status, attempts) == ("todo", 1)
+    assert (status, attempts) == ("todo", 1)  # the one earlier attempt: the dead worker's
