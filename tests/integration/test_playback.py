@@ -103,6 +103,8 @@ def test_the_worker_makes_every_remux_and_proxy(corpus, env, session_factory, db
             priorities = set(s.execute(text(
                 "SELECT priority FROM procrastinate_jobs WHERE queue_name = 'playback'")).scalars())
         assert priorities == {PRIORITY_BACKGROUND}
+        waiting = {q["queue"]: q for q in client.get("/v1/status").json()["queues"]}["playback"]
+        assert waiting["waiting"] == 8 and waiting["oldest_waiting_s"] >= 0  # since it was asked for
         _run_playback_jobs(db_url)
         made = 0
         for name, video_id in ids.items():

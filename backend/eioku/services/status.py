@@ -27,8 +27,10 @@ def status(session: Session) -> dict[str, Any]:
         "count(*) FILTER (WHERE status = 'doing') AS running, "
         "round(extract(epoch FROM now() - min(r.created_at) FILTER (WHERE j.status = 'todo'))::numeric, 1)"
         " AS oldest_waiting_s "
-        "FROM procrastinate_jobs j LEFT JOIN LATERAL (SELECT min(created_at) AS created_at FROM runs "
-        "WHERE job_id = j.id) r ON TRUE WHERE j.status IN ('todo', 'doing') "
+        "FROM procrastinate_jobs j LEFT JOIN LATERAL (SELECT min(created_at) AS created_at FROM "
+        "(SELECT created_at FROM runs WHERE job_id = j.id UNION ALL "  # a playback job has no run
+        "SELECT updated_at FROM playback_files WHERE job_id = j.id) t) r ON TRUE "
+        "WHERE j.status IN ('todo', 'doing') "
         "AND j.task_name <> 'eioku.retry_stalled' GROUP BY queue_name ORDER BY queue_name")).mappings()]
     runs = dict(session.execute(text(
         "SELECT CASE WHEN status = 'queued' AND job_id IS NULL THEN 'waiting_for_dependencies' "
