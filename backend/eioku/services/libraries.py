@@ -50,7 +50,7 @@ from eioku.domain.errors import (
     VideoNotFoundError,
 )
 from eioku.domain.models import Video
-from eioku.services import sidecar
+from eioku.services import playback, sidecar
 from eioku.store.libraries import KnownFile, Library, LibraryRepository
 from eioku.store.uow import UnitOfWork
 
@@ -451,6 +451,8 @@ class Scanner:
             if created or not _has_runs(uow, video.video_id):
                 queue_library_analysis(uow, library, video, self.settings)
                 report.queued += 1
+            if created:
+                playback.after_registration(uow, video, self.settings)  # EIOKU_PLAYBACK=on-register
             for rel in subtitles:
                 if sidecar.subtitle_belongs_to(path, root / rel):
                     try:

@@ -23,6 +23,8 @@ def test_first_scan_registers_media_below_the_folder_and_queues_it(session_facto
     assert (report.found, report.hashed, report.queued, report.added) == (3, 3, 3, 3)
     assert set(lib.videos()) == {"a.mp4", "b.mov", "c.mkv"}
     assert lib.count("SELECT count(*) FROM runs WHERE status = 'queued' AND analyzer = 'metadata'") == 3
+    # their index sits at the end (PyAV's MP4 muxer): a remux each is queued for the player at once
+    assert lib.count("SELECT count(*) FROM playback_files WHERE mode = 'remux'") == 3
     row = lib.rows("SELECT scan_state, scan_found, scan_hashed, scan_queued FROM libraries")[0]
     assert tuple(row) == ("idle", 3, 3, 3)
 
