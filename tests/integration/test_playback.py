@@ -357,3 +357,25 @@ def test_a_proxy_keeps_every_frame_on_the_clock_from_zero(corpus, tmp_path):
     assert len(times) == count
     assert times == sorted(times) and times[0] == pytest.approx(0, abs=0.05)
     assert times[-1] < SECONDS
+
+
+def test_analysis_reads_the_original_not_the_playable_copy(corpus, env, session_factory, db_url):
+    """With the proxy made first, the analysis still reads the HEVC original:
+    its codec, bit depth's size and clock, not the H.264 copy's."""
+    source = corpus["hevc10-rotated.mov"]
+    with _client(env, session_factory) as client:
+        video_id = client.post("/v1/videos", json={"path": str(source)}).json()["video_id"]
+        _run_playback_jobs(db_url)
+        assert client.get(f"/v1/videos/{video_id}/playback").json()["state"] == "ready"
+        queued = client.post(f"/v1/videos/{video_id}/analyze", json={"analyzers": ["metadata"]})
+        assert queued.status_code == 202, queued.text
+        assert run_pool(db_url, concurrency=1, queues=["analysis.metadata"], wait=False,
+                        forward_signals=False) == 0
+        (meta,) = client.get(f"/v1/videos/{video_id}/artifacts",
+                             params={"type": "video.metadata"}).json()["artifacts"]
+    original = _streams(source)
+    assert meta["payload"]["video_codec"] == original["video"] == "hevc"
+    assert (meta["payload"]["width"], meta["payload"]["height"]) in (
+        original["size"], original["size"][::-1])  # as stored or turned upright
+    assert meta["payload"]["video_codec"] != _streams(
+        next(env.playback_dir.iterdir()))["video"]  # the copy is H.264
