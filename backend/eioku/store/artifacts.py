@@ -53,13 +53,31 @@ COMPLETED_RUN = "EXISTS (SELECT 1 FROM runs r WHERE r.run_id = a.run_id AND r.st
 _NUL = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
 
 
-# an envelope's fields in the order ArtifactEnvelope writes them, each read as
-# what its JSON holds: ids as text, the payload as JSON text
-_DUMP_ORDER = tuple(ArtifactEnvelope.model_fields)
-_AS_TEXT = {"artifact_id", "asset_id", "run_id", "payload"}
-_DUMP_COLUMNS = ", ".join(f"a.{f}::text" if f in _AS_TEXT else f"a.{f}" for f in _DUMP_ORDER)
-_PAYLOAD = _DUMP_ORDER.index("payload")
-_START, _ID = _DUMP_ORDER.index("span_start_ms"), _DUMP_ORDER.index("artifact_id")
+# An envelope as ArtifactEnvelope.model_dump_json writes it: each artifact's own
+# fields, then its run's (the same for every artifact of a run: written once
+# per run), with the payload between them.
+_OWN = ("span_start_ms", "span_end_ms", "artifact_id")
+_RUN_BEFORE_PAYLOAD = ("asset_id", "artifact_type", "schema_version")
+_RUN_AFTER_PAYLOAD = ("producer", "producer_version", "model_profile", "config_hash",
+                      "input_hash", "run_id", "created_at")
+assert tuple(ArtifactEnvelope.model_fields) == (*_OWN, *_RUN_BEFORE_PAYLOAD, "payload",
+                                                *_RUN_AFTER_PAYLOAD), "envelope fields changed"
+_RUN_FIELDS = ", ".join((*_RUN_BEFORE_PAYLOAD, *_RUN_AFTER_PAYLOAD))
+# a page of a run's artifacts in time order; the run's fields only where they
+# differ from the artifact before (the first of a page; created_at where a run's
+# artifacts were written in two transactions), NULLs elsewhere
+_RUN_AS_JSON = (
+    "SELECT span_start_ms, span_end_ms, artifact_id::text, payload::text, "
+    + ", ".join(f"CASE WHEN changed THEN {c} END" for c in (*_RUN_BEFORE_PAYLOAD, *_RUN_AFTER_PAYLOAD))
+    + f" FROM (SELECT p.*, ROW({_RUN_FIELDS}) IS DISTINCT FROM lag(ROW({_RUN_FIELDS})) "
+    "OVER (ORDER BY p.span_start_ms, p.artifact_id) AS changed "
+    "FROM (SELECT a.* FROM artifacts a WHERE a.asset_id = %(asset)s "
+    "AND a.artifact_type = %(type)s AND a.run_id = %(run)s "
+    "AND EXISTS (SELECT 1 FROM runs r WHERE r.run_id = %(run)s AND r.status = 'completed') "
+    "AND (a.span_start_ms, a.artifact_id) > (%(start)s, %(id)s) "
+    "ORDER BY a.span_start_ms, a.artifact_id LIMIT %(page)s) p) w "
+    "ORDER BY w.span_start_ms, w.artifact_id"
+)
 
 
 def _envelope(row: Any) -> ArtifactEnvelope:
@@ -240,25 +258,27 @@ class ArtifactRepository:
         each as the JSON text of its envelope: what ``ArtifactEnvelope.model_dump_json``
         writes for it, without building the model (an export writes thousands;
         stored payloads were validated on their way in)."""
-        sql = (f"SELECT {_DUMP_COLUMNS} FROM artifacts a WHERE a.asset_id = %(asset)s "
-               f"AND a.artifact_type = %(type)s AND a.run_id = %(run)s AND {COMPLETED_RUN} "
-               "AND (a.span_start_ms, a.artifact_id) > (%(start)s, %(id)s) "
-               "ORDER BY a.span_start_ms, a.artifact_id LIMIT %(page)s")
-        params: dict[str, Any] = {"asset": asset_id, "type": artifact_type, "run": run_id, "start": -1,
-                                  "id": uuid.UUID(int=0), "page": page}
+        params: dict[str, Any] = {"asset": asset_id, "type": artifact_type, "run": run_id,
+                                  "start": -1, "id": uuid.UUID(int=0), "page": page}
+        frame = ("", "")  # the run's fields before and after the payload, as JSON
         with self._raw_cursor() as cur:
             while True:
-                rows = cur.execute(sql, params, binary=True).fetchall()
+                rows = cur.execute(_RUN_AS_JSON, params, binary=True).fetchall()
                 out = []
                 for row in rows:
-                    fields = dict(zip(_DUMP_ORDER, row, strict=True))
-                    fields["payload"] = from_json(row[_PAYLOAD])
-                    out.append(to_json(fields).decode())
+                    if row[4] is not None:
+                        before = dict(zip(_RUN_BEFORE_PAYLOAD, row[4:7], strict=True))
+                        after = dict(zip(_RUN_AFTER_PAYLOAD, row[7:], strict=True))
+                        frame = (to_json(before).decode()[1:-1], to_json(after).decode()[1:])
+                    # a payload is stored as jsonb: read back, then written as pydantic writes it
+                    out.append(f'{{"span_start_ms":{row[0]},"span_end_ms":{row[1]},'
+                               f'"artifact_id":"{row[2]}",{frame[0]},'
+                               f'"payload":{to_json(from_json(row[3])).decode()},{frame[1]}')
                 if out:
                     yield out
                 if len(rows) < page:
                     return
-                params.update(start=rows[-1][_START], id=uuid.UUID(rows[-1][_ID]))
+                params.update(start=rows[-1][0], id=uuid.UUID(rows[-1][2]))
 
     def timed_texts(self, asset_id: uuid.UUID, artifact_type: str, key: str = "text"
                     ) -> list[tuple[int, int, str]]:

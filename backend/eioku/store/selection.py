@@ -67,17 +67,16 @@ class SelectionPolicyManager:
 
     def selected(self, asset_id: uuid.UUID) -> list[Selected]:
         """Every artifact type of this video that shows a run, with that run and
-        the stored policy, in one query (``resolve_run``, ``get_policy`` and
-        ``RunRepository.get`` per type give the same); ordered by type."""
+        the stored policy, in one query (what ``resolve_run``, ``get_policy`` and
+        ``RunRepository.get`` give per type), ordered by type. The runs come
+        from ``selected_runs``, which triggers keep equal to ``eioku_selected_run``."""
         rows = self.session.execute(
             text(f"SELECT s.artifact_type AS selected_type, p.mode AS sel_mode, "
                  f"p.preferred_profile AS sel_profile, p.pinned_run_id AS sel_pinned, "
                  f"{', '.join('r.' + c for c in _RUN_FIELDS)} "
-                 "FROM (SELECT t.artifact_type, eioku_selected_run(:a, t.artifact_type) AS run_id "
-                 "      FROM (SELECT DISTINCT artifact_type FROM runs WHERE asset_id = :a) t) s "
-                 "JOIN runs r ON r.run_id = s.run_id "
-                 "LEFT JOIN artifact_selections p ON p.asset_id = :a "
-                 "AND p.artifact_type = s.artifact_type"),
+                 "FROM selected_runs s JOIN runs r ON r.run_id = s.run_id "
+                 "LEFT JOIN artifact_selections p ON p.asset_id = s.asset_id "
+                 "AND p.artifact_type = s.artifact_type WHERE s.asset_id = :a"),
             {"a": asset_id},
         ).all()
         out = []

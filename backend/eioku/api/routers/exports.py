@@ -9,7 +9,7 @@ from typing import IO, Literal
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import PlainTextResponse, StreamingResponse
+from fastapi.responses import PlainTextResponse, Response, StreamingResponse
 from sqlalchemy.orm import Session, sessionmaker
 
 from eioku.api.deps import UowDep
@@ -46,35 +46,53 @@ def chapters_vtt(video_id: uuid.UUID, uow: UowDep) -> PlainTextResponse:
     return PlainTextResponse(exports.chapters(uow, video_id), media_type="text/vtt; charset=utf-8")
 
 
-@router.get("/v1/videos/{video_id}/export.json", response_class=StreamingResponse,
+@router.get("/v1/videos/{video_id}/export.json", response_class=Response,
             responses={200: {"content": {"application/json": {}}}})
-async def export_json(video_id: uuid.UUID, request: Request) -> StreamingResponse:
+async def export_json(video_id: uuid.UUID, request: Request) -> Response:
     """Every artifact of the runs the selection policies pick, grouped by type, each
     type with its policy and run (producer, version, config, input hash, timings)."""
     factory = request.app.state.session_factory
     # the document is written whole before the first byte goes out: a client
-    # slow to read holds a file, never a database connection (issue 25)
+    # slow to read holds memory or a file, never a database connection (issue 25)
     async with admitted(request):
-        spool = await run_in_threadpool(_spool, factory, video_id)  # a 404 before streaming
-    return StreamingResponse(_read(spool), media_type="application/json",
-                             headers=_download(f"{video_id}.json"))
+        document = await run_in_threadpool(_write, factory, video_id)  # a 404 before streaming
+    headers = _download(f"{video_id}.json")
+    if isinstance(document, bytes):  # sent in one piece, no thread per chunk read
+        return Response(document, media_type="application/json", headers=headers)
+    return StreamingResponse(_read(document), media_type="application/json", headers=headers)
 
 
 SPOOL_IN_MEMORY_BYTES = 1 << 20  # larger documents go to a temporary file
 CHUNK_BYTES = 1 << 16
 
 
-def _spool(factory: sessionmaker[Session], video_id: uuid.UUID) -> IO[bytes]:
-    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY_BYTES)  # noqa: SIM115 - _read closes it
+def _write(factory: sessionmaker[Session], video_id: uuid.UUID) -> bytes | IO[bytes]:
+    """The export of a video: its bytes, or beyond SPOOL_IN_MEMORY_BYTES a
+    temporary file holding them, read from its start."""
+    pieces: list[bytes] = []
+    size = 0
+    spool: IO[bytes] | None = None
     try:
         with UnitOfWork(factory) as uow:
             for piece in exports.export_json(uow, video_id):
-                spool.write(piece.encode())
-        spool.seek(0)
+                data = piece.encode()
+                if spool is not None:
+                    spool.write(data)
+                    continue
+                pieces.append(data)
+                size += len(data)
+                if size > SPOOL_IN_MEMORY_BYTES:
+                    spool = tempfile.TemporaryFile()  # noqa: SIM115 - _read closes it
+                    spool.writelines(pieces)
+                    pieces = []
     except BaseException:
-        spool.close()
+        if spool is not None:
+            spool.close()
         raise
-    return spool  # type: ignore[return-value]
+    if spool is None:
+        return b"".join(pieces)
+    spool.seek(0)
+    return spool
 
 
 async def _read(spool: IO[bytes]) -> AsyncIterator[bytes]:

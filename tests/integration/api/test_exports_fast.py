@@ -20,6 +20,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 
 import pytest
+from eioku.api.routers import exports as export_route
 from eioku.artifacts.registry import default_registry
 from eioku.domain.enums import ArtifactType, ModelProfile, RunStatus, SelectionMode
 from eioku.domain.errors import VideoNotFoundError
@@ -192,6 +193,16 @@ def library(session_factory) -> dict[str, uuid.UUID]:  # type: ignore[no-untyped
                [(i * 100, i * 100 + 50, payload_for("text.embedding", i, vector=_unit(rng, 384)))
                 for i in range(3)])
         uow.commit()
+        # image embeddings written in two transactions: created_at changes inside a page
+        images = add_run(uow, video, "image.embedding")
+        for part in range(2):
+            uow.artifacts.batch_create(images, [
+                {"span_start_ms": (part * 5 + i) * 1000, "span_end_ms": (part * 5 + i) * 1000,
+                 "payload": payload_for("image.embedding", i, vector=_unit(rng, 16))}
+                for i in range(5)])
+            uow.commit()
+        uow.runs.complete(images.run_id)
+        uow.commit()
     return {"video": video, "other": other}
 
 
@@ -206,7 +217,10 @@ def test_export_json_is_the_document_the_old_code_path_wrote(session_factory, li
         new = _without_time("".join(exports.export_json(uow, library["video"])))
     document = json.loads(new)
     assert set(document["types"]) == {"object.detection", "transcript.segment", "scene",
-                                      "face.detection", "video.metadata", "text.embedding"}
+                                      "face.detection", "video.metadata", "text.embedding",
+                                      "image.embedding"}
+    images = document["types"]["image.embedding"]["artifacts"]
+    assert len({a["created_at"] for a in images[:PAGE]}) == 2  # written at two times, one page
     assert len(document["types"]["object.detection"]["artifacts"]) == 40
     assert document["types"]["face.detection"]["selection"]["mode"] == "pinned"
     assert new == old  # byte for byte, past the time it was made
@@ -214,7 +228,7 @@ def test_export_json_is_the_document_the_old_code_path_wrote(session_factory, li
 
 def test_export_json_asks_the_database_a_fixed_number_of_times(session_factory, library):
     """One query for every type's run and policy, one per page of artifacts:
-    never one or more per registered type (the code before asked 29 times for
+    never one or more per registered type (the code before asked 32 times for
     this video)."""
     with UnitOfWork(session_factory) as uow:
         uow.videos.get(library["video"])  # the session's connection, and its BEGIN
@@ -231,7 +245,7 @@ def test_export_json_asks_the_database_a_fixed_number_of_times(session_factory, 
             os.unlink(trace)
     statements = [m for m in sent if m[m.index("F") + 2] in ("Query", "Execute")]
     types = len(document["types"])
-    assert types == 6
+    assert types == 7
     # the video (2), every type's run and policy (1), each type's single page (1 each)
     assert len(statements) <= 3 + types, statements
 
@@ -285,3 +299,17 @@ def test_export_json_of_a_run_still_running_or_of_no_video(session_factory, libr
         assert list(uow.artifacts.run_as_json(library["video"], "object.detection", run.run_id)) == []
         with pytest.raises(VideoNotFoundError):
             "".join(exports.export_json(uow, uuid.uuid4()))
+
+
+@pytest.mark.parametrize("in_memory", [1 << 20, 1000])
+def test_export_json_over_http_is_the_document(client, session_factory, library, monkeypatch,
+                                               in_memory):
+    """Up to SPOOL_IN_MEMORY_BYTES the document goes out in one piece with its
+    length; beyond, from a temporary file, in chunks: the same bytes either way."""
+    monkeypatch.setattr(export_route, "SPOOL_IN_MEMORY_BYTES", in_memory)
+    r = client.get(f"/v1/videos/{library['video']}/export.json")
+    assert r.status_code == 200 and r.headers["content-type"] == "application/json"
+    assert ("content-length" in r.headers) == (in_memory > len(r.content))
+    with UnitOfWork(session_factory) as uow:
+        assert _without_time(r.text) == _without_time("".join(exports.export_json(uow, library["video"])))
+    assert client.get(f"/v1/videos/{uuid.uuid4()}/export.json").status_code == 404
