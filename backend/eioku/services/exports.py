@@ -57,6 +57,9 @@ def cues(segments: Iterable[tuple[int, int, str]]) -> list[Cue]:
         if not lines:
             continue
         end = max(end, start + 1)
+        if len(lines) <= LINES_PER_CUE:  # one cue, the segment's span (most of them)
+            out.append(Cue(start, end, lines))
+            continue
         groups = [lines[i:i + LINES_PER_CUE] for i in range(0, len(lines), LINES_PER_CUE)]
         total = sum(len(" ".join(g)) for g in groups)
         t = float(start)
@@ -72,7 +75,7 @@ def _stamp(ms: int, separator: str) -> str:
     h, rest = divmod(ms, 3_600_000)
     m, rest = divmod(rest, 60_000)
     s, ms = divmod(rest, 1000)
-    return f"{h:02}:{m:02}:{s:02}{separator}{ms:03}"
+    return "%02d:%02d:%02d%s%03d" % (h, m, s, separator, ms)  # noqa: UP031 - 2x an f-string
 
 
 def _vtt_escape(line: str) -> str:
