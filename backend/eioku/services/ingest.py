@@ -29,6 +29,16 @@ from eioku.store.uow import UnitOfWork
 _CHUNK = 1024 * 1024
 
 
+def check_inside_roots(real: Path, settings: Settings) -> None:
+    """A resolved path the API may read: inside a media root, or a clear error."""
+    if not settings.media_roots:
+        raise PathOutsideMediaRootsError(
+            "no media roots are configured: set EIOKU_MEDIA_ROOTS to the folders Eioku may read")
+    if not any(real.is_relative_to(root) for root in settings.media_roots):
+        roots = ", ".join(str(r) for r in settings.media_roots)
+        raise PathOutsideMediaRootsError(f"{real} lies outside the media roots ({roots})")
+
+
 def resolve_media_path(raw: str, settings: Settings) -> Path:
     """The real path of a file the user may register, or a clear error."""
     if "\x00" in raw or not raw.strip():
@@ -36,14 +46,8 @@ def resolve_media_path(raw: str, settings: Settings) -> Path:
     path = Path(raw)
     if not path.is_absolute():
         raise MediaPathError(f"{raw!r} is not an absolute path")
-    if not settings.media_roots:
-        raise PathOutsideMediaRootsError(
-            "no media roots are configured: set EIOKU_MEDIA_ROOTS to the folders Eioku may read"
-        )
     real = path.resolve()  # symlinks resolved before the root check
-    if not any(real.is_relative_to(root) for root in settings.media_roots):
-        roots = ", ".join(str(r) for r in settings.media_roots)
-        raise PathOutsideMediaRootsError(f"{real} lies outside the media roots ({roots})")
+    check_inside_roots(real, settings)
     if not real.is_file():
         raise MediaFileNotFoundError(f"no such file: {real}")
     return real

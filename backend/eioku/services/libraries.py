@@ -46,7 +46,6 @@ from eioku.domain.errors import (
     ConflictError,
     EiokuError,
     MediaPathError,
-    PathOutsideMediaRootsError,
     VideoNotFoundError,
 )
 from eioku.domain.models import Video
@@ -208,12 +207,9 @@ def check_folder(raw: str, settings: Settings, *, inside_roots: bool) -> Path:
         path = path.absolute()
     real = path.resolve()
     if inside_roots or settings.media_roots:
-        if not settings.media_roots:
-            raise PathOutsideMediaRootsError(
-                "no media roots are configured: set EIOKU_MEDIA_ROOTS to the folders Eioku may read")
-        if not any(real.is_relative_to(root) for root in settings.media_roots):
-            roots = ", ".join(str(r) for r in settings.media_roots)
-            raise PathOutsideMediaRootsError(f"{real} lies outside the media roots ({roots})")
+        from eioku.services.ingest import check_inside_roots
+
+        check_inside_roots(real, settings)
     if not real.is_dir():
         raise MediaPathError(f"{real} is not a folder")
     return real
