@@ -5,6 +5,7 @@ driven by Playwright (no browser download)."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import threading
@@ -12,11 +13,13 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 from eioku.api.app import create_app
 from eioku.config import Settings
 from eioku.db.engine import engine_from_settings, make_session_factory
+from playwright.sync_api import sync_playwright
 
 from tests.conftest import REPO_ROOT
 
@@ -26,6 +29,33 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-component-update", "--disable-sync", "--no-first-run",
                  "--disable-default-apps", "--mute-audio"]
 SCREENSHOTS = Path(os.environ.get("EIOKU_TEST_ARTIFACTS", REPO_ROOT / "test-artifacts")) / "screenshots"
+
+
+@contextmanager
+def chromium(*extra_args: str) -> Iterator[Any]:
+    """Debian's chromium, headless, through Playwright."""
+    assert chromium_available(), f"no browser at {CHROMIUM}: `make test` installs Debian's chromium"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                    args=[*CHROMIUM_ARGS, *extra_args])
+        yield browser
+        browser.close()
+
+
+@contextmanager
+def checked_page(browser: Any, name: str, width: int, height: int) -> Iterator[Any]:
+    """A page in a context of its own; afterwards a full-page screenshot named
+    after the test, and the test fails if the page raised a JavaScript error."""
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    yield page
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    file_name = re.sub(r"[^\w.-]", "_", name) + ".png"
+    page.screenshot(path=str(SCREENSHOTS / file_name), full_page=True)
+    context.close()
+    assert not errors, f"JavaScript errors: {errors}"
 
 
 def free_port() -> int:

@@ -7,25 +7,16 @@ from __future__ import annotations
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from eioku.config import Settings
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
-from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, chromium_available, live_server
+from tests.e2e.browser import checked_page, chromium, live_server
 from tests.integration.library.conftest import make_media
 
 
 @pytest.fixture
 def browser_page(request):
-    assert chromium_available(), f"no browser at {CHROMIUM}: `make test` installs Debian's chromium"
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1300, "height": 900})
-        errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
+    with chromium() as browser, checked_page(browser, request.node.name, 1300, 900) as page:
         yield page
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / f"{request.node.name}.png"), full_page=True)
-        browser.close()
-        assert not errors, f"JavaScript errors: {errors}"
 
 
 def test_adding_a_folder_from_the_page(db_url, tmp_path, browser_page):

@@ -17,16 +17,9 @@ import httpx
 import pytest
 from eioku.config import Settings
 from eioku_ml.worker.daemon import run_pool
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
-from tests.e2e.browser import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    SCREENSHOTS,
-    chromium_available,
-    live_server,
-    start_workers,
-)
+from tests.e2e.browser import checked_page, chromium, live_server, start_workers
 from tests.fixtures.corpus import ITEMS, SECONDS
 
 PLAYS_WITHIN_MS = 60_000  # the worker may still be making other files' copies
@@ -70,26 +63,14 @@ def workers(server):
 
 @pytest.fixture(scope="module")
 def browser():
-    assert chromium_available(), f"no browser at {CHROMIUM}: `make test` installs Debian's chromium"
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True,
-                              args=[*CHROMIUM_ARGS, "--autoplay-policy=no-user-gesture-required"])
+    with chromium("--autoplay-policy=no-user-gesture-required") as b:
         yield b
-        b.close()
 
 
 @pytest.fixture
 def page(browser, request):
-    context = browser.new_context(viewport={"width": 1200, "height": 900})
-    pg = context.new_page()
-    errors: list[str] = []
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-    yield pg
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    name = re.sub(r"[^\w.-]", "_", request.node.name)
-    pg.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
-    context.close()
-    assert not errors, f"JavaScript errors: {errors}"
+    with checked_page(browser, request.node.name, 1200, 900) as pg:
+        yield pg
 
 
 def _open(page: Page, base: str, video_id: str, query: str = "") -> None:

@@ -14,9 +14,9 @@ import httpx
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from eioku.config import Settings
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
-from tests.e2e.browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, chromium_available, live_server
+from tests.e2e.browser import checked_page, chromium, live_server
 from tests.media import SAMPLE, copy_with_suffix
 
 TRUTH = json.loads((SAMPLE.parent / "sample.json").read_text())
@@ -35,24 +35,14 @@ def server(pg_cluster, analysed_sample, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    assert chromium_available(), f"no browser at {CHROMIUM}: `make test` installs Debian's chromium"
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 @pytest.fixture
 def page(browser, request):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    pg = context.new_page()
-    errors: list[str] = []
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-    yield pg
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    pg.screenshot(path=str(SCREENSHOTS / f"{request.node.name}.png"), full_page=True)
-    context.close()
-    assert not errors, f"JavaScript errors: {errors}"
+    with checked_page(browser, request.node.name, 1400, 1000) as pg:
+        yield pg
 
 
 def api(base: str, path: str, **params):
