@@ -45,9 +45,7 @@ from eioku_ml.worker.execute import (
     _reason,
     _transient,
     checked_path,
-    fail_unfinished,
-    job_reason,
-    raise_if_retried,
+    guarded_job,
     retried,
     store_reason,
     write_run,
@@ -59,14 +57,8 @@ def execute_chunk(factory: sessionmaker[Session], run_ids: list[uuid.UUID], chun
     """Analyse one chunk for each of ``run_ids`` that is still running and has
     not stored this chunk yet; complete the runs whose chunks are now all in.
     A failure of the job itself fails the runs it had not finished."""
-    done: list[Outcome] = []
-    try:
-        return _execute_chunk(factory, run_ids, chunk, cache, attempt, done)
-    except Exception as exc:
-        raise_if_retried(exc, attempt)
-        failed = fail_unfinished(factory, run_ids, job_reason(exc))
-        ended = {o.run_id for o in failed}
-        return [o for o in done if o.run_id not in ended] + failed
+    return guarded_job(factory, run_ids, attempt,
+                       lambda done: _execute_chunk(factory, run_ids, chunk, cache, attempt, done))
 
 
 def _execute_chunk(factory: sessionmaker[Session], run_ids: list[uuid.UUID], chunk: int,

@@ -313,9 +313,18 @@ def execute_pass(factory: sessionmaker[Session], run_ids: list[uuid.UUID],
     """Execute several frame-analyzer runs of one video with one decode (the
     frame pass). Each run keeps its own status, artifacts, timings and failure;
     a failure of the pass itself fails the runs it had not finished."""
+    return guarded_job(factory, run_ids, attempt,
+                       lambda done: _execute_pass(factory, run_ids, cache, attempt, done))
+
+
+def guarded_job(factory: sessionmaker[Session], run_ids: list[uuid.UUID], attempt: Attempt,
+                body: Callable[[list[Outcome]], list[Outcome]]) -> list[Outcome]:
+    """Run a job's ``body`` (it appends each run it ends to the list it is
+    given); if the job itself fails and will not be retried, every run it had
+    not finished fails with the reason, and the outcomes say so."""
     done: list[Outcome] = []
     try:
-        return _execute_pass(factory, run_ids, cache, attempt, done)
+        return body(done)
     except Exception as exc:
         raise_if_retried(exc, attempt)
         failed = fail_unfinished(factory, run_ids, job_reason(exc))
