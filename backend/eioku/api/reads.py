@@ -54,12 +54,15 @@ class Reads:
             await self.pool.close()
             self.pool = None
 
-    async def run(self, steps: Steps[T]) -> T:
+    async def run(self, steps: Steps[T], wait_s: float | None = None) -> T:
+        """``wait_s``: how long to wait for a free connection (or for the
+        database to accept one) before :class:`psycopg_pool.PoolTimeout`;
+        the pool's ``WAIT_S`` by default."""
         if self.pool is None or self._loop is not asyncio.get_running_loop():
             async with await AsyncConnection.connect(self.conninfo, autocommit=True) as conn:
                 return await run_async(conn, steps)
         try:
-            async with self.pool.connection() as conn:
+            async with self.pool.connection(timeout=wait_s) as conn:
                 return await run_async(conn, steps)
         except (psycopg.OperationalError, psycopg.InterfaceError):
             # the server went away: its other idle connections are dead too; replace them

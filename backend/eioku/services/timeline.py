@@ -11,11 +11,13 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from eioku.db.steps import Fetch, Statement, Steps, run
 from eioku.domain.enums import ArtifactType, JumpKind
 from eioku.domain.errors import EiokuError
+from eioku.domain.models import Video
 from eioku.media.frames import video_facts
 from eioku.media.geometry import normalise_box, scaled_size
-from eioku.store.videos import VideoRepository
+from eioku.store.videos import VideoRepository, get_video
 
 # detections are sampled (spans of a second or two); a box query looks this far
 # back for a detection that is still on screen at the asked time
@@ -42,53 +44,59 @@ class Row:
     items: list[Item] = field(default_factory=list)
 
 
+def timeline_steps(video_id: uuid.UUID) -> Steps[tuple[Video, list[Row]]]:
+    """The video and its rows, in two statements: the video (404 when unknown)
+    and every row's items in one query (the API runs it on the async read pool,
+    as jumps are: a session route cost a thread, a pooled session and a round
+    trip per kind)."""
+    video = yield from get_video(video_id)
+    found = yield Statement(_ROWS_SQL, {"v": video_id}, Fetch.ALL)
+    rows: dict[tuple[int, str | None], Row] = {}
+    for r in found:
+        row = rows.setdefault((r.section, r.key), Row(JumpKind(r.kind), r.key, r.title))
+        row.items.append(Item(r.start_ms, r.end_ms,
+                              None if r.confidence is None else round(r.confidence, 4), r.text))
+    return video, list(rows.values())
+
+
 def timeline(session: Session, video_id: uuid.UUID) -> tuple[int | None, list[Row]]:
-    video = VideoRepository(session).get(video_id)
-    rows: list[Row] = []
-    scenes = session.execute(text(
-        f"SELECT start_ms, end_ms FROM scene_ranges WHERE run_id = {_run(ArtifactType.SCENE)} "
-        "ORDER BY start_ms"), {"v": video_id}).all()
-    if scenes:
-        rows.append(Row(JumpKind.SCENE, None, "Scenes", [Item(s.start_ms, s.end_ms) for s in scenes]))
-    rows += _appearance_rows(session, video_id, JumpKind.FACE, "face_appearances", "cluster_id",
-                             ArtifactType.FACE_DETECTION)
-    rows += _appearance_rows(session, video_id, JumpKind.OBJECT, "object_appearances", "label",
-                             ArtifactType.OBJECT_DETECTION)
-    rows += _appearance_rows(session, video_id, JumpKind.PLACE, "place_appearances", "label",
-                             ArtifactType.PLACE_CLASSIFICATION)
-    for kind, table, artifact_type, title in (
-            (JumpKind.TRANSCRIPT, "transcript_fts", ArtifactType.TRANSCRIPT_SEGMENT, "Speech"),
-            (JumpKind.OCR, "ocr_fts", ArtifactType.OCR_TEXT, "On-screen text")):
-        lines = session.execute(text(
-            f"SELECT start_ms, end_ms, text FROM {table} WHERE run_id = {_run(artifact_type)} "
-            "ORDER BY start_ms, artifact_id"), {"v": video_id}).all()
-        if lines:
-            rows.append(Row(kind, None, title, [Item(r.start_ms, r.end_ms, None, r.text)
-                                                for r in lines]))
+    video, rows = run(session, timeline_steps(video_id))
     return video.duration_ms, rows
 
 
-def _appearance_rows(session: Session, video_id: uuid.UUID, kind: JumpKind, table: str, key: str,
-                     artifact_type: str) -> list[Row]:
+def _appearances_sql(section: int, kind: JumpKind, table: str, key: str, artifact_type: str) -> str:
     """One row per label (or person), the longest on screen first."""
     named = "LEFT JOIN face_identities fi ON fi.identity_id = p.cluster_id" if kind is JumpKind.FACE \
         else ""
     title = "COALESCE(fi.name, p.cluster_id)" if kind is JumpKind.FACE else f"p.{key}"
-    found = session.execute(text(
-        f"SELECT p.{key} AS key, {title} AS title, p.start_ms, p.end_ms, p.confidence, "
-        f"sum(p.end_ms - p.start_ms) OVER (PARTITION BY p.{key}) AS total "
-        f"FROM {table} p {named} WHERE p.run_id = {_run(artifact_type)} "
-        f"ORDER BY total DESC, p.{key}, p.start_ms"), {"v": video_id}).all()
-    rows: dict[str, Row] = {}
-    for r in found:
-        row = rows.setdefault(r.key, Row(kind, r.key, r.title))
-        row.items.append(Item(r.start_ms, r.end_ms, round(r.confidence, 4)))
-    return list(rows.values())
+    return (f"SELECT {section}, '{kind.value}', p.{key}, {title}, "
+            f"p.start_ms, p.end_ms, p.confidence, NULL, "
+            f"sum(p.end_ms - p.start_ms) OVER (PARTITION BY p.{key}) AS total, NULL "
+            f"FROM {table} p {named} WHERE p.run_id = {_run(artifact_type)}")
 
 
-def frame_rate(session: Session, video_id: uuid.UUID) -> float | None:
-    """The file's frame rate, or None when the file cannot be read now."""
-    video = VideoRepository(session).get(video_id)
+def _lines_sql(section: int, kind: JumpKind, table: str, artifact_type: str, title: str) -> str:
+    return (f"SELECT {section}, '{kind.value}', NULL, '{title}', start_ms, end_ms, NULL, "
+            f"text, 0, artifact_id FROM {table} WHERE run_id = {_run(artifact_type)}")
+
+
+# sections in the order the player shows them; items by start (lines: then by id, as stored)
+_ROWS_SQL = " UNION ALL ".join((
+    f"SELECT 0 AS section, '{JumpKind.SCENE.value}' AS kind, NULL::text AS key, 'Scenes' AS title, "
+    f"start_ms, end_ms, NULL::float8 AS confidence, NULL::text AS text, 0::bigint AS total, "
+    f"NULL::uuid AS artifact_id FROM scene_ranges WHERE run_id = {_run(ArtifactType.SCENE)}",
+    _appearances_sql(1, JumpKind.FACE, "face_appearances", "cluster_id", ArtifactType.FACE_DETECTION),
+    _appearances_sql(2, JumpKind.OBJECT, "object_appearances", "label", ArtifactType.OBJECT_DETECTION),
+    _appearances_sql(3, JumpKind.PLACE, "place_appearances", "label",
+                     ArtifactType.PLACE_CLASSIFICATION),
+    _lines_sql(4, JumpKind.TRANSCRIPT, "transcript_fts", ArtifactType.TRANSCRIPT_SEGMENT, "Speech"),
+    _lines_sql(5, JumpKind.OCR, "ocr_fts", ArtifactType.OCR_TEXT, "On-screen text"),
+)) + " ORDER BY section, total DESC, key, start_ms, artifact_id"
+
+
+def frame_rate(video: Video) -> float | None:
+    """The file's frame rate, or None when the file cannot be read now (read
+    once per file version: :func:`video_facts` keeps it)."""
     try:
         return video_facts(Path(video.path)).fps
     except EiokuError:

@@ -18,9 +18,10 @@ from pydantic import BaseModel, Field
 
 from eioku.artifacts.envelope import MAX_SPAN_MS
 from eioku.config import Settings
-from eioku.domain.errors import ClipTooLongError, NotFoundError, ValidationFailedError
+from eioku.domain.errors import ClipTooLongError, NotFoundError, StorageError, ValidationFailedError
 from eioku.media.clips import make_clip
-from eioku.media.images import MediaCache, build_trickplay, thumbnail
+from eioku.media.frames import frame_at
+from eioku.media.images import MediaCache, build_trickplay, jpeg_bytes, thumbnail
 from eioku.media.sniff import sniff
 from eioku.services import playback
 from eioku.services.ingest import readable_path
@@ -127,14 +128,22 @@ async def prepare_playback(video_id: uuid.UUID, request: Request, audio: AudioTr
 async def video_thumbnail(
     video_id: uuid.UUID, request: Request, t_ms: Ms = 0,
     width: Annotated[int, Query(ge=16, le=1920)] = 320,
-) -> FileResponse:
-    """The frame at `t_ms` as a JPEG `width` pixels wide (cached)."""
-    def make() -> Path:
+) -> Response:
+    """The frame at `t_ms` as a JPEG `width` pixels wide (cached). When the data
+    dir is full or read-only the picture is still answered, made in memory and
+    not kept (`Cache-Control: no-store`): a reader needs no disk."""
+    def make() -> Path | bytes:
         path, settings = _video_file(request, video_id)
-        return MediaCache(settings.cache_dir, settings.cache_max_bytes).file(
-            video_id, f"thumb-{t_ms}-{width}.jpg", lambda tmp: thumbnail(path, t_ms, width, tmp))
+        try:
+            return MediaCache(settings.cache_dir, settings.cache_max_bytes).file(
+                video_id, f"thumb-{t_ms}-{width}.jpg", lambda tmp: thumbnail(path, t_ms, width, tmp))
+        except StorageError:
+            return jpeg_bytes(frame_at(path, t_ms, width))
 
-    return FileResponse(await run_in_threadpool(make), media_type="image/jpeg", headers=CACHED)
+    made = await run_in_threadpool(make)
+    if isinstance(made, bytes):
+        return Response(made, media_type="image/jpeg", headers={"Cache-Control": "no-store"})
+    return FileResponse(made, media_type="image/jpeg", headers=CACHED)
 
 
 def _trickplay(request: Request, video_id: uuid.UUID) -> Path:
