@@ -1,7 +1,7 @@
 """The web player: one HTML page whose ES modules route by URL, served with the API.
 
 Every asset lives in ``eioku/ui/static`` (no CDN, no web fonts, no build
-step); page URLs (``/``, ``/videos/{id}``, ``/people``, ``/search``) all
+step); page URLs (``/``, ``/videos/{id}``, ``/people``, ``/people/{id}``, ``/search``) all
 answer with the same page and the modules read the URL.
 """
 
@@ -34,8 +34,9 @@ def page() -> FileResponse:
     return _page()
 
 
+@router.get("/people/{person}")
 @router.get("/videos/{video_id}")
-def player_page(video_id: str) -> FileResponse:
+def player_page() -> FileResponse:
     return _page()
 
 

@@ -4,6 +4,7 @@ import { toast } from "./dom.js";
 const routes = [
   [/^\/$/, () => import("./library.js"), "library"],
   [/^\/people\/?$/, () => import("./people.js"), "people"],
+  [/^\/people\/([^/]+)\/?$/, () => import("./person.js"), "people"],
   [/^\/search\/?$/, () => import("./search.js"), "library"],
   [/^\/videos\/([0-9a-f-]{36})\/?$/i, () => import("./player.js"), null],
 ];
@@ -23,7 +24,7 @@ async function start() {
     const module = await load();
     main.replaceChildren();
     try {
-      await module.render(main, { params, id: match[1] });
+      await module.render(main, { params, id: match[1] && decodeURIComponent(match[1]) });
     } catch (error) {
       main.replaceChildren();
       const box = document.createElement("p");
