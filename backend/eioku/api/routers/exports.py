@@ -10,9 +10,11 @@ from typing import IO, Literal
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse, Response, StreamingResponse
+from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session, sessionmaker
 
-from eioku.api.deps import UowDep
+from eioku.api.deps import SettingsDep, UowDep
+from eioku.api.download import disposition, stem
 from eioku.api.gate import admitted
 from eioku.services import exports
 from eioku.store.uow import UnitOfWork
@@ -20,8 +22,15 @@ from eioku.store.uow import UnitOfWork
 router = APIRouter(tags=["exports"])
 
 
-def _download(name: str) -> dict[str, str]:
-    return {"Content-Disposition": f'inline; filename="{name}"'}
+class ExportLimits(BaseModel):
+    clip_max_s: int = Field(description="the longest clip GET /v1/videos/{id}/clip cuts "
+                                        "(EIOKU_CLIP_MAX_S)")
+
+
+@router.get("/v1/exports/limits", response_model=ExportLimits)
+def export_limits(settings: SettingsDep) -> ExportLimits:
+    """What the exports accept, so a page can check a range before asking."""
+    return ExportLimits(clip_max_s=settings.clip_max_s)
 
 
 SUBTITLES = {"vtt": (exports.webvtt, "text/vtt"), "srt": (exports.srt, "application/x-subrip")}
@@ -32,11 +41,12 @@ SUBTITLES = {"vtt": (exports.webvtt, "text/vtt"), "srt": (exports.srt, "applicat
 def subtitles(video_id: uuid.UUID, fmt: Literal["vtt", "srt"], uow: UowDep) -> PlainTextResponse:
     """The selected transcript as WebVTT (`subtitles.vtt`) or SubRip (`subtitles.srt`)
     subtitles: at most two lines of 42 characters a cue; a longer sentence becomes
-    several cues sharing its time span."""
+    several cues sharing its time span. Named after the video (`holiday.vtt`)."""
     write, media_type = SUBTITLES[fmt]
     body = write(exports.cues(exports.transcript_segments(uow, video_id)))
+    name = f"{stem(uow.videos.get(video_id).filename)}.{fmt}"
     return PlainTextResponse(body, media_type=f"{media_type}; charset=utf-8",
-                             headers=_download(f"{video_id}.{fmt}"))
+                             headers=disposition(name, "inline"))
 
 
 @router.get("/v1/videos/{video_id}/chapters.vtt", response_class=PlainTextResponse,
@@ -50,13 +60,14 @@ def chapters_vtt(video_id: uuid.UUID, uow: UowDep) -> PlainTextResponse:
             responses={200: {"content": {"application/json": {}}}})
 async def export_json(video_id: uuid.UUID, request: Request) -> Response:
     """Every artifact of the runs the selection policies pick, grouped by type, each
-    type with its policy and run (producer, version, config, input hash, timings)."""
+    type with its policy and run (producer, version, config, input hash, timings).
+    Downloaded as `<the video's name>.export.json`."""
     factory = request.app.state.session_factory
     # the document is written whole before the first byte goes out: a client
     # slow to read holds memory or a file, never a database connection (issue 25)
     async with admitted(request):
-        document = await run_in_threadpool(_write, factory, video_id)  # a 404 before streaming
-    headers = _download(f"{video_id}.json")
+        title, document = await run_in_threadpool(_write, factory, video_id)  # a 404 first
+    headers = disposition(f"{stem(title)}.export.json")
     if isinstance(document, bytes):  # sent in one piece, no thread per chunk read
         return Response(document, media_type="application/json", headers=headers)
     return StreamingResponse(_read(document), media_type="application/json", headers=headers)
@@ -66,14 +77,15 @@ SPOOL_IN_MEMORY_BYTES = 1 << 20  # larger documents go to a temporary file
 CHUNK_BYTES = 1 << 16
 
 
-def _write(factory: sessionmaker[Session], video_id: uuid.UUID) -> bytes | IO[bytes]:
-    """The export of a video: its bytes, or beyond SPOOL_IN_MEMORY_BYTES a
-    temporary file holding them, read from its start."""
+def _write(factory: sessionmaker[Session], video_id: uuid.UUID) -> tuple[str, bytes | IO[bytes]]:
+    """The video's title and its export: the bytes, or beyond
+    SPOOL_IN_MEMORY_BYTES a temporary file holding them, read from its start."""
     pieces: list[bytes] = []
     size = 0
     spool: IO[bytes] | None = None
     try:
         with UnitOfWork(factory) as uow:
+            title = uow.videos.get(video_id).filename
             for piece in exports.export_json(uow, video_id):
                 data = piece.encode()
                 if spool is not None:
@@ -90,9 +102,9 @@ def _write(factory: sessionmaker[Session], video_id: uuid.UUID) -> bytes | IO[by
             spool.close()
         raise
     if spool is None:
-        return b"".join(pieces)
+        return title, b"".join(pieces)
     spool.seek(0)
-    return spool
+    return title, spool
 
 
 async def _read(spool: IO[bytes]) -> AsyncIterator[bytes]:

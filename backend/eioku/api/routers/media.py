@@ -16,6 +16,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, Field
 
+from eioku.api.download import clip_name, disposition
 from eioku.artifacts.envelope import MAX_SPAN_MS
 from eioku.config import Settings
 from eioku.domain.errors import ClipTooLongError, NotFoundError, StorageError, ValidationFailedError
@@ -44,6 +45,11 @@ def _video_file(request: Request, video_id: uuid.UUID) -> tuple[Path, Settings]:
     with UnitOfWork(request.app.state.session_factory) as uow:
         video = uow.videos.get(video_id)
     return readable_path(video, settings), settings
+
+
+def _title(request: Request, video_id: uuid.UUID) -> str:
+    with UnitOfWork(request.app.state.session_factory) as uow:
+        return uow.videos.get(video_id).filename
 
 
 @router.get("/v1/videos/{video_id}/stream", response_class=FileResponse,
@@ -188,7 +194,8 @@ async def clip(video_id: uuid.UUID, request: Request, from_ms: Ms, to_ms: Ms) ->
     """An MP4 of [from_ms, to_ms): packets copied when a keyframe starts the range,
     re-encoded (H.264/AAC) otherwise. At most EIOKU_CLIP_MAX_S seconds; a range
     starting past the end of the video is a 422. A server cuts CLIP_SLOTS clips at
-    once (a cached clip needs no slot); beyond that, 503 with Retry-After."""
+    once (a cached clip needs no slot); beyond that, 503 with Retry-After. Named
+    after the video and the range: `holiday.clip-0m10s-0m25s.mp4`."""
     settings: Settings = request.app.state.settings
     if to_ms <= from_ms:
         raise ValidationFailedError("to_ms must be after from_ms", field="to_ms")
@@ -201,6 +208,7 @@ async def clip(video_id: uuid.UUID, request: Request, from_ms: Ms, to_ms: Ms) ->
         path, _ = _video_file(request, video_id)
         return cache.file(video_id, name, lambda tmp: make_clip(path, tmp, from_ms, to_ms))
 
+    title = await run_in_threadpool(_title, request, video_id)
     out = await run_in_threadpool(cache.cached, video_id, name)
     if out is None:
         slots = clip_slots(request.app)
@@ -214,4 +222,4 @@ async def clip(video_id: uuid.UUID, request: Request, from_ms: Ms, to_ms: Ms) ->
         finally:
             slots.release()
     return FileResponse(out, media_type="video/mp4",
-                        filename=f"{video_id}-{from_ms}-{to_ms}.mp4")
+                        headers=disposition(clip_name(title, from_ms, to_ms)))
