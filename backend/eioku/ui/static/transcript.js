@@ -13,12 +13,14 @@ export class Transcript {
     this.setItems(items);
   }
 
-  setItems(items) {
+  /** empty: what the panel says without a line ("No speech found.", "Speech is being analysed…"). */
+  setItems(items, empty = this.empty ?? "No speech found.") {
     this.items = items;
+    this.empty = empty;
     this.current = -1;
     this.list.replaceChildren(...(items.length ? items.map((item) => h("li", {},
       h("button", { type: "button", class: "line", onclick: () => this.onSeek(item.start_ms) },
-        h("span", { class: "at" }, clock(item.start_ms)), " ", item.text))) : [h("li", { class: "muted" }, "No speech found.")]));
+        h("span", { class: "at" }, clock(item.start_ms)), " ", item.text))) : [h("li", { class: "muted transcript-empty" }, empty)]));
   }
 
   setTime(ms) {
