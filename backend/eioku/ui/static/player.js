@@ -8,6 +8,8 @@ import { Transcript } from "./transcript.js";
 import { FindPanel } from "./find.js";
 import { runsPanel } from "./runs.js";
 import { Playback, trackLabel } from "./playback.js";
+import { exportsPanel } from "./exports.js";
+import { queueBar } from "./queue.js";
 
 const PREROLL_KEY = "eioku.preroll_ms";
 
@@ -116,8 +118,8 @@ class Player {
     const head = h("div", { class: "player-head" },
       h("h1", { id: "video-title" }, this.info.filename),
       h("p", { class: "muted" }, this.duration ? clock(this.duration) : ""));
-    this.main.replaceChildren(head, h("div", { class: "player-layout" }, stage, side), this.timeline.el,
-      runsPanel(this.id, () => this.reload()), this.exportsPanel());
+    this.main.replaceChildren(head, queueBar(this) || "", h("div", { class: "player-layout" }, stage, side), this.timeline.el,
+      runsPanel(this.id, () => this.reload()), exportsPanel(this));
     this.timeline.setZoom(1);
     this.selectedLabel.textContent = this.timeline.selectedRow()?.title || "";
 
@@ -317,33 +319,6 @@ class Player {
       Object.assign(el.style, { left: `${left + b.x * w}px`, top: `${top + b.y * ht}px`, width: `${b.w * w}px`, height: `${b.h * ht}px` });
       return el;
     }));
-  }
-
-  exportsPanel() {
-    const base = `/v1/videos/${this.id}`;
-    const from = h("input", { id: "clip-from", type: "number", min: 0, step: 0.1, value: 0 });
-    const to = h("input", { id: "clip-to", type: "number", min: 0.1, step: 0.1, value: Math.min(10, (this.duration || 10000) / 1000) });
-    const link = h("a", { class: "button", href: "#", download: true }, "Download clip");
-    const update = () => { link.href = `${base}/clip${q({ from_ms: Math.round(Number(from.value) * 1000), to_ms: Math.round(Number(to.value) * 1000) })}`; };
-    from.addEventListener("input", update);
-    to.addEventListener("input", update);
-    update();
-    const useScene = h("button", { type: "button", onclick: () => {
-      const now = this.nowMs();
-      const start = this.scenes.filter((s) => s <= now).pop() ?? 0;
-      const end = this.scenes.find((s) => s > now) ?? this.duration;
-      from.value = (start / 1000).toFixed(1);
-      to.value = (end / 1000).toFixed(1);
-      update();
-    } }, "Current scene");
-    return h("details", { class: "panel" }, h("summary", {}, "Export"),
-      h("ul", { class: "exports" },
-        h("li", {}, h("a", { href: `${base}/subtitles.vtt`, download: true }, "Subtitles (WebVTT)")),
-        h("li", {}, h("a", { href: `${base}/subtitles.srt`, download: true }, "Subtitles (SRT)")),
-        h("li", {}, h("a", { href: `${base}/export.json`, download: true }, "Everything found (JSON with provenance)"))),
-      h("div", { class: "clip-form" },
-        h("label", { for: "clip-from" }, "Clip from (s)"), from, h("label", { for: "clip-to" }, "to (s)"), to,
-        useScene, link));
   }
 
   async reload() {
