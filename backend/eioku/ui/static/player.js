@@ -114,11 +114,12 @@ class Player {
       onQuery: (query) => this.setUrl({ q: query || null }),
     });
 
-    const side = h("aside", { class: "side", "aria-label": "Find and transcript" }, this.find.el, this.transcript.el);
+    const side = h("aside", { class: "side", "aria-label": "Find, insights and transcript" },
+      this.find.el, this.timeline.insights.el, this.transcript.el);
     const head = h("div", { class: "player-head" },
       h("h1", { id: "video-title" }, this.info.filename),
       h("p", { class: "muted" }, this.duration ? clock(this.duration) : ""));
-    this.main.replaceChildren(head, queueBar(this) || "", h("div", { class: "player-layout" }, stage, side), this.timeline.el,
+    this.main.replaceChildren(head, queueBar(this) || "", h("div", { class: "player-layout" }, h("div", { class: "player-main" }, stage, this.timeline.el), side),
       runsPanel(this.id, () => this.reload()), exportsPanel(this));
     this.timeline.setZoom(1);
     this.selectedLabel.textContent = this.timeline.selectedRow()?.title || "";

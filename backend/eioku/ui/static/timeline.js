@@ -1,33 +1,63 @@
 // The timeline: one row per kind and label on the player's clock.
 // Rows come from GET /v1/videos/{id}/timeline; each row's kind/key are a jump's kind/label.
+// Pointer (mouse, touch, pen): a click or tap seeks to where it lands, a drag scrubs with the
+// preview showing; the hits under the pointer are listed in the tooltip (a tap pins it, with a
+// button per hit to go to its start; a double-click goes to the start of the hit under it).
 import { clock, h } from "./dom.js";
+import { Insights } from "./insights.js";
 
 const HAS_CONFIDENCE = new Set(["object", "face", "place"]);
 const PX_PER_SECOND_MAX = 200; // fully zoomed in, a second is this wide
+const MIN_HIT_PX = 24; // a segment drawn narrower is still this wide to the pointer, centred on it
+const MAX_LANES = 4; // overlapping segments stack in lanes; more overlap shares the last lane
+const DRAG_PX = 4; // a pointer that moves further than this while down scrubs
+const PINNED_MS = 8000; // a tapped tooltip goes away by itself after this
+const TOOLTIP_HITS = 6; // hits listed in the tooltip, then "and N more"
 
 export const rowKey = (row) => `${row.kind}:${row.key ?? ""}`;
 
-const KIND_WORD = { scene: "Scene", face: "Person", object: "Object", place: "Place", transcript: "Speech", ocr: "On-screen text" };
+export const KIND_WORD = { scene: "Scene", face: "Person", object: "Object", place: "Place", transcript: "Speech", ocr: "On-screen text" };
 
 /** What one hit of a row is called: "scene", "Alice", "cat", "speech line". */
 export function noun(row) {
   return { scene: "scene", transcript: "speech line", ocr: "on-screen text" }[row.kind] || row.title;
 }
 
+/** Lane of each item (sorted by start): the first lane free at its start, at most MAX_LANES. */
+export function lanes(items) {
+  const ends = [];
+  return items.map((item) => {
+    let lane = ends.findIndex((end) => end <= item.start_ms);
+    if (lane < 0) lane = ends.length < MAX_LANES ? ends.length : ends.indexOf(Math.min(...ends));
+    ends[lane] = Math.max(ends[lane] ?? 0, item.end_ms);
+    return lane;
+  });
+}
+
 export class Timeline {
-  constructor({ durationMs, rows, onSeek, onJump, onSelect, preview }) {
+  /** rowActions(row): extra controls for a row's label (corrections: remove, rename). */
+  constructor({ durationMs, rows, onSeek, onJump, onSelect, preview, rowActions }) {
     this.duration = Math.max(1, durationMs || 1);
     this.rows = rows;
     this.onSeek = onSeek;
     this.onJump = onJump;
     this.onSelect = onSelect;
     this.preview = preview;
+    this.rowActions = rowActions;
     this.zoom = 1;
+    this.now = 0;
     this.minConfidence = 0;
     this.hidden = new Set();
     this.selected = rows.length ? rowKey(rows[0]) : null;
     this.current = null;
+    this.drag = null;
+    this.drawn = new Map(); // row key -> {row, items} as drawn (confidence filtered)
     this.el = h("section", { class: "timeline", "aria-labelledby": "timeline-h" });
+    this.insights = new Insights({
+      durationMs: this.duration,
+      onSelect: (key) => this.select(key),
+      onGo: (row, item) => this.goTo(row, item),
+    });
     this.build();
   }
 
@@ -42,14 +72,9 @@ export class Timeline {
     this.zoomRange = zoomRange;
     const confidence = h("input", { id: "tl-confidence", type: "range", min: 0, max: 0.95, step: 0.05, value: 0,
                                     "aria-valuetext": "any confidence" });
-    const confidenceOut = h("output", { for: "tl-confidence" }, "any");
-    confidence.addEventListener("input", () => {
-      this.minConfidence = Number(confidence.value);
-      const text = this.minConfidence ? `≥ ${Math.round(this.minConfidence * 100)} %` : "any";
-      confidenceOut.textContent = text;
-      confidence.setAttribute("aria-valuetext", this.minConfidence ? `at least ${Math.round(this.minConfidence * 100)} percent` : "any confidence");
-      this.drawRows();
-    });
+    this.confidenceRange = confidence;
+    this.confidenceOut = h("output", { for: "tl-confidence" }, "any");
+    confidence.addEventListener("input", () => this.setConfidence(Number(confidence.value)));
     this.rowsMenu = h("div", { class: "rows-menu" });
     const toolbar = h("div", { class: "tl-toolbar" },
       h("h2", { id: "timeline-h" }, "Timeline"),
@@ -58,7 +83,7 @@ export class Timeline {
         h("label", { for: "tl-zoom" }, "Zoom"), zoomRange,
         h("button", { type: "button", onclick: () => this.setZoom(this.zoom * 2) }, "Zoom in"),
         h("button", { type: "button", onclick: () => this.setZoom(1) }, "Whole video")),
-      h("div", { class: "tl-group" }, h("label", { for: "tl-confidence" }, "Minimum confidence"), confidence, confidenceOut),
+      h("div", { class: "tl-group" }, h("label", { for: "tl-confidence" }, "Minimum confidence"), confidence, this.confidenceOut),
       h("details", { class: "tl-rows" }, h("summary", {}, "Rows"), this.rowsMenu));
     this.labels = h("div", { class: "tl-labels" });
     this.inner = h("div", { class: "tl-inner" });
@@ -66,18 +91,143 @@ export class Timeline {
     this.playhead = h("div", { class: "tl-playhead", "aria-hidden": "true" });
     this.tooltip = h("div", { class: "tl-tooltip", hidden: true, "aria-hidden": "true" });
     this.el.append(toolbar, h("div", { class: "tl-body" }, this.labels, this.scroller), this.tooltip);
-    this.inner.addEventListener("click", (event) => {
-      const seg = event.target.closest(".seg");
-      this.onSeek(seg ? Number(seg.dataset.start) : this.timeAt(event.clientX));
+    this.listen();
+    this.drawRows();
+  }
+
+  listen() {
+    const inner = this.inner;
+    inner.addEventListener("pointerdown", (event) => this.pointerDown(event));
+    inner.addEventListener("pointermove", (event) => this.pointerMove(event));
+    inner.addEventListener("pointerup", (event) => this.pointerUp(event));
+    inner.addEventListener("pointercancel", () => { this.drag = null; this.hideTooltip(); });
+    inner.addEventListener("pointerleave", (event) => { if (!this.drag && event.pointerType === "mouse") this.hideTooltip(); });
+    inner.addEventListener("dblclick", (event) => {
+      const [hit] = this.hitsAt(event.clientX, event.clientY);
+      if (hit) this.goTo(hit.row, hit.item);
     });
-    this.inner.addEventListener("mousemove", (event) => this.hover(event));
-    this.inner.addEventListener("mouseleave", () => { this.tooltip.hidden = true; });
+    // a pinned tooltip goes on a tap (or click) anywhere else, and on Escape
+    document.addEventListener("pointerdown", (event) => {
+      if (this.pinned && !this.tooltip.contains(event.target) && !this.inner.contains(event.target)) this.hideTooltip();
+    });
+    this.el.addEventListener("keydown", (event) => { if (event.key === "Escape" && !this.tooltip.hidden) this.hideTooltip(); });
     this.scroller.addEventListener("wheel", (event) => {
       if (!event.ctrlKey) return; // ctrl + wheel zooms around the pointer
       event.preventDefault();
       this.setZoom(this.zoom * (event.deltaY < 0 ? 1.25 : 0.8), event.clientX);
     }, { passive: false });
-    this.drawRows();
+  }
+
+  pointerDown(event) {
+    if (event.button !== 0) return;
+    this.hideTooltip();
+    this.drag = { id: event.pointerId, x: event.clientX, moved: false };
+    this.inner.setPointerCapture?.(event.pointerId);
+  }
+
+  pointerMove(event) {
+    const drag = this.drag;
+    if (drag && drag.id === event.pointerId) {
+      if (!drag.moved && Math.abs(event.clientX - drag.x) < DRAG_PX) return;
+      drag.moved = true;
+      event.preventDefault();
+      const t = this.timeAt(event.clientX);
+      this.scrubTo(t);
+      this.showTooltip(event, t, [], { scrub: true });
+    } else if (event.pointerType === "mouse" && !this.pinned) {
+      const t = this.timeAt(event.clientX);
+      this.showTooltip(event, t, this.hitsAt(event.clientX, event.clientY));
+    }
+  }
+
+  pointerUp(event) {
+    const drag = this.drag;
+    if (!drag || drag.id !== event.pointerId) return;
+    this.drag = null;
+    const t = this.timeAt(event.clientX);
+    this.onSeek(t);
+    const hits = drag.moved ? [] : this.hitsAt(event.clientX, event.clientY);
+    if (event.pointerType === "mouse") {
+      this.showTooltip(event, t, hits);
+    } else if (hits.length) {
+      this.showTooltip(event, t, hits, { pinned: true }); // a tap on a hit: its buttons stay a while
+    } else {
+      this.hideTooltip(); // nothing to keep: the tooltip does not stick after a tap
+    }
+  }
+
+  /** Seek while dragging, at most once a frame. */
+  scrubTo(t) {
+    this.scrubAt = t;
+    if (this.scrubFrame) return;
+    this.scrubFrame = requestAnimationFrame(() => {
+      this.scrubFrame = null;
+      this.onSeek(this.scrubAt);
+    });
+  }
+
+  /** Go to the start of one hit (and mark it as the current one). */
+  goTo(row, item) {
+    this.hideTooltip();
+    this.onSeek(item.start_ms);
+    this.highlight(rowKey(row), item.start_ms);
+  }
+
+  /** The hits under a point: every drawn item of the row there whose span, widened to
+   * MIN_HIT_PX when drawn narrower, holds the point; the pointer's own lane first. */
+  hitsAt(clientX, clientY) {
+    const rowEl = document.elementFromPoint(clientX, clientY)?.closest(".tl-row");
+    const drawn = rowEl && this.drawn.get(rowEl.dataset.row);
+    if (!drawn) return [];
+    const rect = this.inner.getBoundingClientRect();
+    const x = clientX - rect.left;
+    const perMs = rect.width / this.duration;
+    const laneEl = document.elementFromPoint(clientX, clientY)?.closest(".seg");
+    const pointerLane = laneEl ? Number(laneEl.dataset.lane) : -1;
+    const hits = [];
+    drawn.items.forEach((item, i) => {
+      let x0 = item.start_ms * perMs, x1 = item.end_ms * perMs;
+      if (x1 - x0 < MIN_HIT_PX) {
+        const mid = (x0 + x1) / 2;
+        x0 = mid - MIN_HIT_PX / 2;
+        x1 = mid + MIN_HIT_PX / 2;
+      }
+      if (x >= x0 && x <= x1) hits.push({ row: drawn.row, item, lane: drawn.lanes[i] });
+    });
+    return hits.sort((a, b) => (b.lane === pointerLane) - (a.lane === pointerLane) || a.item.start_ms - b.item.start_ms);
+  }
+
+  showTooltip(event, t, hits, { scrub = false, pinned = false } = {}) {
+    const shown = hits.slice(0, TOOLTIP_HITS);
+    const lines = shown.map(({ row, item }) => (pinned
+      ? h("button", { type: "button", class: "tl-go", onclick: () => this.goTo(row, item) },
+          `Go to ${this.describe(row, item)}`)
+      : h("span", {}, this.describe(row, item))));
+    if (hits.length > shown.length) lines.push(h("span", { class: "tl-more" }, `and ${hits.length - shown.length} more here`));
+    if (!pinned && hits.length && !scrub) lines.push(h("span", { class: "tl-hint" }, "Double-click: go to its start"));
+    this.tooltip.replaceChildren(
+      this.preview && (scrub || !hits.length || event.pointerType === "mouse") ? this.preview(t) : "",
+      h("span", { class: "tl-time" }, clock(t, true)), ...lines);
+    this.tooltip.hidden = false;
+    this.tooltip.classList.toggle("pinned", pinned);
+    this.tooltip.setAttribute("aria-hidden", String(!pinned));
+    this.pinned = pinned;
+    clearTimeout(this.pinTimer);
+    if (pinned) this.pinTimer = setTimeout(() => this.hideTooltip(), PINNED_MS);
+    // above the pointer (a finger hides what is under it), inside the timeline's box
+    const box = this.el.getBoundingClientRect();
+    const width = this.tooltip.offsetWidth, height = this.tooltip.offsetHeight;
+    const x = Math.max(0, Math.min(event.clientX - box.left - width / 2, box.width - width));
+    let y = event.clientY - box.top - height - 14;
+    if (y < 0) y = event.clientY - box.top + 18;
+    this.tooltip.style.left = `${x}px`;
+    this.tooltip.style.top = `${y}px`;
+  }
+
+  hideTooltip() {
+    this.tooltip.hidden = true;
+    this.pinned = false;
+    clearTimeout(this.pinTimer);
   }
 
   maxZoom() {
@@ -87,10 +237,19 @@ export class Timeline {
 
   zoomFromSlider(v) { return Math.exp((Math.log(this.maxZoom()) * v) / 100); }
 
+  /** Zoom around a point of the screen (ctrl + wheel), else around the playhead: it stays
+   * where it is when in view, else it comes to the middle. */
   setZoom(zoom, aroundClientX) {
     const max = this.maxZoom();
-    const anchor = aroundClientX ?? (this.scroller.getBoundingClientRect().left + this.scroller.clientWidth / 2);
-    const t = this.timeAt(anchor);
+    const rect = this.scroller.getBoundingClientRect();
+    let anchor = aroundClientX, t;
+    if (anchor === undefined) {
+      const x = rect.left + (this.now / this.duration) * this.inner.clientWidth - this.scroller.scrollLeft;
+      anchor = x >= rect.left && x <= rect.right ? x : rect.left + this.scroller.clientWidth / 2;
+      t = this.now;
+    } else {
+      t = this.timeAt(anchor);
+    }
     this.zoom = Math.min(max, Math.max(1, zoom));
     this.inner.style.width = `${this.zoom * 100}%`;
     const fraction = max > 1 ? Math.log(this.zoom) / Math.log(max) : 0;
@@ -98,26 +257,20 @@ export class Timeline {
     const visibleS = (this.duration / 1000) / this.zoom;
     this.zoomRange.setAttribute("aria-valuetext", this.zoom <= 1 ? "whole video" : `${visibleS.toFixed(visibleS < 10 ? 1 : 0)} seconds visible`);
     this.drawRuler();
-    const rect = this.scroller.getBoundingClientRect();
     this.scroller.scrollLeft = (t / this.duration) * this.inner.clientWidth - (anchor - rect.left);
+  }
+
+  setConfidence(value) {
+    this.minConfidence = value;
+    this.confidenceRange.value = String(value);
+    this.confidenceOut.textContent = value ? `≥ ${Math.round(value * 100)} %` : "any";
+    this.confidenceRange.setAttribute("aria-valuetext", value ? `at least ${Math.round(value * 100)} percent` : "any confidence");
+    this.drawRows();
   }
 
   timeAt(clientX) {
     const rect = this.inner.getBoundingClientRect();
     return Math.max(0, Math.min(this.duration, ((clientX - rect.left) / rect.width) * this.duration));
-  }
-
-  hover(event) {
-    const seg = event.target.closest(".seg");
-    const t = this.timeAt(event.clientX);
-    this.tooltip.replaceChildren(
-      this.preview ? this.preview(t) : "",
-      h("span", {}, seg ? seg.dataset.describe : clock(t, true)));
-    this.tooltip.hidden = false;
-    const box = this.el.getBoundingClientRect();
-    const x = Math.min(event.clientX - box.left + 12, box.width - 200);
-    this.tooltip.style.left = `${Math.max(0, x)}px`;
-    this.tooltip.style.top = `${event.clientY - box.top + 16}px`;
   }
 
   describe(row, item) {
@@ -140,29 +293,47 @@ export class Timeline {
     this.inner.prepend(this.ruler);
   }
 
+  /** The items of a row the confidence threshold keeps. */
+  kept(row) {
+    return row.items.filter((i) => !HAS_CONFIDENCE.has(row.kind) || i.confidence == null || i.confidence >= this.minConfidence);
+  }
+
+  label(row, key, selected, laneCount) {
+    return h("div", { class: `tl-label kind-${row.kind}${selected ? " selected" : ""}`, role: "group",
+                      "aria-label": `${KIND_WORD[row.kind]}: ${row.title}`, style: `--lanes: ${laneCount}` },
+      h("button", { type: "button", class: "row-select", "aria-pressed": String(selected), dataset: { focus: `select ${key}` },
+                    title: `${KIND_WORD[row.kind]}: ${row.title} (select, then n / ] next, N / [ previous)`,
+                    onclick: () => this.select(key) },
+        h("span", { class: "visually-hidden" }, `${KIND_WORD[row.kind]}: `), row.title),
+      h("button", { type: "button", class: "icon", dataset: { focus: `prev ${key}` }, "aria-label": `Previous ${noun(row)}`, title: `Previous ${noun(row)}`, onclick: () => this.onJump(row, "prev") }, "◀"),
+      h("button", { type: "button", class: "icon", dataset: { focus: `next ${key}` }, "aria-label": `Next ${noun(row)}`, title: `Next ${noun(row)}`, onclick: () => this.onJump(row, "next") }, "▶"),
+      this.rowActions?.(row) || [],
+      h("button", { type: "button", class: "icon", "aria-label": `Hide the ${row.title} row`, title: "Hide this row", onclick: () => this.toggle(key, false) }, "×"));
+  }
+
   drawRows() {
+    // a label button pressed by keyboard keeps the focus through the redraw
+    const focused = this.labels.contains(document.activeElement) ? document.activeElement.dataset.focus : null;
     const visible = this.rows.filter((r) => !this.hidden.has(rowKey(r)));
     this.labels.replaceChildren(h("div", { class: "tl-label tl-ruler-label", "aria-hidden": "true" }));
     this.inner.replaceChildren(this.playhead);
     this.drawRuler();
+    this.drawn.clear();
     for (const row of visible) {
       const key = rowKey(row);
       const selected = key === this.selected;
-      this.labels.append(h("div", { class: `tl-label kind-${row.kind}${selected ? " selected" : ""}`, role: "group", "aria-label": `${KIND_WORD[row.kind]}: ${row.title}` },
-        h("button", { type: "button", class: "row-select", "aria-pressed": String(selected),
-                      title: `${KIND_WORD[row.kind]}: ${row.title} (select, then n / ] next, N / [ previous)`,
-                      onclick: () => this.select(key) },
-          h("span", { class: "visually-hidden" }, `${KIND_WORD[row.kind]}: `), row.title),
-        h("button", { type: "button", class: "icon", "aria-label": `Previous ${noun(row)}`, title: `Previous ${noun(row)}`, onclick: () => this.onJump(row, "prev") }, "◀"),
-        h("button", { type: "button", class: "icon", "aria-label": `Next ${noun(row)}`, title: `Next ${noun(row)}`, onclick: () => this.onJump(row, "next") }, "▶"),
-        h("button", { type: "button", class: "icon", "aria-label": `Hide the ${row.title} row`, title: "Hide this row", onclick: () => this.toggle(key, false) }, "×")));
-      const items = row.items.filter((i) => !HAS_CONFIDENCE.has(row.kind) || i.confidence == null || i.confidence >= this.minConfidence);
-      this.inner.append(h("div", { class: `tl-row kind-${row.kind}${selected ? " selected" : ""}`, dataset: { row: key } },
-        items.map((item) => h("div", {
+      const items = this.kept(row).slice().sort((a, b) => a.start_ms - b.start_ms);
+      const laneOf = lanes(items);
+      const laneCount = Math.max(1, ...laneOf.map((l) => l + 1));
+      this.drawn.set(key, { row, items, lanes: laneOf });
+      this.labels.append(this.label(row, key, selected, laneCount));
+      this.inner.append(h("div", { class: `tl-row kind-${row.kind}${selected ? " selected" : ""}`, dataset: { row: key },
+                                   style: `--lanes: ${laneCount}` },
+        items.map((item, i) => h("div", {
           class: `seg${this.current && this.current.row === key && this.current.start === item.start_ms ? " current" : ""}`,
           style: { left: `${(item.start_ms / this.duration) * 100}%`,
                    width: `max(3px, ${((item.end_ms - item.start_ms) / this.duration) * 100}%)` },
-          dataset: { start: item.start_ms, describe: this.describe(row, item) },
+          dataset: { start: item.start_ms, lane: laneOf[i] },
         }))));
     }
     this.rowsMenu.replaceChildren(...this.rows.map((row) => {
@@ -170,6 +341,15 @@ export class Timeline {
       return h("label", { class: "check" }, h("input", { type: "checkbox", checked: !this.hidden.has(key),
         onchange: (event) => this.toggle(key, event.target.checked) }), ` ${row.title}`);
     }));
+    const kept = this.rows.map((row) => ({ ...row, items: this.kept(row) }));
+    const signature = kept.map((r) => `${rowKey(r)}=${r.title}=${r.items.length}`).join("|");
+    if (signature !== this.insightsSignature || this.insights.rows?.length !== kept.length) {
+      this.insightsSignature = signature;
+      this.insights.update(kept, this.selected);
+    } else {
+      this.insights.setSelected(this.selected); // keeps its focus and open lists
+    }
+    if (focused) this.labels.querySelector(`[data-focus="${CSS.escape(focused)}"]`)?.focus();
   }
 
   select(key) {
@@ -192,9 +372,10 @@ export class Timeline {
   }
 
   setTime(ms) {
+    this.now = ms;
     const fraction = ms / this.duration;
     this.playhead.style.left = `${fraction * 100}%`;
-    if (this.zoom > 1) { // keep the playhead in view while playing
+    if (this.zoom > 1 && !this.drag) { // keep the playhead in view while playing
       const x = fraction * this.inner.clientWidth;
       const { scrollLeft, clientWidth } = this.scroller;
       if (x < scrollLeft || x > scrollLeft + clientWidth - 20) this.scroller.scrollLeft = x - clientWidth / 3;
