@@ -10,7 +10,7 @@ from eioku.api.schemas import VideoOut
 from eioku.domain.enums import ModelProfile
 from eioku.services.library import Card, Hit
 from eioku.services.timeline import Box, Row
-from eioku.store.people import Person, PersonSeen
+from eioku.store.people import Appearance, Person, PersonSeen
 
 
 class PersonOut(BaseModel):
@@ -33,6 +33,11 @@ class PeopleOut(BaseModel):
     people: list[PersonOut]
 
 
+class MergedPersonOut(BaseModel):
+    cluster_id: str
+    name: str | None = Field(description="the name they had when merged (for an undo button)")
+
+
 class PersonDetail(BaseModel):
     cluster_id: str
     name: str | None
@@ -40,11 +45,40 @@ class PersonDetail(BaseModel):
     faces: int = Field(description="faces in this person's centroid")
     merged_into: str | None = Field(description="set when this identity was merged into another")
     merged: list[str] = Field(description="identities merged into this person")
+    merged_people: list[MergedPersonOut] = Field(
+        default_factory=list, description="the same identities with the names they had")
 
     @classmethod
-    def of(cls, p: Person) -> PersonDetail:
+    def of(cls, p: Person, merged_names: dict[str, str | None] | None = None) -> PersonDetail:
+        names = merged_names or {}
         return cls(cluster_id=p.identity_id, name=p.name, embedding_model=p.embedding_model,
-                   faces=p.faces, merged_into=p.merged_into, merged=p.merged)
+                   faces=p.faces, merged_into=p.merged_into, merged=p.merged,
+                   merged_people=[MergedPersonOut(cluster_id=m, name=names.get(m))
+                                  for m in p.merged])
+
+
+class AppearanceOut(BaseModel):
+    video_id: uuid.UUID
+    title: str = Field(description="the video's title (its file's name)")
+    duration_ms: int | None
+    start_ms: int
+    end_ms: int
+    confidence: float
+    detections: int
+
+    @classmethod
+    def of(cls, a: Appearance) -> AppearanceOut:
+        return cls(**vars(a))
+
+
+class AppearancesOut(BaseModel):
+    cluster_id: str
+    name: str | None
+    total: int = Field(description="appearances across the library")
+    videos: int = Field(description="videos they appear in")
+    limit: int
+    offset: int
+    appearances: list[AppearanceOut]
 
 
 class RenamePerson(BaseModel):

@@ -60,6 +60,19 @@ class PersonSeen:
 
 
 @dataclass(frozen=True)
+class Appearance:
+    """One appearance of a person in a video (the selected faces run's)."""
+
+    video_id: uuid.UUID
+    title: str
+    duration_ms: int | None
+    start_ms: int
+    end_ms: int
+    confidence: float
+    detections: int
+
+
+@dataclass(frozen=True)
 class Merge:
     merge_id: int
     source_id: str
@@ -250,6 +263,33 @@ class PeopleRepository:
             "LIMIT :limit OFFSET :offset"), {"limit": limit, "offset": offset}).all()
         return [PersonSeen(r.cluster_id, r.name, r.videos, r.appearances, int(r.detections),
                            r.first_video_id, r.first_ms) for r in rows]
+
+    def appearances(self, identity_id: str, limit: int = 100,
+                    offset: int = 0) -> tuple[list[Appearance], int, int]:
+        """Every appearance of this person across the library, under each video's
+        selection policy, in recording order then time; with how many there are
+        and in how many videos."""
+        selected = ("FROM selected_runs s JOIN face_appearances fa ON fa.run_id = s.run_id "
+                    "WHERE s.artifact_type = 'face.detection' AND fa.cluster_id = :i")
+        total, videos = self.session.execute(text(
+            f"SELECT count(*), count(DISTINCT fa.asset_id) {selected}"), {"i": identity_id}).one()
+        rows = self.session.execute(text(
+            "SELECT fa.asset_id, v.filename, v.duration_ms, fa.start_ms, fa.end_ms, fa.confidence, "
+            f"fa.detections {selected.replace('WHERE', 'JOIN videos v ON v.video_id = fa.asset_id WHERE')} "
+            "ORDER BY s.video_t, fa.asset_id, fa.start_ms LIMIT :limit OFFSET :offset"),
+            {"i": identity_id, "limit": limit, "offset": offset}).all()
+        return [Appearance(r.asset_id, r.filename, r.duration_ms, r.start_ms, r.end_ms,
+                           float(r.confidence), r.detections) for r in rows], total, videos
+
+    def merged_names(self, identity_id: str) -> dict[str, str | None]:
+        """Who is merged into this person now, with the name each had before."""
+        rows = self.session.execute(text(
+            "SELECT fi.identity_id, (SELECT pm.source_name FROM people_merges pm "
+            "WHERE pm.source_id = fi.identity_id AND pm.undone_at IS NULL "
+            "ORDER BY pm.merged_at DESC, pm.merge_id DESC LIMIT 1) AS name "
+            "FROM face_identities fi WHERE fi.merged_into = :i ORDER BY fi.identity_id"),
+            {"i": identity_id}).all()
+        return {r.identity_id: r.name for r in rows}
 
     def names(self, identity_ids: list[str]) -> dict[str, str]:
         rows = self.session.execute(text(

@@ -10,6 +10,8 @@ from fastapi.responses import FileResponse
 
 from eioku.api.deps import UowDep
 from eioku.api.schemas_library import (
+    AppearanceOut,
+    AppearancesOut,
     MergeOut,
     MergePerson,
     PeopleOut,
@@ -39,8 +41,24 @@ def list_people(uow: UowDep, limit: Limit = 100, offset: Offset = 0) -> PeopleOu
 
 @router.get("/v1/people/{person}", response_model=PersonDetail)
 def get_person(person: PersonId, uow: UowDep) -> PersonDetail:
-    """One person by id or name (a merged-away id answers with the person it joined)."""
-    return PersonDetail.of(uow.people.resolve(person))
+    """One person by id or name (a merged-away id answers with the person it joined),
+    with who was merged into them and the names those had."""
+    found = uow.people.resolve(person)
+    return PersonDetail.of(found, uow.people.merged_names(found.identity_id))
+
+
+@router.get("/v1/people/{person}/appearances", response_model=AppearancesOut)
+def person_appearances(person: PersonId, uow: UowDep, limit: Limit = 100,
+                       offset: Offset = 0) -> AppearancesOut:
+    """Every appearance of a person (id or name) across the library, under each
+    video's selection policy: in recording order, then by time, each with its
+    video's id and title; `total` and `videos` count them all (page with
+    `limit`/`offset`)."""
+    found = uow.people.resolve(person)
+    found_appearances, total, videos = uow.people.appearances(found.identity_id, limit, offset)
+    return AppearancesOut(cluster_id=found.identity_id, name=found.name, total=total,
+                          videos=videos, limit=limit, offset=offset,
+                          appearances=[AppearanceOut.of(a) for a in found_appearances])
 
 
 @router.patch("/v1/people/{person}", response_model=PersonDetail)
@@ -49,7 +67,7 @@ def rename_person(person: PersonId, body: RenamePerson, uow: UowDep) -> PersonDe
     unique (case-insensitive, 409 otherwise) and work wherever a person id does."""
     renamed = uow.people.rename(uow.people.resolve(person).identity_id, body.name)
     uow.commit()
-    return PersonDetail.of(renamed)
+    return PersonDetail.of(renamed, uow.people.merged_names(renamed.identity_id))
 
 
 @router.post("/v1/people/{person}/merge", response_model=MergeOut)
