@@ -4,6 +4,7 @@
 // under the name the server gives it (the video's own name).
 import { ApiError, api } from "./api.js";
 import { clock, h } from "./dom.js";
+import { useStyles } from "./styles.js";
 
 let limits = null;
 /** The server's limits (GET /v1/exports/limits), asked once a page. */
@@ -93,6 +94,7 @@ export function clipProblem(fromS, toS, durationMs, maxS) {
 
 /** The Export panel of a player (``player``: id, duration, info.filename, scenes, nowMs()). */
 export function exportsPanel(player) {
+  useStyles("pages.css");
   const base = `/v1/videos/${player.id}`;
   const title = (player.info?.filename || "video").replace(/\.[^.]+$/, "");
   const rows = [
