@@ -17,6 +17,7 @@ from eioku.api.guard import Guard
 from eioku.api.reads import Reads
 from eioku.api.routers import (
     artifacts,
+    corrections,
     events,
     exports,
     health,
@@ -103,7 +104,7 @@ def create_app(
     protected = [Depends(check) for check in checks]
     # the hot routes first: a request is matched against the routes in order
     for module in (navigation, videos, runs, events, artifacts, people, library, libraries, player,
-                   media, exports, status):
+                   media, exports, status, corrections):
         app.include_router(module.router, dependencies=protected)
     app.include_router(health.router)
     app.include_router(session.router)  # signing in needs no token

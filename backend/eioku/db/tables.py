@@ -345,3 +345,22 @@ class PlaybackFile(Base):
     job_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Correction(Base):
+    """One correction a person made to what a machine found, and whether it was
+    undone (migration 0020; services.corrections)."""
+
+    __tablename__ = "corrections"
+    __table_args__ = (Index("ix_corrections_asset", "asset_id", "artifact_type", "created_at"),)
+    correction_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    asset_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("videos.video_id", ondelete="CASCADE"))
+    artifact_type: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(Text)
+    target_key: Mapped[str] = mapped_column(Text)
+    origin: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    value: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    author: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    undone_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    undone_by: Mapped[str | None] = mapped_column(Text)

@@ -13,6 +13,7 @@ from eioku.domain.enums import RUN_TRANSITIONS, RunStatus
 from eioku.domain.errors import InvalidTransitionError, RunNotFoundError
 from eioku.domain.hashing import config_hash
 from eioku.domain.models import Run
+from eioku.store import corrections
 from eioku.store.projections import ProjectionWriter
 
 _COLUMNS = (
@@ -128,6 +129,9 @@ class RunRepository:
         )
         if self.projections is not None:  # derived data of completed runs (appearances)
             self.projections.refresh_appearances(run.run_id, run.artifact_type)
+        if run.producer != corrections.USER:  # a new analysis is shown with its corrections
+            corrections.CorrectionStore(self.session, self.projections).rebuild_if_corrected(
+                run.asset_id, run.artifact_type)
         return run
 
     def fail(self, run_id: uuid.UUID, error: str) -> Run:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from eioku.domain.enums import ArtifactType, ModelProfile, RunStatus, SelectionMode
 from eioku.domain.errors import InvalidPolicyError, RunNotFoundError
 from eioku.domain.models import NO_OVERRIDE, Run, SelectionOverride, SelectionPolicy
+from eioku.store.corrections import CorrectionStore
 from eioku.store.projections import ProjectionWriter
 from eioku.store.runs import _COLUMNS as RUN_COLUMNS
 from eioku.store.runs import RunRepository
@@ -95,6 +96,8 @@ class SelectionPolicyManager:
             self._check_pinnable(asset_id, artifact_type, policy.pinned_run_id)
         before = self.resolve_run(asset_id, artifact_type)
         self._store(asset_id, artifact_type, policy)
+        # corrections are applied to the run the policy picks now
+        CorrectionStore(self.session, self.projections).rebuild_if_corrected(asset_id, artifact_type)
         if artifact_type == ArtifactType.SCENE and self.resolve_run(asset_id, artifact_type) != before:
             self.projections.cuts_changed(asset_id)
         return policy

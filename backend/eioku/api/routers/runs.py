@@ -18,8 +18,9 @@ from eioku.api.schemas import (
 )
 from eioku.artifacts.registry import default_registry
 from eioku.domain.enums import RunStatus
-from eioku.domain.errors import ConflictError, SchemaNotFoundError
+from eioku.domain.errors import ConflictError, SchemaNotFoundError, ValidationFailedError
 from eioku.domain.models import Run
+from eioku.store.corrections import USER
 from eioku.store.uow import UnitOfWork
 
 router = APIRouter(tags=["runs"])
@@ -55,6 +56,10 @@ def create_run(video_id: uuid.UUID, body: CreateRun, uow: UowDep) -> RunCreated:
     """Open a run for an external producer. Post artifacts to it, then complete it;
     nothing is visible before `complete`."""
     video = uow.videos.get(video_id)
+    if body.producer.lower() == USER:
+        raise ValidationFailedError(f"producer {body.producer!r} is the runs made of people's "
+                                    "corrections (POST /v1/videos/{id}/corrections/...)",
+                                    field="producer")
     registry = default_registry()
     if body.artifact_type not in registry.types():
         raise SchemaNotFoundError(body.artifact_type, 1)
