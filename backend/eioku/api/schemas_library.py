@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from eioku.api.schemas import VideoOut
 from eioku.domain.enums import ModelProfile
-from eioku.services.library import Card, Hit
+from eioku.services.library import Card, Current, Hit
 from eioku.services.timeline import Box, Row
 from eioku.store.people import Appearance, Person, PersonSeen
 
@@ -110,6 +110,21 @@ class AnalysisQueued(BaseModel):
     run_ids: list[uuid.UUID]
 
 
+class CurrentOut(BaseModel):
+    running: list[str] = Field(description="analyzers running now (the stage)")
+    waiting: list[str] = Field(description="analyzers queued, waiting for a worker or another")
+    done: int = Field(description="runs of this analysis that ended")
+    runs: int = Field(description="runs of this analysis (those queued since its first)")
+    progress: float = Field(description="0..1 over this analysis's runs")
+    elapsed_s: float
+    eta_s: float | None = Field(description="seconds left at the pace so far; null while too "
+                                            "early to tell")
+
+    @classmethod
+    def of(cls, c: Current) -> CurrentOut:
+        return cls(**{**vars(c), "progress": round(c.progress, 4)})
+
+
 class CardOut(BaseModel):
     video: VideoOut
     runs: int
@@ -121,17 +136,27 @@ class CardOut(BaseModel):
     people: int
     objects: int = Field(description="distinct object labels")
     poster_ms: int = Field(description="a representative moment for the poster thumbnail")
+    current: CurrentOut | None = Field(default=None, description="the analysis under way, if any")
 
     @classmethod
     def of(cls, c: Card) -> CardOut:
         return cls(video=VideoOut.model_validate(c.video), runs=c.runs, completed=c.completed,
                    failed=c.failed, active=c.active, progress=round(c.progress, 4), scenes=c.scenes,
-                   people=c.people, objects=c.objects, poster_ms=c.poster_ms)
+                   people=c.people, objects=c.objects, poster_ms=c.poster_ms,
+                   current=CurrentOut.of(c.current) if c.current else None)
 
 
 class LibraryPage(BaseModel):
     cards: list[CardOut]
-    total: int
+    total: int = Field(description="videos matching q and status, on every page")
+    limit: int = 100
+    offset: int = 0
+
+
+class AnalysisCancelled(BaseModel):
+    video_id: uuid.UUID
+    cancelled: list[uuid.UUID] = Field(description="runs that were queued or running, now failed "
+                                                   "with the reason 'cancelled by the user'")
 
 
 class SearchHitOut(BaseModel):

@@ -147,3 +147,23 @@ def _dependencies_met(uow: UnitOfWork, asset_id: uuid.UUID, spec: AnalyzerSpec, 
         if pending:
             return False
     return True
+
+
+CANCELLED = "cancelled by the user"
+
+
+def cancel_analysis(uow: UnitOfWork, video_id: uuid.UUID) -> list[Run]:
+    """End the video's analysis now: its queued and running runs fail with
+    CANCELLED; their jobs (and chunk jobs) not started are cancelled, running
+    ones asked to abort. A worker still busy with one finds its run ended when
+    it stores the results, and they are dropped with its transaction."""
+    lock_video(uow, video_id)  # no run is deferred or queued meanwhile
+    rows = uow.session.execute(text(
+        "SELECT r.run_id, r.job_id, ARRAY(SELECT c.job_id FROM run_chunks c WHERE c.run_id = r.run_id "
+        "AND c.job_id IS NOT NULL) AS chunk_jobs FROM runs r WHERE r.asset_id = :v "
+        "AND r.status IN ('queued', 'running') ORDER BY r.created_at FOR UPDATE OF r"),
+        {"v": video_id}).all()
+    jobs = sorted({j for r in rows for j in [r.job_id, *r.chunk_jobs] if j is not None})
+    for job_id in jobs:
+        uow.session.execute(text("SELECT procrastinate_cancel_job_v1(:j, true, false)"), {"j": job_id})
+    return [uow.runs.fail(r.run_id, CANCELLED) for r in rows]

@@ -20,6 +20,19 @@ _TSQUERY = f"websearch_to_tsquery('{FTS_CONFIG}', :q)"
 
 
 @dataclass(frozen=True)
+class Current:
+    """The analysis under way: the runs queued since its first, how far, what now."""
+
+    running: list[str]  # analyzers running now
+    waiting: list[str]  # analyzers queued
+    done: int
+    runs: int
+    progress: float  # 0..1 over these runs
+    elapsed_s: float
+    eta_s: float | None  # at the pace so far; None until it says something
+
+
+@dataclass(frozen=True)
 class Card:
     video: Video
     runs: int
@@ -31,6 +44,7 @@ class Card:
     people: int
     objects: int  # distinct object labels
     poster_ms: int
+    current: Current | None = None
 
 
 def _selected(artifact_type: str) -> str:
@@ -39,10 +53,45 @@ def _selected(artifact_type: str) -> str:
             f"AND sr.artifact_type = '{artifact_type}')")
 
 
-def cards(session: Session, limit: int, offset: int) -> tuple[list[Card], int]:
-    videos, total = VideoRepository(session).list(limit=limit, offset=offset)
+def cards(session: Session, limit: int, offset: int, *, sort: str = "recorded",
+          q: str | None = None, state: str | None = None) -> tuple[list[Card], int]:
+    """A page of the library's cards (``VideoRepository.list`` orders and filters)."""
+    videos, total = VideoRepository(session).list(limit=limit, offset=offset, sort=sort, q=q,
+                                                  state=state)
+    return cards_of(session, videos), total
+
+
+def card(session: Session, video_id: uuid.UUID) -> Card:
+    """One video's card (a page updates the card whose runs moved)."""
+    return cards_of(session, [VideoRepository(session).get(video_id)])[0]
+
+
+def _current(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, Current]:
+    """Per video with runs queued or running: those and every run queued since."""
+    rows = session.execute(text(
+        "SELECT r.asset_id, "
+        "array_agg(DISTINCT r.analyzer) FILTER (WHERE r.status = 'running') AS running, "
+        "array_agg(DISTINCT r.analyzer) FILTER (WHERE r.status = 'queued') AS waiting, "
+        "count(*) FILTER (WHERE r.status NOT IN ('queued', 'running')) AS done, count(*) AS runs, "
+        "avg(CASE WHEN r.status IN ('queued', 'running') THEN r.progress ELSE 1 END) AS progress, "
+        "extract(epoch FROM clock_timestamp() - min(r.created_at)) AS elapsed_s "
+        "FROM runs r JOIN (SELECT asset_id, min(created_at) AS since FROM runs "
+        "  WHERE asset_id = ANY(:ids) AND status IN ('queued', 'running') GROUP BY asset_id) a "
+        "ON a.asset_id = r.asset_id AND r.created_at >= a.since GROUP BY r.asset_id"),
+        {"ids": ids})
+    out = {}
+    for r in rows:
+        progress, elapsed = float(r.progress), max(0.0, float(r.elapsed_s))
+        # too early to say: under 5 % done or 3 s in, a guess would only mislead
+        eta = elapsed * (1 - progress) / progress if progress >= 0.05 and elapsed >= 3 else None
+        out[r.asset_id] = Current(sorted(r.running or []), sorted(r.waiting or []), r.done, r.runs,
+                                  progress, round(elapsed, 1), None if eta is None else round(eta, 1))
+    return out
+
+
+def cards_of(session: Session, videos: list[Video]) -> list[Card]:
     if not videos:
-        return [], total
+        return []
     rows = {r.video_id: r for r in session.execute(text(
         "SELECT v.video_id, "
         "count(r.run_id) AS runs, "
@@ -62,13 +111,14 @@ def cards(session: Session, limit: int, offset: int) -> tuple[list[Card], int]:
         "FROM videos v LEFT JOIN runs r ON r.asset_id = v.video_id "
         "WHERE v.video_id = ANY(:ids) GROUP BY v.video_id"),
         {"ids": [v.video_id for v in videos]})}
+    current = _current(session, [v.video_id for v in videos if rows[v.video_id].active])
     out = []
     for v in videos:
         r = rows[v.video_id]
         poster = r.poster_ms if r.poster_ms is not None else min(1000, (v.duration_ms or 0) // 2)
         out.append(Card(v, r.runs, r.completed, r.failed, r.active, float(r.progress), r.scenes,
-                        r.people, r.objects, poster))
-    return out, total
+                        r.people, r.objects, poster, current.get(v.video_id)))
+    return out
 
 
 @dataclass(frozen=True)

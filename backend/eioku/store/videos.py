@@ -19,6 +19,28 @@ _COLUMNS = ("video_id, path, filename, content_hash, size_bytes, duration_ms, re
             "created_at, status, error, missing_since")
 
 
+# orders a list of videos can take ("-": the other way round); ties by id
+SORTS = {
+    "recorded": "COALESCE(recorded_at, created_at), video_id",
+    "-recorded": "COALESCE(recorded_at, created_at) DESC, video_id DESC",
+    "added": "created_at, video_id",
+    "-added": "created_at DESC, video_id DESC",
+    "title": "lower(filename), filename, video_id",
+    "-title": "lower(filename) DESC, filename DESC, video_id DESC",
+    "duration": "duration_ms NULLS LAST, video_id",
+    "-duration": "duration_ms DESC NULLS LAST, video_id DESC",
+}
+_RUNS = "SELECT 1 FROM runs r WHERE r.asset_id = videos.video_id"
+# where a video's analysis stands (as the library's cards count it)
+STATES = {
+    "not_analysed": f"NOT EXISTS ({_RUNS})",
+    "analysing": f"EXISTS ({_RUNS} AND r.status IN ('queued', 'running'))",
+    "analysed": f"EXISTS ({_RUNS}) AND NOT EXISTS ({_RUNS} AND r.status IN ('queued', 'running'))",
+    "failed": f"EXISTS ({_RUNS} AND r.status IN ('failed', 'canceled'))",
+    "missing": "missing_since IS NOT NULL",
+}
+
+
 def _to_video(row: Any) -> Video:
     return Video(**row._asdict())  # a SQLAlchemy row or a psycopg named tuple
 
@@ -95,13 +117,23 @@ class VideoRepository:
         ).one_or_none()
         return _to_video(row) if row else None
 
-    def list(self, *, limit: int = 50, offset: int = 0) -> tuple[list[Video], int]:
+    def list(self, *, limit: int = 50, offset: int = 0, sort: str = "recorded",
+             q: str | None = None, state: str | None = None) -> tuple[list[Video], int]:
+        """A page of videos in ``sort`` order (see SORTS), those whose title holds
+        ``q`` (any case) and whose analysis is in ``state`` (see STATES); and
+        how many match in all."""
+        if sort not in SORTS or (state is not None and state not in STATES):
+            raise ValueError(f"sort is one of {sorted(SORTS)}, state one of {sorted(STATES)}")
+        where = ["(CAST(:q AS text) IS NULL OR strpos(lower(filename), lower(:q)) > 0)"]
+        if state is not None:
+            where.append(STATES[state])
+        condition = " AND ".join(where)
+        params = {"q": q or None, "l": limit, "o": offset}
         rows = self.session.execute(
-            text(f"SELECT {_COLUMNS} FROM videos "
-                 "ORDER BY COALESCE(recorded_at, created_at), video_id LIMIT :l OFFSET :o"),
-            {"l": limit, "o": offset},
-        )
-        total = self.session.execute(text("SELECT count(*) FROM videos")).scalar_one()
+            text(f"SELECT {_COLUMNS} FROM videos WHERE {condition} "
+                 f"ORDER BY {SORTS[sort]} LIMIT :l OFFSET :o"), params)
+        total = self.session.execute(
+            text(f"SELECT count(*) FROM videos WHERE {condition}"), params).scalar_one()
         return [_to_video(r) for r in rows], total
 
     def update(self, video_id: uuid.UUID, **fields: Any) -> None:

@@ -23,9 +23,17 @@ from eioku.services import library
 from eioku.services import search as search_service
 from eioku.services.navigation import MAX_QUERY_CHARS
 from eioku.store.uow import UnitOfWork
+from eioku.store.videos import SORTS, STATES
 
 router = APIRouter(tags=["library"])
 POLL_S = 0.5
+
+
+Sort = Annotated[Literal[tuple(SORTS)], Query(  # type: ignore[valid-type]
+    description="recorded (recording time, else registration), added, title or duration; "
+                "a leading - reverses it (-added: newest first)")]
+TitleFilter = Annotated[str | None, Query(max_length=200, description=(
+    "only videos whose title contains this (any case)"))]
 
 
 @router.get("/v1/library", response_model=LibraryPage)
@@ -33,11 +41,25 @@ def cards(
     uow: UowDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+    sort: Sort = "recorded",
+    q: TitleFilter = None,
+    status: Annotated[Literal[tuple(STATES)] | None, Query(  # type: ignore[valid-type]
+        description="only videos not_analysed, analysing, analysed, failed (a run failed) "
+                    "or missing (their file is gone)")] = None,
 ) -> LibraryPage:
-    """Videos in recording order with their analysis state (runs done, failed,
-    active, progress) and what was found (scenes, people, object labels)."""
-    found, total = library.cards(uow.session, limit, offset)
-    return LibraryPage(cards=[CardOut.of(c) for c in found], total=total)
+    """Videos (in recording order unless `sort` says otherwise) with their analysis
+    state (runs done, failed, active, progress; `current`: the analysis under way,
+    its stage and an estimate) and what was found (scenes, people, object labels).
+    `total` counts every video matching `q` and `status`: page with limit/offset."""
+    found, total = library.cards(uow.session, limit, offset, sort=sort, q=q or None, state=status)
+    return LibraryPage(cards=[CardOut.of(c) for c in found], total=total, limit=limit,
+                       offset=offset)
+
+
+@router.get("/v1/library/{video_id}", response_model=CardOut)
+def one_card(video_id: uuid.UUID, uow: UowDep) -> CardOut:
+    """One video's card, as in `GET /v1/library` (a page updates the card whose runs moved)."""
+    return CardOut.of(library.card(uow.session, video_id))
 
 
 @router.get("/v1/search", response_model=SearchOut)

@@ -9,8 +9,9 @@ from fastapi import APIRouter, BackgroundTasks, Query, Request, status
 from fastapi.concurrency import run_in_threadpool
 
 from eioku.api.deps import SettingsDep, UowDep
+from eioku.api.routers.library import Sort, TitleFilter
 from eioku.api.schemas import RegisterVideo, VideoOut, VideoPage, VideoRegistered
-from eioku.api.schemas_library import AnalysisQueued, AnalyzeVideo
+from eioku.api.schemas_library import AnalysisCancelled, AnalysisQueued, AnalyzeVideo
 from eioku.api.upload import receive_upload
 from eioku.services import analysis, ingest, playback
 
@@ -86,11 +87,25 @@ def list_videos(
     uow: UowDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+    sort: Sort = "recorded",
+    q: TitleFilter = None,
 ) -> VideoPage:
-    """Videos in recording order (recorded time, else registration time)."""
-    videos, total = uow.videos.list(limit=limit, offset=offset)
+    """Videos in recording order (recorded time, else registration time), or as
+    `sort` says; with `q`, only those whose title contains it. `total` counts
+    every match."""
+    videos, total = uow.videos.list(limit=limit, offset=offset, sort=sort, q=q or None)
     return VideoPage(videos=[VideoOut.model_validate(v) for v in videos], total=total,
                      limit=limit, offset=offset)
+
+
+@router.post("/{video_id}/cancel", response_model=AnalysisCancelled)
+def cancel_analysis(video_id: uuid.UUID, uow: UowDep) -> AnalysisCancelled:
+    """Stop the video's analysis: every run queued or running fails with the reason
+    "cancelled by the user", jobs not started are cancelled and running ones asked
+    to abort (what they finish is not kept). Nothing under way: an empty list."""
+    runs = analysis.cancel_analysis(uow, uow.videos.get(video_id).video_id)
+    uow.commit()
+    return AnalysisCancelled(video_id=video_id, cancelled=[r.run_id for r in runs])
 
 
 @router.get("/{video_id}", response_model=VideoOut)
