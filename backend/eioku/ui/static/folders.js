@@ -73,13 +73,18 @@ export function foldersSection(onChange) {
   const status = h("p", { class: "form-status", role: "status" });
   let timer = null;
   let lastSeen = null;
+  let lastDrawn = null;
 
   async function reload() {
     clearTimeout(timer);
     let libs = [];
     try { ({ libraries: libs } = await api("/v1/libraries")); } catch { timer = setTimeout(reload, POLL_IDLE_MS); return; }
-    list.replaceChildren(...libs.map((lib) => row(lib, reload)));
-    if (!libs.length) list.append(h("li", { class: "muted" }, "No folders yet: add one below, or run ", h("code", {}, "eioku library add PATH"), "."));
+    const drawn = JSON.stringify(libs);
+    if (drawn !== lastDrawn) {  // a poll that changes nothing leaves the list (and the focus) alone
+      lastDrawn = drawn;
+      list.replaceChildren(...libs.map((lib) => row(lib, reload)));
+      if (!libs.length) list.append(h("li", { class: "muted" }, "No folders yet: add one below, or run ", h("code", {}, "eioku library add PATH"), "."));
+    }
     const seen = libs.map((l) => `${l.counts.files}/${l.counts.missing}/${l.scan.queued}`).join();
     if (lastSeen !== null && seen !== lastSeen) onChange();
     lastSeen = seen;
