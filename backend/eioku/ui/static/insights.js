@@ -125,7 +125,7 @@ export class Insights {
         h("ol", {}, row.items.map((item) => h("li", {},
           h("button", { type: "button", class: "link-button", onclick: () => this.onGo(row, item) },
             `${clock(item.start_ms)}–${clock(item.end_ms)}`,
-            item.confidence != null ? ` · ${Math.round(item.confidence * 100)} %` : "")))));
+            item.confidence != null ? ` · ${Math.round(item.confidence * 100)} %` : ""))))));
   }
 
   /** Speech, on-screen text, scenes: the share, then the lines in time order. */
