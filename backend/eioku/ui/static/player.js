@@ -5,6 +5,7 @@ import { clock, h, msFromParam, spokenClock, toast } from "./dom.js";
 import { installKeys } from "./keys.js";
 import { HAS_CONFIDENCE, Timeline, noun, rowKey } from "./timeline.js";
 import { Transcript } from "./transcript.js";
+import { CORRECTED, labelActions } from "./corrections.js";
 import { FindPanel } from "./find.js";
 import { runsPanel } from "./runs.js";
 import { Playback, trackLabel } from "./playback.js";
@@ -104,6 +105,7 @@ class Player {
         this.announce(`${row.title} selected: n for next, shift+n for previous`);
       },
       preview: (ms) => this.previewAt(ms),
+      rowActions: labelActions(this.id),
     });
     this.scenes = (data.rows.find((r) => r.kind === "scene")?.items || []).map((i) => i.start_ms);
     const transcriptRow = data.rows.find((r) => r.kind === "transcript");
@@ -129,6 +131,10 @@ class Player {
     this.video.addEventListener("pause", () => this.setUrl({ t: this.nowMs() / 1000 }));
     window.addEventListener("resize", () => this.drawBoxes());
     installKeys(this);
+    // a correction (corrections.js) changes what every part shows: read it all again
+    document.addEventListener(CORRECTED, (event) => {
+      if (event.detail.videoId === this.id && this.main.contains(this.timeline.el)) this.reload();
+    });
   }
 
   controls() {
