@@ -3,7 +3,7 @@ against ``eioku serve`` (a separate process, as deployed).
 
 One line per route and client count: requests a second, p50, p99 and the
 count of answers that were not 2xx/3xx, beside ``/healthz`` measured the same
-way in the same run (the baseline: the lightest route that takes a session).
+way in the same run (the baseline: the lightest route, one statement on the read pool).
 After each 64-client burst ``/healthz`` is timed once more: the service must
 answer at once after a burst. Usage: ``python -m bench.load [--quick]``.
 """
