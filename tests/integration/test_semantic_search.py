@@ -15,6 +15,8 @@ results.
 from __future__ import annotations
 
 import json
+import random
+import string
 import types
 import uuid
 from pathlib import Path
@@ -120,6 +122,61 @@ def test_recall_at_5_hybrid_beats_keyword(library, capsys):
             print(f"  {m:9} {total:.3f}  " + "  ".join(f"{k} {v:.2f}" for k, v in kinds.items()))
     assert results["hybrid"][0] >= 0.8
     assert results["hybrid"][0] >= results["keyword"][0] + 0.3
+
+
+def random_letters(n: int, seed: int = 27) -> list[str]:
+    """``n`` queries of one or two made-up words of random letters (say "qwertyzz")."""
+    rng = random.Random(seed)
+    word = lambda: "".join(rng.choice(string.ascii_lowercase) for _ in range(rng.randint(4, 10)))  # noqa: E731
+    return [" ".join(word() for _ in range(rng.randint(1, 2))) for _ in range(n)]
+
+
+def test_nonsense_finds_nothing_and_paraphrases_still_do(library, capsys):
+    """Queries about nothing the videos hold (EVAL["nonsense"]) and strings of
+    random letters find nothing, by meaning or in hybrid, in the library or in
+    one video, while recall@5 of the paraphrases stays at 0.8 or more: the
+    relevance bar (services.search.RELEVANT_Z) is what lets both hold."""
+    factory, ids, mode = library
+    nonsense = EVAL["nonsense"] + ["qwertyzz"] + random_letters(20)
+    found_any: list[tuple[str, str, str, float | None]] = []
+    with UnitOfWork(factory) as uow:
+        for q in nonsense:
+            for scope in (None, ids["sample"], ids["bench"]):
+                for m in ("semantic", "hybrid"):
+                    hits = search.search(uow.session, q, mode=m, limit=K, video_id=scope).hits
+                    found_any += [(q, m, h.snippet[:40], h.relevance) for h in hits]
+        # the paraphrases' best hits, and how far above chance they are
+        best = [search.search(uow.session, c["q"], mode="semantic", limit=1, video_id=ids[c["video"]]).hits
+                for c in EVAL["queries"]]
+    recall, kinds = recall_at_k(factory, ids, "hybrid")
+    relevances = sorted(h[0].relevance for h in best if h)
+    with capsys.disabled():
+        print(f"\n{len(nonsense)} nonsense queries x 3 scopes x 2 modes ({mode}): "
+              f"{len(found_any)} hits")
+        for hit in sorted(set(found_any)):
+            print("  ", hit)
+        print(f"paraphrases: hybrid recall@{K} {recall:.3f}; {len(relevances)}/{len(best)} find something "
+              f"by meaning, best relevance min {relevances[0]:.2f} median "
+              f"{relevances[len(relevances) // 2]:.2f} (bar {search.RELEVANT_Z})")
+    assert found_any == []
+    assert recall >= 0.8, kinds
+
+
+def test_the_readme_example_is_found_and_says_how_strongly(library):
+    """"where do they talk about money" finds the sample's "Please pay the
+    invoice before Friday" moment (a fixed cosine floor did not), with its
+    strength; in the benchmark video it finds the invoice talk too."""
+    factory, ids, _ = library
+    with UnitOfWork(factory) as uow:
+        for m in ("semantic", "hybrid"):
+            hits = search.search(uow.session, "where do they talk about money", mode=m, limit=3,
+                                 video_id=ids["sample"]).hits
+            assert hits and 6000 - LEAD_MS <= hits[0].start_ms < 9000, (m, [h.start_ms for h in hits])
+            assert hits[0].strength in ("fair", "good", "strong") and hits[0].relevance >= search.RELEVANT_Z
+        words = search.search(uow.session, "invoice", mode="hybrid", limit=3, video_id=ids["sample"]).hits
+        assert words[0].strength == "exact"  # the word itself is there
+        keyword = search.search(uow.session, "invoice", mode="keyword", limit=3).hits
+        assert keyword and {h.strength for h in keyword} == {"exact"} and keyword[0].relevance is None
 
 
 def test_exact_scan_and_hnsw_rank_alike(library):

@@ -170,6 +170,11 @@ class SearchHitOut(BaseModel):
     snippet: str = Field(description="text with hits marked <mark>…</mark> (HTML-escape the rest)")
     score: float = Field(description="keyword: rank or confidence; semantic: cosine similarity; "
                                      "hybrid: reciprocal-rank-fusion score. Higher is better.")
+    strength: str = Field(default="exact", description=(
+        "how sure: exact (the words or label asked for) or, by meaning, fair | good | strong"))
+    relevance: float | None = Field(default=None, description=(
+        "by meaning: standard deviations above the query's similarity to unrelated texts "
+        "(a hit from 3); null for exact words"))
 
     @classmethod
     def of(cls, h: Hit) -> SearchHitOut:

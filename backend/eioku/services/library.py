@@ -131,6 +131,11 @@ class Hit:
     label: str | None
     snippet: str
     score: float
+    # how sure: "exact" (the words or label asked for), or by meaning "strong",
+    # "good" or "fair" (services.search); relevance: how far above chance, in
+    # standard deviations (by meaning only)
+    strength: str = "exact"
+    relevance: float | None = None
 
 
 def _labels(q: str) -> list[str]:

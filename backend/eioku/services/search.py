@@ -9,6 +9,20 @@
 - pictures: with a CLIP model (``EIOKU_CLIP_MODEL``) the query is also compared
   with sampled frames (``source: picture``), a third list fused into semantic
   and hybrid.
+- relevance: a cosine similarity alone says little (random letters are ~0.3
+  from a garbled on-screen word, as close as "where do they talk about money"
+  is to "Please pay the invoice"), so both the query and each neighbour are
+  also compared with a fixed set of texts about nothing in particular
+  (``search_background``). A neighbour's ``relevance`` is how many standard
+  deviations closer to the query it is than those texts are, on average, to
+  the query, averaged with the same number measured from the neighbour's side
+  (a garbled on-screen word is close to any garbled query: it is close to
+  everything of its kind); it counts from ``RELEVANT_Z``. Its
+  ``strength`` says it in a word (fair, good, strong; ``exact`` for the words or
+  a label asked for). A query none of whose words the model knows whole
+  ("qwertyzz") has no meaning to compare: nothing by meaning (hybrid still
+  finds its exact words). A query that matches nothing better than chance finds
+  nothing rather than the least bad.
 - ``hybrid`` (the default): the lists fused by reciprocal rank (each hit adds
   1/(60 + rank) to its moment). A moment is a transcript segment or an
   on-screen text, or, for what is *seen* (objects, places, people, shot
@@ -24,7 +38,7 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -41,7 +55,10 @@ Mode = Literal["keyword", "semantic", "hybrid"]
 MODES: tuple[str, ...] = ("keyword", "semantic", "hybrid")
 RRF_K = 60
 CANDIDATES = 40  # per list, before fusion
-MIN_SIMILARITY = 0.25  # below this a semantic neighbour is noise, not a hit
+# a neighbour by meaning is a hit from this many standard deviations above the
+# query's mean similarity to the background texts; the words for the strength
+STRENGTHS = ((5.0, "strong"), (4.0, "good"), (3.0, "fair"))
+RELEVANT_Z = STRENGTHS[-1][0]
 _SEEN = {"object", "place", "face", "shot", "picture"}
 
 
@@ -61,10 +78,48 @@ def embed_query(q: str) -> list[float]:
 
 @lru_cache(maxsize=1024)
 def _embed(q: str) -> tuple[float, ...]:
+    return tuple(float(x) for x in _text_model().encode([q])[0])
+
+
+@lru_cache(maxsize=1)
+def _background() -> Any:
+    """The background texts' vectors (a numpy array), embedded once a process (~0.5 s)."""
+    import numpy as np
+
+    from eioku.services.search_background import TEXTS
+
+    return np.asarray(_text_model().encode(list(TEXTS)), dtype=np.float32)
+
+
+def chance(vectors: list[list[float]]) -> list[tuple[float, float]]:
+    """How close each vector is to texts about nothing in particular: the mean
+    and the standard deviation of its similarity to the background texts."""
+    import numpy as np
+
+    if not vectors:
+        return []
+    near = np.asarray(vectors, dtype=np.float32) @ _background().T
+    return [(float(m), max(float(sd), 1e-6)) for m, sd in zip(near.mean(axis=1), near.std(axis=1),
+                                                              strict=True)]
+
+
+def known_words(q: str) -> int:
+    """How many of the query's words the text model knows whole (not pieced
+    together from fragments, as it must "qwertyzz")."""
+    tokenizer = _text_model().tokenizer
+    return sum(tokenizer.token_to_id(w) is not None for w in re.findall(r"\w+", q.lower()))
+
+
+def strength(relevance: float) -> str | None:
+    """The word for a relevance (standard deviations above chance); None below the bar."""
+    return next((word for bound, word in STRENGTHS if relevance >= bound), None)
+
+
+def _text_model() -> Any:
     try:
         from eioku_ml.models import minilm
 
-        return tuple(float(x) for x in minilm.shared().encode([q])[0])
+        return minilm.shared()
     except ImportError as exc:
         raise SemanticSearchUnavailableError(
             f"search by meaning needs the ml extra (tokenizers, safetensors): {exc}") from exc
@@ -100,18 +155,24 @@ def _semantic(session: Session, q: str, limit: int, video_id: uuid.UUID | None) 
     rest = _names_removed(session, q)
     if not re.search(r"\w", rest):
         return []  # only names: the keyword side finds those people
+    if not known_words(rest):
+        return []  # no word the model knows: nothing it could compare by meaning
     vector = embed_query(rest)
+    candidates = vectors.nearest(session, vector, limit=limit + limit // 2, video_id=video_id,
+                                 with_vectors=True)
+    (mean, spread), *theirs = chance([vector] + [n.vector or [] for n in candidates])
     near, seen = [], set()
-    for n in vectors.nearest(session, vector, limit=limit + limit // 2, video_id=video_id):
+    for n, (their_mean, their_spread) in zip(candidates, theirs, strict=True):
         key = (n.video_id, n.source, n.start_ms)  # a shot has two vectors: keep the better
-        if n.score >= MIN_SIMILARITY and key not in seen:
+        relevance = ((n.score - mean) / spread + (n.score - their_mean) / their_spread) / 2
+        if relevance >= RELEVANT_Z and key not in seen:
             seen.add(key)
-            near.append(n)
+            near.append((n, relevance))
     near = near[:limit]
     names = dict(session.execute(text("SELECT video_id, filename FROM videos WHERE video_id = ANY(:v)"),
-                                 {"v": list({n.video_id for n in near})}).tuples().all())
+                                 {"v": list({n.video_id for n, _ in near})}).tuples().all())
     return [Hit(n.video_id, names[n.video_id], n.source, n.start_ms, n.end_ms, None, n.text,
-                round(n.score, 4)) for n in near]
+                round(n.score, 4), strength(z) or "fair", round(z, 2)) for n, z in near]
 
 
 def _pictures(session: Session, q: str, limit: int, video_id: uuid.UUID | None) -> list[Hit]:
@@ -136,7 +197,7 @@ def _pictures(session: Session, q: str, limit: int, video_id: uuid.UUID | None) 
     names = dict(session.execute(text("SELECT video_id, filename FROM videos WHERE video_id = ANY(:v)"),
                                  {"v": list({n.video_id for n in near})}).tuples().all())
     return [Hit(n.video_id, names[n.video_id], "picture", n.start_ms, n.end_ms, None,
-                f"a frame that looks like “{rest}”", round(n.score, 4)) for n in near]
+                f"a frame that looks like “{rest}”", round(n.score, 4), "fair") for n in near]
 
 
 def _keyword(session: Session, q: str, limit: int, video_id: uuid.UUID | None,
@@ -171,16 +232,29 @@ def _fuse(session: Session, lists: list[list[Hit]], limit: int) -> list[Hit]:
 
     score: dict[tuple[object, ...], float] = defaultdict(float)
     shown: dict[tuple[object, ...], Hit] = {}
+    exact: set[tuple[object, ...]] = set()  # moments with the words or a label asked for
+    relevance: dict[tuple[object, ...], float] = {}  # the best by meaning
     for hits in lists:
         for rank, hit in enumerate(hits, start=1):
             key = moment(hit)
             score[key] += 1.0 / (RRF_K + rank)
+            if hit.strength == "exact":
+                exact.add(key)
+            if hit.relevance is not None:
+                relevance[key] = max(relevance.get(key, hit.relevance), hit.relevance)
             best = shown.get(key)
             # a shot's description stands for its shot; otherwise the first (best) hit
             if best is None or (hit.source == "shot" and best.source != "shot"):
                 shown[key] = hit
     ranked = sorted(score, key=lambda k: (-score[k], shown[k].start_ms))
-    return [replace(shown[k], score=round(score[k], 6)) for k in ranked[:limit]]
+
+    def word(key: tuple[object, ...]) -> str:
+        if key in exact:
+            return "exact"
+        return strength(relevance[key]) or "fair" if key in relevance else shown[key].strength
+
+    return [replace(shown[k], score=round(score[k], 6), relevance=relevance.get(k), strength=word(k))
+            for k in ranked[:limit]]
 
 
 def search(session: Session, q: str, *, mode: str = "hybrid", limit: int = 50,

@@ -64,11 +64,13 @@ class Neighbour:
     end_ms: int
     text: str
     score: float  # cosine similarity, -1..1
+    vector: list[float] | None = None  # the stored embedding, when asked for
 
 
 def nearest(session: Session, vector: list[float], *, limit: int,
             video_id: uuid.UUID | None = None,
-            sources: tuple[str, ...] = ("transcript", "ocr", "shot")) -> list[Neighbour]:
+            sources: tuple[str, ...] = ("transcript", "ocr", "shot"),
+            with_vectors: bool = False) -> list[Neighbour]:
     """The embeddings of the selected ``text.embedding`` runs closest to
     ``vector`` (a unit vector), best first, in the library or one video.
 
@@ -80,6 +82,8 @@ def nearest(session: Session, vector: list[float], *, limit: int,
     scope = ("sr.artifact_type = 'text.embedding' AND t.source = ANY(:sources) "
              "AND (CAST(:video AS uuid) IS NULL OR sr.asset_id = :video)")
     columns = "t.artifact_id, t.asset_id, t.source, t.start_ms, t.end_ms, t.text"
+    if with_vectors:
+        columns += ", t.embedding"
     if mode == "hnsw":
         params["qtext"] = "[" + ",".join(f"{x:.7g}" for x in vector) + "]"
         distance = f"t.{_AS_VECTOR} <=> {_QUERY_VECTOR}"
@@ -114,7 +118,8 @@ def nearest(session: Session, vector: list[float], *, limit: int,
 
 def _rows(session: Session, sql: str, params: dict[str, Any]) -> list[Neighbour]:
     return [Neighbour(r.artifact_id, r.asset_id, r.source, r.start_ms, r.end_ms, r.text,
-                      float(r.score)) for r in session.execute(text(sql), params)]
+                      float(r.score), getattr(r, "embedding", None))
+            for r in session.execute(text(sql), params)]
 
 
 def nearest_images(session: Session, vector: list[float], model: str, *, limit: int,

@@ -35,10 +35,17 @@ def test_modes(client, library):
     assert keyword["mode"] == "keyword" and keyword["vector_index"] is None
     assert [h["start_ms"] for h in keyword["hits"]] == [0]
     assert client.get("/v1/search", params={"q": "money owed", "mode": "keyword"}).json()["hits"] == []
-    semantic = client.get("/v1/search", params={"q": "money owed", "mode": "semantic"}).json()
+    semantic = client.get("/v1/search", params={"q": "paying the bill by the end of the week",
+                                                "mode": "semantic"}).json()
     assert semantic["mode"] == "semantic" and semantic["vector_index"] in ("hnsw", "exact")
     assert semantic["hits"][0]["start_ms"] == 0 and semantic["hits"][0]["source"] == "transcript"
     assert all(-1 <= h["score"] <= 1 for h in semantic["hits"])
+    # how sure: by meaning a strength and its relevance, for the words asked for "exact"
+    assert semantic["hits"][0]["strength"] in ("fair", "good", "strong")
+    assert semantic["hits"][0]["relevance"] >= search.RELEVANT_Z
+    assert keyword["hits"][0]["strength"] == "exact" and keyword["hits"][0]["relevance"] is None
+    # nonsense finds nothing (a fixed cosine floor let a garbled neighbour through)
+    assert client.get("/v1/search", params={"q": "qwertyzz"}).json()["hits"] == []
     hybrid = client.get("/v1/search", params={"q": "a puppy on the sand"}).json()  # hybrid: the default
     assert hybrid["mode"] == "hybrid" and hybrid["hits"][0]["start_ms"] == 5000
     scoped = client.get("/v1/search", params={"q": "lunch in the cooking room", "scope": "video",
