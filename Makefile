@@ -9,6 +9,7 @@ PIP := $(BIN)/pip --disable-pip-version-check
 CHROMIUM := /usr/bin/chromium
 ESPEAK := /usr/bin/espeak-ng
 WRK := /usr/bin/wrk
+OPENCV_DOC := /usr/share/doc/opencv-doc/examples/data/vtest.avi
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 .PHONY: install install-torch test lint bench demo clean
@@ -47,6 +48,12 @@ $(WRK):
 	$(SUDO) apt-get update -qq
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
 
+# the objects evaluation (tests/data/objects-eval) reads real clips and photos from Debian's opencv-doc
+$(OPENCV_DOC):
+	@command -v apt-get >/dev/null || { echo "install Debian's opencv-doc: the objects evaluation reads its clips"; exit 1; }
+	$(SUDO) apt-get update -qq
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq opencv-doc >/dev/null
+
 install: $(STAMP)
 
 install-torch: $(TORCH_STAMP)
@@ -54,7 +61,7 @@ install-torch: $(TORCH_STAMP)
 lint: install
 	$(BIN)/ruff check backend ml_service tests bench migrations
 
-test: lint $(TORCH_STAMP) $(CHROMIUM)
+test: lint $(TORCH_STAMP) $(CHROMIUM) $(OPENCV_DOC)
 	$(BIN)/pytest
 
 # the benchmark video is built from photos in scikit-image and ultralytics (torch extra);
