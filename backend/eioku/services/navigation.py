@@ -37,6 +37,36 @@ MAX_QUERY_CHARS = 500
 SNIPPET_OPTIONS = "StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, ShortWord=0"
 _TSQUERY = f"websearch_to_tsquery('{FTS_CONFIG}', :q)"
 
+# Find (``find_steps``) asks for more than the words as typed: each word's
+# English stem, as a prefix ("Invoices" finds "invoice", "paying" "pay",
+# "contract" "contractor"), over the same language-neutral tsvector. The stem is
+# a prefix of the word but where Snowball turns a final y into i ("city" ->
+# "citi"): a final i is dropped. A query of English stop words alone ("to be or
+# not to be") keeps its words, as prefixes. Web-search syntax keeps its meaning:
+# "a quoted phrase" (in that order), or, -exclude (no word starting so).
+_LEXEME = "'(?:[^']|'')*'"  # a lexeme in a tsquery's text: quoted, quotes doubled
+_LEXEME_SQL = _LEXEME.replace("'", "''")  # the same in a SQL string
+
+
+def _prefixed(config: str) -> str:
+    words = f"CAST(websearch_to_tsquery('{config}', :q) AS text)"
+    if config == "english":  # "citi" -> "cit"
+        words = rf"regexp_replace({words}, '(\w\w)i''(?= |\)|$)', '\1''', 'g')"
+    return rf"CAST(regexp_replace({words}, '{_LEXEME_SQL}', '\&:*', 'g') AS tsquery)"
+
+
+FIND_TSQUERY = (f"(CASE WHEN numnode(websearch_to_tsquery('english', :q)) > 0 "
+                f"THEN {_prefixed('english')} ELSE {_prefixed(FTS_CONFIG)} END)")
+# any one of the query's words (a phrase split over two lines has some in each)
+_ANY_WORD = (f"(SELECT CAST(string_agg(m[1], ' | ') AS tsquery) FROM regexp_matches("
+             f"CAST({FIND_TSQUERY} AS text), '({_LEXEME_SQL}:\\*)', 'g') AS m)")
+# a line's box on screen (OCR polygons), for the line that follows it
+_BOX = ("(SELECT min((pt->>'x')::float8) AS x0, max((pt->>'x')::float8) AS x1, "
+        "min((pt->>'y')::float8) AS y0, max((pt->>'y')::float8) AS y1 "
+        "FROM artifacts art, jsonb_array_elements(art.payload->'polygon') pt "
+        "WHERE art.artifact_id = {alias}.artifact_id)")
+SPEECH_PAUSE_MS = 2_000  # segments this close run on: a phrase may continue in the next
+
 
 @dataclass(frozen=True)
 class JumpQuery:
@@ -235,9 +265,11 @@ def find_steps(
     direction: Direction = Direction.NEXT, from_ms: int | None = None, limit: int = 20,
     selection: SelectionOverride = NO_OVERRIDE,
 ) -> Steps[list[FindMatch]]:
-    """Text matches in speech and/or on-screen text, ordered by time. One round
-    trip when something matches; the video and the query are checked further
-    only when nothing does (an unknown video is a 404, an empty query a 422)."""
+    """Text matches in speech and/or on-screen text, ordered by time: the words
+    as prefixes and by their stems (``FIND_TSQUERY``), also when a phrase runs
+    on from one line to the next (``_run_on``). One round trip when something
+    matches; the video and the query are checked further only when nothing
+    does (an unknown video is a 404, an empty query a 422)."""
     checked = check_query_text(q)
     kinds = {FindSource.TRANSCRIPT: [JumpKind.TRANSCRIPT], FindSource.OCR: [JumpKind.OCR],
              FindSource.ALL: [JumpKind.TRANSCRIPT, JumpKind.OCR]}[source]
@@ -246,23 +278,26 @@ def find_steps(
     parts = []
     params: dict[str, object] = {
         "asset_id": video_id, "q": fts_query(q), "from_ms": _from_ms(direction, from_ms), "limit": limit,
-        "opts": SNIPPET_OPTIONS, **selection.sql_args,
+        "opts": SNIPPET_OPTIONS, "pause_ms": SPEECH_PAUSE_MS, **selection.sql_args,
     }
+    several_words = len(checked.split()) > 1 or fts_query(q) != q
     for kind in kinds:
         proj = BY_KIND[kind]
         params[f"type_{kind}"] = proj.artifact_type
+        run_id = selected_run(selection, f"type_{kind}")
         parts.append(
             f"(SELECT p.start_ms, p.end_ms, p.artifact_id, '{kind.value}' AS source, p.text "
-            f"FROM {proj.table} p WHERE p.asset_id = :asset_id "
-            f"AND p.run_id = {selected_run(selection, f'type_{kind}')} "
-            f"AND p.tsv @@ {_TSQUERY} AND {_ASKS_A_WORD} "
+            f"FROM {proj.table} p WHERE p.asset_id = :asset_id AND p.run_id = {run_id} "
+            f"AND p.tsv @@ {FIND_TSQUERY} AND {_ASKS_A_WORD} "
             f"AND p.start_ms {cmp} :from_ms "
             f"ORDER BY p.start_ms {order}, p.artifact_id {order} LIMIT :limit)"
         )
+        if several_words:
+            parts.append(_run_on(kind, proj.table, run_id, cmp, order))
     ordering = f"ORDER BY start_ms {order}, source {order}, artifact_id {order}"
     # snippets only for the hits returned, not for every candidate of each source
     sql = (f"SELECT start_ms, end_ms, artifact_id, source, "
-           f"ts_headline('{FTS_CONFIG}', {spaced_sql('text')}, {_TSQUERY}, :opts) AS snippet FROM ("
+           f"ts_headline('{FTS_CONFIG}', {spaced_sql('text')}, {FIND_TSQUERY}, :opts) AS snippet FROM ("
            "SELECT * FROM (" + " UNION ALL ".join(parts) + f") AS hits {ordering} LIMIT :limit"
            f") AS top {ordering}")
     rows = yield Statement(sql, params)
@@ -271,6 +306,37 @@ def find_steps(
         yield from _require_lexemes(checked)
     return [FindMatch(r.start_ms, r.end_ms, r.artifact_id, r.source, unspaced(r.snippet))
             for r in rows]
+
+
+def _run_on(kind: JumpKind, table: str, run_id: str, cmp: str, order: str) -> str:
+    """SQL: lines that match only together with the line that follows them, as
+    one hit at the first (its text both lines): the next speech segment when
+    it starts within ``SPEECH_PAUSE_MS``; on screen, the text shown at the same
+    time just right of it on its line, or else the line just below it."""
+    if kind is JumpKind.TRANSCRIPT:
+        follows = (f"SELECT b.text, b.end_ms, b.tsv FROM {table} b WHERE b.asset_id = :asset_id "
+                   f"AND b.run_id = a.run_id AND b.start_ms >= a.start_ms "
+                   f"AND b.start_ms <= a.end_ms + :pause_ms AND b.artifact_id <> a.artifact_id "
+                   f"AND (b.start_ms, b.artifact_id) > (a.start_ms, a.artifact_id) "
+                   f"ORDER BY b.start_ms, b.artifact_id LIMIT 1")
+    else:
+        follows = (f"SELECT b.text, b.end_ms, b.tsv FROM {table} b, LATERAL {_BOX.format(alias='b')} bb, "
+                   f"LATERAL {_BOX.format(alias='a')} ab WHERE b.asset_id = :asset_id "
+                   f"AND b.run_id = a.run_id AND b.start_ms < a.end_ms AND b.end_ms > a.start_ms "
+                   f"AND b.start_ms >= a.start_ms - 600000 AND b.artifact_id <> a.artifact_id "
+                   f"AND bb.y0 < ab.y1 + 1.5 * (ab.y1 - ab.y0) AND bb.y1 > ab.y0 "
+                   f"AND ((bb.x0 >= ab.x1 - 0.2 * (ab.y1 - ab.y0) AND bb.x0 <= ab.x1 + 2 * (ab.y1 - ab.y0) "
+                   f"      AND bb.y0 < ab.y1 AND bb.y1 > ab.y0 + 0.5 * (ab.y1 - ab.y0)) "  # same line
+                   f"  OR (bb.y0 >= ab.y0 + 0.5 * (ab.y1 - ab.y0) AND bb.x0 < ab.x1 AND bb.x1 > ab.x0)) "
+                   f"ORDER BY (bb.y0 < ab.y0 + 0.5 * (ab.y1 - ab.y0)) DESC, bb.y0, bb.x0 LIMIT 1")
+    joined = "a.text || ' ' || b.text"
+    return (f"(SELECT a.start_ms, GREATEST(a.end_ms, b.end_ms) AS end_ms, a.artifact_id, "
+            f"'{kind.value}' AS source, {joined} AS text "
+            f"FROM {table} a CROSS JOIN LATERAL ({follows}) b "
+            f"WHERE a.asset_id = :asset_id AND a.run_id = {run_id} AND a.tsv @@ {_ANY_WORD} "
+            f"AND NOT a.tsv @@ {FIND_TSQUERY} AND NOT b.tsv @@ {FIND_TSQUERY} "
+            f"AND to_tsvector('{FTS_CONFIG}', {spaced_sql(joined)}) @@ {FIND_TSQUERY} "
+            f"AND a.start_ms {cmp} :from_ms ORDER BY a.start_ms {order}, a.artifact_id {order} LIMIT :limit)")
 
 
 def jump_global(session: Session, **options: Any) -> JumpResult:
