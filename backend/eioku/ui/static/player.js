@@ -1,18 +1,27 @@
-// The player page: video, custom controls with scrub previews, boxes, timeline,
-// find, transcript, run selectors and exports. The URL holds ?t= and ?q=.
+// The player page: video, the controls bar (controls.js), boxes, timeline, find,
+// transcript, where the analysis is, run selectors and exports. The URL holds ?t= and
+// ?q=; the view settings (volume, speed, captions, rows, zoom, confidence) are kept in
+// localStorage (viewstate.js).
 import { api, q } from "./api.js";
-import { clock, h, msFromParam, spokenClock, toast } from "./dom.js";
+import { clock, h, msFromParam, toast } from "./dom.js";
 import { installKeys } from "./keys.js";
 import { HAS_CONFIDENCE, Timeline, noun, rowKey } from "./timeline.js";
 import { Transcript } from "./transcript.js";
 import { CORRECTED, labelActions } from "./corrections.js";
 import { FindPanel } from "./find.js";
-import { runsPanel } from "./runs.js";
+import { AnalysisStatus, runsPanel } from "./runs.js";
 import { Playback, trackLabel } from "./playback.js";
+import { Controls } from "./controls.js";
+import { loadView, saveView } from "./viewstate.js";
 import { exportsPanel } from "./exports.js";
 import { queueBar } from "./queue.js";
 
 const PREROLL_KEY = "eioku.preroll_ms";
+const BOX_TYPES = new Set(["object.detection", "face.detection"]);
+// the kinds of rows, as the analysis summary names them: kind, noun, title
+const FOUND_KINDS = [["scene", "scenes", "Scenes"], ["face", "people", "People"], ["object", "objects", "Objects"],
+                     ["place", "places", "Places"], ["transcript", "speech", "Speech"], ["ocr", "on-screen text", "On-screen text"]];
+const COUNT_ITEMS = new Set(["scene", "transcript", "ocr"]); // counted by items; the others by rows (labels)
 
 export async function render(main, { id, params }) {
   const video = await api(`/v1/videos/${id}`);
@@ -30,11 +39,15 @@ class Player {
     this.preroll = Number(localStorage.getItem(PREROLL_KEY) ?? 1000);
     this.lastHit = null;
     this.scenes = [];
+    this.view = loadView(this.id);
+    this.status = new AnalysisStatus(this.id, () => this.reload());
   }
 
+  saveView(changes) { saveView(this.id, changes); }
+
   async load() {
-    const data = await api(`/v1/videos/${this.id}/timeline`);
-    this.duration = data.duration_ms || 0;
+    const [data] = await Promise.all([api(`/v1/videos/${this.id}/timeline`), this.status.refresh()]);
+    this.duration = data.duration_ms || this.info.duration_ms || 0;
     this.fps = data.fps || 25;
     this.build(data);
     const start = msFromParam(this.params.get("t"));
@@ -62,7 +75,8 @@ class Player {
       this.pendingMs = null;
       if (at > 0) this.video.currentTime = at / 1000;
       if (playing) this.video.play().catch(() => {});
-      this.drawBoxes();
+      this.tick();
+      this.fetchBoxes(true); // boxes from the first frame on, not only after a seek
     }, { once: true });
     this.video.load();
   }
@@ -92,9 +106,12 @@ class Player {
     this.playback = new Playback(this.id, { onReady: (state) => this.useFile(state) });
     this.boxLayer = h("div", { class: "boxes", "aria-hidden": "true" });
     this.live = h("p", { class: "visually-hidden", role: "status", "aria-live": "polite" });
+    this.controls = new Controls(this, this.duration, this.menuItems());
     const stage = h("section", { class: "stage", "aria-label": "Video player" },
       h("div", { class: "video-wrap" }, this.video, this.boxLayer, this.playback.el),
-      this.controls(), this.live);
+      this.controls.el, this.tools(), this.live);
+    this.controls.attach(stage);
+    this.stage = stage;
 
     this.timeline = new Timeline({
       durationMs: this.duration || 1, rows: data.rows,
@@ -107,9 +124,12 @@ class Player {
       preview: (ms) => this.previewAt(ms),
       rowActions: labelActions(this.id),
     });
-    this.scenes = (data.rows.find((r) => r.kind === "scene")?.items || []).map((i) => i.start_ms);
     const transcriptRow = data.rows.find((r) => r.kind === "transcript");
     this.transcript = new Transcript(transcriptRow ? transcriptRow.items : [], (ms) => this.seek(ms));
+    this.found = h("ul", { class: "found", "aria-label": "What the analysis found" });
+    this.status.el.append(this.found);
+    this.status.listeners.add(() => this.showFound());
+    this.useRows(data.rows);
     this.find = new FindPanel(this.id, {
       land: (hit) => this.land(hit.start_ms, hit.end_ms, { kind: hit.source, key: null, title: "match" }),
       position: (direction) => this.fromPosition(direction),
@@ -122,67 +142,114 @@ class Player {
       h("h1", { id: "video-title" }, this.info.filename),
       h("p", { class: "muted" }, this.duration ? clock(this.duration) : ""));
     this.main.replaceChildren(head, queueBar(this) || "", h("div", { class: "player-layout" }, h("div", { class: "player-main" }, stage, this.timeline.el), side),
-      runsPanel(this.id, () => this.reload()), exportsPanel(this));
-    this.timeline.setZoom(1);
+      runsPanel(this.id, () => this.reload(), this.status), exportsPanel(this));
+    this.timeline.el.before(this.status.el);
+    this.restoreTimeline();
     this.selectedLabel.textContent = this.timeline.selectedRow()?.title || "";
 
     this.video.addEventListener("timeupdate", () => this.tick());
+    this.video.addEventListener("durationchange", () => this.learnDuration());
     this.video.addEventListener("seeked", () => { this.tick(); this.fetchBoxes(true); this.setUrl({ t: this.nowMs() / 1000 }); });
     this.video.addEventListener("pause", () => this.setUrl({ t: this.nowMs() / 1000 }));
-    window.addEventListener("resize", () => this.drawBoxes());
+    // the picture changes size with the window, the layout and full screen: boxes follow
+    new ResizeObserver(() => this.drawBoxes()).observe(this.video);
     installKeys(this);
     // a correction (corrections.js) changes what every part shows: read it all again
     document.addEventListener(CORRECTED, (event) => {
       if (event.detail.videoId === this.id && this.main.contains(this.timeline.el)) this.reload();
     });
+    this.tick(); // the clock reads the video's length before anything plays
   }
 
-  controls() {
-    this.playButton = h("button", { type: "button", class: "play", onclick: () => this.togglePlay() }, "Play");
-    this.timeText = h("span", { class: "time", "aria-hidden": "true" }, "0:00 / 0:00");
-    this.seekBar = h("input", { type: "range", class: "seek", min: 0, max: Math.max(1, this.duration), step: 10, value: 0,
-                                "aria-label": "Seek", "aria-valuetext": "0 seconds" });
-    this.seekBar.addEventListener("input", () => this.seek(Number(this.seekBar.value)));
-    this.seekPreview = h("div", { class: "seek-preview", hidden: true, "aria-hidden": "true" });
-    this.seekBar.addEventListener("mousemove", (event) => this.hoverSeek(event));
-    this.seekBar.addEventListener("mouseleave", () => { this.seekPreview.hidden = true; });
-    this.video.addEventListener("play", () => { this.playButton.textContent = "Pause"; });
-    this.video.addEventListener("pause", () => { this.playButton.textContent = "Play"; });
-    const mute = h("button", { type: "button", "aria-pressed": "false", onclick: () => {
-      this.video.muted = !this.video.muted;
-      mute.setAttribute("aria-pressed", String(this.video.muted));
-    } }, "Mute");
-    const captions = h("button", { type: "button", "aria-pressed": "false", onclick: () => {
-      const track = [...this.video.textTracks].find((t) => t.kind === "captions");
-      if (!track) return;
-      track.mode = track.mode === "showing" ? "hidden" : "showing";
-      captions.setAttribute("aria-pressed", String(track.mode === "showing"));
-    } }, "Captions");
-    this.showBoxes = h("input", { id: "show-boxes", type: "checkbox", checked: true,
-                                  onchange: () => this.fetchBoxes(true) });
-    const speed = h("select", { id: "speed", onchange: () => { this.video.playbackRate = Number(speed.value); } },
-      [0.5, 1, 1.5, 2].map((r) => h("option", { value: r, selected: r === 1 }, `${r}×`)));
+  /** A video not measured yet (no metadata run) takes its length from the file. */
+  learnDuration() {
+    const ms = Math.round((this.video.duration || 0) * 1000);
+    if (!this.duration && Number.isFinite(ms) && ms > 0) {
+      this.duration = ms;
+      this.timeline.duration = ms;
+      this.controls.duration = ms;
+      this.timeline.drawRows();
+      this.useRows(this.timeline.rows);
+    }
+    this.tick();
+  }
+
+  /** Rows from the timeline API: what depends on them besides the timeline itself. */
+  useRows(rows) {
+    const sceneRow = rows.find((r) => r.kind === "scene");
+    this.scenes = (sceneRow?.items || []).map((i) => i.start_ms);
+    const places = rows.filter((r) => r.kind === "place");
+    this.controls.setMarks((sceneRow?.items || []).map((item, n) => {
+      const place = places.find((r) => r.items.some((i) => i.start_ms <= item.start_ms + 1 && i.end_ms > item.start_ms));
+      return { start_ms: item.start_ms, title: `Scene ${n + 1}${place ? ` · ${place.title}` : ""}` };
+    }));
+    this.hasBoxes = rows.some((r) => r.kind === "object" || r.kind === "face");
+    this.transcript.setItems(rows.find((r) => r.kind === "transcript")?.items || [], this.status.emptyText("transcript", "speech"));
+    this.showFound(rows);
+  }
+
+  /** Per kind of row, what there is ("People: 2"), or why there is none: not analysed,
+   * analysing 40 %, failed (why), nothing found. */
+  showFound(rows = this.timeline?.rows || []) {
+    if (!this.found) return;
+    this.found.replaceChildren(...FOUND_KINDS.map(([kind, word, title]) => {
+      const of = rows.filter((r) => r.kind === kind);
+      const items = of.reduce((n, r) => n + r.items.length, 0);
+      const s = this.status.stateOf(kind);
+      const state = items ? "found" : s.state === "done" ? "nothing" : s.state;
+      const count = COUNT_ITEMS.has(kind) ? items : of.length;
+      const text = items ? `${title}: ${count}` : `${title}: ${s.state === "done" ? "nothing found" : this.status.stateText(kind)}`;
+      return h("li", { class: `found-${state}`, dataset: { kind, state } }, text, s.state === "done" && s.again ? " (analysing again…)" : "");
+    }));
+    if (this.transcript && !this.transcript.items.length) {
+      this.transcript.setItems([], this.status.emptyText("transcript", "speech"));
+    }
+  }
+
+  /** The saved rows, zoom and confidence; and keep them when they change. */
+  restoreTimeline() {
+    const t = this.timeline, v = this.view;
+    if (Array.isArray(v.hidden) && t.hidden instanceof Set) t.hidden = new Set(v.hidden);
+    if (typeof v.minConfidence === "number" && v.minConfidence > 0) t.setConfidence(v.minConfidence);
+    t.drawRows();
+    t.setZoom(typeof v.zoom === "number" && v.zoom > 1 ? v.zoom : 1);
+    const state = () => JSON.stringify([[...t.hidden], t.zoom, t.minConfidence]);
+    let saved = state();
+    const keep = () => setTimeout(() => {
+      if (state() === saved) return;
+      saved = state();
+      this.saveView({ hidden: [...t.hidden], zoom: t.zoom, minConfidence: t.minConfidence });
+    });
+    for (const name of ["click", "input", "change", "wheel"]) t.el.addEventListener(name, keep);
+  }
+
+  /** The player's own options, in the controls bar's settings menu. */
+  menuItems() {
+    this.showBoxes = h("input", { id: "show-boxes", type: "checkbox", checked: this.view.boxes !== false,
+                                  onchange: () => { this.saveView({ boxes: this.showBoxes.checked }); this.fetchBoxes(true); } });
     const preroll = h("input", { id: "preroll", type: "number", min: 0, max: 10, step: 0.5, value: this.preroll / 1000,
       onchange: () => {
         this.preroll = Math.round(Math.max(0, Math.min(10, Number(preroll.value) || 0)) * 1000);
         localStorage.setItem(PREROLL_KEY, String(this.preroll));
       } });
+    this.audioSlot = h("div", { class: "menu-item audio-slot" });
+    return [
+      h("div", { class: "menu-item" }, h("label", { class: "check" }, this.showBoxes, " Boxes (why was this found)")),
+      h("div", { class: "menu-item" }, h("label", { for: "preroll" }, "Pre-roll (s)"), preroll),
+      this.audioSlot,
+      h("div", { class: "menu-item" }, h("button", { type: "button", onclick: () => this.keys.showHelp() }, "Keyboard shortcuts (?)")),
+    ];
+  }
+
+  /** Under the bar: the selected row's previous / next occurrence. */
+  tools() {
     const prev = h("button", { type: "button", onclick: () => this.jumpSelected("prev") }, "Previous");
     const next = h("button", { type: "button", onclick: () => this.jumpSelected("next") }, "Next");
     this.selectedLabel = h("span", { class: "selected-row" });
-    this.audioSlot = h("span", { class: "audio-slot" });
-    return h("div", { class: "controls" },
-      h("div", { class: "seek-wrap" }, this.seekBar, this.seekPreview),
-      h("div", { class: "control-row" },
-        this.playButton, this.timeText, mute, captions, this.audioSlot,
-        h("label", { for: "speed" }, "Speed"), speed,
-        h("label", { class: "check" }, this.showBoxes, " Boxes"),
-        h("span", { class: "spacer" }),
-        h("span", { class: "occurrence", role: "group", "aria-label": "Occurrences of the selected row" },
-          prev, this.selectedLabel, next),
-        h("label", { for: "preroll" }, "Pre-roll (s)"), preroll,
-        h("button", { type: "button", onclick: () => this.keys.showHelp() }, "Shortcuts (?)"),
-        h("button", { type: "button", onclick: () => this.video.parentElement.requestFullscreen?.() }, "Full screen")));
+    return h("div", { class: "player-tools" },
+      h("span", { class: "occurrence", role: "group", "aria-label": "Occurrences of the selected row" },
+        prev, this.selectedLabel, next),
+      h("span", { class: "tools-hint" }, "n / N: next / previous · ? all keys"));
   }
 
   /** Where the player is; before a file is loaded (while a proxy is made), where it will start. */
@@ -191,7 +258,7 @@ class Player {
     return Math.round(this.video.currentTime * 1000);
   }
 
-  togglePlay() { if (this.video.paused) this.video.play().catch(() => {}); else this.video.pause(); }
+  togglePlay() { this.controls.togglePlay(); }
 
   seek(ms) {
     if (this.video.readyState === 0) { // nothing to play yet: the timeline, find and jump still move
@@ -212,10 +279,7 @@ class Player {
 
   tick() {
     const ms = this.nowMs();
-    const total = this.duration || Math.round((this.video.duration || 0) * 1000);
-    this.timeText.textContent = `${clock(ms)} / ${clock(total)}`;
-    this.seekBar.value = String(ms);
-    this.seekBar.setAttribute("aria-valuetext", `${spokenClock(ms)} of ${spokenClock(total)}`);
+    this.controls.update(ms);
     this.timeline.setTime(ms);
     this.transcript.setTime(ms);
     this.fetchBoxes(false);
@@ -295,22 +359,26 @@ class Player {
     return tile;
   }
 
-  hoverSeek(event) {
-    const rect = this.seekBar.getBoundingClientRect();
-    const ms = Math.max(0, Math.min(1, (event.clientX - rect.left) / rect.width)) * (this.duration || 0);
-    this.seekPreview.replaceChildren(this.previewAt(ms), h("span", {}, clock(ms)));
-    this.seekPreview.style.left = `${event.clientX - rect.left}px`;
-    this.seekPreview.hidden = false;
+  /** How often the boxes can change: the finest sampling interval of the detection
+   * runs (objects, faces); 1 s when it is not known. */
+  boxStepMs() {
+    const steps = this.status.runs
+      .filter((r) => r.status === "completed" && BOX_TYPES.has(r.artifact_type))
+      .map((r) => Number(r.config?.interval_ms)).filter((n) => n > 0);
+    return steps.length ? Math.min(...steps) : 1000;
   }
 
+  /** Ask /boxes once per sampling interval of the detections while playing, and at
+   * once after a seek or a new file. */
   async fetchBoxes(force) {
-    if (!this.showBoxes.checked) { this.boxLayer.replaceChildren(); return; }
-    const now = Date.now();
-    if (!force && (this.boxBusy || now - (this.boxAt || 0) < 250)) return;
+    if (!this.showBoxes.checked || !this.hasBoxes) { this.boxes = []; this.boxLayer.replaceChildren(); return; }
+    const ms = this.nowMs();
+    const bucket = Math.floor(ms / this.boxStepMs());
+    if (!force && (this.boxBusy || bucket === this.boxBucket)) return;
     this.boxBusy = true;
-    this.boxAt = now;
+    this.boxBucket = bucket;
     try {
-      this.boxes = (await api(`/v1/videos/${this.id}/boxes?t_ms=${this.nowMs()}`)).boxes;
+      this.boxes = (await api(`/v1/videos/${this.id}/boxes?t_ms=${ms}`)).boxes;
       this.drawBoxes();
     } catch { this.boxes = []; } finally { this.boxBusy = false; }
   }
@@ -328,14 +396,22 @@ class Player {
     }));
   }
 
+  /** Read the timeline again (a run completed, the selection changed): rows, scenes,
+   * transcript, tracks and boxes. */
   async reload() {
     const data = await api(`/v1/videos/${this.id}/timeline`);
+    if (data.duration_ms && data.duration_ms !== this.duration) { // the metadata run has measured it
+      this.duration = data.duration_ms;
+      this.timeline.duration = data.duration_ms;
+      this.controls.duration = data.duration_ms;
+    }
     const selected = this.timeline.selected;
     this.timeline.rows = data.rows;
     this.timeline.selected = data.rows.some((r) => rowKey(r) === selected) ? selected : (data.rows[0] ? rowKey(data.rows[0]) : null);
     this.timeline.drawRows();
-    this.scenes = (data.rows.find((r) => r.kind === "scene")?.items || []).map((i) => i.start_ms);
-    this.transcript.setItems(data.rows.find((r) => r.kind === "transcript")?.items || []);
+    this.useRows(data.rows);
+    this.selectedLabel.textContent = this.timeline.selectedRow()?.title || "";
+    this.tick();
     for (const track of this.video.querySelectorAll("track")) {
       const url = new URL(track.src);
       url.searchParams.set("v", String(Date.now()));
