@@ -1,7 +1,14 @@
 // Library search: speech, on-screen text, objects, places, people and shots, across every
 // video; by meaning and words together (hybrid, the default), by meaning, or exact words.
+// Each hit says how sure it is: "exact words" or, by meaning, a strong/good/fair match
+// (the API's strength and relevance); a query nothing relevant answers says so.
 import { api, q } from "./api.js";
 import { clock, h, snippet } from "./dom.js";
+
+// this module's styles, once (index.html is shared; the find panel uses them too)
+if (!document.querySelector('link[href="/ui/search.css"]')) {
+  document.head.append(h("link", { rel: "stylesheet", href: "/ui/search.css" }));
+}
 
 const SOURCES = { transcript: "Speech", ocr: "On screen", object: "Object", place: "Place", face: "Person", shot: "Shot", picture: "Picture" };
 const MODES = [["hybrid", "Meaning and words"], ["semantic", "Meaning only"], ["keyword", "Exact words"]];
@@ -28,7 +35,8 @@ export async function render(main, { params }) {
     status.textContent = error.message;
     return;
   }
-  status.textContent = hits.length ? `${hits.length} moment${hits.length === 1 ? "" : "s"} found` : "Nothing found.";
+  status.textContent = hits.length ? `${hits.length} moment${hits.length === 1 ? "" : "s"} found`
+    : mode === "keyword" ? "Nothing found." : `Nothing relevant for “${query}”: nothing said, shown or seen is closer to it than unrelated text would be.`;
   main.append(h("ol", { class: "hits" }, hits.map((hit) => resultItem(hit, query))));
 }
 
@@ -41,8 +49,20 @@ export function resultItem(hit, query) {
                  alt: "", width: 160, height: 90, loading: "lazy" }),
       h("span", { class: "hit-text" },
         h("span", { class: "hit-meta" },
-          h("span", { class: `badge badge-${hit.source}` }, SOURCES[hit.source] || hit.source),
+          h("span", { class: `badge badge-${hit.source}` }, SOURCES[hit.source] || hit.source), " ",
+          strengthMark(hit.strength, hit.relevance),
           ` ${hit.filename} · ${clock(hit.start_ms)}`),
         h("span", { class: "hit-snippet" }, ["transcript", "ocr", "shot"].includes(hit.source) ? snippet(hit.snippet)
           : `${hit.snippet}, on screen ${clock(hit.start_ms)}–${clock(hit.end_ms)}`))));
+}
+
+const STRENGTHS = { exact: ["exact words", 4], strong: ["strong match", 3], good: ["good match", 2], fair: ["fair match", 1] };
+
+/** How sure a hit is, in words and as a small meter of four bars (the words are what is read out). */
+export function strengthMark(strength, relevance) {
+  const [words, bars] = STRENGTHS[strength] || [strength, 0];
+  const title = relevance == null ? words : `${words}: ${relevance.toFixed(1)} standard deviations above unrelated text`;
+  return h("span", { class: `strength strength-${strength}`, title },
+    h("span", { class: "meter", "aria-hidden": "true" }, [1, 2, 3, 4].map((i) => h("span", { class: i <= bars ? "on" : "" }))),
+    words);
 }
