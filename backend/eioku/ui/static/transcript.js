@@ -57,14 +57,16 @@ export class Transcript {
 
   line(item, i) {
     const at = clock(item.start_ms);
+    // names that tell lines apart for a screen reader: when, and how it begins
+    const which = `the line at ${spokenClock(item.start_ms)}, “${item.text.length > 40 ? `${item.text.slice(0, 37)}…` : item.text}”`;
     const corrected = item.correction_id
       ? h("span", { class: "corrected-mark", title: `The machine heard: “${item.machine_text}”` }, "corrected") : null;
     const tools = item.artifact_id ? h("span", { class: "line-tools" },
       h("button", { type: "button", class: "icon", dataset: { focus: `edit ${i}` }, title: "Correct this line",
-                    "aria-label": `Correct the line at ${spokenClock(item.start_ms)}`, onclick: () => this.edit(i) }, "✎"),
+                    "aria-label": `Correct ${which}`, onclick: () => this.edit(i) }, "✎"),
       item.correction_id ? h("button", { type: "button", class: "icon", dataset: { focus: `undo ${i}` },
         title: `Undo the correction (the machine heard: “${item.machine_text}”)`,
-        "aria-label": `Undo the correction of the line at ${spokenClock(item.start_ms)}`,
+        "aria-label": `Undo the correction of ${which}`,
         onclick: () => this.undo(item, i) }, "↶") : null) : null;
     return h("li", { dataset: { index: i } },
       h("button", { type: "button", class: "line", onclick: () => this.onSeek(item.start_ms) },
