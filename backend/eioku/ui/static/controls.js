@@ -126,10 +126,13 @@ export class Controls {
     this.speed.addEventListener("change", () => this.setSpeed(Number(this.speed.value)));
     // the picture: a click plays or pauses, a double click is full screen; a tap on a
     // resting full-screen picture only brings the bar back
-    let pointer = "mouse";
-    v.addEventListener("pointerdown", (event) => { pointer = event.pointerType; });
+    let pointer = "mouse", resting = false;
+    v.addEventListener("pointerdown", (event) => { // before the stage hears it (and wakes the bar)
+      pointer = event.pointerType;
+      resting = Boolean(this.stage?.classList.contains("idle"));
+    });
     v.addEventListener("click", () => {
-      if (pointer !== "mouse" && this.stage?.classList.contains("idle")) { this.wake(); return; }
+      if (pointer !== "mouse" && resting) { this.wake(); return; }
       this.togglePlay();
     });
     v.addEventListener("dblclick", () => { if (pointer === "mouse") this.toggleFullscreen(); });
@@ -145,10 +148,10 @@ export class Controls {
   /** The stage is what goes full screen; its bar hides there while the picture plays. */
   attach(stage) {
     this.stage = stage;
-    const wake = () => this.wake();
+    const wake = (event) => { this.pointer = event.pointerType; this.wake(); };
     stage.addEventListener("pointermove", wake);
     stage.addEventListener("pointerdown", wake);
-    document.addEventListener("keydown", () => { if (this.isFullscreen()) wake(); });
+    document.addEventListener("keydown", () => { if (this.isFullscreen()) this.wake(); });
   }
 
   isFullscreen() { return Boolean(this.stage) && document.fullscreenElement === this.stage; }
@@ -161,7 +164,9 @@ export class Controls {
   }
 
   rest() {
-    if (!this.isFullscreen() || this.video.paused || !this.menu.hidden || this.el.matches(":hover")) return;
+    // a mouse resting on the bar keeps it; a finger that tapped it leaves :hover behind
+    const onBar = this.pointer === "mouse" && this.el.matches(":hover");
+    if (!this.isFullscreen() || this.video.paused || !this.menu.hidden || onBar) return;
     this.stage.classList.add("idle");
   }
 
