@@ -180,7 +180,13 @@ class CorrectionStore:
     def rebuild(self, asset_id: uuid.UUID, artifact_type: str) -> uuid.UUID | None:
         """Make the user run of the corrections in force over the machine run the
         stored policy picks (kept when it is that already); the run's id, or None
-        when there is nothing to correct (no correction in force, or no machine run)."""
+        when there is nothing to correct (no correction in force, or no machine run).
+
+        One rebuild of a (video, type) at a time, to the end of its transaction: a
+        correction saved while a worker completes a run is in the one made last,
+        whose statements see what the other committed."""
+        self.session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"),
+                             {"k": f"eioku.corrections:{asset_id}:{artifact_type}"})
         corrections = self.in_force(asset_id, artifact_type)
         base = self.machine_run(asset_id, artifact_type) if corrections else None
         ids = [str(c.correction_id) for c in corrections]

@@ -247,3 +247,21 @@ def test_nobody_else_writes_runs_of_producer_user(client, media_root, producer):
         "artifact_type": "transcript.segment", "producer": producer, "producer_version": "1",
         "model_profile": "fast"})
     assert r.status_code == 422 and "corrections" in r.text
+
+
+def test_a_pinned_machine_run_is_shown_corrected_and_its_own_words_stay_readable(client, media_root):
+    video = _video(client, media_root)
+    first = _transcript(client, video)
+    line = _lines(client, video)[2]
+    _edit(client, video, line["artifact_id"], text="bring the signed contract")
+    _transcript(client, video, [(0, 6000, "one long line")], profile="balanced")
+    # the long line's middle (3 s) is outside the corrected line (4-6 s): both are shown
+    assert [x["text"] for x in _lines(client, video)] == ["one long line", "bring the signed contract"]
+    r = client.put(f"/v1/videos/{video}/selection/transcript.segment",
+                   json={"mode": "pinned", "pinned_run_id": first})
+    assert r.status_code == 200, r.text
+    selected = r.json()["selected_run_id"]
+    assert client.get(f"/v1/runs/{selected}").json()["config"]["base_run_id"] == first
+    assert [x["text"] for x in _lines(client, video)][2] == "bring the signed contract"
+    machine = client.get(f"/v1/artifacts/{line['artifact_id']}").json()
+    assert machine["payload"]["text"] == "bring the contract" and machine["run_id"] == first
