@@ -10,7 +10,8 @@ from pydantic import BaseModel
 
 from tests.factories import payload_for
 
-REGISTERED = [(t.value, 1) for t in ArtifactType] + [("place.classification", 2)]  # places per shot
+REGISTERED = [(t.value, 1) for t in ArtifactType] + [("place.classification", 2),  # places per shot
+                                                ("object.detection", 2)]  # objects per track
 
 
 @given(artifact_type=st.sampled_from([t.value for t in ArtifactType]) | st.text(max_size=30),

@@ -1,43 +1,49 @@
-"""object.detection: objects in sampled frames, tracked across samples.
+"""object.detection: objects in sampled frames, decided shot by shot.
 
 The detector is SSD-MobileNet-v2 COCO (default) or an ultralytics YOLO
 weights file the user names (``engine: ultralytics-yolo``, see
-``detectors.py``). Frames are sampled every ``interval_ms``; detections of
-the same label in consecutive samples whose boxes overlap (IoU >= 0.3) share
-a ``track_id``.
+``detectors.py``). Frames are sampled every ``interval_ms`` and at the start
+of every shot; each sample's raw detections (from ``raw_min_confidence``) are
+kept, and at the end each shot's are decided together
+(``object_filter.decide``): tracked, held to per-class thresholds, asked to
+persist, and checked against the rest of the shot. One artifact per kept
+object (track): its span runs from its first to its last sample in the shot,
+its payload names its best detection and lists every raw detection it was
+made of (``frames``, schema v2). Version 1 stored every raw detection over
+``min_confidence`` as its own artifact.
 """
 
 from __future__ import annotations
 
+import bisect
 from typing import Any
 
 from eioku.config import get_settings
 
-from eioku_ml.analyzers.base import FrameAnalyzer, FrameWant, Item, MediaInput
-from eioku_ml.analyzers.detectors import BBox, Detector, SsdMobileNet, UltralyticsYolo
+from eioku_ml.analyzers import object_filter
+from eioku_ml.analyzers.base import FrameWant, Item, MediaInput, ShotSampling
+from eioku_ml.analyzers.detectors import Detector, SsdMobileNet, UltralyticsYolo
 from eioku_ml.media.decode import Frame
 
-
-def iou(a: BBox, b: BBox) -> float:
-    x1, y1 = max(a["x"], b["x"]), max(a["y"], b["y"])
-    x2, y2 = min(a["x"] + a["w"], b["x"] + b["w"]), min(a["y"] + a["h"], b["y"] + b["h"])
-    inter = max(0.0, x2 - x1) * max(0.0, y2 - y1)
-    union = a["w"] * a["h"] + b["w"] * b["h"] - inter
-    return inter / union if union > 0 else 0.0
+iou = object_filter.iou  # kept for callers of the version 1 module
 
 
-class ObjectAnalyzer(FrameAnalyzer):
+class ObjectAnalyzer(ShotSampling):
     name = "objects"
 
     def load(self) -> None:
-        min_conf = float(self.config.get("min_confidence", 0.5))
+        self.default = float(self.config.get("min_confidence", 0.5))
+        raw = float(self.config.get("raw_min_confidence", object_filter.FLOOR))
+        self.floor = min(raw, self.default)
         self.detector: Detector
         if self.config.get("engine") == "ultralytics-yolo":
             self.detector = UltralyticsYolo(
-                str(self.config["weights"]), min_conf, int(self.config.get("width", 640)),
-                get_settings().data_dir / "ultralytics")
+                str(self.config["weights"]), self.floor,
+                int(self.config.get("width", 640)), get_settings().data_dir / "ultralytics")
+            self.table: dict[str, float] = {}  # the calibrated table is SSD's
         else:
-            self.detector = SsdMobileNet(min_conf)
+            self.detector = SsdMobileNet(self.floor)
+            self.table = object_filter.THRESHOLDS
 
     @property
     def want(self) -> FrameWant:
@@ -46,29 +52,38 @@ class ObjectAnalyzer(FrameAnalyzer):
 
     def start(self, media: MediaInput, context: dict[str, Any]) -> None:
         super().start(media, context)
-        self.items: list[Item] = []
-        self.tracks: list[tuple[int, str, BBox]] = []  # last sample's (id, label, box)
-        self.next_id = 0
+        self.samples: list[object_filter.Sample] = []
 
-    def observe(self, frame: Frame) -> list[tuple[str, float, BBox]]:
+    def observe(self, frame: Frame) -> list[tuple[str, float, dict[str, float]]]:
         return [(label, round(conf, 4), box) for label, conf, box in self.detector(frame.image)]
 
     def fold(self, time_ms: int, index: int, observation: list[Any]) -> None:
-        interval = self.want.every_ms or 500
-        current = []
-        for label, conf, box in observation:
-            match = max((t for t in self.tracks if t[1] == label), default=None,
-                        key=lambda t: iou(t[2], box))
-            if match is not None and iou(match[2], box) >= 0.3:
-                track = match[0]
-            else:
-                track, self.next_id = self.next_id, self.next_id + 1
-            current.append((track, label, box))
-            end = min(self.media.duration_ms, time_ms + interval)
-            self.items.append(Item(time_ms, max(time_ms, end), {
-                "label": label, "confidence": conf, "bbox": box,
-                "frame_number": index, "track_id": track}))
-        self.tracks = current
+        self.samples.append(object_filter.Sample(
+            time_ms, index, [(label, float(conf), box) for label, conf, box in observation]))
+
+    def shots(self) -> list[list[object_filter.Sample]]:
+        """The samples grouped by shot (cuts from the scenes run and this pass)."""
+        cuts = sorted({*self.known_starts, *self.state.cuts_ms} - {0})
+        groups: dict[int, list[object_filter.Sample]] = {}
+        for sample in self.samples:
+            groups.setdefault(bisect.bisect_right(cuts, sample.time_ms), []).append(sample)
+        self.cuts = cuts
+        return [groups[k] for k in sorted(groups)]
 
     def finish(self) -> list[Item]:
-        return self.items
+        interval = self.want.every_ms or 500
+        items, next_id = [], 0
+        for shot in self.shots():
+            i = bisect.bisect_right(self.cuts, shot[0].time_ms)
+            shot_end = self.cuts[i] if i < len(self.cuts) else self.media.duration_ms
+            kept, dropped = object_filter.decide(shot, self.default, self.table, next_id,
+                                                  self.floor)
+            next_id += len(kept) + len(dropped)
+            for t in kept:
+                start = shot[t.first].time_ms
+                end = max(start, min(shot_end, self.media.duration_ms, shot[t.last].time_ms + interval))
+                best = max(range(len(t.hits)), key=lambda k: t.hits[k][2])
+                frame_number = shot[t.hits[best][0]].frame_number
+                items.append(Item(start, end, object_filter.payload(t, frame_number),
+                                  schema_version=2))
+        return sorted(items, key=lambda it: (it.span_start_ms, it.payload["track_id"]))

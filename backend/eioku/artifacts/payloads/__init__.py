@@ -5,7 +5,7 @@ from pydantic import BaseModel
 from eioku.artifacts.payloads.embeddings import ImageEmbeddingV1, TextEmbeddingV1
 from eioku.artifacts.payloads.faces import FaceDetectionV1
 from eioku.artifacts.payloads.metadata import VideoMetadataV1
-from eioku.artifacts.payloads.objects import ObjectDetectionV1
+from eioku.artifacts.payloads.objects import ObjectDetectionV1, ObjectDetectionV2
 from eioku.artifacts.payloads.ocr import OcrTextV1
 from eioku.artifacts.payloads.places import PlaceClassificationV1, PlaceClassificationV2
 from eioku.artifacts.payloads.quality import VideoQualityV1
@@ -17,6 +17,7 @@ BUILTIN_SCHEMAS: list[tuple[str, int, type[BaseModel]]] = [
     (ArtifactType.SCENE, 1, SceneV1),
     (ArtifactType.TRANSCRIPT_SEGMENT, 1, TranscriptSegmentV1),
     (ArtifactType.OBJECT_DETECTION, 1, ObjectDetectionV1),
+    (ArtifactType.OBJECT_DETECTION, 2, ObjectDetectionV2),
     (ArtifactType.FACE_DETECTION, 1, FaceDetectionV1),
     (ArtifactType.PLACE_CLASSIFICATION, 1, PlaceClassificationV1),
     (ArtifactType.PLACE_CLASSIFICATION, 2, PlaceClassificationV2),
