@@ -50,7 +50,8 @@ export function installKeys(player) {
     if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey || dialog.open) return;
     const target = event.target;
     if (typing(target)) return;
-    const onControl = target && ["BUTTON", "A", "SUMMARY"].includes(target.tagName);
+    const onControl = target && (["BUTTON", "A", "SUMMARY"].includes(target.tagName)
+      || (target.tagName === "INPUT" && ["checkbox", "radio"].includes(target.type))); // space presses it
     const onSlider = target?.tagName === "INPUT" && target.type === "range" && target !== controls.seekBar;
     if (onSlider && SLIDER_KEYS.has(event.key)) return; // the slider's own keys
     const total = () => controls.total();
