@@ -1,7 +1,12 @@
 """Search by meaning at 10^5 embeddings (100 videos x 1,000): `GET /v1/search`
 over HTTP (`eioku serve`, semantic and hybrid) against the raw SQL of the same
 HNSW query, the exact scan that a server without pgvector does, and the query
-embedding alone. Also the recall@10 of the HNSW index against the exact scan.
+embedding alone. Also the recall@10 of the HNSW index against the exact scan,
+and relevance at that size: how many of 60 queries about nothing (subjects
+none of the sentences is about, and strings of random letters) find anything
+by meaning (they should not), and how many of the paraphrased QUERIES do (all
+should). The paraphrase evaluation on real analysis output, recall@5 and the
+nonsense queries, is tests/integration/test_semantic_search.py.
 
 The vectors are real all-MiniLM-L6-v2 embeddings of 2,000 generated sentences,
 each row one of them plus a little noise (so neighbours are close, as with real
@@ -14,7 +19,9 @@ selection and the API see them); the HNSW index is built after the load, as
 
 from __future__ import annotations
 
+import json
 import random
+import string
 import sys
 import time
 import uuid
@@ -39,6 +46,29 @@ PLACES = ["in the kitchen", "at the office", "on the street", "by the lake", "in
 QUERIES = ["paying what we owe", "a pet animal", "a sports game", "bad weather", "a family party",
            "work meeting numbers", "public transport problems", "flowers and plants",
            "fixing a vehicle", "a day at the seaside", "an elderly relative", "a dessert"]
+
+
+NONSENSE = ["photosynthesis in algae", "volcanic eruption lava", "medieval knights jousting",
+            "quantum chromodynamics", "a saxophone solo", "the rules of chess", "a giraffe eating leaves",
+            "deep sea jellyfish", "tectonic plates", "knitting a scarf"]
+
+
+def _random_letters(n: int, rng: random.Random) -> list[str]:
+    word = lambda: "".join(rng.choice(string.ascii_lowercase) for _ in range(rng.randint(4, 10)))  # noqa: E731
+    return [" ".join(word() for _ in range(rng.randint(1, 2))) for _ in range(n)]
+
+
+def _answered(client: Client, queries: list[str]) -> list[str]:
+    """The queries that find anything by meaning."""
+    from urllib.parse import quote
+
+    found = []
+    for q in queries:
+        status, body = client.get(f"/v1/search?mode=semantic&limit=5&q={quote(q)}")
+        assert status == 200, body[:200]
+        if json.loads(body)["hits"]:
+            found.append(q)
+    return found
 
 
 def _sentences(n: int, rng: random.Random) -> list[str]:
@@ -154,11 +184,16 @@ def main(quick: bool = False) -> dict:
             http = _time_http(client, [f"/v1/search?mode=semantic&limit=20&q={q}" for q in asked[30:230]])
             http_hybrid = _time_http(client, [f"/v1/search?mode=hybrid&limit=20&q={q}"
                                               for q in asked[230:340]])
+            nonsense = NONSENSE + _random_letters(50, random.Random(5))
+            nonsense_found = _answered(client, nonsense)
+            paraphrases_found = _answered(client, QUERIES)
     result = {"embeddings": n, "videos": videos, "http_p50_ms": round(_p(http, 50), 3),
               "http_p99_ms": round(_p(http, 99), 3), "hybrid_http_p50_ms": round(_p(http_hybrid, 50), 3),
               "sql_p50_ms": round(_p(hnsw, 50), 3), "exact_sql_p50_ms": round(_p(exact, 50), 3),
               "embed_p50_ms": round(_p(embed, 50), 3), "hnsw_recall_at_10": round(recall, 3),
-              "index_build_s": round(built, 1)}
+              "index_build_s": round(built, 1), "nonsense_queries": len(nonsense),
+              "nonsense_with_hits": len(nonsense_found), "paraphrases": len(QUERIES),
+              "paraphrases_with_hits": len(paraphrases_found)}
     print_table(f"Search by meaning over {n:,} embeddings in {videos} videos (HNSW)",
                 ["what", "p50 ms", "p99 ms"],
                 [["GET /v1/search mode=semantic", result["http_p50_ms"], result["http_p99_ms"]],
@@ -167,11 +202,12 @@ def main(quick: bool = False) -> dict:
                  ["raw SQL, HNSW (baseline)", result["sql_p50_ms"], ""],
                  ["raw SQL, exact scan (no pgvector)", result["exact_sql_p50_ms"], ""]])
     print(f"HNSW recall@10 vs the exact scan: {recall:.3f}; index built in {built:.1f} s")
+    print(f"by meaning: {len(nonsense_found)} of {len(nonsense)} queries about nothing found something "
+          f"{nonsense_found}; {len(paraphrases_found)} of {len(QUERIES)} paraphrases did")
     return result
 
 
 if __name__ == "__main__":
-    import json
     from pathlib import Path
 
     found = main(quick="--quick" in sys.argv)

@@ -171,7 +171,8 @@ class SearchHitOut(BaseModel):
     score: float = Field(description="keyword: rank or confidence; semantic: cosine similarity; "
                                      "hybrid: reciprocal-rank-fusion score. Higher is better.")
     strength: str = Field(default="exact", description=(
-        "how sure: exact (the words or label asked for) or, by meaning, fair | good | strong"))
+        "how sure: exact (the words or label asked for) or, by meaning, fair | good | strong "
+        "(weak: only with weak=true)"))
     relevance: float | None = Field(default=None, description=(
         "by meaning: standard deviations above the query's similarity to unrelated texts "
         "(a hit from 3); null for exact words"))
@@ -187,6 +188,8 @@ class SearchOut(BaseModel):
     vector_index: str | None = Field(
         default=None, description="hnsw (pgvector) or exact (a scan, no pgvector); null for keyword")
     hits: list[SearchHitOut]
+    weaker: int = Field(default=0, description=(
+        "weak matches by meaning left out (ask with weak=true); 0 when they were asked for"))
 
 
 class TimelineItemOut(BaseModel):

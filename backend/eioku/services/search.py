@@ -22,7 +22,8 @@
   a label asked for). A query none of whose words the model knows whole
   ("qwertyzz") has no meaning to compare: nothing by meaning (hybrid still
   finds its exact words). A query that matches nothing better than chance finds
-  nothing rather than the least bad.
+  nothing rather than the least bad; matches from ``WEAK_Z`` ("weak") are
+  counted (``Found.weaker``) and given only when asked for (``weak=True``).
 - ``hybrid`` (the default): the lists fused by reciprocal rank (each hit adds
   1/(60 + rank) to its moment). A moment is a transcript segment or an
   on-screen text, or, for what is *seen* (objects, places, people, shot
@@ -57,8 +58,12 @@ RRF_K = 60
 CANDIDATES = 40  # per list, before fusion
 # a neighbour by meaning is a hit from this many standard deviations above the
 # query's mean similarity to the background texts; the words for the strength
-STRENGTHS = ((5.0, "strong"), (4.0, "good"), (3.0, "fair"))
-RELEVANT_Z = STRENGTHS[-1][0]
+STRENGTHS = ((5.0, "strong"), (4.0, "good"), (3.0, "fair"), (2.0, "weak"))
+RELEVANT_Z = 3.0
+# "weak" matches (from 2) are left out unless asked for (``weak=True``): what the
+# model relates no more than it relates "knitting a scarf" to a sleeping cat, but
+# sometimes what was meant ("where do they talk about money" and an invoice)
+WEAK_Z = STRENGTHS[-1][0]
 _SEEN = {"object", "place", "face", "shot", "picture"}
 
 
@@ -67,6 +72,7 @@ class Found:
     mode: str
     vector_index: str | None  # hnsw | exact; None when no vector was compared
     hits: list[Hit]
+    weaker: int = 0  # weak matches by meaning left out (asked for with weak=True)
 
 
 def embed_query(q: str) -> list[float]:
@@ -151,28 +157,33 @@ def _names_removed(session: Session, q: str) -> str:
     return " ".join(q.split())
 
 
-def _semantic(session: Session, q: str, limit: int, video_id: uuid.UUID | None) -> list[Hit]:
+def _semantic(session: Session, q: str, limit: int, video_id: uuid.UUID | None,
+              weak: bool = False) -> tuple[list[Hit], int]:
+    """Hits by meaning from ``RELEVANT_Z`` (from ``WEAK_Z`` when ``weak``), and
+    how many weak ones were left out."""
     rest = _names_removed(session, q)
     if not re.search(r"\w", rest):
-        return []  # only names: the keyword side finds those people
+        return [], 0  # only names: the keyword side finds those people
     if not known_words(rest):
-        return []  # no word the model knows: nothing it could compare by meaning
+        return [], 0  # no word the model knows: nothing it could compare by meaning
     vector = embed_query(rest)
     candidates = vectors.nearest(session, vector, limit=limit + limit // 2, video_id=video_id,
                                  with_vectors=True)
     (mean, spread), *theirs = chance([vector] + [n.vector or [] for n in candidates])
-    near, seen = [], set()
+    near, seen, weaker = [], set(), set()
     for n, (their_mean, their_spread) in zip(candidates, theirs, strict=True):
         key = (n.video_id, n.source, n.start_ms)  # a shot has two vectors: keep the better
         relevance = ((n.score - mean) / spread + (n.score - their_mean) / their_spread) / 2
-        if relevance >= RELEVANT_Z and key not in seen:
+        if relevance >= (WEAK_Z if weak else RELEVANT_Z) and key not in seen:
             seen.add(key)
             near.append((n, relevance))
-    near = near[:limit]
+        elif relevance >= WEAK_Z:
+            weaker.add(key)
     names = dict(session.execute(text("SELECT video_id, filename FROM videos WHERE video_id = ANY(:v)"),
                                  {"v": list({n.video_id for n, _ in near})}).tuples().all())
     return [Hit(n.video_id, names[n.video_id], n.source, n.start_ms, n.end_ms, None, n.text,
-                round(n.score, 4), strength(z) or "fair", round(z, 2)) for n, z in near]
+                round(n.score, 4), strength(z) or "weak", round(z, 2)) for n, z in near], \
+        len(weaker - seen)
 
 
 def _pictures(session: Session, q: str, limit: int, video_id: uuid.UUID | None) -> list[Hit]:
@@ -251,15 +262,16 @@ def _fuse(session: Session, lists: list[list[Hit]], limit: int) -> list[Hit]:
     def word(key: tuple[object, ...]) -> str:
         if key in exact:
             return "exact"
-        return strength(relevance[key]) or "fair" if key in relevance else shown[key].strength
+        return strength(relevance[key]) or "weak" if key in relevance else shown[key].strength
 
     return [replace(shown[k], score=round(score[k], 6), relevance=relevance.get(k), strength=word(k))
             for k in ranked[:limit]]
 
 
 def search(session: Session, q: str, *, mode: str = "hybrid", limit: int = 50,
-           video_id: uuid.UUID | None = None) -> Found:
-    """Ranked moments for ``q`` in the library (or one video), best first."""
+           video_id: uuid.UUID | None = None, weak: bool = False) -> Found:
+    """Ranked moments for ``q`` in the library (or one video), best first;
+    ``weak``: with weak matches by meaning too."""
     if mode not in MODES:
         raise ValidationFailedError(f"mode must be one of {', '.join(MODES)} (got {mode!r})",
                                     field="mode")
@@ -270,11 +282,11 @@ def search(session: Session, q: str, *, mode: str = "hybrid", limit: int = 50,
         return Found("keyword", None, keyword_search(session, q, limit=limit, video_id=video_id))
     index = vectors.vector_mode(session)
     meant = meaning_of(q)
-    semantic = _semantic(session, meant, max(limit, CANDIDATES), video_id)
+    semantic, weaker = _semantic(session, meant, max(limit, CANDIDATES), video_id, weak)
     pictures = _pictures(session, meant, max(limit, CANDIDATES), video_id)
     if mode == "semantic":
         if not pictures:
-            return Found("semantic", index, semantic[:limit])
-        return Found("semantic", index, _fuse(session, [semantic, pictures], limit))
+            return Found("semantic", index, semantic[:limit], weaker)
+        return Found("semantic", index, _fuse(session, [semantic, pictures], limit), weaker)
     keyword = _keyword(session, q, max(limit, CANDIDATES), video_id, strict=False)
-    return Found("hybrid", index, _fuse(session, [keyword, semantic, pictures], limit))
+    return Found("hybrid", index, _fuse(session, [keyword, semantic, pictures], limit), weaker)

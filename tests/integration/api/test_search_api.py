@@ -46,6 +46,13 @@ def test_modes(client, library):
     assert keyword["hits"][0]["strength"] == "exact" and keyword["hits"][0]["relevance"] is None
     # nonsense finds nothing (a fixed cosine floor let a garbled neighbour through)
     assert client.get("/v1/search", params={"q": "qwertyzz"}).json()["hits"] == []
+    nonsense = client.get("/v1/search", params={"q": "qwertyzz", "weak": "true"}).json()
+    assert nonsense["hits"] == [] and nonsense["weaker"] == 0  # no word the model knows
+    # weak matches are counted, and given when asked for, marked weak
+    loose = client.get("/v1/search", params={"q": "money owed", "mode": "semantic"}).json()
+    shown = client.get("/v1/search", params={"q": "money owed", "mode": "semantic", "weak": "true"}).json()
+    assert len(shown["hits"]) == len(loose["hits"]) + loose["weaker"] and shown["weaker"] == 0
+    assert {h["strength"] for h in shown["hits"][len(loose["hits"]):]} <= {"weak"}
     hybrid = client.get("/v1/search", params={"q": "a puppy on the sand"}).json()  # hybrid: the default
     assert hybrid["mode"] == "hybrid" and hybrid["hits"][0]["start_ms"] == 5000
     scoped = client.get("/v1/search", params={"q": "lunch in the cooking room", "scope": "video",

@@ -75,6 +75,9 @@ def search(
         "library (default) or video (needs video_id)."))] = None,
     video_id: Annotated[uuid.UUID | None, Query(description="Only this video.")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    weak: Annotated[bool, Query(description=(
+        "semantic, hybrid: also weak matches by meaning (relevance 2 to 3), left out by default; "
+        "`weaker` in the answer says how many there are."))] = False,
 ) -> SearchOut:
     """Moments across the library (or one video), best first: speech and
     on-screen text, objects and places by label, people by name, and shots
@@ -85,9 +88,10 @@ def search(
     if scope == "library" and video_id is not None:
         raise ValidationFailedError("scope=library searches every video: leave out video_id",
                                     field="scope")
-    found = search_service.search(uow.session, q, mode=mode, limit=limit, video_id=video_id)
+    found = search_service.search(uow.session, q, mode=mode, limit=limit, video_id=video_id,
+                                  weak=weak)
     return SearchOut(query=q, mode=found.mode, vector_index=found.vector_index,
-                     hits=[SearchHitOut.of(h) for h in found.hits])
+                     hits=[SearchHitOut.of(h) for h in found.hits], weaker=found.weaker)
 
 
 def _db_now(factory) -> float:  # type: ignore[no-untyped-def]

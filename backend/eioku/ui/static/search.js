@@ -16,6 +16,7 @@ const MODES = [["hybrid", "Meaning and words"], ["semantic", "Meaning only"], ["
 export async function render(main, { params }) {
   const query = (params.get("q") || "").trim();
   const mode = MODES.some(([m]) => m === params.get("mode")) ? params.get("mode") : "hybrid";
+  const weak = params.get("weak") === "1" && mode !== "keyword";
   document.title = query ? `“${query}” · Eioku` : "Search · Eioku";
   main.append(h("h1", {}, query ? `Search: ${query}` : "Search"));
   if (!query) {
@@ -28,15 +29,21 @@ export async function render(main, { params }) {
   main.append(h("p", { class: "search-mode" }, h("label", { for: "search-mode" }, "Match by "), select));
   const status = h("p", { role: "status" }, "Searching…");
   main.append(status);
-  let hits;
+  let hits, weaker;
   try {
-    ({ hits } = await api(`/v1/search${q({ q: query, mode, limit: 100 })}`));
+    ({ hits, weaker } = await api(`/v1/search${q({ q: query, mode, limit: 100, weak: weak ? "true" : undefined })}`));
   } catch (error) {
     status.textContent = error.message;
     return;
   }
-  status.textContent = hits.length ? `${hits.length} moment${hits.length === 1 ? "" : "s"} found`
+  const found = `${hits.length} moment${hits.length === 1 ? "" : "s"} found${weak ? ", weak matches included" : ""}`;
+  status.textContent = hits.length ? found
     : mode === "keyword" ? "Nothing found." : `Nothing relevant for “${query}”: nothing said, shown or seen is closer to it than unrelated text would be.`;
+  if (weaker) { // weak matches by meaning were left out: offer them, saying what they are
+    const more = `/search${q({ q: query, mode: mode === "hybrid" ? undefined : mode, weak: 1 })}`;
+    status.after(h("p", { class: "search-weak" }, h("a", { href: more }, `Show ${weaker} weak match${weaker === 1 ? "" : "es"} by meaning`),
+      " (the model relates them to your words only loosely)"));
+  }
   main.append(h("ol", { class: "hits" }, hits.map((hit) => resultItem(hit, query))));
 }
 
@@ -56,7 +63,7 @@ export function resultItem(hit, query) {
           : `${hit.snippet}, on screen ${clock(hit.start_ms)}–${clock(hit.end_ms)}`))));
 }
 
-const STRENGTHS = { exact: ["exact words", 4], strong: ["strong match", 3], good: ["good match", 2], fair: ["fair match", 1] };
+const STRENGTHS = { exact: ["exact words", 4], strong: ["strong match", 3], good: ["good match", 2], fair: ["fair match", 1], weak: ["weak match", 0] };
 
 /** How sure a hit is, in words and as a small meter of four bars (the words are what is read out). */
 export function strengthMark(strength, relevance) {
