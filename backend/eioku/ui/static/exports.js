@@ -24,7 +24,11 @@ export function dispositionName(header, fallback) {
   return plain ? plain[1] : fallback;
 }
 
-function megabytes(bytes) { return `${(bytes / 1e6).toFixed(bytes < 1e7 ? 1 : 0)} MB`; }
+function megabytes(bytes) {
+  if (bytes < 1e3) return `${bytes} bytes`;
+  if (bytes < 1e6) return `${Math.round(bytes / 1e3)} kB`;
+  return `${(bytes / 1e6).toFixed(bytes < 1e7 ? 1 : 0)} MB`;
+}
 
 /** Fetch ``url`` showing its progress in ``status`` and ``bar``, then save it. */
 async function download(url, fallback, { status, bar, button }) {

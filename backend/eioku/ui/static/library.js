@@ -132,7 +132,8 @@ class Library {
     return h("article", { class: `card${v.missing_since ? " missing" : ""}`, id, "aria-labelledby": `${id}-title`, dataset: { videoId: v.video_id } },
       h("a", { href: `/videos/${v.video_id}`, class: "card-link" },
         h("img", { class: "poster", alt: "", width: 320, height: 180, loading: "lazy",
-                   src: `/v1/videos/${v.video_id}/thumbnail${q({ t_ms: c.poster_ms, width: 320 })}` }),
+                   src: `/v1/videos/${v.video_id}/thumbnail${q({ t_ms: c.poster_ms, width: 320 })}`,
+                   onerror: (event) => event.target.replaceWith(h("div", { class: "poster" })) }),  // no picture: grey
         h("h2", { id: `${id}-title` }, v.filename)),
       h("p", { class: "card-meta" }, v.duration_ms ? clock(v.duration_ms) : "duration unknown",
         ` · ${plural(c.scenes, "scene")} · ${c.people} ${c.people === 1 ? "person" : "people"} · ${plural(c.objects, "object")}`),
