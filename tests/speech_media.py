@@ -32,3 +32,27 @@ def flite(voice: str, text: str, out: Path) -> np.ndarray:
 def espeak(voice: str, text: str, out: Path) -> np.ndarray:
     subprocess.run(["espeak-ng", "-v", voice, "-w", str(out), text], check=True)
     return load_16k(out)
+
+
+def talking_video(path: Path, audio: np.ndarray, fps: int = 2) -> Path:
+    """An MP4 of ``audio`` (16 kHz mono float32, as AAC) over a grey picture."""
+    from fractions import Fraction
+
+    with av.open(str(path), "w") as out:
+        video = out.add_stream("libx264", rate=fps)
+        video.width, video.height, video.pix_fmt = 64, 48, "yuv420p"
+        video.time_base = Fraction(1, fps)
+        sound = out.add_stream("aac", rate=RATE)
+        sound.layout = "mono"
+        for i in range(int(len(audio) / RATE * fps) + 1):
+            frame = av.VideoFrame.from_ndarray(np.full((48, 64, 3), 128, np.uint8), format="rgb24")
+            frame.pts = i
+            out.mux(video.encode(frame))
+        out.mux(video.encode())
+        pcm = np.clip(audio, -1, 1).astype(np.float32)
+        for start in range(0, len(pcm), 1024):
+            block = av.AudioFrame.from_ndarray(pcm[None, start:start + 1024], format="fltp", layout="mono")
+            block.sample_rate, block.pts = RATE, start
+            out.mux(sound.encode(block))
+        out.mux(sound.encode())
+    return path

@@ -94,6 +94,9 @@ class Settings(BaseSettings):
     whisper_model_dir: Path | None = None
     # a ResNet-18 Places365 checkpoint (categories_places365.txt beside it) for places.
     places365_weights: Path | None = None
+    # How many people speak, when known (`eioku analyze --speakers N`): the speakers
+    # analyzer then finds that many instead of deciding how many there are.
+    speakers: int | None = Field(default=None, ge=1, le=100)
     # Semantic search's index: "auto" creates pgvector's extension and an HNSW
     # index where the server has it (migration 0011); "off" keeps the exact scan.
     pgvector: Literal["auto", "off"] = "auto"

@@ -408,11 +408,16 @@ def analyze(
     analyzers: Annotated[str | None, typer.Option(help="Comma list (default: all).")] = None,
     workers: Annotated[int | None, typer.Option(
         min=1, max=64, help="Worker processes (default: one per core, at most one per job).")] = None,
+    speakers: Annotated[int | None, typer.Option(
+        min=1, max=100, help="How many people speak, when you know (the speakers stage).")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """The main job: register videos, run the pipeline here, print what was found.
     A video id analyzes a video already in the library (one uploaded through the
     web page or the API, say)."""
+    if speakers:  # recorded in the speakers run's config (EIOKU_SPEAKERS)
+        os.environ["EIOKU_SPEAKERS"] = str(speakers)
+        get_settings.cache_clear()
     from eioku_ml.worker.inprocess import run_until_done
 
     from eioku.db import migrate

@@ -56,6 +56,7 @@ class ArtifactType(StrEnum):
     VIDEO_QUALITY = "video.quality"
     TEXT_EMBEDDING = "text.embedding"
     IMAGE_EMBEDDING = "image.embedding"
+    SPEAKER_TURN = "speaker.turn"
 
 
 class JumpKind(StrEnum):

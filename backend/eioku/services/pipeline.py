@@ -78,6 +78,13 @@ def _whisper_dir(settings: Settings, profile: str) -> dict[str, Any]:
     return chosen
 
 
+def _speakers(settings: Settings, profile: str) -> dict[str, Any]:
+    chosen: dict[str, Any] = {"speakers": settings.speakers} if settings.speakers else {}
+    if settings.audio_languages:  # the same audio track as the transcript
+        chosen["audio_languages"] = list(settings.audio_languages)
+    return chosen
+
+
 _P = ModelProfile
 ANALYZERS: dict[str, AnalyzerSpec] = {s.name: s for s in (
     AnalyzerSpec("metadata", ArtifactType.VIDEO_METADATA, "eioku.metadata/pyav", "1",
@@ -136,6 +143,11 @@ ANALYZERS: dict[str, AnalyzerSpec] = {s.name: s for s in (
     AnalyzerSpec("visual", ArtifactType.IMAGE_EMBEDDING, "eioku.visual/clip-onnx", "1",
                  profiles={_P.FAST: {"interval_ms": 2000}, _P.HIGH_QUALITY: {"interval_ms": 1000}},
                  choices=_clip, frame_pass=True, needs="clip_model"),
+    # who speaks when (eioku_ml/analyzers/speakers.py): Silero VAD, ECAPA-TDNN, clustering;
+    # changes of speaker snap to the transcript's word gaps when a transcript run exists
+    AnalyzerSpec("speakers", ArtifactType.SPEAKER_TURN, "eioku.speakers/ecapa-tdnn", "1",
+                 uses=("transcript",), profiles={_P.FAST: {"window_s": 1.5, "hop_s": 0.75}},
+                 choices=_speakers),
 )}  # fmt: skip
 
 

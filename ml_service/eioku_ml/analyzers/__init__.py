@@ -15,6 +15,7 @@ _MODULES = {
     "places": ("eioku_ml.analyzers.places", "PlaceAnalyzer"),
     "embeddings": ("eioku_ml.analyzers.embeddings", "EmbeddingsAnalyzer"),
     "visual": ("eioku_ml.analyzers.visual", "VisualAnalyzer"),
+    "speakers": ("eioku_ml.analyzers.speakers", "SpeakersAnalyzer"),
 }
 
 

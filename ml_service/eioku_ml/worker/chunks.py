@@ -196,6 +196,8 @@ def complete_if_whole(factory: sessionmaker[Session], run: Run, analyzer: Analyz
         try:
             if isinstance(analyzer, FrameAnalyzer):
                 analyzer.start(media, _dependency_artifacts(uow, run, skip=in_pass))
+            elif hasattr(analyzer, "use_context"):  # speakers: the transcript's word times
+                analyzer.use_context(_dependency_artifacts(uow, run, skip=in_pass))
             items = analyzer.merge([r.partial for r in rows])
         except Exception as exc:  # noqa: BLE001 - a merge bug fails this run only
             uow.rollback()

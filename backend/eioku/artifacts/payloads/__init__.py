@@ -10,6 +10,7 @@ from eioku.artifacts.payloads.ocr import OcrTextV1
 from eioku.artifacts.payloads.places import PlaceClassificationV1, PlaceClassificationV2
 from eioku.artifacts.payloads.quality import VideoQualityV1
 from eioku.artifacts.payloads.scene import SceneV1
+from eioku.artifacts.payloads.speakers import SpeakerTurnV1
 from eioku.artifacts.payloads.transcript import TranscriptSegmentV1
 from eioku.domain.enums import ArtifactType
 
@@ -26,6 +27,7 @@ BUILTIN_SCHEMAS: list[tuple[str, int, type[BaseModel]]] = [
     (ArtifactType.VIDEO_QUALITY, 1, VideoQualityV1),
     (ArtifactType.TEXT_EMBEDDING, 1, TextEmbeddingV1),
     (ArtifactType.IMAGE_EMBEDDING, 1, ImageEmbeddingV1),
+    (ArtifactType.SPEAKER_TURN, 1, SpeakerTurnV1),
 ]
 
 __all__ = ["BUILTIN_SCHEMAS"]
