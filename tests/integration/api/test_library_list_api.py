@@ -65,11 +65,13 @@ def test_filters_by_title_and_status(client, three):
     assert titles(client, status="analysing") == ["Apple.mov"]
     assert titles(client, status="not_analysed") == ["cherry.mp4"]
     assert titles(client, status="failed") == [] and titles(client, status="missing") == []
+    assert titles(client, "/v1/videos", "videos", status="not_analysed") == ["cherry.mp4"]
     body = client.get("/v1/library", params={"q": "mp4", "limit": 1}).json()
     assert body["total"] == 2 and len(body["cards"]) == 1 and body["limit"] == 1
     for bad in ({"sort": "size"}, {"status": "done"}, {"q": "x" * 201}, {"limit": 501}):
         assert client.get("/v1/library", params=bad).status_code == 422, bad
     assert client.get("/v1/videos", params={"sort": "nope"}).status_code == 422
+    assert client.get("/v1/videos", params={"status": "nope"}).status_code == 422
 
 
 def test_pages_past_500_videos(client, session_factory):

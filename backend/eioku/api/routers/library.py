@@ -35,6 +35,10 @@ Sort = Annotated[Literal[tuple(SORTS)], Query(  # type: ignore[valid-type]
 TitleFilter = Annotated[str | None, Query(max_length=200, description=(
     "only videos whose title contains this (any case)"))]
 
+StatusFilter = Annotated[Literal[tuple(STATES)] | None, Query(  # type: ignore[valid-type]
+    description="only videos not_analysed, analysing, analysed, failed (a run failed or was "
+                "cancelled) or missing (their file is gone)")]
+
 
 @router.get("/v1/library", response_model=LibraryPage)
 def cards(
@@ -43,9 +47,7 @@ def cards(
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
     sort: Sort = "recorded",
     q: TitleFilter = None,
-    status: Annotated[Literal[tuple(STATES)] | None, Query(  # type: ignore[valid-type]
-        description="only videos not_analysed, analysing, analysed, failed (a run failed) "
-                    "or missing (their file is gone)")] = None,
+    status: StatusFilter = None,
 ) -> LibraryPage:
     """Videos (in recording order unless `sort` says otherwise) with their analysis
     state (runs done, failed, active, progress; `current`: the analysis under way,

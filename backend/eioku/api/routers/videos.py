@@ -9,7 +9,7 @@ from fastapi import APIRouter, BackgroundTasks, Query, Request, status
 from fastapi.concurrency import run_in_threadpool
 
 from eioku.api.deps import SettingsDep, UowDep
-from eioku.api.routers.library import Sort, TitleFilter
+from eioku.api.routers.library import Sort, StatusFilter, TitleFilter
 from eioku.api.schemas import RegisterVideo, VideoOut, VideoPage, VideoRegistered
 from eioku.api.schemas_library import AnalysisCancelled, AnalysisQueued, AnalyzeVideo
 from eioku.api.upload import receive_upload
@@ -89,11 +89,13 @@ def list_videos(
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
     sort: Sort = "recorded",
     q: TitleFilter = None,
+    status: StatusFilter = None,
 ) -> VideoPage:
     """Videos in recording order (recorded time, else registration time), or as
-    `sort` says; with `q`, only those whose title contains it. `total` counts
-    every match."""
-    videos, total = uow.videos.list(limit=limit, offset=offset, sort=sort, q=q or None)
+    `sort` says; with `q`, only those whose title contains it; with `status`,
+    only those whose analysis stands so. `total` counts every match."""
+    videos, total = uow.videos.list(limit=limit, offset=offset, sort=sort, q=q or None,
+                                    state=status)
     return VideoPage(videos=[VideoOut.model_validate(v) for v in videos], total=total,
                      limit=limit, offset=offset)
 
