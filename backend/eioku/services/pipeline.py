@@ -146,7 +146,9 @@ ANALYZERS: dict[str, AnalyzerSpec] = {s.name: s for s in (
     # who speaks when (eioku_ml/analyzers/speakers.py): Silero VAD, ECAPA-TDNN, clustering;
     # changes of speaker snap to the transcript's word gaps when a transcript run exists
     AnalyzerSpec("speakers", ArtifactType.SPEAKER_TURN, "eioku.speakers/ecapa-tdnn", "1",
-                 uses=("transcript",), profiles={_P.FAST: {"window_s": 1.5, "hop_s": 0.75}},
+                 uses=("transcript",),
+                 profiles={_P.FAST: {"window_s": 1.5, "hop_s": 0.75, "int8": True},
+                           _P.HIGH_QUALITY: {"window_s": 1.5, "hop_s": 0.75, "int8": False}},
                  choices=_speakers),
 )}  # fmt: skip
 

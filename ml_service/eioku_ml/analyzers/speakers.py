@@ -47,7 +47,7 @@ DEFAULTS: dict[str, Any] = {
     "window_s": 1.5, "hop_s": 0.75, "threshold": 0.55, "speakers": None,
     "overlap_similarity": 0.35, "overlap_margin": 0.08, "snap_ms": 600,
     "min_silence_ms": 300, "speech_pad_ms": 60, "vad_threshold": 0.5, "max_windows": 3000,
-    "min_windows": 3, "centre": False, "merge_similarity": 0.55,
+    "min_windows": 3, "centre": False, "merge_similarity": 0.55, "int8": True,
 }
 
 
@@ -81,7 +81,7 @@ class SpeakersAnalyzer(Analyzer):
     def load(self) -> None:
         from eioku_ml.models import ecapa
 
-        self.model = ecapa.shared()
+        self.model = ecapa.shared(int8=bool(self.setting("int8")))
 
     def _analyze(self, media: MediaInput, progress: Progress, context: dict[str, Any]) -> list[Item]:
         self.context = context

@@ -16,7 +16,12 @@ attention sees every frame beside the clip's mean and deviation) and a
 linear layer to 192 dimensions. Every TDNN is conv -> ReLU -> batch norm;
 convolutions pad by reflection ("same"). It is written as an ONNX graph
 from the weights when the model loads and run by ONNX Runtime; a test
-compares it to SpeechBrain's own.
+compares it to SpeechBrain's own (cosine 1.0000 in float32).
+
+By default the 1x1 convolutions (MatMuls: nine tenths of the work) are
+quantised to int8 when the model loads (ONNX Runtime's dynamic
+quantisation, about 1 s): three times faster on a CPU, at a cosine of
+0.997 to SpeechBrain's embeddings (``int8=False`` keeps float32).
 """
 
 from __future__ import annotations
@@ -94,44 +99,47 @@ def _graph(w: dict[str, np.ndarray]) -> bytes:
         nodes.append(helper.make_node(kind, inputs, names, **attrs))
         return names[0] if outputs == 1 else names
 
+    # tensors are (batch, frames, channels): a 1x1 convolution is a MatMul (which
+    # ONNX Runtime can quantise); wider kernels run as Conv on (batch, channels, frames)
     def conv(x: str, p: str, dilation: int = 1) -> str:
         weight = w[p + ".weight"].astype(f32)
         k = weight.shape[-1]
-        if k > 1:
-            pad = dilation * (k - 1) // 2
-            x = op("Pad", [x, const(np.array([0, 0, pad, 0, 0, pad], i64))], mode="reflect")
-        return op("Conv", [x, const(weight), const(w[p + ".bias"].astype(f32))],
-                  dilations=[dilation], kernel_shape=[k])
+        if k == 1:
+            return op("Add", [op("MatMul", [x, const(np.ascontiguousarray(weight[:, :, 0].T))]),
+                              const(w[p + ".bias"].astype(f32))])
+        pad = dilation * (k - 1) // 2
+        x = op("Pad", [op("Transpose", [x], perm=[0, 2, 1]),
+                       const(np.array([0, 0, pad, 0, 0, pad], i64))], mode="reflect")
+        return op("Transpose", [op("Conv", [x, const(weight), const(w[p + ".bias"].astype(f32))],
+                                   dilations=[dilation], kernel_shape=[k])], perm=[0, 2, 1])
 
     def norm(x: str, p: str) -> str:  # batch norm, eval mode: one scale and shift per channel
         scale = w[p + ".weight"] / np.sqrt(w[p + ".running_var"] + _EPS_BN)
         shift = w[p + ".bias"] - w[p + ".running_mean"] * scale
-        return op("Add", [op("Mul", [x, const(scale.astype(f32)[:, None])]),
-                          const(shift.astype(f32)[:, None])])
+        return op("Add", [op("Mul", [x, const(scale.astype(f32))]), const(shift.astype(f32))])
 
     def tdnn(x: str, p: str, dilation: int = 1) -> str:
         return norm(op("Relu", [conv(x, p + ".conv.conv", dilation)]), p + ".norm.norm")
 
-    time_axis = const(np.array([2], i64), "time")
-    x = op("Transpose", ["feats"], perm=[0, 2, 1])
-    x = tdnn(x, "blocks.0")
+    time_axis = const(np.array([1], i64), "time")
+    x = tdnn("feats", "blocks.0")
     outs = []
     for b, dilation in ((1, 2), (2, 3), (3, 4)):
         p = f"blocks.{b}"
         residual = x
         h = tdnn(x, p + ".tdnn1")
-        parts = op("Split", [h], outputs=8, axis=1, num_outputs=8)
+        parts = op("Split", [h], outputs=8, axis=2, num_outputs=8)
         ys = [parts[0]]
         for i in range(1, 8):
             inp = parts[i] if i == 1 else op("Add", [parts[i], ys[-1]])
             ys.append(tdnn(inp, f"{p}.res2net_block.blocks.{i - 1}", dilation))
-        h = tdnn(op("Concat", ys, axis=1), p + ".tdnn2")
+        h = tdnn(op("Concat", ys, axis=2), p + ".tdnn2")
         s = op("ReduceMean", [h, time_axis], keepdims=1)
         s = op("Relu", [conv(s, p + ".se_block.conv1.conv")])
         s = op("Sigmoid", [conv(s, p + ".se_block.conv2.conv")])
         x = op("Add", [op("Mul", [h, s]), residual])
         outs.append(x)
-    x = tdnn(op("Concat", outs, axis=1), "mfa")  # (batch, 3072, frames)
+    x = tdnn(op("Concat", outs, axis=2), "mfa")  # (batch, frames, 3072)
 
     def stats(values: str, weights: str) -> tuple[str, str]:
         mean = op("ReduceSum", [op("Mul", [values, weights]), time_axis], keepdims=1)
@@ -139,22 +147,22 @@ def _graph(w: dict[str, np.ndarray]) -> bytes:
         var = op("ReduceSum", [op("Mul", [op("Mul", [centred, centred]), weights]), time_axis], keepdims=1)
         return mean, op("Sqrt", [op("Max", [var, const(np.array(_EPS_STD, f32))])])
 
-    frames_f = op("Cast", [op("Gather", [op("Shape", [x]), const(np.array(2, i64))])], to=TensorProto.FLOAT)
+    frames_f = op("Cast", [op("Gather", [op("Shape", [x]), const(np.array(1, i64))])], to=TensorProto.FLOAT)
     uniform = op("Div", [const(np.array(1.0, f32)), frames_f])
     mean, std = stats(x, uniform)
     # the attention's 1x1 conv over [x, mean, std] (9216 channels) in three parts: mean and
     # std are the same at every frame, so their share is computed once
     weight = w["asp.tdnn.conv.conv.weight"][:, :, 0].astype(f32)
     c = weight.shape[1] // 3  # 3072
-    per_frame = op("Conv", [x, const(weight[:, :c, None]), const(w["asp.tdnn.conv.conv.bias"].astype(f32))],
-                   kernel_shape=[1])
-    constant = op("Add", [op("Conv", [mean, const(weight[:, c:2 * c, None])], kernel_shape=[1]),
-                          op("Conv", [std, const(weight[:, 2 * c:, None])], kernel_shape=[1])])
+    per_frame = op("Add", [op("MatMul", [x, const(np.ascontiguousarray(weight[:, :c].T))]),
+                           const(w["asp.tdnn.conv.conv.bias"].astype(f32))])
+    constant = op("Add", [op("MatMul", [mean, const(np.ascontiguousarray(weight[:, c:2 * c].T))]),
+                          op("MatMul", [std, const(np.ascontiguousarray(weight[:, 2 * c:].T))])])
     a = norm(op("Relu", [op("Add", [per_frame, constant])]), "asp.tdnn.norm.norm")
     a = conv(op("Tanh", [a]), "asp.conv.conv")
-    attention = op("Softmax", [a], axis=2)
+    attention = op("Softmax", [a], axis=1)
     mean, std = stats(x, attention)
-    pooled = norm(op("Concat", [mean, std], axis=1), "asp_bn.norm")  # (batch, 6144, 1)
+    pooled = norm(op("Concat", [mean, std], axis=2), "asp_bn.norm")  # (batch, 1, 6144)
     emb = conv(pooled, "fc.conv")
     nodes.append(helper.make_node("Squeeze", [emb, time_axis], ["embedding"]))
     graph = helper.make_graph(
@@ -168,16 +176,18 @@ def _graph(w: dict[str, np.ndarray]) -> bytes:
 class Ecapa:
     """Embed 16 kHz clips; ONNX Runtime session, thread-safe."""
 
-    def __init__(self, path: Path | None = None, threads: int | None = None) -> None:
+    def __init__(self, path: Path | None = None, threads: int | None = None, int8: bool = True) -> None:
         import onnxruntime as ort
 
         from eioku_ml.models import device
 
-        weights = load_checkpoint(path or checkpoint_path())
+        graph = _graph(load_checkpoint(path or checkpoint_path()))
+        if int8:
+            graph = _quantised(graph)
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads or device.cpu_threads()
         options.inter_op_num_threads = 1
-        self.session = ort.InferenceSession(_graph(weights), options, providers=["CPUExecutionProvider"])
+        self.session = ort.InferenceSession(graph, options, providers=["CPUExecutionProvider"])
 
     def embed(self, clips: np.ndarray, batch_size: int = 16) -> np.ndarray:
         """(n, samples) float32 clips of one length -> (n, 192) raw embeddings
@@ -190,14 +200,26 @@ class Ecapa:
         return out
 
 
-_MODEL: Ecapa | None = None
+def _quantised(graph: bytes) -> bytes:
+    """The graph with its MatMul weights in int8 (dynamic quantisation)."""
+    import tempfile
+
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    with tempfile.TemporaryDirectory(prefix="eioku-ecapa-") as tmp:
+        source, target = Path(tmp) / "float.onnx", Path(tmp) / "int8.onnx"
+        source.write_bytes(graph)
+        quantize_dynamic(source, target, weight_type=QuantType.QInt8, op_types_to_quantize=["MatMul"])
+        return target.read_bytes()
+
+
+_MODELS: dict[bool, Ecapa] = {}
 _LOCK = threading.Lock()
 
 
-def shared() -> Ecapa:
-    """One model per process, loaded on first use."""
-    global _MODEL
+def shared(int8: bool = True) -> Ecapa:
+    """One model per process (and precision), loaded on first use."""
     with _LOCK:
-        if _MODEL is None:
-            _MODEL = Ecapa()
-        return _MODEL
+        if int8 not in _MODELS:
+            _MODELS[int8] = Ecapa(int8=int8)
+        return _MODELS[int8]
