@@ -1,0 +1,72 @@
+"""Who said what: transcript segments with their speaker, from a speakers run.
+
+The speakers analyzer stores ``speaker.turn`` artifacts only; the transcript
+run is never rewritten. A reader that shows speech (the transcript panel,
+subtitles, search hits, exports) joins the two selected runs with
+:func:`attribute`: each timed word goes to the speaker whose turn holds the
+word's middle (a turn not marked ``overlap`` first), and a segment is split
+where its words change speaker, each piece carrying ``speaker``. A segment
+without word times takes the speaker who talks longest during it. Re-running
+either stage, or selecting another run of it, changes the answer with no
+derived data to rebuild (docs/architecture.md, "Speakers").
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class SpokenTurn:
+    start_ms: int
+    end_ms: int
+    speaker: str
+    overlap: bool = False
+
+
+def turns_of(artifacts: list[Any]) -> list[SpokenTurn]:
+    """``speaker.turn`` artifacts (objects with span and payload) as turns, in time order."""
+    return sorted((SpokenTurn(a.span_start_ms, a.span_end_ms, a.payload["speaker"],
+                              bool(a.payload.get("overlap"))) for a in artifacts),
+                  key=lambda t: (t.start_ms, t.end_ms))
+
+
+def speaker_at(turns: list[SpokenTurn], start_ms: int, end_ms: int) -> str | None:
+    """The speaker of [start_ms, end_ms): the one whose turn holds its middle
+    (a turn without overlap preferred), else the longest talker in it."""
+    middle = (start_ms + end_ms) // 2
+    i = bisect.bisect_right([t.start_ms for t in turns], middle)
+    holding = [t for t in turns[max(0, i - 8):i] if t.start_ms <= middle < t.end_ms]
+    if holding:
+        return min(holding, key=lambda t: (t.overlap, t.start_ms)).speaker
+    talk: dict[str, int] = {}
+    for t in turns:
+        shared = min(t.end_ms, end_ms) - max(t.start_ms, start_ms)
+        if shared > 0:
+            talk[t.speaker] = talk.get(t.speaker, 0) + shared
+    return max(talk, key=lambda s: talk[s]) if talk else None
+
+
+def attribute(segment: dict[str, Any], turns: list[SpokenTurn]) -> list[dict[str, Any]]:
+    """One transcript segment (``start_ms``, ``end_ms`` and its payload fields:
+    ``text``, ``words``, ...) as one or more segments, split where the speaker
+    changes, each with ``speaker`` set."""
+    words = segment.get("words") or []
+    if not turns:
+        return [segment]
+    if not words:
+        return [{**segment, "speaker": speaker_at(turns, segment["start_ms"], segment["end_ms"])}]
+    pieces: list[list[dict[str, Any]]] = []
+    owners: list[str | None] = []
+    for word in words:
+        who = speaker_at(turns, word["start_ms"], word["end_ms"])
+        if pieces and who == owners[-1]:
+            pieces[-1].append(word)
+        else:
+            pieces.append([word])
+            owners.append(who)
+    return [{**segment, "start_ms": group[0]["start_ms"], "end_ms": group[-1]["end_ms"],
+             "text": " ".join(w["word"] for w in group), "words": group, "speaker": who}
+            for group, who in zip(pieces, owners, strict=True)]
