@@ -6,9 +6,10 @@ detections of one shot (every sample between two cuts) are decided here,
 together, in four steps:
 
 1. **Tracks.** Detections of one label in successive samples whose boxes
-   overlap (IoU >= ``LINK_IOU``, at most ``MAX_GAP`` samples apart) are one
-   object: one appearance on the timeline, whose payload keeps every raw
-   detection it was made of.
+   overlap (IoU >= ``LINK_IOU``) or, of a like size, lie at most one box
+   length apart (at most ``MAX_GAP`` samples apart) are one object: one
+   appearance on the timeline, whose payload keeps every raw detection it
+   was made of.
 2. **Per-class thresholds.** A track's best score must reach its class's
    threshold (``THRESHOLDS``, calibrated on the calibration half of the
    hand-labelled set in tests/data/objects-eval by :func:`calibrate`; classes
@@ -81,6 +82,8 @@ class Track:
     hits: list[tuple[int, BBox, float]] = field(default_factory=list)  # (sample, box, score)
     # raw detections (sample, time_ms, frame_number, score, box)
     raw: list[tuple[int, int, int, float, BBox]] = field(default_factory=list)
+    implausible: bool = False  # a hand-sized object larger than every person in its frame
+    reason: str = ""  # why it was dropped (see :func:`decide`)
 
     @property
     def best(self) -> float:
@@ -93,6 +96,22 @@ class Track:
     @property
     def last(self) -> int:
         return self.hits[-1][0]
+
+
+def closeness(a: BBox, b: BBox) -> float:
+    """How well box ``b`` continues box ``a`` in the next sample: their IoU
+    if they overlap enough, else (a walking person, a moving car) 0.1 when ``b``
+    is of a like size and its centre at most one box length away, else 0."""
+    overlap = iou(a, b)
+    if overlap >= LINK_IOU:
+        return overlap
+    area_a, area_b = a["w"] * a["h"], b["w"] * b["h"]
+    if area_a <= 0 or area_b <= 0 or not 0.5 <= area_a / area_b <= 2:
+        return 0.0
+    dx = (a["x"] + a["w"] / 2) - (b["x"] + b["w"] / 2)
+    dy = (a["y"] + a["h"] / 2) - (b["y"] + b["h"] / 2)
+    reach = max(a["w"], a["h"], b["w"], b["h"])
+    return 0.1 if dx * dx + dy * dy <= reach * reach else 0.0
 
 
 def _plausible(label: str, box: BBox, people: Sequence[BBox]) -> bool:
@@ -111,18 +130,19 @@ def track(samples: Sequence[Sample], first_id: int = 0, floor: float = FLOOR) ->
     for i, sample in enumerate(samples):
         people = [b for label, score, b in sample.detections if label == "person" and score >= floor]
         found = sorted(((label, score, box) for label, score, box in sample.detections
-                        if score >= floor and _plausible(label, box, people)),
-                       key=lambda d: -d[1])
+                        if score >= floor), key=lambda d: -d[1])
         taken: set[int] = set()
         for label, score, box in found:
-            candidates = [t for t in open_tracks.get(label, [])
+            implausible = not _plausible(label, box, people)
+            key = f"{label}\0{implausible}"
+            candidates = [t for t in open_tracks.get(key, [])
                           if t.id not in taken and i - t.last <= MAX_GAP]
-            match = max(candidates, key=lambda t: iou(t.hits[-1][1], box), default=None)
-            if match is None or iou(match.hits[-1][1], box) < LINK_IOU:
-                match = Track(label, next_id)
+            match = max(candidates, key=lambda t: closeness(t.hits[-1][1], box), default=None)
+            if match is None or closeness(match.hits[-1][1], box) == 0:
+                match = Track(label, next_id, implausible=implausible)
                 next_id += 1
                 tracks.append(match)
-                open_tracks.setdefault(label, []).append(match)
+                open_tracks.setdefault(key, []).append(match)
             taken.add(match.id)
             match.hits.append((i, box, score))
             match.raw.append((i, sample.time_ms, sample.frame_number, score, box))
@@ -140,23 +160,24 @@ def decide(samples: Sequence[Sample], default: float, table: dict[str, float] | 
     tracks = track(samples, first_id, min(floor, default))
     longer = len(samples) >= 2
 
-    def base(t: Track) -> bool:
+    for t in tracks:
         bar = threshold(t.label, default, table)
-        return t.best >= bar and (not longer or len(t.hits) >= 2 or t.best >= max(HIGH, bar))
-
-    passed = [t for t in tracks if base(t)]
+        if t.implausible:
+            t.reason = "larger than the people beside it"
+        elif t.best < bar:
+            t.reason = "under its class threshold"
+        elif longer and len(t.hits) < 2 and t.best < max(HIGH, bar):
+            t.reason = "seen once"
+    passed = [t for t in tracks if not t.reason]
     outdoor = any(t.label in OUTDOOR_CUES for t in passed)
     people = [t for t in passed if t.label == "person"]
-    kept = []
     for t in passed:
-        if t.label in INDOOR_ONLY and outdoor and t.best < INDOOR_BAR:
-            continue
         alone = not any(p.first <= t.last and t.first <= p.last for p in people)
-        if t.label in SPORTS and alone and (t.best < SPORTS_BAR or (longer and len(t.hits) < 2)):
-            continue
-        kept.append(t)
-    dropped = [t for t in tracks if t not in kept]
-    return kept, dropped
+        if t.label in INDOOR_ONLY and outdoor and t.best < INDOOR_BAR:
+            t.reason = "indoor-only, in an outdoor shot"
+        elif t.label in SPORTS and alone and (t.best < SPORTS_BAR or (longer and len(t.hits) < 2)):
+            t.reason = "sports object, no person"
+    return [t for t in tracks if not t.reason], [t for t in tracks if t.reason]
 
 
 def labels_at(samples: Sequence[Sample], at: int, default: float,

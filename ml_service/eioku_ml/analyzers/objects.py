@@ -9,7 +9,8 @@ kept, and at the end each shot's are decided together
 persist, and checked against the rest of the shot. One artifact per kept
 object (track): its span runs from its first to its last sample in the shot,
 its payload names its best detection and lists every raw detection it was
-made of (``frames``, schema v2). Version 1 stored every raw detection over
+made of (``frames``, schema v2); the tracks it dropped are counted per label
+and reason in the run's config (``dropped``). Version 1 stored every raw detection over
 ``min_confidence`` as its own artifact.
 """
 
@@ -53,6 +54,7 @@ class ObjectAnalyzer(ShotSampling):
     def start(self, media: MediaInput, context: dict[str, Any]) -> None:
         super().start(media, context)
         self.samples: list[object_filter.Sample] = []
+        self.dropped: dict[str, dict[str, int]] = {}
 
     def observe(self, frame: Frame) -> list[tuple[str, float, dict[str, float]]]:
         return [(label, round(conf, 4), box) for label, conf, box in self.detector(frame.image)]
@@ -73,12 +75,16 @@ class ObjectAnalyzer(ShotSampling):
     def finish(self) -> list[Item]:
         interval = self.want.every_ms or 500
         items, next_id = [], 0
+        self.dropped = {}
         for shot in self.shots():
             i = bisect.bisect_right(self.cuts, shot[0].time_ms)
             shot_end = self.cuts[i] if i < len(self.cuts) else self.media.duration_ms
             kept, dropped = object_filter.decide(shot, self.default, self.table, next_id,
                                                   self.floor)
             next_id += len(kept) + len(dropped)
+            for t in dropped:
+                reasons = self.dropped.setdefault(t.label, {})
+                reasons[t.reason] = reasons.get(t.reason, 0) + 1
             for t in kept:
                 start = shot[t.first].time_ms
                 end = max(start, min(shot_end, self.media.duration_ms, shot[t.last].time_ms + interval))
@@ -87,3 +93,7 @@ class ObjectAnalyzer(ShotSampling):
                 items.append(Item(start, end, object_filter.payload(t, frame_number),
                                   schema_version=2))
         return sorted(items, key=lambda it: (it.span_start_ms, it.payload["track_id"]))
+
+    def recorded_config(self, media: MediaInput) -> dict[str, Any]:
+        """The objects the run saw but did not keep: tracks per label and reason."""
+        return {"dropped": self.dropped} if getattr(self, "dropped", None) else {}

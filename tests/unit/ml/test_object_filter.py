@@ -88,3 +88,18 @@ def test_calibration_raises_a_class_past_its_false_labels_and_keeps_true_ones():
               ({"person": 0.35}, {"person"}, set()), ({"person": 0.8}, {"person"}, set()),
               ({"bowl": 0.9}, set(), {"bowl"})]  # a "maybe": ignored
     assert of.calibrate(frames, 0.5) == {"tie": 0.95, "person": 0.3}  # the lowest that keeps them all
+
+
+def test_each_dropped_track_says_why():
+    player = ("person", 0.9, box(150, 100, 20, 60))
+    frames = [[player, ("car", 0.8, box(0, 0, 200, 100)), ("toilet", 0.7, box(300, 100, 60, 80)),
+               ("sports ball", 0.8, box(10, 80, 400, 300)), ("tie", 0.9, box(400, 300, 10, 30))]
+              for _ in range(3)]
+    frames[1].append(("bird", 0.6, box(500, 10)))
+    kept, dropped = of.decide(shot(*frames), 0.5, {"tie": 0.95})
+    assert sorted(t.label for t in kept) == ["car", "person"]
+    assert {t.label: t.reason for t in dropped} == {
+        "toilet": "indoor-only, in an outdoor shot",
+        "sports ball": "larger than the people beside it",
+        "tie": "under its class threshold",
+        "bird": "seen once"}

@@ -185,6 +185,9 @@ def test_one_object_is_one_appearance_with_its_raw_detections(clips):
         assert payload.confidence == max(f.confidence for f in payload.frames)
         assert item.span_start_ms == payload.frames[0].time_ms
         assert payload.samples >= 2 or payload.confidence >= of.HIGH
+    dropped = analyzer.recorded_config(analyzer.media)["dropped"]  # kept in the run's config
+    print(f"\nvtest.avi, dropped tracks: {dropped}")
+    assert {"skis", "sports ball"} <= set(dropped)
     ids = [i.payload["track_id"] for i in items]
     assert len(ids) == len(set(ids))
     assert Path(analyzer.media.path).name == "vtest.avi"
