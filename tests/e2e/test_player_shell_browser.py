@@ -205,12 +205,15 @@ def test_analysis_in_progress_is_told_apart_and_fills_in(server, page):
     # each stage says where it is: Eioku's scenes run waits for a worker, the others run or failed
     stages = page.locator(".stages")
     expect(stages.locator('[data-analyzer="scenes"]')).to_contain_text("queued")
-    expect(stages.locator('[data-analyzer="external:shell-test"]').first).to_be_visible()
+    external = stages.locator('[data-analyzer="external:shell-test"]')
+    expect(external).to_have_count(3)  # one per type, though one producer
+    expect(external.filter(has_text="Speech")).to_contain_text("running")
+    expect(external.filter(has_text="On-screen text")).to_contain_text("failed: engine crashed")
     expect(found.locator('[data-kind="scene"]')).to_have_attribute("data-state", "pending")
     expect(found.locator('[data-kind="transcript"]')).to_contain_text("analysing")
     expect(found.locator('[data-kind="ocr"]')).to_contain_text("analysis failed: engine crashed")
     expect(found.locator('[data-kind="face"]')).to_contain_text("not analysed")
-    expect(page.locator(".transcript-empty")).to_have_text("Speech: analysing….")
+    expect(page.locator(".transcript-empty")).to_have_text("Speech: analysing…")
     expect(page.locator(".tl-row")).to_have_count(0)
     shot(page, "player-analysis-in-progress")
     # the scene run completes: its row fills in without a reload
@@ -306,6 +309,16 @@ def test_clock_picture_click_and_youtube_keys(server, page):
     wait_video(page, "!v.paused")
     page.keyboard.press("k")
     wait_video(page, "v.paused")
+    # ... but space on a focused checkbox presses the checkbox
+    press(page, page.get_by_role("button", name="Settings"))
+    boxes = page.get_by_role("checkbox", name=re.compile("^Boxes"))
+    boxes.focus()
+    page.keyboard.press("Space")
+    expect(boxes).not_to_be_checked()
+    assert video(page, "v.paused") is True
+    page.keyboard.press("Space")
+    expect(boxes).to_be_checked()
+    page.keyboard.press("Escape")
     # the overlay lists them
     page.keyboard.press("?")
     dialog = page.get_by_role("dialog", name="Keyboard shortcuts")

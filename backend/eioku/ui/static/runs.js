@@ -92,13 +92,15 @@ export class AnalysisStatus {
   /** What an empty panel of a kind says: "Speech: not analysed.", "Speech: analysing… 40 %.",
    * "No speech found." (analysed, nothing there). */
   emptyText(kind, noun) {
-    return this.stateOf(kind).state === "done" ? `No ${noun} found.` : `${cap(noun)}: ${this.stateText(kind)}.`;
+    if (this.stateOf(kind).state === "done") return `No ${noun} found.`;
+    const text = this.stateText(kind);
+    return `${cap(noun)}: ${text}${text.endsWith("…") ? "" : "."}`;
   }
 
   render() {
-    // one line per stage: the newest run of each analyzer
+    // one line per stage: the newest run of each analyzer (and type: an external producer may have several)
     const newest = new Map();
-    for (const run of this.runs) newest.set(run.analyzer, run);
+    for (const run of this.runs) newest.set(`${run.analyzer} ${run.artifact_type}`, run);
     const busy = this.runs.some((r) => !FINAL.has(r.status));
     // while analysing, every stage; afterwards only those that failed
     const items = [...newest.values()].filter((run) => busy || run.status === "failed").map((run) => {
