@@ -108,7 +108,7 @@ export class AnalysisStatus {
         : run.status === "failed" ? `failed: ${run.error || "no reason given"}` : run.status;
       return h("li", { class: `run-stage run-${run.status}`, dataset: { analyzer: run.analyzer, status: run.status } },
         h("span", { class: "stage-name" }, stageName(run)), " ", h("span", { class: "stage-state" }, state),
-        run.status === "running" ? h("progress", { max: 100, value: Math.round((run.progress || 0) * 100), "aria-hidden": "true" }) : null);
+        run.status === "running" && run.progress > 0 ? h("progress", { max: 100, value: Math.round((run.progress || 0) * 100), "aria-hidden": "true" }) : null);
     });
     this.el.dataset.busy = String(busy);
     const none = this.runs.length ? [] : [h("li", { class: "run-stage run-none" }, "This video has not been analysed.")];
