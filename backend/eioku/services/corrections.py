@@ -11,6 +11,7 @@ in the same transaction, so the next read of any kind shows it.
 
 from __future__ import annotations
 
+import math
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +23,7 @@ from eioku.domain.errors import (
     ArtifactNotFoundError,
     ConflictError,
     NotFoundError,
+    SemanticSearchUnavailableError,
     ValidationFailedError,
 )
 from eioku.store.corrections import (
@@ -150,10 +152,28 @@ def correct_line(uow: UnitOfWork, video_id: uuid.UUID, artifact_id: uuid.UUID, *
     _check_timing(value["start_ms"], value["end_ms"], video.duration_ms)
     if value == shown:
         raise ValidationFailedError("nothing to change: the line already reads so", field="text")
+    value.update(_meaning(value["text"]))
     store = _store(uow)
     correction = store.add(asset_id=video_id, artifact_type=line["artifact_type"], kind=SEGMENT,
                            target_key=key, origin=origin, value=value, author=by)
-    return Outcome(correction, store.rebuild(video_id, line["artifact_type"]))
+    return Outcome(correction, store.rebuild_all(video_id, line["artifact_type"]))
+
+
+TEXT_MODEL = "all-MiniLM-L6-v2"  # what services.search embeds queries with (eioku_ml.models.minilm)
+
+
+def _meaning(words: str) -> dict[str, Any]:
+    """The line's vector for search by meaning, by the model search embeds queries
+    with; nothing where that model is not installed (the line is then found by its
+    words only, and no longer by the machine's meaning)."""
+    from eioku.services import search  # loads the text model on first use, as search does
+
+    try:
+        vector = search.embed_query(words)
+    except SemanticSearchUnavailableError:
+        return {}
+    norm = math.sqrt(sum(x * x for x in vector)) or 1.0
+    return {"vector": [round(x / norm, 7) for x in vector], "model": TEXT_MODEL}
 
 
 def correct_label(uow: UnitOfWork, video_id: uuid.UUID, artifact_type: str, label: str, *,
@@ -180,7 +200,7 @@ def correct_label(uow: UnitOfWork, video_id: uuid.UUID, artifact_type: str, labe
     correction = store.add(asset_id=video_id, artifact_type=artifact_type,
                            kind=REMOVE_LABEL if rename_to is None else RENAME_LABEL,
                            target_key=key, origin={"label": key}, value=value, author=by)
-    return Outcome(correction, store.rebuild(video_id, artifact_type))
+    return Outcome(correction, store.rebuild_all(video_id, artifact_type))
 
 
 def _label_seen(uow: UnitOfWork, video_id: uuid.UUID, artifact_type: str, key: str) -> bool:
@@ -204,7 +224,7 @@ def undo(uow: UnitOfWork, video_id: uuid.UUID, correction_id: uuid.UUID, *, by: 
     undone = store.undo(correction_id, by)
     if undone is None:
         raise ConflictError(f"correction {correction_id} was undone already")
-    return Outcome(undone, store.rebuild(video_id, found.artifact_type))
+    return Outcome(undone, store.rebuild_all(video_id, found.artifact_type))
 
 
 def corrections(uow: UnitOfWork, video_id: uuid.UUID) -> list[tuple[Correction, bool]]:

@@ -44,6 +44,11 @@ USER_VERSION = "1"
 SEGMENT, REMOVE_LABEL, RENAME_LABEL = "segment", "remove_label", "rename_label"
 LABEL_TYPES = (ArtifactType.OBJECT_DETECTION.value, ArtifactType.PLACE_CLASSIFICATION.value)
 SEGMENT_TYPES = (ArtifactType.TRANSCRIPT_SEGMENT.value,)
+TRANSCRIPT = ArtifactType.TRANSCRIPT_SEGMENT.value
+# a corrected line also replaces the machine line's vector for search by meaning: the
+# text.embedding user run is made of the transcript's corrections
+EMBEDDING = ArtifactType.TEXT_EMBEDDING.value
+CORRECTED_BY = {EMBEDDING: TRANSCRIPT}
 
 _COLUMNS = ("correction_id, asset_id, artifact_type, kind, target_key, origin, value, author, "
             "created_at, undone_at, undone_by")
@@ -95,8 +100,10 @@ WHERE a.run_id = :base AND a.artifact_type = :artifact_type
                      OR rm.label = lower(a.payload->>'label'))
   AND NOT EXISTS (SELECT 1 FROM jsonb_to_recordset(CAST(:lines AS jsonb))
                           AS c(artifact_id uuid, start_ms bigint, end_ms bigint)
-                  WHERE c.artifact_id = a.artifact_id
-                     OR (a.span_start_ms + a.span_end_ms) / 2.0 BETWEEN c.start_ms AND c.end_ms)
+                  WHERE (a.artifact_type <> 'text.embedding' OR a.payload->>'source' = 'transcript')
+                    AND (c.artifact_id = a.artifact_id
+                         OR c.artifact_id::text = a.payload->>'source_artifact_id'
+                         OR (a.span_start_ms + a.span_end_ms) / 2.0 BETWEEN c.start_ms AND c.end_ms))
 """
 
 _LINE_SQL = """
@@ -174,8 +181,17 @@ class CorrectionStore:
         the corrections, if any, applied to what is picked now."""
         if self.session.execute(text(
                 "SELECT EXISTS (SELECT 1 FROM corrections WHERE asset_id = :a AND artifact_type = :t)"),
-                {"a": asset_id, "t": artifact_type}).scalar_one():
+                {"a": asset_id, "t": CORRECTED_BY.get(artifact_type, artifact_type)}).scalar_one():
             self.rebuild(asset_id, artifact_type)
+
+    def rebuild_all(self, asset_id: uuid.UUID, artifact_type: str) -> uuid.UUID | None:
+        """Rebuild what the corrections of ``artifact_type`` shape: its user run, and for
+        transcript lines the text embeddings' (when the video has embeddings)."""
+        run_id = self.rebuild(asset_id, artifact_type)
+        for derived, source in CORRECTED_BY.items():
+            if source == artifact_type:
+                self.rebuild(asset_id, derived)
+        return run_id
 
     def rebuild(self, asset_id: uuid.UUID, artifact_type: str) -> uuid.UUID | None:
         """Make the user run of the corrections in force over the machine run the
@@ -187,7 +203,10 @@ class CorrectionStore:
         whose statements see what the other committed."""
         self.session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"),
                              {"k": f"eioku.corrections:{asset_id}:{artifact_type}"})
-        corrections = self.in_force(asset_id, artifact_type)
+        source = CORRECTED_BY.get(artifact_type)
+        corrections = self.in_force(asset_id, source or artifact_type)
+        if source is not None:
+            corrections = [c for c in corrections if c.kind == SEGMENT]
         base = self.machine_run(asset_id, artifact_type) if corrections else None
         ids = [str(c.correction_id) for c in corrections]
         existing = self.user_runs(asset_id, artifact_type)
@@ -235,7 +254,22 @@ class CorrectionStore:
                                   "start_ms": c.origin["start_ms"], "end_ms": c.origin["end_ms"]}
                                  for c in lines]),
         })
-        if lines:
+        if artifact_type == EMBEDDING:
+            model = self.session.execute(text(
+                "SELECT payload->>'model' FROM artifacts WHERE run_id = :base "
+                "AND artifact_type = :t AND payload->>'source' = 'transcript' LIMIT 1"),
+                {"base": base, "t": EMBEDDING}).scalar_one_or_none()
+            # a line's vector where it was embedded by the model of the machine's vectors
+            vectors = [c for c in lines if c.value.get("vector") and c.value.get("model") == model]
+            if vectors:
+                self.session.execute(text(_LINE_SQL), [{
+                    "artifact_id": derived_id(run.run_id, c.correction_id), "user_run": run.run_id,
+                    "schema_version": 1, "start_ms": c.value["start_ms"], "end_ms": c.value["end_ms"],
+                    "payload": json.dumps({"source": "transcript", "text": c.value["text"][:4000],
+                                           "model": model, "vector": c.value["vector"],
+                                           "source_artifact_id": c.origin["artifact_id"]}),
+                } for c in vectors])
+        elif lines:
             self.session.execute(text(_LINE_SQL), [{
                 "artifact_id": derived_id(run.run_id, c.correction_id), "user_run": run.run_id,
                 "schema_version": c.origin.get("schema_version", 1),

@@ -265,3 +265,37 @@ def test_a_pinned_machine_run_is_shown_corrected_and_its_own_words_stay_readable
     assert [x["text"] for x in _lines(client, video)][2] == "bring the signed contract"
     machine = client.get(f"/v1/artifacts/{line['artifact_id']}").json()
     assert machine["payload"]["text"] == "bring the contract" and machine["run_id"] == first
+
+
+@pytest.mark.models
+def test_search_by_meaning_finds_the_corrected_line_and_undo_brings_the_machine_vector_back(
+        client, media_root):
+    from eioku.services import search
+
+    video = _video(client, media_root)
+    machine = [(0, 3000, "welcome to the tour of the station"),
+               (3000, 6000, "see you on fryday at the harbour"),
+               (6000, 9000, "the motorcycle stands in the garage")]
+    _transcript(client, video, machine)
+    shown = _lines(client, video)
+    _external_run(client, video, "text.embedding", [
+        (x["start_ms"], x["end_ms"], {"source": "transcript", "text": x["text"], "model": "all-MiniLM-L6-v2",
+                                      "vector": search.embed_query(x["text"]),
+                                      "source_artifact_id": x["artifact_id"]}) for x in shown])
+
+    def by_meaning(q):
+        r = client.get("/v1/search", params={"q": q, "mode": "semantic", "scope": "video",
+                                             "video_id": video, "weak": "true"})
+        assert r.status_code == 200, r.text
+        return [h["snippet"] for h in r.json()["hits"]]
+
+    query = "paying the invoice before the deadline"
+    assert not any("invoice" in s for s in by_meaning(query))
+    r = _edit(client, video, shown[1]["artifact_id"], text="Please pay the invoice before Friday noon")
+    assert r.status_code == 201 and "vector" not in r.json()["correction"]["value"]
+    hits = by_meaning(query)
+    assert hits and hits[0] == "Please pay the invoice before Friday noon", hits
+    assert not any("fryday" in s for s in by_meaning("see you on fryday at the harbour"))
+    client.post(f"/v1/videos/{video}/corrections/{r.json()['correction']['correction_id']}/undo")
+    assert not any("invoice" in s for s in by_meaning(query))
+    assert "see you on fryday at the harbour" in by_meaning("see you on fryday at the harbour")

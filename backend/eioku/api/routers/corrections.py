@@ -67,8 +67,9 @@ class CorrectionOut(BaseModel):
     @classmethod
     def of(cls, c: Correction, in_force: bool) -> CorrectionOut:
         origin = {k: v for k, v in c.origin.items() if k != "payload"}
+        value = {k: v for k, v in c.value.items() if k not in ("vector", "model")}
         return cls(correction_id=c.correction_id, video_id=c.asset_id, artifact_type=c.artifact_type,
-                   kind=c.kind, origin=origin, value=c.value, author=c.author,
+                   kind=c.kind, origin=origin, value=value, author=c.author,
                    created_at=c.created_at, undone_at=c.undone_at, undone_by=c.undone_by,
                    in_force=in_force)
 
