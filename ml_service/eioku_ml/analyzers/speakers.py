@@ -215,27 +215,36 @@ def cluster(vectors: np.ndarray, threshold: float, speakers: int | None,
     # a very long recording: the tree is built on an even sample, the rest joins its nearest centroid
     sample = np.linspace(0, n - 1, min(n, max_windows)).round().astype(int)
     tree = linkage(vectors[sample], method="average", metric="cosine")
-    if speakers:
-        labels = fcluster(tree, t=min(int(speakers), len(sample)), criterion="maxclust")
-    else:
-        labels = fcluster(tree, t=threshold, criterion="distance")
-    k = int(labels.max())
-    sizes = np.bincount(labels, minlength=k + 1)[1:]
-    # a cluster of fewer windows than min_windows is no speaker of its own
-    # (a breath, a laugh, two voices at once): its windows join their nearest speaker
-    big = [c for c in range(k) if sizes[c] >= min_windows] or [int(np.argmax(sizes))]
-    centroids = np.stack([vectors[sample][labels == c + 1].mean(0) for c in big])
-    if not speakers:  # two clusters whose mean voices are alike are one speaker
-        weights = [int(sizes[c]) for c in big]
-        while len(centroids) > 1:
-            sim = _unit(centroids) @ _unit(centroids).T
-            np.fill_diagonal(sim, -1)
-            a, b = np.unravel_index(np.argmax(sim), sim.shape)
-            if sim[a, b] < merge_similarity:
+
+    def cut(t: float, criterion: str) -> tuple[np.ndarray, np.ndarray, list[int]]:
+        labels = fcluster(tree, t=t, criterion=criterion)
+        sizes = np.bincount(labels, minlength=int(labels.max()) + 1)[1:]
+        # a cluster of fewer windows than min_windows is no speaker of its own
+        # (a breath, a laugh, two voices at once): its windows join their nearest speaker
+        big = [c for c in range(len(sizes)) if sizes[c] >= min_windows] or [int(np.argmax(sizes))]
+        return labels, sizes, big
+
+    if speakers:  # cut into as many clusters as it takes to hold that many speakers
+        want = min(int(speakers), len(sample))
+        for m in range(want, min(len(sample), want + 40) + 1):
+            labels, sizes, big = cut(m, "maxclust")
+            if len(big) >= want:
                 break
-            centroids[a] = (centroids[a] * weights[a] + centroids[b] * weights[b]) / (weights[a] + weights[b])
-            weights[a] += weights[b]
-            centroids, weights = np.delete(centroids, b, 0), weights[:b] + weights[b + 1:]
+    else:
+        labels, sizes, big = cut(threshold, "distance")
+    centroids = np.stack([vectors[sample][labels == c + 1].mean(0) for c in big])
+    weights = [int(sizes[c]) for c in big]
+    # the two clusters whose mean voices are most alike are one speaker: merged while
+    # more alike than merge_similarity, or (told how many) while there are too many
+    while len(centroids) > 1:
+        sim = _unit(centroids) @ _unit(centroids).T
+        np.fill_diagonal(sim, -1)
+        a, b = np.unravel_index(np.argmax(sim), sim.shape)
+        if (len(centroids) <= want) if speakers else (sim[a, b] < merge_similarity):
+            break
+        centroids[a] = (centroids[a] * weights[a] + centroids[b] * weights[b]) / (weights[a] + weights[b])
+        weights[a] += weights[b]
+        centroids, weights = np.delete(centroids, b, 0), weights[:b] + weights[b + 1:]
     full = np.zeros(n, int)
     for _ in range(2):  # each window to its nearest centroid, then centroids of those
         full = np.argmax(vectors @ _unit(centroids).T, axis=1)
