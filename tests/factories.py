@@ -57,6 +57,7 @@ def payload_for(artifact_type: str, i: int = 0, **overrides: Any) -> dict[str, A
     base["text.embedding"] = {"source": "transcript", "text": f"hello world {i}",
                               "model": "all-MiniLM-L6-v2", "vector": [1.0] + [0.0] * 383}
     base["image.embedding"] = {"model": "clip:test", "vector": [1.0] + [0.0] * 15, "frame_number": i}
+    base["speaker.turn"] = {"speaker": f"Speaker {i % 2 + 1}", "confidence": 0.8, "overlap": False}
     payload = dict(base[artifact_type])
     payload.update(overrides)
     return payload

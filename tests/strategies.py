@@ -79,6 +79,9 @@ PAYLOADS: dict[str, st.SearchStrategy[dict[str, Any]]] = {
         {"model": st.sampled_from(["clip:a", "clip:b"]),
          "vector": st.tuples(st.integers(0, 2**32), st.integers(8, 64)).map(lambda t: unit_vector(*t)),
          "frame_number": frame}),
+    ArtifactType.SPEAKER_TURN: st.fixed_dictionaries(
+        {"speaker": st.sampled_from(["Speaker 1", "Speaker 2", "Alice"]), "confidence": conf,
+         "overlap": st.booleans()}),
 }
 
 
