@@ -94,3 +94,13 @@ def test_chunks_merge_as_one_pass():
     assert [i.as_dict() for i in parts] == [i.as_dict() for i in whole]
     assert [i.payload["speaker"] for i in whole] == ["Speaker 1", "Speaker 2"]
     assert analyzer.merge([{"regions": [], "windows": []}]) == []
+
+
+def test_the_number_of_speakers_is_recorded_in_the_run_config():
+    from eioku.config import Settings
+    from eioku.services.pipeline import ANALYZERS
+
+    producer, config = ANALYZERS["speakers"].plan("fast", Settings(speakers=3))
+    assert producer == "eioku.speakers/ecapa-tdnn" and config["speakers"] == 3 and config["int8"] is True
+    assert "speakers" not in ANALYZERS["speakers"].plan("fast", Settings())[1]
+    assert ANALYZERS["speakers"].plan("high_quality", Settings())[1]["int8"] is False
