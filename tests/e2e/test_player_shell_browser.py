@@ -354,9 +354,20 @@ def test_controls_bar_one_row_with_buffer_scene_marks_and_menu(server, page):
     marks = page.locator(".seek-mark")
     expect(marks).to_have_count(len(TRUTH["cuts_s"]))
     seek = page.get_by_role("slider", name="Seek").bounding_box()
-    if not phone:
-        x = seek["x"] + seek["width"] * (TRUTH["cuts_s"][1] + 0.5) / DURATION_S
-        page.mouse.move(x, seek["y"] + seek["height"] / 2)
+    x = seek["x"] + seek["width"] * (TRUTH["cuts_s"][1] + 0.5) / DURATION_S
+    y = seek["y"] + seek["height"] / 2
+    if phone:  # a finger dragging the seek bar sees the preview too
+        cdp = page.context.new_cdp_session(page)
+        start = seek["x"] + seek["width"] * 0.1
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": start, "y": y}]})
+        for step in range(1, 6):
+            cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [
+                {"x": start + (x - start) * step / 5, "y": y}]})
+        expect(page.locator(".seek-preview .seek-chapter")).to_have_text(re.compile(r"^Scene 3"))
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+        expect(page.locator(".seek-preview")).to_be_hidden()
+    else:
+        page.mouse.move(x, y)
         expect(page.locator(".seek-preview .seek-chapter")).to_have_text(re.compile(r"^Scene 3"))
     # the settings menu: speeds 0.25 to 2, boxes, pre-roll (and picture in picture on a phone)
     press(page, row.get_by_role("button", name="Settings"))
