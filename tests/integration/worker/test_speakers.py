@@ -68,3 +68,50 @@ def test_chunks_find_the_speakers_of_one_pass(session_factory, talk, tmp_path, m
     print(f"chunked against one pass: {same:.4f}")
     assert same <= 0.01
     assert {s for *_, s in chunked} == {s for *_, s in whole}
+
+
+def test_with_a_transcript_changes_of_speaker_fall_between_words(session_factory, tmp_path, monkeypatch):
+    """Speakers run alone after a transcript run (as on a video analysed before the
+    stage existed): no word is cut by a change of speaker, and the transcript's
+    segments, joined with the turns, each carry one speaker."""
+    from eioku.services.speakers import attribute, turns_of
+
+    c = conversation(5)  # two voices, music under part of it
+    path = talking_video(tmp_path / "two.mp4", c.audio)
+    monkeypatch.setenv("EIOKU_CHUNK_S", "0")
+    get_settings.cache_clear()
+    cache = AnalyzerCache()
+    with UnitOfWork(session_factory) as uow:
+        video, _ = register_path(uow, path)
+        (transcript,) = analysis.queue_analysis(uow, video, "fast", ["transcript"])
+        uow.commit()
+    assert execute_run(session_factory, transcript.run_id, cache).status == "completed"
+    with UnitOfWork(session_factory) as uow:
+        (speakers,) = analysis.queue_analysis(uow, uow.videos.get(video.video_id), "fast", ["speakers"])
+        uow.commit()
+    assert execute_run(session_factory, speakers.run_id, cache).status == "completed"
+    get_settings.cache_clear()
+    with UnitOfWork(session_factory) as uow:
+        segments = uow.artifacts.get_by_asset(video.video_id, "transcript.segment")
+        turns = turns_of(uow.artifacts.get_by_asset(video.video_id, "speaker.turn"))
+    words = [(w["start_ms"], w["end_ms"]) for s in segments for w in s.payload["words"] or []]
+    assert len(words) > 50
+    changes = [a.end_ms for a, b in zip(turns, turns[1:], strict=False)
+               if a.end_ms == b.start_ms and a.speaker != b.speaker]
+    assert changes  # the voices take turns without a pause the VAD would see
+    assert not [t for t in changes if any(s < t < e for s, e in words)]
+    spoken = [piece for s in segments for piece in attribute(
+        {"start_ms": s.span_start_ms, "end_ms": s.span_end_ms, **s.payload}, turns)]
+    assert {p["speaker"] for p in spoken} == {"Speaker 1", "Speaker 2"}
+    pairs = []  # (speaker said, voice the conversation put there) for each piece of speech
+    for piece in spoken:
+        middle = (piece["start_ms"] + piece["end_ms"]) / 2000
+        voices = [v for s, e, v in c.turns if s <= middle < e]
+        if len(voices) == 1:
+            pairs.append((piece["speaker"], voices[0]))
+    voice_of = {who: max({v for w, v in pairs if w == who}, key=lambda v: pairs.count((who, v)))
+                for who in {w for w, _ in pairs}}
+    assert sorted(voice_of.values()) == sorted({v for *_, v in c.turns})  # one voice per speaker
+    right = sum(voice_of[w] == v for w, v in pairs)
+    print(f"{right} of {len(pairs)} transcript pieces carry their voice's speaker")
+    assert right >= 0.9 * len(pairs)
