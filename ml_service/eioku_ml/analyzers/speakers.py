@@ -179,7 +179,8 @@ def speech_regions(audio: np.ndarray, offset_s: float, config: dict[str, Any]) -
     def ms(sample: int) -> int:
         return int(round((offset_s + sample / RATE) * 1000))
 
-    return [(ms(r["start"]), ms(r["end"])) for r in get_speech_timestamps(audio, options)]
+    return [(ms(r["start"]), min(ms(r["end"]), ms(len(audio))))  # padding never past the audio
+            for r in get_speech_timestamps(audio, options)]
 
 
 def window_centres(regions: list[tuple[int, int]], hop_ms: int) -> list[int]:
