@@ -170,6 +170,12 @@ def test_full_screen_is_the_whole_player(server, page):
         page.mouse.move(size[0] / 2 + 20, size[1] / 2 + 5)
         expect(page.locator(".stage.idle")).to_have_count(0)
     expect(bar).to_have_css("opacity", "1")
+    # messages show in full screen too
+    page.keyboard.press("End")
+    wait_video(page, "v.paused")
+    page.keyboard.press("n")
+    expect(page.locator("#toast")).to_contain_text("No next scene")
+    assert page.evaluate("() => document.fullscreenElement.contains(document.getElementById('toast'))")
     page.keyboard.press("f")
     page.wait_for_function("() => document.fullscreenElement === null")
     expect(page.get_by_role("button", name="Full screen (f)")).to_be_visible()
@@ -406,6 +412,14 @@ def test_boxes_from_the_first_frame_at_the_sampling_rate(server, page):
     assert len(asked) <= played_ms / step + 2, (len(asked), played_ms, step)  # not four a second
     assert len(asked) >= played_ms / step - 2
     expect(page.locator(".box", has_text="cat")).to_be_visible()
+    # the picture changes size (a narrower window): the boxes follow without a seek
+    before = picture_fraction(page)
+    size = page.viewport_size
+    page.set_viewport_size({"width": size["width"] - 100, "height": size["height"]})
+    page.wait_for_timeout(300)
+    after = picture_fraction(page)
+    for key in ("x", "y", "w", "h"):
+        assert after[key] == pytest.approx(before[key], abs=0.01), (key, before, after)
 
 
 def test_view_settings_persist(server, page):

@@ -238,6 +238,9 @@ export class Controls {
     this.fullButton.setAttribute("aria-label", label);
     this.fullButton.title = label;
     if (on) this.wake(); else { clearTimeout(this.idleTimer); this.stage?.classList.remove("idle"); }
+    // messages ("No next scene") show where the user looks: in full screen only the stage is shown
+    const toastEl = document.getElementById("toast");
+    if (toastEl) (on ? this.stage : document.body).append(toastEl);
     this.player.drawBoxes(); // the picture has a new size; the next frame has its layout
     requestAnimationFrame(() => this.player.drawBoxes());
   }
