@@ -11,7 +11,7 @@ const PX_PER_SECOND_MAX = 200; // fully zoomed in, a second is this wide
 const MIN_HIT_PX = 24; // a segment drawn narrower is still this wide to the pointer, centred on it
 const MAX_LANES = 4; // overlapping segments stack in lanes; more overlap shares the last lane
 const DRAG_PX = 4; // a pointer that moves further than this while down scrubs
-const PINNED_MS = 8000; // a tapped tooltip goes away by itself after this
+const PINNED_MS = 4000; // a tapped tooltip goes away by itself after this
 const TOOLTIP_HITS = 6; // hits listed in the tooltip, then "and N more"
 
 export const rowKey = (row) => `${row.kind}:${row.key ?? ""}`;
@@ -79,11 +79,15 @@ export class Timeline {
     const toolbar = h("div", { class: "tl-toolbar" },
       h("h2", { id: "timeline-h" }, "Timeline"),
       h("div", { class: "tl-group" },
-        h("button", { type: "button", onclick: () => this.setZoom(this.zoom / 2) }, "Zoom out"),
-        h("label", { for: "tl-zoom" }, "Zoom"), zoomRange,
-        h("button", { type: "button", onclick: () => this.setZoom(this.zoom * 2) }, "Zoom in"),
+        h("button", { type: "button", class: "tl-zoom-button", "aria-label": "Zoom out", title: "Zoom out",
+                      onclick: () => this.setZoom(this.zoom / 2) }, "−"),
+        h("label", { for: "tl-zoom", class: "visually-hidden" }, "Zoom"), zoomRange,
+        h("button", { type: "button", class: "tl-zoom-button", "aria-label": "Zoom in", title: "Zoom in",
+                      onclick: () => this.setZoom(this.zoom * 2) }, "+"),
         h("button", { type: "button", onclick: () => this.setZoom(1) }, "Whole video")),
-      h("div", { class: "tl-group" }, h("label", { for: "tl-confidence" }, "Minimum confidence"), confidence, this.confidenceOut),
+      h("div", { class: "tl-group" },
+        h("label", { for: "tl-confidence" }, h("span", { class: "visually-hidden" }, "Minimum "), "Confidence"),
+        confidence, this.confidenceOut),
       h("details", { class: "tl-rows" }, h("summary", {}, "Rows"), this.rowsMenu));
     this.labels = h("div", { class: "tl-labels" });
     this.inner = h("div", { class: "tl-inner" });
@@ -101,7 +105,7 @@ export class Timeline {
     inner.addEventListener("pointermove", (event) => this.pointerMove(event));
     inner.addEventListener("pointerup", (event) => this.pointerUp(event));
     inner.addEventListener("pointercancel", () => { this.drag = null; this.hideTooltip(); });
-    inner.addEventListener("pointerleave", (event) => { if (!this.drag && event.pointerType === "mouse") this.hideTooltip(); });
+    inner.addEventListener("pointerleave", (event) => { if (!this.drag && !this.pinned && event.pointerType === "mouse") this.hideTooltip(); });
     inner.addEventListener("dblclick", (event) => {
       const [hit] = this.hitsAt(event.clientX, event.clientY);
       if (hit) this.goTo(hit.row, hit.item);
@@ -299,8 +303,8 @@ export class Timeline {
   }
 
   label(row, key, selected, laneCount) {
-    return h("div", { class: `tl-label kind-${row.kind}${selected ? " selected" : ""}`, role: "group",
-                      "aria-label": `${KIND_WORD[row.kind]}: ${row.title}`, style: `--lanes: ${laneCount}` },
+    const label = h("div", { class: `tl-label kind-${row.kind}${selected ? " selected" : ""}`, role: "group",
+                             "aria-label": `${KIND_WORD[row.kind]}: ${row.title}` },
       h("button", { type: "button", class: "row-select", "aria-pressed": String(selected), dataset: { focus: `select ${key}` },
                     title: `${KIND_WORD[row.kind]}: ${row.title} (select, then n / ] next, N / [ previous)`,
                     onclick: () => this.select(key) },
@@ -309,6 +313,8 @@ export class Timeline {
       h("button", { type: "button", class: "icon", dataset: { focus: `next ${key}` }, "aria-label": `Next ${noun(row)}`, title: `Next ${noun(row)}`, onclick: () => this.onJump(row, "next") }, "▶"),
       this.rowActions?.(row) || [],
       h("button", { type: "button", class: "icon", "aria-label": `Hide the ${row.title} row`, title: "Hide this row", onclick: () => this.toggle(key, false) }, "×"));
+    label.style.setProperty("--lanes", laneCount); // through the CSSOM: the page's CSP refuses style attributes
+    return label;
   }
 
   drawRows() {
@@ -327,14 +333,15 @@ export class Timeline {
       const laneCount = Math.max(1, ...laneOf.map((l) => l + 1));
       this.drawn.set(key, { row, items, lanes: laneOf });
       this.labels.append(this.label(row, key, selected, laneCount));
-      this.inner.append(h("div", { class: `tl-row kind-${row.kind}${selected ? " selected" : ""}`, dataset: { row: key },
-                                   style: `--lanes: ${laneCount}` },
+      const track = h("div", { class: `tl-row kind-${row.kind}${selected ? " selected" : ""}`, dataset: { row: key } },
         items.map((item, i) => h("div", {
           class: `seg${this.current && this.current.row === key && this.current.start === item.start_ms ? " current" : ""}`,
           style: { left: `${(item.start_ms / this.duration) * 100}%`,
                    width: `max(3px, ${((item.end_ms - item.start_ms) / this.duration) * 100}%)` },
           dataset: { start: item.start_ms, lane: laneOf[i] },
-        }))));
+        })));
+      track.style.setProperty("--lanes", laneCount);
+      this.inner.append(track);
     }
     this.rowsMenu.replaceChildren(...this.rows.map((row) => {
       const key = rowKey(row);
