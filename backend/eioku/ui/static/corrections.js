@@ -160,3 +160,39 @@ export function labelDialog(videoId, row, opener = null) {
   name.select();
   return dialog;
 }
+
+// ---- every correction of the video in force, each with its undo ------------------------
+
+const KIND_WORDS = {
+  segment: (c) => `Line at ${(c.value.start_ms / 1000).toFixed(1)} s: “${c.origin.text}” → “${c.value.text}”`,
+  remove_label: (c) => `“${c.origin.label}” removed`,
+  rename_label: (c) => `“${c.origin.label}” renamed “${c.value.to}”`,
+};
+
+/** A dialog listing the corrections shown now (who, when), each with Undo: labels removed
+ * long ago have no row left to undo them from. */
+export async function correctionsDialog(videoId, opener = null) {
+  const list = h("ul", { class: "corrections-list" });
+  const close = () => { dialog.close(); dialog.remove(); if (opener?.isConnected) opener.focus(); };
+  const dialog = h("dialog", { class: "correct-dialog", "aria-labelledby": "corrections-h" },
+    h("h2", { id: "corrections-h" }, "Corrections of this video"), list,
+    h("p", { class: "dialog-actions" }, h("button", { type: "button", onclick: close }, "Close")));
+  dialog.addEventListener("cancel", (event) => { event.preventDefault(); close(); });
+  const fill = async () => {
+    const { corrections } = await api(base(videoId));
+    const shown = corrections.filter((c) => c.in_force).reverse();
+    list.replaceChildren(...(shown.length ? shown.map((c) => {
+      const what = KIND_WORDS[c.kind](c);
+      return h("li", {}, h("span", {}, what, h("span", { class: "muted" }, ` · ${c.author}, ${new Date(c.created_at).toLocaleString()}`)),
+        h("button", { type: "button", "aria-label": `Undo: ${what}`, onclick: async () => {
+          try { await undoCorrection(videoId, c.correction_id); } catch (e) { toast(e.message, "error"); }
+          await fill();
+          (list.querySelector("button") || dialog.querySelector(".dialog-actions button")).focus();
+        } }, "Undo"));
+    }) : [h("li", { class: "muted" }, "Nothing corrected: what you see is what the analysis found.")]));
+  };
+  document.body.append(dialog);
+  await fill();
+  dialog.showModal();
+  return dialog;
+}

@@ -2,7 +2,7 @@
 // be corrected (✎: its words, its start and end) and a corrected line undone; the
 // changes go to the server (corrections.js), which keeps them over later analyses.
 import { clock, h, spokenClock } from "./dom.js";
-import { correctLine, pageVideoId, transcriptLines, undoCorrection } from "./corrections.js";
+import { correctLine, correctionsDialog, pageVideoId, transcriptLines, undoCorrection } from "./corrections.js";
 
 const seconds = (ms) => (ms / 1000).toFixed(1);
 
@@ -18,7 +18,9 @@ export class Transcript {
     this.list = h("ol", { class: "transcript-lines" });
     this.el = h("section", { class: "transcript", "aria-labelledby": "transcript-h" },
       h("div", { class: "panel-head" }, h("h2", { id: "transcript-h" }, "Transcript"),
-        h("label", { class: "check" }, this.follow, " Follow playback")),
+        h("label", { class: "check" }, this.follow, " Follow playback"),
+        videoId ? h("button", { type: "button", class: "corrections-open", "aria-haspopup": "dialog",
+                                onclick: (event) => correctionsDialog(videoId, event.currentTarget) }, "Corrections") : null),
       h("div", { class: "transcript-scroll", role: "region", tabindex: "0", "aria-label": "Transcript lines" }, this.list));
     this.setItems(items);
   }
