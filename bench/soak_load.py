@@ -64,7 +64,7 @@ async def client(http: aiohttp.ClientSession, table: list[tuple[str, int, object
             async with http.get(path) as response:
                 await response.read()
                 status = response.status
-        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, aiohttp.ClientError) as exc:
             status, name = 0, type(exc).__name__
             if name not in errors:
                 errors.append(name)
