@@ -206,6 +206,12 @@ def test_exact_scan_and_hnsw_rank_alike(library):
             "SELECT a.payload->'vector' FROM artifacts a WHERE a.artifact_id = :i"),
             {"i": index[0].artifact_id}).scalar_one()
         assert abs(sum(x * y for x, y in zip(best, vector, strict=True)) - index[0].score) < 1e-4
+        # the stored vectors as relevance reads them (array_send's binary form) are the payloads'
+        sent = search.vectors.nearest(uow.session, vector, limit=10, with_vectors=True)
+        assert [n.artifact_id for n in sent] == [n.artifact_id for n in index]
+        read = search.vectors.floats(sent[0].vector)
+        assert max(abs(a - b) for a, b in zip(read, best, strict=True)) < 1e-6
+        assert all(abs(float(search.vectors.floats(n.vector) @ vector) - n.score) < 1e-4 for n in sent)
     assert mode in ("hnsw", "exact")
 
 

@@ -50,6 +50,7 @@ from eioku.services.library import Hit
 from eioku.services.library import search as keyword_search
 from eioku.services.navigation import check_query_text
 from eioku.store import vectors
+from eioku.store.speakers import said_by
 from eioku.store.videos import VideoRepository
 
 Mode = Literal["keyword", "semantic", "hybrid"]
@@ -97,12 +98,13 @@ def _background() -> Any:
     return np.asarray(_text_model().encode(list(TEXTS)), dtype=np.float32)
 
 
-def chance(vectors: list[list[float]]) -> list[tuple[float, float]]:
-    """How close each vector is to texts about nothing in particular: the mean
-    and the standard deviation of its similarity to the background texts."""
+def chance(vectors: list[list[float]] | Any) -> list[tuple[float, float]]:
+    """How close each vector (rows of a list or an array) is to texts about
+    nothing in particular: the mean and the standard deviation of its
+    similarity to the background texts."""
     import numpy as np
 
-    if not vectors:
+    if not len(vectors):
         return []
     near = np.asarray(vectors, dtype=np.float32) @ _background().T
     return [(float(m), max(float(sd), 1e-6)) for m, sd in zip(near.mean(axis=1), near.std(axis=1),
@@ -169,7 +171,11 @@ def _semantic(session: Session, q: str, limit: int, video_id: uuid.UUID | None,
     vector = embed_query(rest)
     candidates = vectors.nearest(session, vector, limit=limit + limit // 2, video_id=video_id,
                                  with_vectors=True)
-    (mean, spread), *theirs = chance([vector] + [n.vector or [] for n in candidates])
+    import numpy as np
+
+    stacked = np.vstack([np.asarray(vector, dtype=np.float32)]
+                        + [vectors.floats(n.vector or b"") for n in candidates])
+    (mean, spread), *theirs = chance(stacked)
     near, seen, weaker = [], set(), set()
     for n, (their_mean, their_spread) in zip(candidates, theirs, strict=True):
         key = (n.video_id, n.source, n.start_ms)  # a shot has two vectors: keep the better
@@ -268,10 +274,22 @@ def _fuse(session: Session, lists: list[list[Hit]], limit: int) -> list[Hit]:
             for k in ranked[:limit]]
 
 
+SAID_BY_CANDIDATES = 500  # moments looked at for those a speaker said
+
+
 def search(session: Session, q: str, *, mode: str = "hybrid", limit: int = 50,
-           video_id: uuid.UUID | None = None, weak: bool = False) -> Found:
+           video_id: uuid.UUID | None = None, weak: bool = False,
+           speaker: str | None = None) -> Found:
     """Ranked moments for ``q`` in the library (or one video), best first;
-    ``weak``: with weak matches by meaning too."""
+    ``weak``: with weak matches by meaning too; ``speaker`` (a run's speaker
+    label, a voice id or name): only speech that speaker said (store/speakers.py,
+    ``said_by``), each hit's ``label`` the speaker's name."""
+    if speaker is not None:
+        found = search(session, q, mode=mode, limit=SAID_BY_CANDIDATES, video_id=video_id, weak=weak)
+        speech = [h for h in found.hits if h.source == "transcript"]
+        said = said_by(session, [(h.video_id, h.start_ms, h.end_ms) for h in speech], speaker)
+        return replace(found, hits=[replace(h, label=said[i]) for i, h in enumerate(speech)
+                                    if i in said][:limit])
     if mode not in MODES:
         raise ValidationFailedError(f"mode must be one of {', '.join(MODES)} (got {mode!r})",
                                     field="mode")

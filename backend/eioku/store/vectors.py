@@ -64,7 +64,7 @@ class Neighbour:
     end_ms: int
     text: str
     score: float  # cosine similarity, -1..1
-    vector: list[float] | None = None  # the stored embedding, when asked for
+    vector: bytes | None = None  # the stored embedding, when asked for (``floats`` reads it)
 
 
 def nearest(session: Session, vector: list[float], *, limit: int,
@@ -82,8 +82,8 @@ def nearest(session: Session, vector: list[float], *, limit: int,
     scope = ("sr.artifact_type = 'text.embedding' AND t.source = ANY(:sources) "
              "AND (CAST(:video AS uuid) IS NULL OR sr.asset_id = :video)")
     columns = "t.artifact_id, t.asset_id, t.source, t.start_ms, t.end_ms, t.text"
-    if with_vectors:
-        columns += ", t.embedding"
+    if with_vectors:  # PostgreSQL's binary form: read as one buffer, not 384 Python floats
+        columns += ", array_send(t.embedding) AS embedding"
     if mode == "hnsw":
         params["qtext"] = "[" + ",".join(f"{x:.7g}" for x in vector) + "]"
         distance = f"t.{_AS_VECTOR} <=> {_QUERY_VECTOR}"
@@ -114,6 +114,15 @@ def nearest(session: Session, vector: list[float], *, limit: int,
                f"FROM text_embeddings t JOIN selected_runs sr ON sr.run_id = t.run_id "
                f"WHERE {scope} ORDER BY score DESC, t.start_ms LIMIT :limit")
     return _rows(session, sql, params)
+
+
+def floats(sent: bytes) -> Any:
+    """A ``real[]`` as ``array_send`` gives it, as a numpy float32 array: after
+    the header (dimensions, null flag, element type, size and lower bound: five
+    int32), each element is its length (4) and its big-endian value."""
+    import numpy as np
+
+    return np.frombuffer(sent, dtype=">f4", offset=20)[1::2].astype(np.float32)
 
 
 def _rows(session: Session, sql: str, params: dict[str, Any]) -> list[Neighbour]:
