@@ -139,10 +139,11 @@ def test_search_says_how_sure_and_nothing_relevant_for_nonsense(server, page):
     # the README's example: MiniLM relates it to the invoice only loosely (on this analysis, less
     # than "knitting a scarf" to a sleeping cat), so it is offered as a weak match, said so
     page.goto(f"{base}/search?q=where do they talk about money")
-    expect(page.get_by_role("status")).not_to_have_text("Searching…")
+    status = page.locator("main p[role=status]")
+    expect(status).not_to_have_text("Searching…")
     api = httpx.get(f"{base}/v1/search", params={"q": "where do they talk about money"}, timeout=30).json()
     if not api["hits"]:
-        expect(page.get_by_role("status")).to_contain_text("Nothing relevant")
+        expect(status).to_contain_text("Nothing relevant")
         page.get_by_role("link", name=re.compile(r"Show \d+ weak match")).click()
         expect(page).to_have_url(re.compile(r"weak=1"))
     first = page.locator("ol.hits li").first
