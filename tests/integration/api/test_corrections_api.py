@@ -78,6 +78,9 @@ def test_an_edited_line_is_what_every_read_shows_and_undo_brings_the_machine_bac
     assert "see you on Friday" in _cues(client, video)
     assert "see you on fryday" not in _cues(client, video)
     assert "see you on Friday" in _export_texts(client, video)
+    exported = json.loads(client.get(f"/v1/videos/{video}/export.json").content)["types"]
+    assert exported["transcript.segment"]["run"]["producer"] == "user"  # provenance: who changed it
+    assert exported["transcript.segment"]["run"]["config"]["authors"] == ["local user"]
     hits = client.get("/v1/search", params={"q": "friday", "mode": "keyword"}).json()
     assert [h["snippet"] for h in hits["hits"]] == ["see you on <mark>Friday</mark>"], hits
     runs = client.get(f"/v1/videos/{video}/runs").json()
@@ -160,6 +163,9 @@ def test_a_removed_label_leaves_the_timeline_and_jump_and_comes_back_on_undo(cli
                                "action": "rename", "to": "Bollard"})
     assert rename.status_code == 201, rename.text
     assert rows() == {"bollard"} and jump("bollard") == 200 and jump("bench") == 404
+    hits = client.get("/v1/search", params={"q": "bollard", "mode": "keyword"}).json()["hits"]
+    assert [(h["source"], h["label"]) for h in hits] == [("object", "bollard")]
+    assert client.get("/v1/search", params={"q": "bench", "mode": "keyword"}).json()["hits"] == []
     client.post(f"/v1/videos/{video}/corrections/{r.json()['correction']['correction_id']}/undo")
     assert rows() == {"toilet", "bollard"} and jump("toilet") == 200
     client.post(f"/v1/videos/{video}/corrections/{rename.json()['correction']['correction_id']}/undo")
