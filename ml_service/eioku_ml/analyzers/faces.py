@@ -54,7 +54,7 @@ class FaceAnalyzer(FrameAnalyzer):
         faces = []
         for face in self.detector.detect(image):
             embedding = list(self.encoder.compute_face_descriptor(align(image, face.landmarks)))
-            x, y, w, h = face.box
+            x, y, w, h = (round(v, 1) for v in face.box)
             faces.append((face.score, {"x": x, "y": y, "w": w, "h": h}, embedding))
         return faces
 
