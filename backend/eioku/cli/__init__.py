@@ -241,10 +241,11 @@ def appearances(
 @friendly_errors
 def jump(
     video_id: Annotated[str, typer.Argument(help="Video id.")],
-    kind: Annotated[str, typer.Option(help="scene|transcript|object|face|place|ocr")],
+    kind: Annotated[str, typer.Option(help="scene|transcript|object|face|place|ocr|speaker")],
     direction: Annotated[str, typer.Option(help="next|prev")] = "next",
     from_ms: Annotated[int | None, typer.Option(min=-1)] = None,
-    label: Annotated[str | None, typer.Option(help="Object/place label or face cluster.")] = None,
+    label: Annotated[str | None, typer.Option(
+        help="Object/place label, face cluster or person, speaker label or voice.")] = None,
     text: Annotated[str | None, typer.Option(help="Words (transcript/ocr).")] = None,
     min_confidence: Annotated[float | None, typer.Option(min=0, max=1)] = None,
     selection: Annotated[str | None, typer.Option(help="Override the selection mode.")] = None,

@@ -85,6 +85,9 @@ def search(query: Annotated[str, typer.Argument(help="Words, a label, a person's
            mode: Annotated[str, typer.Option(help="keyword | semantic | hybrid")] = "hybrid",
            video: Annotated[str | None, typer.Option(help="Only this video id.")] = None,
            limit: Annotated[int, typer.Option(min=1, max=500)] = 20,
+           speaker: Annotated[str | None, typer.Option(
+               help="Said by: only speech of this speaker (voice name or id, or a run's "
+                    "label such as 'Speaker 1').")] = None,
            as_json: JsonOpt = False) -> None:
     """Search the whole library: speech, on-screen text, objects, places, people,
     and (semantic, hybrid) shots and sentences by meaning."""
@@ -93,7 +96,7 @@ def search(query: Annotated[str, typer.Argument(help="Words, a label, a person's
 
     with _Store().uow() as uow:
         found = service.search(uow.session, query, mode=mode, limit=limit,
-                               video_id=_uuid(video) if video else None)
+                               video_id=_uuid(video) if video else None, speaker=speaker)
     out = SearchOut(query=query, mode=found.mode, vector_index=found.vector_index,
                     hits=[SearchHitOut.of(h) for h in found.hits])
     if as_json:
@@ -104,7 +107,8 @@ def search(query: Annotated[str, typer.Argument(help="Words, a label, a person's
         how = found.mode + (f", vectors: {found.vector_index}" if found.vector_index else "")
         _table(f"{len(out.hits)} hit(s) for {query!r} ({how})",
                ["video", "at", "source", "snippet", "score"],
-               [[h.filename, _clock(h.start_ms), h.source,
+               [[h.filename, _clock(h.start_ms),
+                 h.source + (f" ({escape(h.label)})" if speaker and h.label else ""),
                  escape(h.snippet).replace("<mark>", "[bold]").replace("</mark>", "[/bold]"),
                  f"{h.score:.3f}"] for h in out.hits])
 
@@ -121,6 +125,9 @@ def _write(text: str, out: Path | None) -> None:
 @friendly_errors
 def export_subtitles(video_id: Annotated[str, typer.Argument(help="Video id.")],
                      format: Annotated[str, typer.Option(help="vtt|srt")] = "vtt",
+                     speakers: Annotated[bool | None, typer.Option(
+                         "--speakers/--no-speakers",
+                         help="Say who speaks (default: when the video has a speakers run).")] = None,
                      out: Out = None) -> None:
     """The selected transcript as WebVTT or SRT subtitles."""
     from eioku.services import exports
@@ -128,8 +135,7 @@ def export_subtitles(video_id: Annotated[str, typer.Argument(help="Video id.")],
     if format not in ("vtt", "srt"):
         raise typer.BadParameter("--format must be vtt or srt")
     with _Store().uow() as uow:
-        cues = exports.cues(exports.transcript_segments(uow, _uuid(video_id)))
-    _write(exports.webvtt(cues) if format == "vtt" else exports.srt(cues), out)
+        _write(exports.subtitles(uow, _uuid(video_id), format, speakers), out)
 
 
 @export_app.command("json")

@@ -157,6 +157,39 @@ class ImageEmbedding(_ProjectionRow, Base):
     embedding: Mapped[list[float]] = mapped_column(ARRAY(REAL))
 
 
+class SpeakerTurnRow(_ProjectionRow, Base):
+    __tablename__ = "speaker_turns"  # migration 0022
+    speaker: Mapped[str] = mapped_column(Text)
+    confidence: Mapped[float] = mapped_column(Float)
+    overlap: Mapped[bool] = mapped_column(Boolean)
+
+
+class Voice(Base):
+    """A voice across the library (migration 0023), maybe linked to a person."""
+
+    __tablename__ = "voices"
+    voice_id: Mapped[str] = mapped_column(Text, primary_key=True)
+    name: Mapped[str | None] = mapped_column(Text)
+    merged_into: Mapped[str | None] = mapped_column(ForeignKey("voices.voice_id"))
+    person_id: Mapped[str | None] = mapped_column(Text)
+    link: Mapped[str | None] = mapped_column(Text)  # 'auto' | 'user'
+    refused_person: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class VoiceMember(Base):
+    """One speaker of a speakers run in a voice, with its centroid embedding."""
+
+    __tablename__ = "voice_members"
+    run_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("runs.run_id", ondelete="CASCADE"),
+                                              primary_key=True)
+    speaker: Mapped[str] = mapped_column(Text, primary_key=True)
+    voice_id: Mapped[str] = mapped_column(ForeignKey("voices.voice_id"))
+    asset_id: Mapped[uuid.UUID] = mapped_column()
+    centroid: Mapped[list[float]] = mapped_column(ARRAY(REAL))
+    talk_ms: Mapped[int] = mapped_column(BigInteger)
+
+
 class _AppearanceRow:
     """A run's detections of one label/cluster merged in time (migration 0003)."""
 

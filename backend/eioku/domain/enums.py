@@ -68,6 +68,7 @@ class JumpKind(StrEnum):
     FACE = "face"
     PLACE = "place"
     OCR = "ocr"
+    SPEAKER = "speaker"
 
 
 class Direction(StrEnum):

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 from eioku.artifacts.registry import default_registry
 from eioku.domain.enums import ArtifactType
+from eioku.services.speakers import spoken_segments
 from eioku.store.uow import UnitOfWork
 
 LINE_CHARS = 42  # the common subtitle guideline: two lines of at most 42 characters
@@ -24,6 +25,7 @@ class Cue:
     start_ms: int
     end_ms: int
     lines: list[str]
+    speaker: str | None = None  # who says it (WebVTT writes <v Name>)
 
 
 def _wrap(text: str) -> list[str]:
@@ -47,18 +49,19 @@ def _wrap(text: str) -> list[str]:
     return lines
 
 
-def cues(segments: Iterable[tuple[int, int, str]]) -> list[Cue]:
-    """Subtitle cues from timed text: lines wrapped at LINE_CHARS, at most
-    LINES_PER_CUE lines a cue; a longer text becomes several cues that share
-    its time span in proportion to their length."""
+def cues(segments: Iterable[tuple[int, int, str] | tuple[int, int, str, str | None]]) -> list[Cue]:
+    """Subtitle cues from timed text (and its speaker, when given): lines wrapped
+    at LINE_CHARS, at most LINES_PER_CUE lines a cue; a longer text becomes
+    several cues that share its time span in proportion to their length."""
     out: list[Cue] = []
-    for start, end, raw in segments:
+    for start, end, raw, *who in segments:
         lines = _wrap(raw)
         if not lines:
             continue
+        speaker = who[0] if who else None
         end = max(end, start + 1)
         if len(lines) <= LINES_PER_CUE:  # one cue, the segment's span (most of them)
-            out.append(Cue(start, end, lines))
+            out.append(Cue(start, end, lines, speaker))
             continue
         groups = [lines[i:i + LINES_PER_CUE] for i in range(0, len(lines), LINES_PER_CUE)]
         total = sum(len(" ".join(g)) for g in groups)
@@ -66,7 +69,7 @@ def cues(segments: Iterable[tuple[int, int, str]]) -> list[Cue]:
         for group in groups:
             share = (end - start) * len(" ".join(group)) / total
             cue_end = end if group is groups[-1] else int(round(t + share))
-            out.append(Cue(int(round(t)), max(cue_end, int(round(t)) + 1), group))
+            out.append(Cue(int(round(t)), max(cue_end, int(round(t)) + 1), group, speaker))
             t += share
     return out
 
@@ -85,8 +88,9 @@ def _vtt_escape(line: str) -> str:
 def webvtt(cue_list: list[Cue]) -> str:
     blocks = ["WEBVTT"]
     for cue in cue_list:
+        voice = f"<v {_vtt_escape(cue.speaker)}>" if cue.speaker else ""
         blocks.append(f"{_stamp(cue.start_ms, '.')} --> {_stamp(cue.end_ms, '.')}\n"
-                      + _vtt_escape("\n".join(cue.lines)))
+                      + voice + _vtt_escape("\n".join(cue.lines)))
     return "\n\n".join(blocks) + "\n"
 
 
@@ -107,6 +111,41 @@ def srt(cue_list: list[Cue]) -> str:
         blocks.append(f"{number}\n{_stamp(cue.start_ms, ',')} --> {_stamp(cue.end_ms, ',')}\n"
                       + _srt_safe("\n".join(cue.lines)))
     return "\n\n".join(blocks) + ("\n" if blocks else "")
+
+
+def labelled(segments: Iterable[tuple[int, int, str, str | None]]) -> list[tuple[int, int, str]]:
+    """Timed text for SRT, which has no voice tag: "ALICE: " before the words
+    where the speaker changes (and at the first words of a speaker)."""
+    out, last = [], None
+    for start, end, said, speaker in segments:
+        if speaker and speaker != last and said.strip():
+            said = f"{speaker.upper()}: {said}"
+        if said.strip():
+            last = speaker
+        out.append((start, end, said))
+    return out
+
+
+def subtitle_segments(uow: UnitOfWork, video_id: uuid.UUID, speakers: bool | None = None
+                      ) -> list[tuple[int, int, str]] | list[tuple[int, int, str, str | None]]:
+    """The timed text of subtitles: with each piece's speaker when a speakers run is
+    selected (``speakers`` None or True), else the transcript's segments."""
+    if speakers is not False:
+        spoken = spoken_segments(uow, video_id)
+        if spoken is not None:
+            return [(s["start_ms"], s["end_ms"], s["text"], s["speaker"]) for s in spoken]
+    return transcript_segments(uow, video_id)
+
+
+def subtitles(uow: UnitOfWork, video_id: uuid.UUID, fmt: str, speakers: bool | None = None) -> str:
+    """The selected transcript as WebVTT (``fmt`` "vtt") or SRT subtitles, saying who
+    speaks unless ``speakers`` is False (when a speakers run is selected)."""
+    segments = subtitle_segments(uow, video_id, speakers)
+    if fmt == "srt":
+        if segments and len(segments[0]) == 4:
+            segments = labelled(segments)  # type: ignore[arg-type]
+        return srt(cues(segments))
+    return webvtt(cues(segments))
 
 
 def transcript_segments(uow: UnitOfWork, video_id: uuid.UUID) -> list[tuple[int, int, str]]:
@@ -132,10 +171,12 @@ def export_json(uow: UnitOfWork, video_id: uuid.UUID) -> Iterator[str]:
             "video": _plain(asdict(video))}
     yield json.dumps(head)[:-1] + ', "types": {'
     registered = set(default_registry().types())
-    first = True
+    first, speakers_run = True, None
     for chosen in uow.selections.selected(video_id):  # one query for every type's run and policy
         if chosen.artifact_type not in registered:
             continue
+        if chosen.artifact_type == ArtifactType.SPEAKER_TURN:
+            speakers_run = chosen.run.run_id
         policy = chosen.policy
         selection = {"mode": policy.mode.value, "preferred_profile": policy.preferred_profile,
                      "pinned_run_id": str(policy.pinned_run_id) if policy.pinned_run_id else None}
@@ -148,7 +189,13 @@ def export_json(uow: UnitOfWork, video_id: uuid.UUID) -> Iterator[str]:
             yield sep + ", ".join(page)
             sep = ", "
         yield "]}"
-    yield "}}\n"
+    if speakers_run is None:
+        yield "}}\n"
+        return
+    spoken = spoken_segments(uow, video_id, run_id=speakers_run) or []  # with its speakers
+    yield '}, "transcript": ' + json.dumps(
+        [{"start_ms": s["start_ms"], "end_ms": s["end_ms"], "text": s["text"], "speaker": s["speaker"],
+          "speaker_label": s["speaker_label"], "artifact_id": s["artifact_id"]} for s in spoken]) + "}\n"
 
 
 def _plain(record: dict[str, object]) -> dict[str, object]:

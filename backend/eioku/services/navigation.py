@@ -31,6 +31,7 @@ from eioku.domain.errors import NoMatchError, ValidationFailedError
 from eioku.domain.models import NO_OVERRIDE, SelectionOverride
 from eioku.store.people import PERSON_SQL
 from eioku.store.projections import BY_KIND, FTS_CONFIG, Projection, fts_query, spaced_sql, unspaced
+from eioku.store.speakers import SPEAKER_MATCH
 from eioku.store.videos import get_video
 
 MAX_QUERY_CHARS = 500
@@ -161,6 +162,9 @@ def _jump_filter(projection: Projection, query: JumpQuery) -> _Filter:
                                         field="label")
         if projection.label_column == "cluster_id":  # a person: id, merged-away id or name
             f.clauses.append(f"p.cluster_id = {PERSON_SQL.format(p='label')}")
+            f.params["label"] = query.label
+        elif projection.label_column == "speaker":  # a run's label, or a voice: id or name
+            f.clauses.append(SPEAKER_MATCH)
             f.params["label"] = query.label
         else:
             f.clauses.append(f"p.{projection.label_column} = :label")

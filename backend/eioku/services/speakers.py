@@ -14,8 +14,14 @@ derived data to rebuild (docs/architecture.md, "Speakers").
 from __future__ import annotations
 
 import bisect
+import uuid
 from dataclasses import dataclass
 from typing import Any
+
+from eioku.domain.enums import ArtifactType
+from eioku.domain.models import NO_OVERRIDE, SelectionOverride
+from eioku.store.speakers import selected_speakers_run, speaker_names
+from eioku.store.uow import UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -70,3 +76,28 @@ def attribute(segment: dict[str, Any], turns: list[SpokenTurn]) -> list[dict[str
     return [{**segment, "start_ms": group[0]["start_ms"], "end_ms": group[-1]["end_ms"],
              "text": " ".join(w["word"] for w in group), "words": group, "speaker": who}
             for group, who in zip(pieces, owners, strict=True)]
+
+
+def spoken_segments(uow: UnitOfWork, video_id: uuid.UUID,
+                    selection: SelectionOverride = NO_OVERRIDE,
+                    run_id: uuid.UUID | None = None) -> list[dict[str, Any]] | None:
+    """The selected transcript's segments split at changes of speaker (:func:`attribute`),
+    each with ``speaker`` (the name it shows under: its voice's name or id, else the
+    run's label), ``speaker_label`` (the run's label) and ``artifact_id`` (the
+    segment it comes from); None when no speakers run is selected. ``run_id``:
+    the speakers run, when the caller knows it is the selected one."""
+    if run_id is None:
+        uow.videos.get(video_id)
+        run_id = selected_speakers_run(uow.session, video_id, selection)
+    if run_id is None:
+        return None
+    turns = turns_of(uow.artifacts.get_by_asset(video_id, ArtifactType.SPEAKER_TURN, run_id=run_id))
+    names = speaker_names(uow.session, run_id)
+    out: list[dict[str, Any]] = []
+    for a in uow.artifacts.get_by_asset(video_id, ArtifactType.TRANSCRIPT_SEGMENT, selection=selection):
+        segment = {**a.payload, "start_ms": a.span_start_ms, "end_ms": a.span_end_ms}
+        for piece in attribute(segment, turns):
+            label = piece.get("speaker")
+            out.append({**piece, "speaker": names.get(label, label) if label else None,
+                        "speaker_label": label, "artifact_id": str(a.artifact_id)})
+    return out

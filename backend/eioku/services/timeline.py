@@ -17,6 +17,7 @@ from eioku.domain.errors import EiokuError
 from eioku.domain.models import Video
 from eioku.media.frames import video_facts
 from eioku.media.geometry import normalise_box, scaled_size
+from eioku.store.speakers import SPEAKER_NAME
 from eioku.store.videos import VideoRepository, get_video
 
 # detections are sampled (spans of a second or two); a box query looks this far
@@ -38,7 +39,7 @@ class Item:
 
 @dataclass
 class Row:
-    kind: str  # a JumpKind: scene, object, face, place, transcript, ocr
+    kind: str  # a JumpKind: scene, object, face, place, transcript, ocr, speaker
     key: str | None  # label or person id for object/face/place rows
     title: str
     items: list[Item] = field(default_factory=list)
@@ -91,6 +92,10 @@ _ROWS_SQL = " UNION ALL ".join((
                      ArtifactType.PLACE_CLASSIFICATION),
     _lines_sql(4, JumpKind.TRANSCRIPT, "transcript_fts", ArtifactType.TRANSCRIPT_SEGMENT, "Speech"),
     _lines_sql(5, JumpKind.OCR, "ocr_fts", ArtifactType.OCR_TEXT, "On-screen text"),
+    # a row per speaker (its turns; titled by its voice's name), the most talk first
+    f"SELECT 6, '{JumpKind.SPEAKER.value}', p.speaker, {SPEAKER_NAME}, p.start_ms, p.end_ms, "
+    f"p.confidence, NULL, sum(p.end_ms - p.start_ms) OVER (PARTITION BY p.speaker) AS total, "
+    f"p.artifact_id FROM speaker_turns p WHERE p.run_id = {_run(ArtifactType.SPEAKER_TURN)}",
 )) + " ORDER BY section, total DESC, key, start_ms, artifact_id"
 
 

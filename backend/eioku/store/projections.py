@@ -182,6 +182,11 @@ PROJECTIONS: tuple[Projection, ...] = (
                {"label": "lower(a.payload->>'label')", "confidence": _CONFIDENCE},
                label_column="label", has_confidence=True, appearances="place_appearances",
                schema_versions=(1, 2)),
+    # who speaks when: a run's speaker label ("Speaker 1"); a voice (store/voices.py) names it
+    Projection("speaker_turns", ArtifactType.SPEAKER_TURN, JumpKind.SPEAKER,
+               {"speaker": "a.payload->>'speaker'", "confidence": _CONFIDENCE,
+                "overlap": "COALESCE((a.payload->>'overlap')::boolean, false)"},
+               label_column="speaker", has_confidence=True),
     # the vector as real[] on any server ('[0.1, …]' -> '{0.1, …}'); see store/vectors.py
     Projection("text_embeddings", ArtifactType.TEXT_EMBEDDING, None,
                {"source": "a.payload->>'source'", "text": "a.payload->>'text'",

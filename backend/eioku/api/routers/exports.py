@@ -5,9 +5,9 @@ from __future__ import annotations
 import tempfile
 import uuid
 from collections.abc import AsyncIterator
-from typing import IO, Literal
+from typing import IO, Annotated, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field
@@ -33,17 +33,22 @@ def export_limits(settings: SettingsDep) -> ExportLimits:
     return ExportLimits(clip_max_s=settings.clip_max_s)
 
 
-SUBTITLES = {"vtt": (exports.webvtt, "text/vtt"), "srt": (exports.srt, "application/x-subrip")}
+SPEAKERS = ("Say who speaks (`<v Alice>` in WebVTT, an \"ALICE: \" prefix in SRT, where the "
+            "speaker changes). Default: true when the video has a speakers run.")
+SUBTITLES = {"vtt": "text/vtt", "srt": "application/x-subrip"}
 
 
 @router.get("/v1/videos/{video_id}/subtitles.{fmt}", response_class=PlainTextResponse,
             responses={200: {"content": {"text/vtt": {}, "application/x-subrip": {}}}})
-def subtitles(video_id: uuid.UUID, fmt: Literal["vtt", "srt"], uow: UowDep) -> PlainTextResponse:
+def subtitles(video_id: uuid.UUID, fmt: Literal["vtt", "srt"], uow: UowDep,
+              speakers: Annotated[bool | None, Query(description=SPEAKERS)] = None,
+              ) -> PlainTextResponse:
     """The selected transcript as WebVTT (`subtitles.vtt`) or SubRip (`subtitles.srt`)
     subtitles: at most two lines of 42 characters a cue; a longer sentence becomes
-    several cues sharing its time span. Named after the video (`holiday.vtt`)."""
-    write, media_type = SUBTITLES[fmt]
-    body = write(exports.cues(exports.transcript_segments(uow, video_id)))
+    several cues sharing its time span. Named after the video (`holiday.vtt`).
+    With a speakers run, who speaks: `<v Alice>` in WebVTT, "ALICE: " in SRT."""
+    media_type = SUBTITLES[fmt]
+    body = exports.subtitles(uow, video_id, fmt, speakers)
     name = f"{stem(uow.videos.get(video_id).filename)}.{fmt}"
     return PlainTextResponse(body, media_type=f"{media_type}; charset=utf-8",
                              headers=disposition(name, "inline"))

@@ -80,6 +80,9 @@ def search(
     weak: Annotated[bool, Query(description=(
         "semantic, hybrid: also weak matches by meaning (relevance 2 to 3), left out by default; "
         "`weaker` in the answer says how many there are."))] = False,
+    speaker: Annotated[str | None, Query(min_length=1, max_length=200, description=(
+        "Said by: only speech of this speaker (a speakers run's label such as \"Speaker 1\", "
+        "or a voice's id or name); each hit's label is the speaker's name."))] = None,
 ) -> SearchOut:
     """Moments across the library (or one video), best first: speech and
     on-screen text, objects and places by label, people by name, and shots
@@ -91,7 +94,7 @@ def search(
         raise ValidationFailedError("scope=library searches every video: leave out video_id",
                                     field="scope")
     found = search_service.search(uow.session, q, mode=mode, limit=limit, video_id=video_id,
-                                  weak=weak)
+                                  weak=weak, speaker=speaker)
     return SearchOut(query=q, mode=found.mode, vector_index=found.vector_index,
                      hits=[SearchHitOut.of(h) for h in found.hits], weaker=found.weaker)
 
