@@ -57,8 +57,9 @@ export class Insights {
     return percent > 0 && percent < 1 ? "< 1 %" : `${Math.round(percent)} %`;
   }
 
-  stats(items) {
+  stats(items, kind) {
     const n = items.length;
+    if (kind === "scene") return `${n} ${n === 1 ? "scene" : "scenes"}, ${clock(this.duration / n)} long on average`;
     return `${this.share(items)} of the video · ${n} ${n === 1 ? "appearance" : "appearances"}`;
   }
 
@@ -135,12 +136,12 @@ export class Insights {
     const items = all ? row.items : row.items.slice(0, TOP);
     const what = { transcript: "lines", ocr: "texts", scene: "scenes" }[row.kind];
     return h("div", { class: "ins-lines" },
-      h("p", { class: "ins-stats" }, this.stats(row.items)),
+      h("p", { class: "ins-stats" }, this.stats(row.items, row.kind)),
       this.strip(row.items),
       h("ol", { class: "ins-list" }, items.map((item) => h("li", {},
         h("button", { type: "button", class: "ins-line", onclick: () => this.onGo(row, item) },
           h("span", { class: "at" }, clock(item.start_ms)), " ",
-          item.text ? item.text : `${clock(item.end_ms - item.start_ms)} long`)))),
+          item.text ? item.text : `to ${clock(item.end_ms)} (${clock(item.end_ms - item.start_ms)})`)))),
       this.more(id, row.items.length, what));
   }
 
