@@ -33,6 +33,7 @@ from eioku.api.routers import (
     status,
     ui,
     videos,
+    voices,
 )
 from eioku.config import Settings, get_settings
 from eioku.db.engine import engine_from_settings, make_session_factory
@@ -105,7 +106,7 @@ def create_app(
     protected = [Depends(check) for check in checks]
     # the hot routes first: a request is matched against the routes in order
     for module in (navigation, videos, runs, events, artifacts, people, library, libraries, player,
-                   media, exports, status, corrections, speakers):
+                   media, exports, status, corrections, speakers, voices):
         app.include_router(module.router, dependencies=protected)
     app.include_router(health.router)
     app.include_router(session.router)  # signing in needs no token

@@ -145,7 +145,8 @@ ANALYZERS: dict[str, AnalyzerSpec] = {s.name: s for s in (
                  choices=_clip, frame_pass=True, needs="clip_model"),
     # who speaks when (eioku_ml/analyzers/speakers.py): Silero VAD, ECAPA-TDNN, clustering;
     # changes of speaker snap to the transcript's word gaps when a transcript run exists
-    AnalyzerSpec("speakers", ArtifactType.SPEAKER_TURN, "eioku.speakers/ecapa-tdnn", "1",
+    # version 2: each turn carries its voice embedding (matched into voices across videos)
+    AnalyzerSpec("speakers", ArtifactType.SPEAKER_TURN, "eioku.speakers/ecapa-tdnn", "2",
                  uses=("transcript",),
                  profiles={_P.FAST: {"window_s": 1.5, "hop_s": 0.75, "int8": True},
                            _P.HIGH_QUALITY: {"window_s": 1.5, "hop_s": 0.75, "int8": False}},

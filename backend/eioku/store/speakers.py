@@ -17,20 +17,20 @@ from sqlalchemy.orm import Session
 
 from eioku.domain.enums import ArtifactType
 from eioku.domain.models import NO_OVERRIDE, SelectionOverride
+from eioku.store.voices import VOICE_NAME, VOICE_SQL
 
 # a speaker_turns row "p" is the one asked for in :label — its run's label, or
 # (once voices exist) the voice it belongs to, by id, merged-away id or name
 SPEAKER_MATCH = ("(lower(p.speaker) = lower(:label) OR EXISTS (SELECT 1 FROM voice_members vm "
-                 "WHERE vm.run_id = p.run_id AND vm.speaker = p.speaker AND vm.voice_id = "
-                 "(SELECT COALESCE(v.merged_into, v.voice_id) FROM voices v "
-                 "WHERE v.voice_id = :label OR lower(v.name) = lower(:label) "
-                 "ORDER BY v.voice_id = :label DESC LIMIT 1)))")
+                 "JOIN voices mv ON mv.voice_id = vm.voice_id "
+                 "WHERE vm.run_id = p.run_id AND vm.speaker = p.speaker "
+                 f"AND COALESCE(mv.merged_into, mv.voice_id) = {VOICE_SQL.format(p='label')}))")
 
-# the name a run's speaker shows under: its voice's name (the voice it was merged
-# into first), else the voice id, else the run's label; over speaker_turns "p"
-SPEAKER_NAME = ("COALESCE((SELECT COALESCE(canon.name, canon.voice_id) FROM voice_members vm "
-                "JOIN voices v ON v.voice_id = vm.voice_id "
-                "JOIN voices canon ON canon.voice_id = COALESCE(v.merged_into, v.voice_id) "
+# the name a run's speaker shows under: its voice's name (of the voice it was merged
+# into), else its person's name, else the voice id, else the run's label; over speaker_turns "p"
+SPEAKER_NAME = (f"COALESCE((SELECT COALESCE({VOICE_NAME}, v.voice_id) FROM voice_members vm "
+                "JOIN voices mv ON mv.voice_id = vm.voice_id "
+                "JOIN voices v ON v.voice_id = COALESCE(mv.merged_into, mv.voice_id) "
                 "WHERE vm.run_id = p.run_id AND vm.speaker = p.speaker), p.speaker)")
 
 

@@ -59,11 +59,14 @@ class Turn:
     confidence: float
     overlap: bool = False
     windows: list[int] = field(default_factory=list)
+    embedding: list[float] | None = None  # the turn's voice: unit mean of its windows
 
     def item(self) -> Item:
-        return Item(self.start_ms, self.end_ms, {"speaker": self.speaker,
-                                                 "confidence": round(self.confidence, 4),
-                                                 "overlap": self.overlap})
+        payload: dict[str, Any] = {"speaker": self.speaker, "confidence": round(self.confidence, 4),
+                                   "overlap": self.overlap}
+        if self.embedding is not None:
+            payload["embedding"] = self.embedding
+        return Item(self.start_ms, self.end_ms, payload)
 
 
 class SpeakersAnalyzer(Analyzer):
@@ -303,6 +306,8 @@ def diarize(regions: list[tuple[int, int]], centres: list[int], vectors: np.ndar
         hi = min(e, (centre + centres[i + 1]) // 2) if i + 1 < len(centres) and s <= centres[i + 1] < e else e
         pieces.append((lo, hi, int(labels[i]), i))
     turns = _join(pieces, name, own)
+    for t in turns:  # what matches this speaker across videos (backend: store/voices.py)
+        t.embedding = [round(float(x), 4) for x in _unit(unit[t.windows].mean(0))]
     if words:
         _snap(turns, words, int(get("snap_ms")))
     overlaps = _join([(lo, hi, int(second[i]), i) for lo, hi, _, i in pieces if second[i] >= 0], name,

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from eioku.api.deps import SelectionDep, UowDep
 from eioku.store.speakers import SpeakerTime, selected_speakers_run, talk_time
+from eioku.store.voices import VoiceRepository
 
 router = APIRouter(tags=["speakers"])
 
@@ -42,6 +43,8 @@ def video_speakers(video_id: uuid.UUID, uow: UowDep, selection: SelectionDep) ->
     talk first. Jump through one's turns with `jump?kind=speaker&label=<label,
     voice id or name>`."""
     uow.videos.get(video_id)
+    VoiceRepository(uow.session).sync()  # its speakers matched into voices, if not yet
+    uow.commit()
     run_id = selected_speakers_run(uow.session, video_id, selection)
     times = talk_time(uow.session, run_id) if run_id else []
     total = sum(t.talk_ms for t in times)

@@ -1,0 +1,166 @@
+"""Face and voice as one person (docs/architecture.md, "Voices").
+
+A voice is linked to a person when, over the library (each video's selected
+speakers and faces runs), the voice speaks mostly while that person's face is
+on screen, and that face is on screen mostly while this voice speaks:
+
+- a turn of the voice *shows* a person when the person's face appearances
+  cover at least half of the turn (overlapping speech is left out);
+- the voice is linked to the person with the most on-screen time during its
+  turns when (1) at least ``LINK_MIN_TURNS`` of its turns show them, (2) they
+  are on screen for at least ``LINK_SHARE`` of the voice's talk time, and
+  (3) at least ``LINK_SHARE`` of the time that face is on screen while anyone
+  speaks, it is this voice speaking (a face on screen through everyone's talk,
+  a listener's, is nobody's voice);
+- one voice per person and one person per voice: the strongest pairs first;
+  a link made by hand (``link='user'``) is kept and takes its voice and person
+  out of the rule; a link undone by hand is never made again by the rule
+  (``refused_person``).
+
+A voice never heard while a face is on screen stays voice-only. Linked, the
+person's name is the voice's name: renaming the voice renames the person, a
+person's new name shows on the voice, and the name (or the person id) finds
+the voice wherever a voice is asked for (jump, search ``speaker=``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from eioku.domain.errors import ConflictError
+from eioku.store.people import PeopleRepository
+from eioku.store.projections import ProjectionWriter
+from eioku.store.voices import Voice, VoiceRepository
+
+LINK_MIN_TURNS = 3
+LINK_SHARE = 0.5
+
+_COOCCURRENCE = """
+WITH turns AS (
+    SELECT COALESCE(v.merged_into, v.voice_id) AS voice, t.asset_id, t.artifact_id, t.start_ms, t.end_ms
+    FROM speaker_turns t
+    JOIN selected_runs sr ON sr.run_id = t.run_id AND sr.asset_id = t.asset_id
+         AND sr.artifact_type = 'speaker.turn'
+    JOIN voice_members m ON m.run_id = t.run_id AND m.speaker = t.speaker
+    JOIN voices v ON v.voice_id = m.voice_id
+    WHERE NOT t.overlap
+), faces AS (
+    SELECT f.cluster_id AS person, f.asset_id, f.start_ms, f.end_ms FROM face_appearances f
+    JOIN selected_runs sr ON sr.run_id = f.run_id AND sr.asset_id = f.asset_id
+         AND sr.artifact_type = 'face.detection'
+), shared AS (
+    SELECT t.voice, f.person, t.artifact_id, t.asset_id, t.end_ms - t.start_ms AS turn_ms,
+           sum(LEAST(t.end_ms, f.end_ms) - GREATEST(t.start_ms, f.start_ms)) AS ms
+    FROM turns t JOIN faces f ON f.asset_id = t.asset_id AND f.start_ms < t.end_ms AND f.end_ms > t.start_ms
+    GROUP BY t.voice, f.person, t.artifact_id, t.asset_id, t.end_ms, t.start_ms
+)
+SELECT voice, person, count(*) FILTER (WHERE 2 * ms >= turn_ms) AS turns, sum(ms) AS ms,
+       count(DISTINCT asset_id) AS videos,
+       (SELECT sum(end_ms - start_ms) FROM turns x WHERE x.voice = shared.voice) AS talk_ms
+FROM shared GROUP BY voice, person
+"""
+
+
+@dataclass(frozen=True)
+class Evidence:
+    voice_id: str
+    person_id: str
+    turns: int  # the voice's turns that show the person
+    on_screen_ms: int  # the person on screen while the voice speaks
+    talk_ms: int  # the voice's talk time (overlap left out)
+    person_speaking_ms: int  # the person on screen while any voice speaks
+    videos: int
+
+    @property
+    def voice_share(self) -> float:
+        return self.on_screen_ms / self.talk_ms if self.talk_ms else 0.0
+
+    @property
+    def face_share(self) -> float:
+        return self.on_screen_ms / self.person_speaking_ms if self.person_speaking_ms else 0.0
+
+    @property
+    def qualifies(self) -> bool:
+        return (self.turns >= LINK_MIN_TURNS and self.voice_share >= LINK_SHARE
+                and self.face_share >= LINK_SHARE)
+
+
+def evidence(session: Session) -> list[Evidence]:
+    rows = session.execute(text(_COOCCURRENCE)).all()
+    speaking: dict[str, int] = {}
+    for r in rows:
+        speaking[r.person] = speaking.get(r.person, 0) + int(r.ms)
+    return [Evidence(r.voice, r.person, int(r.turns), int(r.ms), int(r.talk_ms or 0),
+                     speaking[r.person], int(r.videos)) for r in rows]
+
+
+def link_voices(session: Session) -> dict[str, str | None]:
+    """Apply the rule (module doc) to every voice: automatic links made, changed
+    or removed; links made by hand kept. Returns voice -> person for the voices
+    whose automatic link changed (None: removed)."""
+    VoiceRepository(session).sync()
+    current = {r.voice_id: (r.person_id, r.link, r.refused_person) for r in session.execute(text(
+        "SELECT voice_id, person_id, link, refused_person FROM voices WHERE merged_into IS NULL"))}
+    by_hand_people = {p for p, link, _ in current.values() if link == "user"}
+    found = evidence(session)
+    best: dict[str, Evidence] = {}  # the person on screen longest while each voice speaks
+    for e in found:
+        if e.voice_id not in best or e.on_screen_ms > best[e.voice_id].on_screen_ms:
+            best[e.voice_id] = e
+    chosen: dict[str, str] = {}
+    taken: set[str] = set(by_hand_people)
+    for e in sorted(best.values(), key=lambda e: (-e.on_screen_ms, e.voice_id)):
+        _, link, refused = current.get(e.voice_id, (None, None, None))
+        if link == "user" or e.person_id in taken or e.person_id == refused or not e.qualifies:
+            continue
+        chosen[e.voice_id] = e.person_id
+        taken.add(e.person_id)
+    changed: dict[str, str | None] = {}
+    for voice_id, (person, link, _) in current.items():
+        if link == "user":
+            continue
+        want = chosen.get(voice_id)
+        if want != person:
+            session.execute(text("UPDATE voices SET person_id = :p, link = :l WHERE voice_id = :v"),
+                            {"p": want, "l": "auto" if want else None, "v": voice_id})
+            changed[voice_id] = want
+    return changed
+
+
+def link(session: Session, voice: str, person: str) -> Voice:
+    """Link a voice to a person by hand (replacing any link either had)."""
+    voices = VoiceRepository(session)
+    found = voices.resolve(voice)
+    who = PeopleRepository(session, ProjectionWriter(session)).resolve(person)
+    session.execute(text("UPDATE voices SET person_id = NULL, link = NULL "
+                         "WHERE person_id = :p AND voice_id <> :v"),
+                    {"p": who.identity_id, "v": found.voice_id})
+    session.execute(text("UPDATE voices SET person_id = :p, link = 'user', refused_person = NULL "
+                         "WHERE voice_id = :v"), {"p": who.identity_id, "v": found.voice_id})
+    return voices.get(found.voice_id)
+
+
+def unlink(session: Session, voice: str) -> Voice:
+    """Undo a voice's link (by hand or automatic); the rule never makes it again."""
+    voices = VoiceRepository(session)
+    found = voices.resolve(voice)
+    if found.person_id is None:
+        raise ConflictError(f"{found.voice_id} is not linked to a person")
+    session.execute(text("UPDATE voices SET refused_person = person_id, person_id = NULL, link = NULL "
+                         "WHERE voice_id = :v"), {"v": found.voice_id})
+    return voices.get(found.voice_id)
+
+
+def rename(session: Session, voice: str, name: str | None) -> Voice:
+    """Name a voice; a voice linked to a person names the person (one name for both)."""
+    voices = VoiceRepository(session)
+    found = voices.resolve(voice)
+    if found.person_id is None:
+        return voices.rename(found.voice_id, name)
+    people = PeopleRepository(session, ProjectionWriter(session))
+    people.rename(people.resolve(found.person_id).identity_id, name)
+    voices.rename(found.voice_id, None)
+    return voices.get(found.voice_id)
