@@ -28,7 +28,7 @@ from typing import Any
 
 import psycopg
 from eioku.config import get_settings
-from eioku.domain.enums import RunStatus
+from eioku.domain.enums import ArtifactType, RunStatus
 from eioku.domain.errors import (
     DatabaseUnavailableError,
     EiokuError,
@@ -43,6 +43,7 @@ from eioku.services.pipeline import ANALYZERS
 from eioku.services.sidecar import Cue, import_subtitles
 from eioku.store.jobs import FRAME_PASS_QUEUE, JobQueue, plan_chunks, queue_for
 from eioku.store.uow import UnitOfWork
+from eioku.store.voices import VoiceRepository
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -280,6 +281,8 @@ def write_run(uow: UnitOfWork, run: Run, analyzer: Analyzer, media: MediaInput, 
     recorded = {k: round(v, 3) for k, v in timings.items()}
     recorded.update(write_s=round(written - analyzed, 3), total_s=round(written - started, 3))
     uow.runs.complete(run.run_id, recorded)
+    if run.artifact_type == ArtifactType.SPEAKER_TURN:  # its speakers into voices (store/voices.py)
+        VoiceRepository(uow.session).sync()
     decided = analyzer.recorded_config(media)
     if decided:
         uow.session.execute(text("UPDATE runs SET config = config || CAST(:c AS jsonb) "
