@@ -184,6 +184,7 @@ class Player {
       return { start_ms: item.start_ms, title: `Scene ${n + 1}${place ? ` · ${place.title}` : ""}` };
     }));
     this.hasBoxes = rows.some((r) => r.kind === "object" || r.kind === "face");
+    this.transcript.setSpeakers(rows.filter((r) => r.kind === "speaker"));
     this.transcript.setItems(rows.find((r) => r.kind === "transcript")?.items || [], this.status.emptyText("transcript", "speech"));
     this.showFound(rows);
   }

@@ -3,6 +3,7 @@
 // changes go to the server (corrections.js), which keeps them over later analyses.
 import { clock, h, spokenClock } from "./dom.js";
 import { correctLine, correctionsDialog, pageVideoId, transcriptLines, undoCorrection } from "./corrections.js";
+import { Speakers } from "./speakers.js";
 
 const seconds = (ms) => (ms / 1000).toFixed(1);
 
@@ -14,6 +15,7 @@ export class Transcript {
     this.onChanged = onChanged;
     this.loading = 0;
     this.editing = null; // the artifact id of the line being edited
+    this.speakers = new Speakers(); // who says each line ("Alice: …"), from the timeline's speaker rows
     this.follow = h("input", { id: "transcript-follow", type: "checkbox", checked: true });
     this.list = h("ol", { class: "transcript-lines" });
     this.el = h("section", { class: "transcript", "aria-labelledby": "transcript-h" },
@@ -23,6 +25,11 @@ export class Transcript {
                                 onclick: (event) => correctionsDialog(videoId, event.currentTarget) }, "Corrections") : null),
       h("div", { class: "transcript-scroll", role: "region", tabindex: "0", "aria-label": "Transcript lines" }, this.list));
     this.setItems(items);
+  }
+
+  /** The timeline's speaker rows: each line then says who speaks it (drawn with the next setItems). */
+  setSpeakers(rows) {
+    this.speakers = new Speakers(rows);
   }
 
   /** empty: what the panel says without a line ("No speech found.", "Speech is being analysed…").
@@ -70,9 +77,11 @@ export class Transcript {
         title: `Undo the correction (the machine heard: “${item.machine_text}”)`,
         "aria-label": `Undo the correction of ${which}`,
         onclick: () => this.undo(item, i) }, "↶") : null) : null;
+    const who = this.speakers.at(item.start_ms, item.end_ms);
+    const said = who ? h("span", { class: "speaker", style: { color: who.colour, fontWeight: "600" } }, `${who.name}: `) : null;
     return h("li", { dataset: { index: i } },
       h("button", { type: "button", class: "line", onclick: () => this.onSeek(item.start_ms) },
-        h("span", { class: "at" }, at), " ", item.text, corrected), tools);
+        h("span", { class: "at" }, at), " ", said, item.text, corrected), tools);
   }
 
   /** Replace line i by a form: its words, start and end (seconds); Enter saves, Escape cancels. */
