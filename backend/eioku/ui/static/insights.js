@@ -9,7 +9,8 @@ const CLOSED_KEY = "eioku.insights.closed"; // kinds whose group is collapsed
 const TOP = 5; // rows (or lines) shown before "Show all"
 const GROUPS = [
   { kind: "face", title: "People" }, { kind: "object", title: "Objects" }, { kind: "place", title: "Places" },
-  { kind: "transcript", title: "Speech" }, { kind: "ocr", title: "On-screen text" }, { kind: "scene", title: "Scenes" },
+  { kind: "speaker", title: "Speakers" }, { kind: "transcript", title: "Speech" }, { kind: "ocr", title: "On-screen text" },
+  { kind: "scene", title: "Scenes" },
 ];
 const LINES = new Set(["transcript", "ocr", "scene"]); // one row of lines, listed line by line
 
@@ -60,6 +61,12 @@ export class Insights {
   stats(items, kind) {
     const n = items.length;
     if (kind === "scene") return `${n} ${n === 1 ? "scene" : "scenes"}, ${clock(this.duration / n)} long on average`;
+    if (kind === "speaker") { // talk time: how long, and its share of everyone's talk
+      const talk = items.reduce((ms, t) => ms + t.end_ms - t.start_ms, 0);
+      const all = (this.rows || []).filter((r) => r.kind === "speaker")
+        .reduce((ms, r) => ms + r.items.reduce((m, t) => m + t.end_ms - t.start_ms, 0), 0);
+      return `${clock(talk)} talking (${Math.round((talk / Math.max(all, 1)) * 100)} % of the talk) · ${n} ${n === 1 ? "turn" : "turns"}`;
+    }
     return `${this.share(items)} of the video · ${n} ${n === 1 ? "appearance" : "appearances"}`;
   }
 
@@ -120,7 +127,7 @@ export class Insights {
         h("button", { type: "button", class: "ins-name", "aria-pressed": String(selected),
                       title: "Select its timeline row (n / ] next, N / [ previous)",
                       onclick: () => this.onSelect(key(row)) }, row.title),
-        h("span", { class: "ins-stats" }, this.stats(row.items))),
+        h("span", { class: "ins-stats" }, this.stats(row.items, row.kind))),
       this.strip(row.items),
       h("details", { class: "ins-apps" }, h("summary", {}, `Appearances of ${row.title}`),
         h("ol", {}, row.items.map((item) => h("li", {},

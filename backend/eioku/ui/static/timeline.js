@@ -16,7 +16,7 @@ const TOOLTIP_HITS = 6; // hits listed in the tooltip, then "and N more"
 
 export const rowKey = (row) => `${row.kind}:${row.key ?? ""}`;
 
-export const KIND_WORD = { scene: "Scene", face: "Person", object: "Object", place: "Place", transcript: "Speech", ocr: "On-screen text" };
+export const KIND_WORD = { scene: "Scene", face: "Person", object: "Object", place: "Place", transcript: "Speech", ocr: "On-screen text", speaker: "Speaker" };
 
 /** What one hit of a row is called: "scene", "Alice", "cat", "speech line". */
 export function noun(row) {
