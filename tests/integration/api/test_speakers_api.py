@@ -81,6 +81,9 @@ def test_jump_walks_one_speakers_turns(client, video):
     assert jump(label="Speaker 1", direction="prev", from_ms=8000).json()["jump_to"]["start_ms"] == 4500
     assert jump(from_ms=0).json()["jump_to"]["start_ms"] == 2300  # any speaker's next turn
     assert jump(label="Nobody").status_code == 404
+    # across the library: the first video with a turn of theirs
+    hit = client.get("/v1/jump/global", params={"kind": "speaker", "label": "Speaker 2"}).json()
+    assert (hit["video_id"], hit["jump_to"]["start_ms"]) == (str(video), 2300)
 
 
 def test_timeline_has_a_row_per_speaker(client, video):
