@@ -227,7 +227,8 @@ export class Controls {
   async toggleFullscreen() {
     try {
       if (document.fullscreenElement) await document.exitFullscreen();
-      else await this.stage.requestFullscreen({ navigationUI: "hide" });
+      else if (this.stage.requestFullscreen) await this.stage.requestFullscreen({ navigationUI: "hide" });
+      else if (this.video.webkitEnterFullscreen) this.video.webkitEnterFullscreen(); // iPhone: the picture only
     } catch (error) { this.player.announce(`Full screen is not available: ${error.message}`, true); }
   }
 
