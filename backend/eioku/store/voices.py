@@ -17,11 +17,11 @@ undone by clearing it). A voice may be linked to a person (services/voices.py).
 
 from __future__ import annotations
 
+import math
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-import numpy as np
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
@@ -61,27 +61,39 @@ class Voice:
     refused_person: str | None  # a link undone by hand (never made again by the rule)
 
 
-def _unit(v: np.ndarray) -> np.ndarray:
-    return v / max(float(np.linalg.norm(v)), 1e-9)
+Vector = list[float]  # plain floats: the API process needs no numpy
+
+
+def _unit(v: Sequence[float]) -> Vector:
+    norm = max(math.sqrt(sum(x * x for x in v)), 1e-9)
+    return [x / norm for x in v]
+
+
+def _add(a: Vector | None, b: Sequence[float], weight: float = 1.0) -> Vector:
+    return [x * weight for x in b] if a is None else [x + y * weight for x, y in zip(a, b, strict=True)]
+
+
+def cosine(a: Sequence[float], b: Sequence[float]) -> float:
+    """Of two unit vectors."""
+    return float(sum(x * y for x, y in zip(a, b, strict=True)))
 
 
 def speaker_centroids(turns: Iterable[tuple[str, int, int, Sequence[float] | None, bool]]
-                      ) -> dict[str, tuple[np.ndarray, int]]:
+                      ) -> dict[str, tuple[Vector, int]]:
     """Turns (speaker, start ms, end ms, embedding, overlap) -> each speaker's
     (centroid, talk ms): the unit mean of its turns' embeddings weighted by their
     length, overlapping speech and turns without an embedding left out."""
-    sums: dict[str, np.ndarray] = {}
+    sums: dict[str, Vector] = {}
     talk: dict[str, int] = {}
     for speaker, start, end, embedding, overlap in turns:
         if embedding is None or overlap:
             continue
-        vector = np.asarray(embedding, dtype=np.float64) * max(end - start, 1)
-        sums[speaker] = sums[speaker] + vector if speaker in sums else vector
+        sums[speaker] = _add(sums.get(speaker), [float(x) for x in embedding], max(end - start, 1))
         talk[speaker] = talk.get(speaker, 0) + (end - start)
     return {s: (_unit(v), talk[s]) for s, v in sums.items()}
 
 
-def run_centroids(session: Session, run_id: uuid.UUID) -> dict[str, tuple[np.ndarray, int]]:
+def run_centroids(session: Session, run_id: uuid.UUID) -> dict[str, tuple[Vector, int]]:
     """A speakers run's speakers -> (centroid, talk ms) (:func:`speaker_centroids`)."""
     return speaker_centroids(session.execute(text(
         "SELECT payload->>'speaker', span_start_ms, span_end_ms, payload->'embedding', "
@@ -90,11 +102,11 @@ def run_centroids(session: Session, run_id: uuid.UUID) -> dict[str, tuple[np.nda
         {"r": run_id, "t": ArtifactType.SPEAKER_TURN}).tuples())
 
 
-def match(speakers: dict[str, np.ndarray], voices: dict[str, np.ndarray],
+def match(speakers: dict[str, Sequence[float]], voices: dict[str, Sequence[float]],
           threshold: float = MATCH_THRESHOLD) -> dict[str, str | None]:
     """Each speaker of one run -> the voice it joins (None: a new voice): most
     alike pairs first, one speaker per voice, from ``threshold``."""
-    pairs = sorted(((float(c @ v), s, vid) for s, c in speakers.items() for vid, v in voices.items()),
+    pairs = sorted(((cosine(c, v), s, vid) for s, c in speakers.items() for vid, v in voices.items()),
                    reverse=True)
     out: dict[str, str | None] = dict.fromkeys(speakers)
     taken: set[str] = set()
@@ -111,14 +123,13 @@ class VoiceRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def voice_centroids(self) -> dict[str, np.ndarray]:
+    def voice_centroids(self) -> dict[str, Vector]:
         """Each canonical voice's mean member centroid (merged voices' members included)."""
-        sums: dict[str, np.ndarray] = {}
+        sums: dict[str, Vector] = {}
         for voice_id, centroid in self.session.execute(text(
                 "SELECT COALESCE(v.merged_into, v.voice_id), m.centroid FROM voice_members m "
                 "JOIN voices v ON v.voice_id = m.voice_id")):
-            c = np.asarray(centroid, dtype=np.float64)
-            sums[voice_id] = sums[voice_id] + c if voice_id in sums else c
+            sums[voice_id] = _add(sums.get(voice_id), centroid)
         return {v: _unit(c) for v, c in sums.items()}
 
     def sync(self, threshold: float = MATCH_THRESHOLD) -> list[uuid.UUID]:
