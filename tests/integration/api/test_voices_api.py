@@ -28,7 +28,7 @@ A, B, C = (RNG.normal(size=192) for _ in range(3))  # three voices
 
 
 def _near(v: np.ndarray) -> list[float]:  # the same voice in another recording
-    return _unit(v + 0.25 * np.linalg.norm(v) / np.sqrt(192) * RNG.normal(size=192) * 3)
+    return _unit(v + 0.3 * np.linalg.norm(v) / np.sqrt(192) * RNG.normal(size=192))
 
 
 def _speakers(uow: UnitOfWork, video_id: uuid.UUID, turns: list[tuple[int, int, str, list[float]]]):
