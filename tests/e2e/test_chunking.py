@@ -77,7 +77,7 @@ def test_every_run_was_chunked_and_completed_whole(pg_cluster, chunked):
                          "WHERE c.done_at IS NOT NULL AND c.partial IS NULL GROUP BY r.analyzer"))
     # 12 s in 4 s chunks: three chunk jobs for each analyzer that chunks (not metadata)
     assert chunks == {a: 3 for a in ("faces", "objects", "ocr", "places", "quality", "scenes",
-                                     "transcript")}
+                                     "speakers", "transcript")}
     jobs = _query(pg_cluster, chunked, "SELECT count(DISTINCT job_id) FROM run_chunks")
     assert jobs == [(6,)]  # per chunk: one frame pass for every frame analyzer, one transcript job
 

@@ -139,19 +139,28 @@ def _thumbnail_and_clip(base: str, video_id: str) -> None:
     assert frames >= 10  # about a second at 25 fps
 
 
+def _open_settings(page: Page) -> None:
+    if not page.get_by_role("group", name="Player settings").is_visible():
+        page.get_by_role("button", name="Settings").click()
+    expect(page.get_by_role("group", name="Player settings")).to_be_visible()
+
+
 def test_a_second_audio_track_can_be_chosen(server, workers, page):
     base, ids, _ = server
     _open(page, base, ids["h264-two-audio-subs.mkv"])
     _wait_video(page, "v.readyState >= 1")
-    menu = page.get_by_label("Audio")
+    menu = page.get_by_label("Audio")  # in the controls bar's settings menu
+    _open_settings(page)
     expect(menu.locator("option")).to_have_text(["eng · aac", "fra · ac3"])
     page.evaluate("() => { document.querySelector('video').currentTime = 1.5; }")
     _wait_video(page, "Math.abs(v.currentTime - 1.5) < 0.05", timeout=10_000)
+    _open_settings(page)
     menu.select_option(label="fra · ac3")
     _wait_video(page, "v.currentSrc.includes('audio=1') && v.readyState >= 1")
     assert _video(page, "v.currentTime") == pytest.approx(1.5, abs=0.1)  # the same moment, other sound
     page.evaluate("() => { const v = document.querySelector('video'); v.muted = true; v.play(); }")
     _wait_video(page, "v.currentTime > 1.8", timeout=15_000)
+    _open_settings(page)
     menu.select_option(label="eng · aac")
     _wait_video(page, "!v.currentSrc.includes('audio=') && v.readyState >= 1")
 

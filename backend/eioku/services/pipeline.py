@@ -127,9 +127,10 @@ ANALYZERS: dict[str, AnalyzerSpec] = {s.name: s for s in (
     # version 2: YuNet finds the faces (profiles, small ones) and aligns them by 5 landmarks (was HOG)
     AnalyzerSpec("faces", ArtifactType.FACE_DETECTION, "eioku.faces/yunet-dlib-resnet", "2",
                  profiles={_P.FAST: {"interval_ms": 1000, "width": 640, "min_score": 0.6,
-                                     "identity_threshold": 0.5},
+                                     "single_min_score": 0.85, "identity_threshold": 0.5},
                            _P.HIGH_QUALITY: {"interval_ms": 500, "width": 960, "min_score": 0.6,
-                                             "identity_threshold": 0.5}}, frame_pass=True),
+                                             "single_min_score": 0.85, "identity_threshold": 0.5}},
+                 frame_pass=True),
     # one place per shot, from the vocabulary (place_vocabulary.py); version 2: per shot
     AnalyzerSpec("places", ArtifactType.PLACE_CLASSIFICATION, "eioku.places/efficientnet-lite3",
                  "2", uses=("scenes",), profiles={_P.FAST: {"interval_ms": 2000},

