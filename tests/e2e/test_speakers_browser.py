@@ -1,0 +1,86 @@
+"""Speakers in the player, in Debian's chromium (Playwright): the transcript
+says who speaks each line ("Speaker 1: …", a colour per speaker), the
+timeline has a row per speaker, the insights list each speaker's talk time
+and turns; the page passes axe. The sample is registered and its metadata
+analysed for real; its transcript and speaker turns are stored through the
+real store (known spans), so every expectation is exact."""
+
+from __future__ import annotations
+
+import uuid
+
+import httpx
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from eioku.config import Settings
+from eioku.db.engine import make_engine, make_session_factory
+from eioku.store.uow import UnitOfWork
+from eioku_ml.worker.daemon import run_pool
+from playwright.sync_api import expect
+
+from tests.e2e.browser import checked_page, chromium, live_server
+from tests.factories import payload_for, store_run
+from tests.media import SAMPLE
+
+LINES = [((500, 2500), "Please pay the invoice before Friday"), ((3000, 5000), "See you at the office"),
+         ((5500, 8000), "Friday it is then")]
+TURNS = [(0, 2800, "Speaker 1"), (2800, 5200, "Speaker 2"), (5200, 9000, "Speaker 1")]
+
+
+@pytest.fixture(scope="module")
+def server(pg_cluster, template_db, tmp_path_factory):
+    url = pg_cluster.url(pg_cluster.create(template=template_db))
+    settings = Settings(data_dir=tmp_path_factory.mktemp("speakers-data"), database_url=url,
+                        media_roots=[SAMPLE.parent.resolve()])
+    with live_server(settings, workers=0) as base:
+        r = httpx.post(f"{base}/v1/videos", json={"path": str(SAMPLE.resolve()), "analyze": True,
+                                                   "analyzers": ["metadata"]}, timeout=30)
+        assert r.status_code == 202, r.text
+        video_id = r.json()["video_id"]
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv("EIOKU_DATA_DIR", str(settings.data_dir))
+            assert run_pool(url, concurrency=1, queues=["analysis.metadata"], wait=False,
+                            forward_signals=False) == 0
+        engine = make_engine(url)
+        try:
+            with UnitOfWork(make_session_factory(engine)) as uow:
+                vid = uuid.UUID(video_id)
+                store_run(uow, vid, "transcript.segment", [s for s, _ in LINES],
+                          payloads=[payload_for("transcript.segment", i, text=t)
+                                    for i, (_, t) in enumerate(LINES)])
+                store_run(uow, vid, "speaker.turn", [(s, e) for s, e, _ in TURNS],
+                          payloads=[payload_for("speaker.turn", i, speaker=w)
+                                    for i, (_, _, w) in enumerate(TURNS)])
+                uow.commit()
+        finally:
+            engine.dispose()
+        yield base, video_id
+
+
+def test_transcript_timeline_and_insights_say_who_speaks(server, request):
+    base, video_id = server
+    with chromium() as browser, checked_page(browser, request.node.name, 1280, 800) as page:
+        page.goto(f"{base}/videos/{video_id}")
+        expect(page.get_by_role("heading", name="Timeline")).to_be_visible()
+        lines = page.locator(".transcript-lines .line")
+        expect(lines).to_have_count(3)
+        expect(lines.nth(0)).to_contain_text("Speaker 1: Please pay the invoice")
+        expect(lines.nth(1)).to_contain_text("Speaker 2: See you at the office")
+        expect(lines.nth(2)).to_contain_text("Speaker 1: Friday it is then")
+        colours = [lines.nth(i).locator(".speaker").evaluate("e => getComputedStyle(e).color")
+                   for i in range(3)]
+        assert colours[0] == colours[2] != colours[1]
+        # a row per speaker, named as a speaker for a screen reader
+        expect(page.locator('.tl-row[data-row="speaker:Speaker 1"]')).to_have_count(1)
+        expect(page.get_by_role("group", name="Speaker: Speaker 2")).to_have_count(1)
+        # talk time: Speaker 1 talks 2.8 + 3.8 s of 9 s, in two turns
+        speakers = page.locator('.ins-group[data-kind="speaker"] .ins-entry')
+        expect(speakers).to_have_count(2)
+        expect(speakers.nth(0)).to_contain_text("Speaker 1")
+        expect(speakers.nth(0)).to_contain_text("(73 % of the talk) · 2 turns")
+        expect(speakers.nth(1)).to_contain_text("(27 % of the talk) · 1 turn")
+        page.wait_for_load_state("networkidle")
+        violations = Axe().run(page).response["violations"]
+        serious = [(v["id"], [n["target"] for n in v["nodes"]][:5]) for v in violations
+                   if v["impact"] in ("serious", "critical")]
+        assert not serious, serious
