@@ -6,14 +6,14 @@ on screen, and that face is on screen mostly while this voice speaks:
 
 - a turn of the voice *shows* a person when the person's face appearances
   cover at least half of the turn (overlapping speech is left out);
-- the voice is linked to the person with the most on-screen time during its
-  turns when (1) at least ``LINK_MIN_TURNS`` of its turns show them, (2) they
-  are on screen for at least ``LINK_SHARE`` of the voice's talk time, and
-  (3) at least ``LINK_SHARE`` of the time that face is on screen while anyone
-  speaks, it is this voice speaking (a face on screen through everyone's talk,
-  a listener's, is nobody's voice);
-- one voice per person and one person per voice: the strongest pairs first;
-  a link made by hand (``link='user'``) is kept and takes its voice and person
+- a voice's *candidate* is the person on screen longest during its turns;
+  it is linked to them when (1) at least ``LINK_MIN_TURNS`` of its turns
+  show them, (2) they are on screen for at least ``LINK_SHARE`` of the
+  voice's talk time, and (3) at least ``LINK_SHARE`` of the time that face is
+  on screen while anyone speaks, a voice whose candidate it is speaks (a face
+  on screen through everyone's talk, a listener's, is nobody's voice);
+- one person per voice; a person may have several voices (one voice heard
+  as two, until merged). A link made by hand (``link='user'``) is kept and takes its voice and person
   out of the rule; a link undone by hand is never made again by the rule
   (``refused_person``).
 
@@ -78,14 +78,6 @@ class Evidence:
     def voice_share(self) -> float:
         return self.on_screen_ms / self.talk_ms if self.talk_ms else 0.0
 
-    @property
-    def face_share(self) -> float:
-        return self.on_screen_ms / self.person_speaking_ms if self.person_speaking_ms else 0.0
-
-    @property
-    def qualifies(self) -> bool:
-        return (self.turns >= LINK_MIN_TURNS and self.voice_share >= LINK_SHARE
-                and self.face_share >= LINK_SHARE)
 
 
 def evidence(session: Session) -> list[Evidence]:
@@ -104,20 +96,24 @@ def link_voices(session: Session) -> dict[str, str | None]:
     VoiceRepository(session).sync()
     current = {r.voice_id: (r.person_id, r.link, r.refused_person) for r in session.execute(text(
         "SELECT voice_id, person_id, link, refused_person FROM voices WHERE merged_into IS NULL"))}
-    by_hand_people = {p for p, link, _ in current.values() if link == "user"}
     found = evidence(session)
     best: dict[str, Evidence] = {}  # the person on screen longest while each voice speaks
     for e in found:
         if e.voice_id not in best or e.on_screen_ms > best[e.voice_id].on_screen_ms:
             best[e.voice_id] = e
+    # of each face's time on screen while someone speaks, how much is while a voice
+    # whose candidate it is speaks (a listener's face is nobody's candidate)
+    with_own: dict[str, int] = {}
+    for e in best.values():
+        with_own[e.person_id] = with_own.get(e.person_id, 0) + e.on_screen_ms
     chosen: dict[str, str] = {}
-    taken: set[str] = set(by_hand_people)
-    for e in sorted(best.values(), key=lambda e: (-e.on_screen_ms, e.voice_id)):
+    for e in best.values():
         _, link, refused = current.get(e.voice_id, (None, None, None))
-        if link == "user" or e.person_id in taken or e.person_id == refused or not e.qualifies:
+        face_share = with_own[e.person_id] / e.person_speaking_ms if e.person_speaking_ms else 0.0
+        if link == "user" or e.person_id == refused:
             continue
-        chosen[e.voice_id] = e.person_id
-        taken.add(e.person_id)
+        if e.turns >= LINK_MIN_TURNS and e.voice_share >= LINK_SHARE and face_share >= LINK_SHARE:
+            chosen[e.voice_id] = e.person_id
     changed: dict[str, str | None] = {}
     for voice_id, (person, link, _) in current.items():
         if link == "user":
@@ -131,13 +127,10 @@ def link_voices(session: Session) -> dict[str, str | None]:
 
 
 def link(session: Session, voice: str, person: str) -> Voice:
-    """Link a voice to a person by hand (replacing any link either had)."""
+    """Link a voice to a person by hand (replacing the voice's link; the rule keeps it)."""
     voices = VoiceRepository(session)
     found = voices.resolve(voice)
     who = PeopleRepository(session, ProjectionWriter(session)).resolve(person)
-    session.execute(text("UPDATE voices SET person_id = NULL, link = NULL "
-                         "WHERE person_id = :p AND voice_id <> :v"),
-                    {"p": who.identity_id, "v": found.voice_id})
     session.execute(text("UPDATE voices SET person_id = :p, link = 'user', refused_person = NULL "
                          "WHERE voice_id = :v"), {"p": who.identity_id, "v": found.voice_id})
     return voices.get(found.voice_id)

@@ -17,14 +17,14 @@ from sqlalchemy.orm import Session
 
 from eioku.domain.enums import ArtifactType
 from eioku.domain.models import NO_OVERRIDE, SelectionOverride
-from eioku.store.voices import VOICE_NAME, VOICE_SQL
+from eioku.store.voices import VOICE_NAME, VOICES_SQL
 
 # a speaker_turns row "p" is the one asked for in :label — its run's label, or
 # (once voices exist) the voice it belongs to, by id, merged-away id or name
 SPEAKER_MATCH = ("(lower(p.speaker) = lower(:label) OR EXISTS (SELECT 1 FROM voice_members vm "
                  "JOIN voices mv ON mv.voice_id = vm.voice_id "
                  "WHERE vm.run_id = p.run_id AND vm.speaker = p.speaker "
-                 f"AND COALESCE(mv.merged_into, mv.voice_id) = {VOICE_SQL.format(p='label')}))")
+                 f"AND COALESCE(mv.merged_into, mv.voice_id) IN {VOICES_SQL.format(p='label')}))")
 
 # the name a run's speaker shows under: its voice's name (of the voice it was merged
 # into), else its person's name, else the voice id, else the run's label; over speaker_turns "p"

@@ -41,6 +41,14 @@ VOICE_SQL = ("(SELECT COALESCE(v.merged_into, v.voice_id) FROM voices v "
              "WHERE v.voice_id = :{p} OR lower(v.name) = lower(:{p}) OR canon.identity_id = :{p} "
              "OR lower(canon.name) = lower(:{p}) "
              "ORDER BY v.voice_id = :{p} DESC, v.merged_into IS NULL DESC, v.voice_id LIMIT 1)")
+# every canonical voice a reference asks for: by its id, a merged-away id, its name, or
+# the id or name of its person (a person may have several voices)
+VOICES_SQL = ("(SELECT COALESCE(v.merged_into, v.voice_id) FROM voices v "
+              "LEFT JOIN face_identities fi ON fi.identity_id = v.person_id "
+              "LEFT JOIN face_identities canon "
+              "ON canon.identity_id = COALESCE(fi.merged_into, fi.identity_id) "
+              "WHERE v.voice_id = :{p} OR lower(v.name) = lower(:{p}) OR canon.identity_id = :{p} "
+              "OR lower(canon.name) = lower(:{p}))")
 # the name a voice (row "v", canonical) shows under: its own, else its person's
 VOICE_NAME = ("COALESCE(v.name, (SELECT canon.name FROM face_identities fi JOIN face_identities canon "
               "ON canon.identity_id = COALESCE(fi.merged_into, fi.identity_id) "
