@@ -80,7 +80,7 @@ def search(
     weak: Annotated[bool, Query(description=(
         "semantic, hybrid: also weak matches by meaning (relevance 2 to 3), left out by default; "
         "`weaker` in the answer says how many there are."))] = False,
-    speaker: Annotated[str | None, Query(min_length=1, max_length=200, description=(
+    speaker: Annotated[str | None, Query(min_length=1, max_length=200, pattern=r"^[^\x00]+$", description=(
         "Said by: only speech of this speaker (a speakers run's label such as \"Speaker 1\", "
         "or a voice's id or name); each hit's label is the speaker's name."))] = None,
 ) -> SearchOut:

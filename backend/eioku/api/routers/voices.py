@@ -47,12 +47,14 @@ class RenameVoice(BaseModel):
 
 class MergeVoice(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    into: str = Field(min_length=1, max_length=100, description="voice id or name to merge into")
+    into: str = Field(min_length=1, max_length=100, pattern=r"^[^\x00]+$",
+                      description="voice id or name to merge into")
 
 
 class LinkVoice(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    person: str = Field(min_length=1, max_length=100, description="person id or name")
+    person: str = Field(min_length=1, max_length=100, pattern=r"^[^\x00]+$",
+                        description="person id or name")
 
 
 def _detail(uow: UowDep, voice_id: str) -> VoiceOut:
