@@ -187,6 +187,25 @@ def test_the_readme_example_is_offered_as_a_weak_match(library):
         assert keyword and {h.strength for h in keyword} == {"exact"} and keyword[0].relevance is None
 
 
+def test_the_readme_search_example_finds_its_moment_at_the_bar(library):
+    """The README's own `eioku search "..."` example (read from the README, so
+    the promise and the test cannot drift apart) finds the sample's invoice
+    moment first, at least a fair match, in both modes that search by meaning."""
+    import re
+
+    from tests.conftest import REPO_ROOT
+
+    readme = (REPO_ROOT / "README.md").read_text()
+    q = re.search(r'eioku search "([^"]+)"', readme).group(1)
+    factory, ids, _ = library
+    with UnitOfWork(factory) as uow:
+        for m in ("semantic", "hybrid"):
+            hits = search.search(uow.session, q, mode=m, limit=3, video_id=ids["sample"]).hits
+            assert hits, (m, q)
+            assert 6000 - LEAD_MS <= hits[0].start_ms < 9000, (m, q, hits[0])
+            assert hits[0].strength in ("fair", "good", "strong"), hits[0]
+
+
 def test_exact_scan_and_hnsw_rank_alike(library):
     """On this small library the index is exact: both modes give the same
     neighbours (the HNSW database checks against a forced exact scan)."""
