@@ -221,6 +221,7 @@ def test_analysis_in_progress_is_told_apart_and_fills_in(server, page):
     expect(found.locator('[data-kind="face"]')).to_contain_text("not analysed")
     expect(page.locator(".transcript-empty")).to_have_text("Speech: analysing…")
     expect(page.locator(".tl-row")).to_have_count(0)
+    expect(page.locator(".ins-empty")).to_have_text(re.compile(r"^Analysing…"))  # not "nothing found"
     shot(page, "player-analysis-in-progress")
     # the scene run completes: its row fills in without a reload
     cuts = [0, *TRUTH["cuts_s"], DURATION_S]

@@ -76,7 +76,17 @@ export class Insights {
     const groups = GROUPS.map((g) => ({ ...g, rows: rows.filter((r) => r.kind === g.kind && r.items.length) }))
       .filter((g) => g.rows.length);
     this.body.replaceChildren(...(groups.length ? groups.map((g) => this.group(g))
-      : [h("p", { class: "muted" }, "Nothing found in this video yet.")]));
+      : [h("p", { class: "muted ins-empty" }, this.emptyText())]));
+  }
+
+  /** What an empty panel says; the player sets it from the analysis status
+   * (not analysed, analysing, nothing found). */
+  emptyText() { return "Nothing found in this video yet."; }
+
+  /** Say again why the panel is empty (the analysis moved on). */
+  refreshEmpty() {
+    const empty = this.body.querySelector(".ins-empty");
+    if (empty) empty.textContent = this.emptyText();
   }
 
   /** Mark the selected row without redrawing (a pressed button keeps the focus). */

@@ -124,6 +124,10 @@ class Player {
       preview: (ms) => this.previewAt(ms),
       rowActions: labelActions(this.id),
     });
+    // an empty insights panel says why: not analysed, analysing, or nothing found
+    this.timeline.insights.emptyText = () => this.status.overallText();
+    this.timeline.insights.refreshEmpty();
+    this.status.listeners.add(() => this.timeline.insights.refreshEmpty());
     const transcriptRow = data.rows.find((r) => r.kind === "transcript");
     this.transcript = new Transcript(transcriptRow ? transcriptRow.items : [], (ms) => this.seek(ms));
     this.found = h("ul", { class: "found", "aria-label": "What the analysis found" });

@@ -97,6 +97,13 @@ export class AnalysisStatus {
     return `${cap(noun)}: ${text}${text.endsWith("…") ? "" : "."}`;
   }
 
+  /** Why a video shows nothing at all: "not analysed", "analysing…", or "nothing found". */
+  overallText() {
+    if (!this.runs.length) return "This video has not been analysed.";
+    if (this.runs.some((r) => !FINAL.has(r.status))) return "Analysing… what is found appears here as each stage completes.";
+    return "Nothing found in this video.";
+  }
+
   render() {
     // one line per stage: the newest run of each analyzer (and type: an external producer may have several)
     const newest = new Map();
