@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import av
@@ -34,18 +35,23 @@ def espeak(voice: str, text: str, out: Path) -> np.ndarray:
     return load_16k(out)
 
 
-def talking_video(path: Path, audio: np.ndarray, fps: int = 2) -> Path:
-    """An MP4 of ``audio`` (16 kHz mono float32, as AAC) over a grey picture."""
+def talking_video(path: Path, audio: np.ndarray, fps: int = 2, size: tuple[int, int] = (64, 48),
+                  picture: Callable[[float], np.ndarray] | None = None) -> Path:
+    """An MP4 of ``audio`` (16 kHz mono float32, as AAC) over a grey picture of
+    ``size`` (width, height), or over ``picture(t)``: the RGB frame of that size
+    shown around ``t`` s (the middle of the frame's time)."""
     from fractions import Fraction
 
+    width, height = size
     with av.open(str(path), "w") as out:
         video = out.add_stream("libx264", rate=fps)
-        video.width, video.height, video.pix_fmt = 64, 48, "yuv420p"
+        video.width, video.height, video.pix_fmt = width, height, "yuv420p"
         video.time_base = Fraction(1, fps)
         sound = out.add_stream("aac", rate=RATE)
         sound.layout = "mono"
         for i in range(int(len(audio) / RATE * fps) + 1):
-            frame = av.VideoFrame.from_ndarray(np.full((48, 64, 3), 128, np.uint8), format="rgb24")
+            rgb = np.full((height, width, 3), 128, np.uint8) if picture is None else picture((i + 0.5) / fps)
+            frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
             frame.pts = i
             out.mux(video.encode(frame))
         out.mux(video.encode())

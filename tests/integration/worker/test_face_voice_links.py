@@ -14,10 +14,8 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from fractions import Fraction
 from pathlib import Path
 
-import av
 import cv2
 import numpy as np
 import pytest
@@ -29,7 +27,7 @@ from eioku_ml.worker.execute import AnalyzerCache, execute_run
 from sqlalchemy import text
 
 from tests.speakers_eval import VOICES, Conversation, conversation
-from tests.speech_media import RATE
+from tests.speech_media import RATE, talking_video
 
 pytestmark = pytest.mark.models
 DATA = Path(__file__).parents[2] / "data" / "faces-eval"
@@ -66,29 +64,16 @@ def _shown(c: Conversation, t: float) -> str | None:
 def _video(path: Path, c: Conversation, crops: dict[str, np.ndarray]) -> Path:
     audio = np.concatenate([c.audio, np.zeros(int(TAIL_S * RATE), np.float32)])
     grey = np.full((H, W, 3), 110, np.uint8)
-    with av.open(str(path), "w") as out:
-        video = out.add_stream("libx264", rate=FPS)
-        video.width, video.height, video.pix_fmt = W, H, "yuv420p"
-        video.time_base = Fraction(1, FPS)
-        sound = out.add_stream("aac", rate=RATE)
-        sound.layout = "mono"
-        for i in range(int(len(audio) / RATE * FPS) + 1):
-            picture = grey.copy()
-            face = crops.get(_shown(c, (i + 0.5) / FPS) or "")
-            if face is not None:
-                x = (W - face.shape[1]) // 2
-                picture[60:300, x:x + face.shape[1]] = face
-            frame = av.VideoFrame.from_ndarray(picture, format="rgb24")
-            frame.pts = i
-            out.mux(video.encode(frame))
-        out.mux(video.encode())
-        pcm = np.clip(audio, -1, 1).astype(np.float32)
-        for start in range(0, len(pcm), 1024):
-            block = av.AudioFrame.from_ndarray(pcm[None, start:start + 1024], format="fltp", layout="mono")
-            block.sample_rate, block.pts = RATE, start
-            out.mux(sound.encode(block))
-        out.mux(sound.encode())
-    return path
+
+    def picture(t: float) -> np.ndarray:
+        shown = grey.copy()
+        face = crops.get(_shown(c, t) or "")
+        if face is not None:
+            x = (W - face.shape[1]) // 2
+            shown[60:300, x:x + face.shape[1]] = face
+        return shown
+
+    return talking_video(path, audio, FPS, (W, H), picture)
 
 
 @pytest.fixture(scope="module")
