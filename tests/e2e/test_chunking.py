@@ -79,7 +79,9 @@ def test_every_run_was_chunked_and_completed_whole(pg_cluster, chunked):
     assert chunks == {a: 3 for a in ("faces", "objects", "ocr", "places", "quality", "scenes",
                                      "speakers", "transcript")}
     jobs = _query(pg_cluster, chunked, "SELECT count(DISTINCT job_id) FROM run_chunks")
-    assert jobs == [(6,)]  # per chunk: one frame pass for every frame analyzer, one transcript job
+    # per chunk: one frame pass for every frame analyzer, one transcript job, and one speakers job
+    # (it uses the chunk's transcript for its word gaps)
+    assert jobs == [(9,)]
 
 
 def test_cuts_within_one_frame(pg_cluster, analysed_sample, chunked):
