@@ -10,18 +10,24 @@ import shutil
 import socket
 import threading
 import time
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import httpx
+import pytest
 import uvicorn
 from eioku.api.app import create_app
 from eioku.config import Settings
-from eioku.db.engine import engine_from_settings, make_session_factory
-from playwright.sync_api import sync_playwright
+from eioku.db.engine import engine_from_settings, make_engine, make_session_factory
+from eioku.store.uow import UnitOfWork
+from playwright.sync_api import Page, expect, sync_playwright
 
 from tests.conftest import REPO_ROOT
+from tests.factories import payload_for, store_run
+from tests.media import SAMPLE
 
 CHROMIUM = os.environ.get("EIOKU_TEST_CHROMIUM", "/usr/bin/chromium")
 # chromium must not reach for the network at start (this machine has none but the registries)
@@ -29,6 +35,11 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-component-update", "--disable-sync", "--no-first-run",
                  "--disable-default-apps", "--mute-audio"]
 SCREENSHOTS = Path(os.environ.get("EIOKU_TEST_ARTIFACTS", REPO_ROOT / "test-artifacts")) / "screenshots"
+# a 390x844 touch phone (iPhone 13-like), as options of ``browser.new_context``
+PHONE: dict[str, Any] = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 3,
+                         "is_mobile": True, "has_touch": True}
+IPHONE_USER_AGENT = ("Mozilla/5.0 (iPhone; CPU iPhone OS 15_0 like Mac OS X) AppleWebKit/605.1.15 "
+                     "(KHTML, like Gecko) Version/15.0 Mobile/15E148 Safari/604.1")
 
 
 @contextmanager
@@ -43,19 +54,68 @@ def chromium(*extra_args: str) -> Iterator[Any]:
 
 
 @contextmanager
-def checked_page(browser: Any, name: str, width: int, height: int) -> Iterator[Any]:
-    """A page in a context of its own; afterwards a full-page screenshot named
-    after the test, and the test fails if the page raised a JavaScript error."""
-    context = browser.new_context(viewport={"width": width, "height": height})
+def emulated_page(browser: Any, name: str, *, accept_dialogs: bool = False,
+                  **context_options: Any) -> Iterator[Any]:
+    """A page in a context of its own (``context_options`` as for
+    ``browser.new_context``: viewport, touch, user agent…); afterwards a full-page
+    screenshot named after the test, and the test fails if the page raised a
+    JavaScript error. ``accept_dialogs`` accepts confirmations (merge, cancel)."""
+    context = browser.new_context(**context_options)
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
-    yield page
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    file_name = re.sub(r"[^\w.-]", "_", name) + ".png"
-    page.screenshot(path=str(SCREENSHOTS / file_name), full_page=True)
-    context.close()
+    if accept_dialogs:
+        page.on("dialog", lambda d: d.accept())
+    try:
+        yield page
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        file_name = re.sub(r"[^\w.-]", "_", name) + ".png"
+        page.screenshot(path=str(SCREENSHOTS / file_name), full_page=True)
+    finally:
+        context.close()
     assert not errors, f"JavaScript errors: {errors}"
+
+
+def checked_page(browser: Any, name: str, width: int, height: int) -> Any:
+    """``emulated_page`` at a plain viewport of width x height."""
+    return emulated_page(browser, name, viewport={"width": width, "height": height})
+
+
+def browser_fixture(*extra_args: str) -> Any:
+    """A module's ``browser`` fixture: one chromium (``extra_args`` on its command line)."""
+    @pytest.fixture(scope="module", name="browser")
+    def browser() -> Iterator[Any]:
+        with chromium(*extra_args) as b:
+            yield b
+    return browser
+
+
+def page_fixture(name: str, **context_options: Any) -> Any:
+    """A page fixture called ``name`` on the module's ``browser``: an ``emulated_page``
+    (screenshot, JavaScript errors fail the test) with these ``browser.new_context`` options."""
+    @pytest.fixture(name=name)
+    def page(browser: Any, request: Any) -> Iterator[Any]:
+        with emulated_page(browser, request.node.name, **context_options) as pg:
+            yield pg
+    return page
+
+
+def wait_video_ready(page: Page, picture: bool = False) -> None:
+    """Until the page's video knows its duration (``picture``: and its frame size)."""
+    ready = "v.readyState >= 1 && v.videoWidth > 0" if picture else "v.readyState >= 1"
+    page.wait_for_function(f"() => {{ const v = document.querySelector('video'); "
+                           f"return v !== null && {ready}; }}")
+
+
+def open_player(page: Page, base: str, video_id: str, query: str = "", *, picture: bool = False) -> None:
+    """The player page of a video, its timeline shown and its video's metadata loaded."""
+    page.goto(f"{base}/videos/{video_id}{query}")
+    expect(page.get_by_role("heading", name="Timeline")).to_be_visible()
+    wait_video_ready(page, picture)
+
+
+def video_time(page: Page) -> float:
+    return float(page.evaluate("() => document.querySelector('video').currentTime"))
 
 
 def free_port() -> int:
@@ -91,6 +151,52 @@ def live_server(settings: Settings, workers: int = 0) -> Iterator[str]:
         server.should_exit = True
         thread.join(30)
         engine.dispose()
+
+
+@contextmanager
+def sample_server(pg_cluster: Any, template_db: str, tmp_path_factory: Any, name: str,
+                  findings: Callable[[UnitOfWork, uuid.UUID], None] | None = None,
+                  ) -> Iterator[tuple[Settings, str, str, str]]:
+    """A live server on a fresh database with tests/data/sample.mp4 registered and
+    its metadata analysed by one worker pass, then ``findings(uow, video_id)``
+    stored (and committed): (settings, database url, base url, video id)."""
+    from eioku_ml.worker.daemon import run_pool
+
+    url = pg_cluster.url(pg_cluster.create(template=template_db))
+    settings = Settings(data_dir=tmp_path_factory.mktemp(f"{name}-data"), database_url=url,
+                        media_roots=[SAMPLE.parent.resolve()])
+    with live_server(settings, workers=0) as base:
+        r = httpx.post(f"{base}/v1/videos", json={"path": str(SAMPLE.resolve()), "analyze": True,
+                                                   "analyzers": ["metadata"]}, timeout=30)
+        assert r.status_code == 202, r.text
+        video_id = r.json()["video_id"]
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv("EIOKU_DATA_DIR", str(settings.data_dir))
+            assert run_pool(url, concurrency=1, queues=["analysis.metadata"], wait=False,
+                            forward_signals=False) == 0
+        if findings is not None:
+            with unit_of_work(url) as uow:
+                findings(uow, uuid.UUID(video_id))
+                uow.commit()
+        yield settings, url, base, video_id
+
+
+@contextmanager
+def unit_of_work(database: str | Settings) -> Iterator[UnitOfWork]:
+    """A unit of work on a test server's database: a worker's engine for a
+    database url, the API's (``eioku serve``'s) for the server's settings."""
+    engine = engine_from_settings(database) if isinstance(database, Settings) else make_engine(database)
+    try:
+        with UnitOfWork(make_session_factory(engine)) as uow:
+            yield uow
+    finally:
+        engine.dispose()
+
+
+def store_transcript(uow: UnitOfWork, video_id: uuid.UUID, lines: list[tuple[tuple[int, int], str]]) -> None:
+    """A transcript run of ``lines`` ((start_ms, end_ms), text), through the real store."""
+    store_run(uow, video_id, "transcript.segment", [s for s, _ in lines],
+              payloads=[payload_for("transcript.segment", i, text=t) for i, (_, t) in enumerate(lines)])
 
 
 def start_workers(settings: Settings, count: int) -> list:

@@ -16,77 +16,40 @@ import uuid
 import httpx
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from eioku.config import Settings
-from eioku.db.engine import make_engine, make_session_factory
 from eioku.store.uow import UnitOfWork
-from eioku_ml.worker.daemon import run_pool
 from playwright.sync_api import Page, expect
 
-from tests.e2e.browser import SCREENSHOTS, checked_page, chromium, live_server
+from tests.e2e.browser import (
+    PHONE,
+    browser_fixture,
+    page_fixture,
+    sample_server,
+    store_transcript,
+)
 from tests.factories import payload_for, store_run
-from tests.media import SAMPLE
 
 DESKTOP = (1280, 800)
-PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 3, "is_mobile": True,
-         "has_touch": True}
 LINES = [((500, 2500), "Please pay the invoice before Fryday"), ((3000, 5000), "See you at the office")]
 OBJECTS = [((1000, 4000), "toilet"), ((5000, 8000), "bench")]
 
 
+def store_findings(uow: UnitOfWork, video_id: uuid.UUID) -> None:
+    store_transcript(uow, video_id, LINES)
+    store_run(uow, video_id, "object.detection", [s for s, _ in OBJECTS],
+              payloads=[payload_for("object.detection", i, label=label, confidence=0.9)
+                        for i, (_, label) in enumerate(OBJECTS)])
+
+
 @pytest.fixture(scope="module")
 def server(pg_cluster, template_db, tmp_path_factory):
-    url = pg_cluster.url(pg_cluster.create(template=template_db))
-    settings = Settings(data_dir=tmp_path_factory.mktemp("corrections-data"), database_url=url,
-                        media_roots=[SAMPLE.parent.resolve()])
-    with live_server(settings, workers=0) as base:
-        r = httpx.post(f"{base}/v1/videos", json={"path": str(SAMPLE.resolve()), "analyze": True,
-                                                   "analyzers": ["metadata"]}, timeout=30)
-        assert r.status_code == 202, r.text
-        video_id = r.json()["video_id"]
-        with pytest.MonkeyPatch.context() as mp:
-            mp.setenv("EIOKU_DATA_DIR", str(settings.data_dir))
-            assert run_pool(url, concurrency=1, queues=["analysis.metadata"], wait=False,
-                            forward_signals=False) == 0
-        engine = make_engine(url)
-        try:
-            with UnitOfWork(make_session_factory(engine)) as uow:
-                vid = uuid.UUID(video_id)
-                store_run(uow, vid, "transcript.segment", [s for s, _ in LINES],
-                          payloads=[payload_for("transcript.segment", i, text=t)
-                                    for i, (_, t) in enumerate(LINES)])
-                store_run(uow, vid, "object.detection", [s for s, _ in OBJECTS],
-                          payloads=[payload_for("object.detection", i, label=label, confidence=0.9)
-                                    for i, (_, label) in enumerate(OBJECTS)])
-                uow.commit()
-        finally:
-            engine.dispose()
+    with sample_server(pg_cluster, template_db, tmp_path_factory, "corrections",
+                       store_findings) as (_, _, base, video_id):
         yield base, video_id
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as b:
-        yield b
-
-
-@pytest.fixture
-def page(browser, request):
-    with checked_page(browser, request.node.name, *DESKTOP) as pg:
-        yield pg
-
-
-@pytest.fixture
-def phone(browser, request):
-    """A 390x844 touch phone; screenshot and JavaScript errors as checked_page."""
-    context = browser.new_context(**PHONE)
-    pg = context.new_page()
-    errors: list[str] = []
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-    yield pg
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    pg.screenshot(path=str(SCREENSHOTS / f"{request.node.name}.png"), full_page=True)
-    context.close()
-    assert not errors, f"JavaScript errors: {errors}"
+browser = browser_fixture()
+page = page_fixture("page", viewport={"width": DESKTOP[0], "height": DESKTOP[1]})
+phone = page_fixture("phone", **PHONE)  # a 390x844 touch phone
 
 
 def open_player(page: Page, base: str, video_id: str) -> None:

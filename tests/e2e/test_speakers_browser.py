@@ -9,51 +9,29 @@ from __future__ import annotations
 
 import uuid
 
-import httpx
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from eioku.config import Settings
-from eioku.db.engine import make_engine, make_session_factory
 from eioku.store.uow import UnitOfWork
-from eioku_ml.worker.daemon import run_pool
 from playwright.sync_api import expect
 
-from tests.e2e.browser import checked_page, chromium, live_server
+from tests.e2e.browser import checked_page, chromium, sample_server, store_transcript
 from tests.factories import payload_for, store_run
-from tests.media import SAMPLE
 
 LINES = [((500, 2500), "Please pay the invoice before Friday"), ((3000, 5000), "See you at the office"),
          ((5500, 8000), "Friday it is then")]
 TURNS = [(0, 2800, "Speaker 1"), (2800, 5200, "Speaker 2"), (5200, 9000, "Speaker 1")]
 
 
+def store_findings(uow: UnitOfWork, video_id: uuid.UUID) -> None:
+    store_transcript(uow, video_id, LINES)
+    store_run(uow, video_id, "speaker.turn", [(s, e) for s, e, _ in TURNS],
+              payloads=[payload_for("speaker.turn", i, speaker=w) for i, (_, _, w) in enumerate(TURNS)])
+
+
 @pytest.fixture(scope="module")
 def server(pg_cluster, template_db, tmp_path_factory):
-    url = pg_cluster.url(pg_cluster.create(template=template_db))
-    settings = Settings(data_dir=tmp_path_factory.mktemp("speakers-data"), database_url=url,
-                        media_roots=[SAMPLE.parent.resolve()])
-    with live_server(settings, workers=0) as base:
-        r = httpx.post(f"{base}/v1/videos", json={"path": str(SAMPLE.resolve()), "analyze": True,
-                                                   "analyzers": ["metadata"]}, timeout=30)
-        assert r.status_code == 202, r.text
-        video_id = r.json()["video_id"]
-        with pytest.MonkeyPatch.context() as mp:
-            mp.setenv("EIOKU_DATA_DIR", str(settings.data_dir))
-            assert run_pool(url, concurrency=1, queues=["analysis.metadata"], wait=False,
-                            forward_signals=False) == 0
-        engine = make_engine(url)
-        try:
-            with UnitOfWork(make_session_factory(engine)) as uow:
-                vid = uuid.UUID(video_id)
-                store_run(uow, vid, "transcript.segment", [s for s, _ in LINES],
-                          payloads=[payload_for("transcript.segment", i, text=t)
-                                    for i, (_, t) in enumerate(LINES)])
-                store_run(uow, vid, "speaker.turn", [(s, e) for s, e, _ in TURNS],
-                          payloads=[payload_for("speaker.turn", i, speaker=w)
-                                    for i, (_, _, w) in enumerate(TURNS)])
-                uow.commit()
-        finally:
-            engine.dispose()
+    with sample_server(pg_cluster, template_db, tmp_path_factory, "speakers",
+                       store_findings) as (_, _, base, video_id):
         yield base, video_id
 
 

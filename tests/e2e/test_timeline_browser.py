@@ -11,22 +11,23 @@ from __future__ import annotations
 import re
 import uuid
 
-import httpx
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from eioku.config import Settings
-from eioku.db.engine import make_engine, make_session_factory
 from eioku.store.uow import UnitOfWork
-from eioku_ml.worker.daemon import run_pool
 from playwright.sync_api import Page, expect
 
-from tests.e2e.browser import SCREENSHOTS, checked_page, chromium, live_server
+from tests.e2e.browser import (
+    PHONE,
+    browser_fixture,
+    open_player,
+    page_fixture,
+    sample_server,
+    store_transcript,
+    video_time,
+)
 from tests.factories import payload_for, store_run
-from tests.media import SAMPLE
 
 DESKTOP = (1280, 800)
-PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 3, "is_mobile": True,
-         "has_touch": True}
 SCENES = [(0, 4000), (4000, 8000), (8000, 12000)]
 PERSON = [(1000, 3000), (9000, 11000)]  # person c1: 4 s of 12, twice
 CAT = (6000, 6100)  # a tenth of a second: a sliver at any width
@@ -39,85 +40,34 @@ LINES = [((500, 2500), "Please pay the invoice before Friday"), ((3000, 5000), "
 
 @pytest.fixture(scope="module")
 def server(pg_cluster, template_db, tmp_path_factory):
-    url = pg_cluster.url(pg_cluster.create(template=template_db))
-    settings = Settings(data_dir=tmp_path_factory.mktemp("timeline-data"), database_url=url,
-                        media_roots=[SAMPLE.parent.resolve()])
-    with live_server(settings, workers=0) as base:
-        r = httpx.post(f"{base}/v1/videos", json={"path": str(SAMPLE.resolve()), "analyze": True,
-                                                   "analyzers": ["metadata"]}, timeout=30)
-        assert r.status_code == 202, r.text
-        video_id = r.json()["video_id"]
-        with pytest.MonkeyPatch.context() as mp:
-            mp.setenv("EIOKU_DATA_DIR", str(settings.data_dir))
-            assert run_pool(url, concurrency=1, queues=["analysis.metadata"], wait=False,
-                            forward_signals=False) == 0
-        store_findings(url, uuid.UUID(video_id))
+    with sample_server(pg_cluster, template_db, tmp_path_factory, "timeline",
+                       store_findings) as (_, _, base, video_id):
         yield base, video_id
 
 
-def store_findings(url: str, video_id: uuid.UUID) -> None:
-    engine = make_engine(url)
-    try:
-        with UnitOfWork(make_session_factory(engine)) as uow:
-            store_run(uow, video_id, "scene", SCENES,
-                      payloads=[payload_for("scene", i) for i in range(len(SCENES))])
-            store_run(uow, video_id, "face.detection", PERSON,
-                      payloads=[payload_for("face.detection", i, cluster_id="c1") for i in range(2)])
-            spans = [(s, label) for label, found in OBJECTS.items() for s in found]
-            store_run(uow, video_id, "object.detection", [s for s, _ in spans],
-                      payloads=[payload_for("object.detection", i, label=label, confidence=0.9)
-                                for i, (_, label) in enumerate(spans)])
-            store_run(uow, video_id, "ocr.text", [TEXT_SPAN] * len(TEXTS),
-                      payloads=[payload_for("ocr.text", i, text=t) for i, t in enumerate(TEXTS)])
-            store_run(uow, video_id, "transcript.segment", [s for s, _ in LINES],
-                      payloads=[payload_for("transcript.segment", i, text=t)
-                                for i, (_, t) in enumerate(LINES)])
-            uow.commit()
-    finally:
-        engine.dispose()
+def store_findings(uow: UnitOfWork, video_id: uuid.UUID) -> None:
+    store_run(uow, video_id, "scene", SCENES,
+              payloads=[payload_for("scene", i) for i in range(len(SCENES))])
+    store_run(uow, video_id, "face.detection", PERSON,
+              payloads=[payload_for("face.detection", i, cluster_id="c1") for i in range(2)])
+    spans = [(s, label) for label, found in OBJECTS.items() for s in found]
+    store_run(uow, video_id, "object.detection", [s for s, _ in spans],
+              payloads=[payload_for("object.detection", i, label=label, confidence=0.9)
+                        for i, (_, label) in enumerate(spans)])
+    store_run(uow, video_id, "ocr.text", [TEXT_SPAN] * len(TEXTS),
+              payloads=[payload_for("ocr.text", i, text=t) for i, t in enumerate(TEXTS)])
+    store_transcript(uow, video_id, LINES)
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as b:
-        yield b
-
-
-@pytest.fixture
-def page(browser, request):
-    with checked_page(browser, request.node.name, *DESKTOP) as pg:
-        yield pg
-
-
-@pytest.fixture
-def phone(browser, request):
-    """A 390x844 touch phone (iPhone 13-like); screenshot and JavaScript errors as checked_page."""
-    context = browser.new_context(**PHONE)
-    pg = context.new_page()
-    errors: list[str] = []
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-    yield pg
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    pg.screenshot(path=str(SCREENSHOTS / f"{request.node.name}.png"), full_page=True)
-    context.close()
-    assert not errors, f"JavaScript errors: {errors}"
-
-
-def open_player(page: Page, base: str, video_id: str, query: str = "") -> None:
-    page.goto(f"{base}/videos/{video_id}{query}")
-    expect(page.get_by_role("heading", name="Timeline")).to_be_visible()
-    page.wait_for_function("() => { const v = document.querySelector('video'); "
-                           "return v !== null && v.readyState >= 1; }")
-
-
-def now_s(page: Page) -> float:
-    return float(page.evaluate("() => document.querySelector('video').currentTime"))
+browser = browser_fixture()
+page = page_fixture("page", viewport={"width": DESKTOP[0], "height": DESKTOP[1]})
+phone = page_fixture("phone", **PHONE)  # a 390x844 touch phone
 
 
 def wait_time(page: Page, expected_s: float, tol: float = 0.1) -> float:
     page.wait_for_function(
         "([e, t]) => Math.abs(document.querySelector('video').currentTime - e) <= t", arg=[expected_s, tol])
-    return now_s(page)
+    return video_time(page)
 
 
 def row_point(page: Page, row: str, ms: float, lane_y: float = 0.5) -> tuple[float, float]:
