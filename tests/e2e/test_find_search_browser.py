@@ -6,9 +6,6 @@ how sure each hit is and "nothing relevant" for nonsense; axe on each page."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
 
 import httpx
 import pytest
@@ -16,13 +13,18 @@ from axe_playwright_python.sync_playwright import Axe
 from eioku.config import Settings
 from playwright.sync_api import Page, expect
 
-from tests.e2e.browser import SCREENSHOTS, chromium, live_server
+from tests.e2e.browser import (
+    PHONE,
+    browser_fixture,
+    emulated_page,
+    live_server,
+    video_time,
+    wait_video_ready,
+)
 from tests.media import SAMPLE
 
 pytestmark = pytest.mark.models
-SIZES = {"desktop": {"viewport": {"width": 1280, "height": 800}},
-         "phone": {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 3,
-                   "is_mobile": True, "has_touch": True}}
+SIZES = {"desktop": {"viewport": {"width": 1280, "height": 800}}, "phone": PHONE}
 
 
 @pytest.fixture(scope="module")
@@ -34,30 +36,12 @@ def server(pg_cluster, analysed_sample, tmp_path_factory):
         yield base, analysed_sample.video_id
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as b:
-        yield b
-
-
-@contextmanager
-def sized_page(browser: Any, name: str, size: str) -> Iterator[Page]:
-    """A page at desktop or phone size (device emulation, touch); afterwards a
-    full-page screenshot, and the test fails on any JavaScript error."""
-    context = browser.new_context(**SIZES[size])
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    yield page
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / (re.sub(r"[^\w.-]", "_", name) + ".png")), full_page=True)
-    context.close()
-    assert not errors, f"JavaScript errors: {errors}"
+browser = browser_fixture()
 
 
 @pytest.fixture(params=list(SIZES))
 def page(browser, request):
-    with sized_page(browser, request.node.name, request.param) as pg:
+    with emulated_page(browser, request.node.name, **SIZES[request.param]) as pg:
         yield pg
 
 
@@ -70,12 +54,7 @@ def find_api(base: str, video_id: str, q: str, **params) -> list[dict]:
 def open_player(page: Page, base: str, video_id: str) -> None:
     page.goto(f"{base}/videos/{video_id}")
     expect(page.get_by_label("Find", exact=True)).to_be_visible()
-    page.wait_for_function("() => { const v = document.querySelector('video'); "
-                           "return v !== null && v.readyState >= 1; }")
-
-
-def video_time(page: Page) -> float:
-    return float(page.evaluate("() => document.querySelector('video').currentTime"))
+    wait_video_ready(page)
 
 
 def no_serious_violation(page: Page) -> None:

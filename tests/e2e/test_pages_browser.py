@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,13 +16,19 @@ import httpx
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from eioku.config import Settings
-from eioku.db.engine import engine_from_settings, make_session_factory
 from eioku.domain.enums import RunStatus
-from eioku.store.uow import UnitOfWork
 from playwright.sync_api import Page, expect
 from sqlalchemy import text
 
-from tests.e2e.browser import SCREENSHOTS, chromium, live_server
+from tests.e2e.browser import (
+    IPHONE_USER_AGENT,
+    PHONE,
+    SCREENSHOTS,
+    browser_fixture,
+    emulated_page,
+    live_server,
+    unit_of_work,
+)
 from tests.factories import add_run, add_video, payload_for, store_run
 from tests.media import SAMPLE, copy_with_suffix
 
@@ -32,42 +36,36 @@ FILLERS = 104  # with the four named videos: 108, two pages of 100
 CLIP_MAX_S = 5
 DEVICES: dict[str, dict[str, Any]] = {
     "desktop": {"viewport": {"width": 1280, "height": 800}},
-    "phone": {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 3, "is_mobile": True,
-              "has_touch": True, "user_agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 15_0 like Mac OS X) "
-              "AppleWebKit/605.1.15 (KHTML, like Gecko) Version/15.0 Mobile/15E148 Safari/604.1"},
+    "phone": {**PHONE, "user_agent": IPHONE_USER_AGENT},
 }
 
 
 def seed(settings: Settings) -> dict[str, str]:
-    engine = engine_from_settings(settings)
-    try:
-        with UnitOfWork(make_session_factory(engine)) as uow:
-            alice, bob = (next(iter(uow.faces.assign("m", {"c": [[float(i * 10), 0.0]]}, 0.5).values()))
-                          for i in range(2))
-            uow.people.rename(alice, "Alice")
-            uow.people.rename(bob, "Bob")
-            holiday = add_video(uow, path=str(SAMPLE.resolve()), filename="holiday.mp4", duration_ms=12_000,
-                                recorded_at=datetime(2024, 5, 1, tzinfo=UTC))
-            beach = add_video(uow, path=str(SAMPLE.resolve()), filename="beach day.mp4", duration_ms=12_000,
-                              recorded_at=datetime(2024, 6, 1, tzinfo=UTC))
-            waiting = add_video(uow, path=str(SAMPLE.resolve()), filename="waiting.mp4", duration_ms=12_000,
-                                recorded_at=datetime(2024, 7, 1, tzinfo=UTC))
-            bbox = {"x": 100.0, "y": 60.0, "w": 120.0, "h": 120.0}
-            face = lambda who: payload_for("face.detection", cluster_id=who, bbox=bbox)  # noqa: E731
-            store_run(uow, holiday.video_id, "face.detection", [(1000, 2500), (9500, 10_500), (6000, 7000)],
-                      payloads=[face(alice), face(bob), face(alice)])
-            store_run(uow, beach.video_id, "face.detection", [(2000, 3000)], payloads=[face(alice)])
-            store_run(uow, holiday.video_id, "transcript.segment", [(0, 2000)])
-            add_run(uow, waiting.video_id, "scene", status=RunStatus.QUEUED)
-            uow.session.execute(text(
-                "INSERT INTO videos (video_id, path, filename, content_hash, size_bytes, duration_ms, "
-                "recorded_at) SELECT gen_random_uuid(), '/nowhere/f' || i || '.mp4', "
-                "'zz filler ' || lpad(i::text, 3, '0') || '.mp4', 'sha256:filler' || i, 1, 1000 * i, "
-                "timestamp '2020-01-01' + make_interval(days => i) FROM generate_series(1, :n) i"),
-                {"n": FILLERS})
-            uow.commit()
-    finally:
-        engine.dispose()
+    with unit_of_work(settings) as uow:
+        alice, bob = (next(iter(uow.faces.assign("m", {"c": [[float(i * 10), 0.0]]}, 0.5).values()))
+                      for i in range(2))
+        uow.people.rename(alice, "Alice")
+        uow.people.rename(bob, "Bob")
+        holiday = add_video(uow, path=str(SAMPLE.resolve()), filename="holiday.mp4", duration_ms=12_000,
+                            recorded_at=datetime(2024, 5, 1, tzinfo=UTC))
+        beach = add_video(uow, path=str(SAMPLE.resolve()), filename="beach day.mp4", duration_ms=12_000,
+                          recorded_at=datetime(2024, 6, 1, tzinfo=UTC))
+        waiting = add_video(uow, path=str(SAMPLE.resolve()), filename="waiting.mp4", duration_ms=12_000,
+                            recorded_at=datetime(2024, 7, 1, tzinfo=UTC))
+        bbox = {"x": 100.0, "y": 60.0, "w": 120.0, "h": 120.0}
+        face = lambda who: payload_for("face.detection", cluster_id=who, bbox=bbox)  # noqa: E731
+        store_run(uow, holiday.video_id, "face.detection", [(1000, 2500), (9500, 10_500), (6000, 7000)],
+                  payloads=[face(alice), face(bob), face(alice)])
+        store_run(uow, beach.video_id, "face.detection", [(2000, 3000)], payloads=[face(alice)])
+        store_run(uow, holiday.video_id, "transcript.segment", [(0, 2000)])
+        add_run(uow, waiting.video_id, "scene", status=RunStatus.QUEUED)
+        uow.session.execute(text(
+            "INSERT INTO videos (video_id, path, filename, content_hash, size_bytes, duration_ms, "
+            "recorded_at) SELECT gen_random_uuid(), '/nowhere/f' || i || '.mp4', "
+            "'zz filler ' || lpad(i::text, 3, '0') || '.mp4', 'sha256:filler' || i, 1, 1000 * i, "
+            "timestamp '2020-01-01' + make_interval(days => i) FROM generate_series(1, :n) i"),
+            {"n": FILLERS})
+        uow.commit()
     return {"alice": alice, "bob": bob, "holiday": str(holiday.video_id), "beach": str(beach.video_id),
             "waiting": str(waiting.video_id)}
 
@@ -82,39 +80,13 @@ def site(pg_cluster, template_db, tmp_path_factory):
         yield base, ids, settings
 
 
-@contextmanager
-def database(settings: Settings) -> Iterator[UnitOfWork]:
-    """A unit of work on the site's database (to move a run as a worker would)."""
-    engine = engine_from_settings(settings)
-    try:
-        with UnitOfWork(make_session_factory(engine)) as uow:
-            yield uow
-    finally:
-        engine.dispose()
+browser = browser_fixture()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as b:
-        yield b
-
-
-@contextmanager
-def device_page(browser, name: str, device: str) -> Iterator[Page]:
-    """A page on ``device`` in a context of its own; afterwards a full-page
-    screenshot, and the test fails if the page raised a JavaScript error."""
-    context = browser.new_context(accept_downloads=True, **DEVICES[device])
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("dialog", lambda d: d.accept())  # the confirmations of merge, cancel
-    try:
-        yield page
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / (re.sub(r"[^\w.-]", "_", name) + ".png")), full_page=True)
-    finally:
-        context.close()
-    assert not errors, f"JavaScript errors: {errors}"
+def device_page(browser, name: str, device: str) -> Any:
+    """A page on ``device`` (see emulated_page), downloads allowed, the
+    confirmations of merge and cancel accepted."""
+    return emulated_page(browser, name, accept_dialogs=True, accept_downloads=True, **DEVICES[device])
 
 
 @pytest.fixture(params=["desktop", "phone"])
@@ -294,7 +266,7 @@ def test_progress_says_the_stage_and_updates_one_card(site, desktop):
     # a card with no run at all: no event concerns it, so it must stay the same element
     other = desktop.get_by_role("article", name=f"zz filler {FILLERS:03d}.mp4")
     other.evaluate("el => { el.dataset.sentinel = 'kept'; }")
-    with database(settings) as uow:
+    with unit_of_work(settings) as uow:  # the site's database (to move a run as a worker would)
         run_id = uow.session.execute(text("SELECT run_id FROM runs WHERE asset_id = :v"),
                                      {"v": ids["waiting"]}).scalar_one()
         uow.runs.start(run_id)

@@ -11,8 +11,6 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import httpx
@@ -21,7 +19,15 @@ from axe_playwright_python.sync_playwright import Axe
 from eioku.config import Settings
 from playwright.sync_api import Page, expect
 
-from tests.e2e.browser import SCREENSHOTS, chromium, live_server
+from tests.e2e.browser import (
+    IPHONE_USER_AGENT,
+    PHONE,
+    SCREENSHOTS,
+    browser_fixture,
+    emulated_page,
+    live_server,
+    open_player,
+)
 from tests.media import SAMPLE, copy_with_suffix
 
 TRUTH = json.loads((SAMPLE.parent / "sample.json").read_text())
@@ -30,10 +36,7 @@ pytestmark = pytest.mark.models
 
 DEVICES = {
     "desktop": {"viewport": {"width": 1280, "height": 800}},
-    "phone": {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 3, "is_mobile": True,
-              "has_touch": True,
-              "user_agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 15_0 like Mac OS X) AppleWebKit/605.1.15 "
-                            "(KHTML, like Gecko) Version/15.0 Mobile/15E148 Safari/604.1"},
+    "phone": {**PHONE, "user_agent": IPHONE_USER_AGENT},
 }
 
 
@@ -48,30 +51,12 @@ def server(pg_cluster, analysed_sample, tmp_path_factory):
         yield base, analysed_sample.video_id, media
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with chromium("--autoplay-policy=no-user-gesture-required") as b:
-        yield b
-
-
-@contextmanager
-def device_page(browser: Any, name: str, device: str) -> Iterator[Page]:
-    """A page in a context of its own emulating `device`; afterwards a screenshot,
-    and the test fails if the page raised a JavaScript error."""
-    context = browser.new_context(**DEVICES[device])
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    yield page
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / (re.sub(r"[^\w.-]", "_", name) + ".png")), full_page=True)
-    context.close()
-    assert not errors, f"JavaScript errors: {errors}"
+browser = browser_fixture("--autoplay-policy=no-user-gesture-required")
 
 
 @pytest.fixture(params=["desktop", "phone"])
 def page(browser, request):
-    with device_page(browser, request.node.name, request.param) as pg:
+    with emulated_page(browser, request.node.name, **DEVICES[request.param]) as pg:
         pg.device = request.param  # type: ignore[attr-defined]
         yield pg
 
@@ -79,13 +64,6 @@ def page(browser, request):
 def shot(page: Page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}-{page.device}.png"))  # type: ignore[attr-defined]
-
-
-def open_player(page: Page, base: str, video_id: str, query: str = "") -> None:
-    page.goto(f"{base}/videos/{video_id}{query}")
-    expect(page.get_by_role("heading", name="Timeline")).to_be_visible()
-    page.wait_for_function("() => { const v = document.querySelector('video'); "
-                           "return v !== null && v.readyState >= 1 && v.videoWidth > 0; }")
 
 
 def video(page: Page, expression: str) -> Any:
@@ -130,7 +108,7 @@ def picture_fraction(page: Page) -> dict:
 def test_full_screen_is_the_whole_player(server, page):
     base, video_id, _ = server
     cat = TRUTH["shots"][1]
-    open_player(page, base, video_id, f"?t={(cat['start_s'] + cat['end_s']) / 2}")
+    open_player(page, base, video_id, f"?t={(cat['start_s'] + cat['end_s']) / 2}", picture=True)
     expect(page.locator(".box", has_text="cat")).to_be_visible()
     before = picture_fraction(page)
     press(page, page.get_by_role("button", name="Full screen (f)"))
@@ -206,7 +184,7 @@ def test_analysis_in_progress_is_told_apart_and_fills_in(server, page):
     ocr = _external_run(base, video_id, "ocr.text")
     failed = httpx.post(f"{base}/v1/runs/{ocr}/fail", json={"error": "engine crashed"}, timeout=30)
     assert failed.status_code == 200, failed.text
-    open_player(page, base, video_id)
+    open_player(page, base, video_id, picture=True)
     found = page.locator(".found")
     # each stage says where it is: Eioku's scenes run waits for a worker, the others run or failed
     stages = page.locator(".stages")
@@ -250,7 +228,7 @@ def test_analysis_in_progress_is_told_apart_and_fills_in(server, page):
 
 def test_clock_picture_click_and_youtube_keys(server, page):
     base, video_id, _ = server
-    open_player(page, base, video_id)
+    open_player(page, base, video_id, picture=True)
     time = page.locator(".time")
     expect(time).to_have_text("0:00 / 0:12")  # the length before anything plays
     # a click (a tap) on the picture plays, another pauses
@@ -341,7 +319,7 @@ def test_clock_picture_click_and_youtube_keys(server, page):
 
 def test_controls_bar_one_row_with_buffer_scene_marks_and_menu(server, page):
     base, video_id, _ = server
-    open_player(page, base, video_id)
+    open_player(page, base, video_id, picture=True)
     row = page.locator(".ctl-bar .control-row")
     buttons = row.locator("button:visible")
     tops = [b["y"] for b in (buttons.nth(i).bounding_box() for i in range(buttons.count()))]
@@ -400,7 +378,7 @@ def test_boxes_from_the_first_frame_at_the_sampling_rate(server, page):
     base, video_id, _ = server
     asked: list[str] = []
     page.on("request", lambda r: asked.append(r.url) if "/boxes?" in r.url else None)
-    open_player(page, base, video_id)  # no ?t=: nothing seeks
+    open_player(page, base, video_id, picture=True)  # no ?t=: nothing seeks
     expect(page.locator(".box").first).to_be_visible()  # the person of the first shot, before any seek
     runs = httpx.get(f"{base}/v1/videos/{video_id}/runs", timeout=30).json()["runs"]
     step = min(r["config"]["interval_ms"] for r in runs
@@ -425,7 +403,7 @@ def test_boxes_from_the_first_frame_at_the_sampling_rate(server, page):
 
 def test_view_settings_persist(server, page):
     base, video_id, _ = server
-    open_player(page, base, video_id)
+    open_player(page, base, video_id, picture=True)
     page.get_by_role("button", name="Captions (c)").click() if page.device == "desktop" else \
         page.get_by_role("button", name="Captions (c)").tap()  # type: ignore[attr-defined]
     page.evaluate("() => { const v = document.querySelector('video'); v.volume = 0.4; }")
@@ -438,7 +416,7 @@ def test_view_settings_persist(server, page):
     zoom = page.evaluate("() => document.querySelector('.tl-inner').style.width")
     page.wait_for_timeout(100)
     page.reload()
-    open_player(page, base, video_id)
+    open_player(page, base, video_id, picture=True)
     assert video(page, "v.playbackRate") == 1.5
     assert video(page, "v.volume") == pytest.approx(0.4)
     expect(page.get_by_role("button", name="Captions (c)")).to_have_attribute("aria-pressed", "true")

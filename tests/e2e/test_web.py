@@ -16,7 +16,13 @@ from axe_playwright_python.sync_playwright import Axe
 from eioku.config import Settings
 from playwright.sync_api import Page, expect
 
-from tests.e2e.browser import checked_page, chromium, live_server
+from tests.e2e.browser import (
+    browser_fixture,
+    live_server,
+    open_player,
+    page_fixture,
+    video_time,
+)
 from tests.media import SAMPLE, copy_with_suffix
 
 TRUTH = json.loads((SAMPLE.parent / "sample.json").read_text())
@@ -33,16 +39,8 @@ def server(pg_cluster, analysed_sample, tmp_path_factory):
         yield base, analysed_sample.video_id
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as b:
-        yield b
-
-
-@pytest.fixture
-def page(browser, request):
-    with checked_page(browser, request.node.name, 1400, 1000) as pg:
-        yield pg
+browser = browser_fixture()
+page = page_fixture("page", viewport={"width": 1400, "height": 1000})
 
 
 def api(base: str, path: str, **params):
@@ -51,22 +49,11 @@ def api(base: str, path: str, **params):
     return r.json()
 
 
-def open_player(page: Page, base: str, video_id: str, query: str = "") -> None:
-    page.goto(f"{base}/videos/{video_id}{query}")
-    expect(page.get_by_role("heading", name="Timeline")).to_be_visible()
-    page.wait_for_function("() => { const v = document.querySelector('video'); "
-                           "return v !== null && v.readyState >= 1; }")
-
-
-def current_time(page: Page) -> float:
-    return float(page.evaluate("() => document.querySelector('video').currentTime"))
-
-
 def wait_time(page: Page, expected: float, tol: float = 0.05) -> float:
     page.wait_for_function(
         "([e, t]) => { const v = document.querySelector('video'); "
         "return v !== null && Math.abs(v.currentTime - e) <= t; }", arg=[expected, tol])
-    return current_time(page)
+    return video_time(page)
 
 
 def scene_starts(base: str, video_id: str) -> list[int]:
@@ -119,7 +106,7 @@ def test_next_scene_button_lands_before_each_cut(server, page):
         expect(page.locator(f'.tl-row[data-row="scene:"] .seg.current[data-start="{cut}"]')).to_have_count(1)
     next_scene.click()  # no scene after the last: the position stays
     expect(page.locator("#toast")).to_contain_text("No next scene")
-    assert abs(current_time(page) - (cuts[-1] / 1000 - PREROLL_S)) < 0.05
+    assert abs(video_time(page) - (cuts[-1] / 1000 - PREROLL_S)) < 0.05
     page.get_by_role("button", name="Previous scene", exact=True).click()
     wait_time(page, cuts[-2] / 1000 - PREROLL_S)
 
@@ -141,10 +128,10 @@ def test_keyboard_walks_scenes_and_is_ignored_while_typing(server, page):
     wait_time(page, cuts[0] / 1000 - PREROLL_S, tol=0.1)
     page.keyboard.press("/")
     expect(page.get_by_label("Find", exact=True)).to_be_focused()
-    before = current_time(page)
+    before = video_time(page)
     page.keyboard.type("nl]")  # typed into the field, not shortcuts
     expect(page.get_by_label("Find", exact=True)).to_have_value("nl]")
-    assert current_time(page) == before
+    assert video_time(page) == before
     page.locator("body").click(position={"x": 5, "y": 5})
     page.keyboard.press("?")
     expect(page.get_by_role("dialog", name="Keyboard shortcuts")).to_be_visible()
