@@ -31,16 +31,13 @@ of a chunked video are those of one pass over it.
 from __future__ import annotations
 
 import bisect
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from eioku_ml.analyzers.base import Analyzer, Item, MediaInput, Progress
-from eioku_ml.errors import MediaError
-from eioku_ml.media.decode import DecodeClock, decode_audio
-from eioku_ml.media.tracks import AudioChoice, main_audio
+from eioku_ml.analyzers.base import Item, MediaInput, Progress
+from eioku_ml.analyzers.transcript import ListeningAnalyzer
 
 RATE = 16_000
 DEFAULTS: dict[str, Any] = {
@@ -69,7 +66,7 @@ class Turn:
         return Item(self.start_ms, self.end_ms, payload)
 
 
-class SpeakersAnalyzer(Analyzer):
+class SpeakersAnalyzer(ListeningAnalyzer):
     name = "speakers"
     chunkable = True
 
@@ -95,15 +92,6 @@ class SpeakersAnalyzer(Analyzer):
         :meth:`merge` of a chunked run."""
         self.context = context
 
-    def _track(self, media: MediaInput) -> AudioChoice | None:
-        return main_audio(media.path, list(self.config.get("audio_languages") or []))
-
-    def recorded_config(self, media: MediaInput) -> dict[str, Any]:
-        if not media.probe.has_audio:
-            return {}
-        track = self._track(media)
-        return {"audio_track": track.as_config()} if track else {}
-
     def analyze_chunk(self, media: MediaInput, window: tuple[int, int] | None, overlap_s: float,
                       progress: Progress) -> dict[str, Any]:
         """Speech regions and window embeddings whose centre is in ``window``
@@ -115,18 +103,7 @@ class SpeakersAnalyzer(Analyzer):
             return {"regions": [], "windows": []}
         start_ms, end_ms = window or (0, None)
         half = self.setting("window_s") / 2
-        started = time.perf_counter()
-        try:
-            track = self._track(media)
-            audio, offset_s = decode_audio(
-                media.path, RATE, max(0.0, start_ms / 1000 - max(overlap_s, half)),
-                None if end_ms is None else end_ms / 1000 + max(overlap_s, half),
-                track=track.index if track else None)
-        except MediaError:
-            raise
-        except Exception as exc:  # PyAV/FFmpeg errors of every kind: the file's audio is bad
-            raise MediaError(f"{media.path.name}: audio cannot be decoded: {exc}") from exc
-        DecodeClock.current().add(started)
+        audio, offset_s = self.decode(media, RATE, start_ms, end_ms, max(overlap_s, half))
         progress(0.1)
         found = self.observe(audio, offset_s, start_ms, end_ms)
         progress(1.0)

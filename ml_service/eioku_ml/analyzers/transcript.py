@@ -30,7 +30,42 @@ from eioku_ml.models import device
 from eioku_ml.models.catalog import whisper_base_dir
 
 
-class TranscriptAnalyzer(Analyzer):
+class ListeningAnalyzer(Analyzer):
+    """An analyzer of a file's main audio track (``audio_languages`` chooses it;
+    transcript and speakers): the track recorded in the run's config, and the
+    audio of a window decoded from it."""
+
+    def _track(self, media: MediaInput) -> AudioChoice | None:
+        """The main audio track (chosen the same way by every chunk of a file)."""
+        return main_audio(media.path, list(self.config.get("audio_languages") or []))
+
+    def recorded_config(self, media: MediaInput) -> dict[str, Any]:
+        if not media.probe.has_audio:
+            return {}
+        track = self._track(media)
+        return {"audio_track": track.as_config()} if track else {}
+
+    def decode(self, media: MediaInput, rate: int, start_ms: int, end_ms: int | None,
+               pad_s: float) -> tuple[Any, float]:
+        """Mono float32 samples at ``rate`` of [start_ms, end_ms) (None: to the
+        end) with ``pad_s`` either side, from the main track, and the time (s)
+        of the first; timed on the decode clock. Any decoder error is a MediaError."""
+        started = time.perf_counter()
+        try:
+            track = self._track(media)
+            audio, offset_s = decode_audio(
+                media.path, rate, max(0.0, start_ms / 1000 - pad_s),
+                None if end_ms is None else end_ms / 1000 + pad_s,
+                track=track.index if track else None)
+        except MediaError:
+            raise
+        except Exception as exc:  # PyAV/FFmpeg errors of every kind: the file's audio is bad
+            raise MediaError(f"{media.path.name}: audio cannot be decoded: {exc}") from exc
+        DecodeClock.current().add(started)
+        return audio, offset_s
+
+
+class TranscriptAnalyzer(ListeningAnalyzer):
     name = "transcript"
     chunkable = True
 
@@ -65,19 +100,8 @@ class TranscriptAnalyzer(Analyzer):
             progress(1.0)
             return {"language": None, "sentences": []}
         start_ms, end_ms = window or (0, None)
-        started = time.perf_counter()
-        try:
-            track = self._track(media)
-            audio, offset_s = decode_audio(
-                media.path, self.model.feature_extractor.sampling_rate,
-                max(0.0, start_ms / 1000 - overlap_s),
-                None if end_ms is None else end_ms / 1000 + overlap_s,
-                track=track.index if track else None)
-        except MediaError:
-            raise
-        except Exception as exc:  # PyAV/FFmpeg errors of every kind: the file's audio is bad
-            raise MediaError(f"{media.path.name}: audio cannot be decoded: {exc}") from exc
-        DecodeClock.current().add(started)
+        audio, offset_s = self.decode(media, self.model.feature_extractor.sampling_rate,
+                                      start_ms, end_ms, overlap_s)
         span_s = len(audio) / self.model.feature_extractor.sampling_rate
         sentences: list[list[dict[str, Any]]] = []
         try:
@@ -96,16 +120,6 @@ class TranscriptAnalyzer(Analyzer):
                 raise MediaError(f"{media.path.name}: audio cannot be decoded: {exc}") from exc
             raise
         return {"language": info.language or None, "sentences": sentences}
-
-    def _track(self, media: MediaInput) -> AudioChoice | None:
-        """The main audio track (chosen the same way by every chunk of a file)."""
-        return main_audio(media.path, list(self.config.get("audio_languages") or []))
-
-    def recorded_config(self, media: MediaInput) -> dict[str, Any]:
-        if not media.probe.has_audio:
-            return {}
-        track = self._track(media)
-        return {"audio_track": track.as_config()} if track else {}
 
     def merge(self, partials: list[dict[str, Any]]) -> list[Item]:
         """Sentences of every chunk in order. A word two chunks both heard (the
