@@ -164,6 +164,24 @@ class SpeakerTurnRow(_ProjectionRow, Base):
     overlap: Mapped[bool] = mapped_column(Boolean)
 
 
+class EntityMentionRow(_ProjectionRow, Base):
+    __tablename__ = "entity_mentions"  # migration 0025
+    label: Mapped[str] = mapped_column(Text)  # lower(name): what jump and /v1/terms match
+    name: Mapped[str] = mapped_column(Text)
+    entity_type: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(Text)
+    confidence: Mapped[float] = mapped_column(Float)
+
+
+class TextLanguageRow(_ProjectionRow, Base):
+    __tablename__ = "text_languages"  # migration 0025
+    language: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(Text)
+    of_artifact_id: Mapped[uuid.UUID | None] = mapped_column()
+    confidence: Mapped[float] = mapped_column(Float)
+
+
 class Voice(Base):
     """A voice across the library (migration 0023), maybe linked to a person."""
 

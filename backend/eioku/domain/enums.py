@@ -57,6 +57,8 @@ class ArtifactType(StrEnum):
     TEXT_EMBEDDING = "text.embedding"
     IMAGE_EMBEDDING = "image.embedding"
     SPEAKER_TURN = "speaker.turn"
+    ENTITY_MENTION = "entity.mention"
+    TEXT_LANGUAGE = "text.language"
 
 
 class JumpKind(StrEnum):
@@ -69,6 +71,8 @@ class JumpKind(StrEnum):
     PLACE = "place"
     OCR = "ocr"
     SPEAKER = "speaker"
+    ENTITY = "entity"
+    LANGUAGE = "language"
 
 
 class Direction(StrEnum):

@@ -187,6 +187,18 @@ PROJECTIONS: tuple[Projection, ...] = (
                {"speaker": "a.payload->>'speaker'", "confidence": _CONFIDENCE,
                 "overlap": "COALESCE((a.payload->>'overlap')::boolean, false)"},
                label_column="speaker", has_confidence=True),
+    # names and terms said or shown (eioku_ml/analyzers/entities.py): label = lower(name)
+    Projection("entity_mentions", ArtifactType.ENTITY_MENTION, JumpKind.ENTITY,
+               {"label": "lower(a.payload->>'name')", "name": "a.payload->>'name'",
+                "entity_type": "a.payload->>'type'", "text": "a.payload->>'text'",
+                "source": "a.payload->>'source'", "confidence": _CONFIDENCE},
+               label_column="label", has_confidence=True),
+    # the language of an OCR line or transcript segment (eioku_ml/analyzers/languages.py)
+    Projection("text_languages", ArtifactType.TEXT_LANGUAGE, JumpKind.LANGUAGE,
+               {"language": "a.payload->>'language'", "source": "a.payload->>'source'",
+                "of_artifact_id": "(a.payload->>'of_artifact_id')::uuid",
+                "confidence": _CONFIDENCE},
+               label_column="language", has_confidence=True),
     # the vector as real[] on any server ('[0.1, …]' -> '{0.1, …}'); see store/vectors.py
     Projection("text_embeddings", ArtifactType.TEXT_EMBEDDING, None,
                {"source": "a.payload->>'source'", "text": "a.payload->>'text'",

@@ -3,6 +3,7 @@
 from pydantic import BaseModel
 
 from eioku.artifacts.payloads.embeddings import ImageEmbeddingV1, TextEmbeddingV1
+from eioku.artifacts.payloads.entities import EntityMentionV1, TextLanguageV1
 from eioku.artifacts.payloads.faces import FaceDetectionV1
 from eioku.artifacts.payloads.metadata import VideoMetadataV1
 from eioku.artifacts.payloads.objects import ObjectDetectionV1, ObjectDetectionV2
@@ -28,6 +29,8 @@ BUILTIN_SCHEMAS: list[tuple[str, int, type[BaseModel]]] = [
     (ArtifactType.TEXT_EMBEDDING, 1, TextEmbeddingV1),
     (ArtifactType.IMAGE_EMBEDDING, 1, ImageEmbeddingV1),
     (ArtifactType.SPEAKER_TURN, 1, SpeakerTurnV1),
+    (ArtifactType.ENTITY_MENTION, 1, EntityMentionV1),
+    (ArtifactType.TEXT_LANGUAGE, 1, TextLanguageV1),
 ]
 
 __all__ = ["BUILTIN_SCHEMAS"]
