@@ -164,6 +164,12 @@ class SpeakerTurnRow(_ProjectionRow, Base):
     overlap: Mapped[bool] = mapped_column(Boolean)
 
 
+class ChapterRange(_ProjectionRow, Base):
+    __tablename__ = "chapter_ranges"  # migration 0024
+    chapter_index: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(Text)
+
+
 class EntityMentionRow(_ProjectionRow, Base):
     __tablename__ = "entity_mentions"  # migration 0025
     label: Mapped[str] = mapped_column(Text)  # lower(name): what jump and /v1/terms match

@@ -57,6 +57,7 @@ class ArtifactType(StrEnum):
     TEXT_EMBEDDING = "text.embedding"
     IMAGE_EMBEDDING = "image.embedding"
     SPEAKER_TURN = "speaker.turn"
+    CHAPTER = "chapter"
     ENTITY_MENTION = "entity.mention"
     TEXT_LANGUAGE = "text.language"
 
@@ -71,6 +72,7 @@ class JumpKind(StrEnum):
     PLACE = "place"
     OCR = "ocr"
     SPEAKER = "speaker"
+    CHAPTER = "chapter"
     ENTITY = "entity"
     LANGUAGE = "language"
 

@@ -187,6 +187,10 @@ PROJECTIONS: tuple[Projection, ...] = (
                {"speaker": "a.payload->>'speaker'", "confidence": _CONFIDENCE,
                 "overlap": "COALESCE((a.payload->>'overlap')::boolean, false)"},
                label_column="speaker", has_confidence=True),
+    # chapters at topic changes (eioku_ml/analyzers/chapters.py): number and title
+    Projection("chapter_ranges", ArtifactType.CHAPTER, JumpKind.CHAPTER,
+               {"chapter_index": "(a.payload->>'chapter_index')::int",
+                "title": "a.payload->>'title'"}),
     # names and terms said or shown (eioku_ml/analyzers/entities.py): label = lower(name)
     Projection("entity_mentions", ArtifactType.ENTITY_MENTION, JumpKind.ENTITY,
                {"label": "lower(a.payload->>'name')", "name": "a.payload->>'name'",

@@ -2,6 +2,7 @@
 
 from pydantic import BaseModel
 
+from eioku.artifacts.payloads.chapters import ChapterV1
 from eioku.artifacts.payloads.embeddings import ImageEmbeddingV1, TextEmbeddingV1
 from eioku.artifacts.payloads.entities import EntityMentionV1, TextLanguageV1
 from eioku.artifacts.payloads.faces import FaceDetectionV1
@@ -31,6 +32,7 @@ BUILTIN_SCHEMAS: list[tuple[str, int, type[BaseModel]]] = [
     (ArtifactType.SPEAKER_TURN, 1, SpeakerTurnV1),
     (ArtifactType.ENTITY_MENTION, 1, EntityMentionV1),
     (ArtifactType.TEXT_LANGUAGE, 1, TextLanguageV1),
+    (ArtifactType.CHAPTER, 1, ChapterV1),
 ]
 
 __all__ = ["BUILTIN_SCHEMAS"]
