@@ -60,6 +60,7 @@ class ArtifactType(StrEnum):
     CHAPTER = "chapter"
     ENTITY_MENTION = "entity.mention"
     TEXT_LANGUAGE = "text.language"
+    BOOKMARK = "bookmark"  # marked by people: runs of producer user (store/bookmarks.py)
 
 
 class JumpKind(StrEnum):
@@ -75,6 +76,7 @@ class JumpKind(StrEnum):
     CHAPTER = "chapter"
     ENTITY = "entity"
     LANGUAGE = "language"
+    BOOKMARK = "bookmark"
 
 
 class Direction(StrEnum):
@@ -92,4 +94,5 @@ class Granularity(StrEnum):
 class FindSource(StrEnum):
     TRANSCRIPT = "transcript"
     OCR = "ocr"
+    BOOKMARK = "bookmark"
     ALL = "all"

@@ -165,6 +165,11 @@ _CONFIDENCE = "(a.payload->>'confidence')::float8"
 _PERSON = ("COALESCE((SELECT fi.merged_into FROM face_identities fi "
            "WHERE fi.identity_id = a.payload->>'cluster_id'), a.payload->>'cluster_id')")
 
+_TAGS = "ARRAY(SELECT jsonb_array_elements_text(a.payload->'tags'))"
+_NOTE = "concat_ws(' ', a.payload->>'note', array_to_string(" + _TAGS + ", ' '))"
+_BOOKMARK = {"bookmark_id": "(a.payload->>'bookmark_id')::uuid", "text": _NOTE, "tags": _TAGS,
+             "tsv": f"to_tsvector('{FTS_CONFIG}', {spaced_sql(_NOTE)})"}
+
 PROJECTIONS: tuple[Projection, ...] = (
     Projection("scene_ranges", ArtifactType.SCENE, JumpKind.SCENE,
                {"scene_index": "(a.payload->>'scene_index')::int"}),
@@ -203,6 +208,8 @@ PROJECTIONS: tuple[Projection, ...] = (
                 "of_artifact_id": "(a.payload->>'of_artifact_id')::uuid",
                 "confidence": _CONFIDENCE},
                label_column="language", has_confidence=True),
+    # what people marked (runs of producer user, store/bookmarks.py): note and tags searchable
+    Projection("bookmark_notes", ArtifactType.BOOKMARK, JumpKind.BOOKMARK, _BOOKMARK, is_text=True),
     # the vector as real[] on any server ('[0.1, …]' -> '{0.1, …}'); see store/vectors.py
     Projection("text_embeddings", ArtifactType.TEXT_EMBEDDING, None,
                {"source": "a.payload->>'source'", "text": "a.payload->>'text'",

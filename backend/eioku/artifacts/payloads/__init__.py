@@ -2,6 +2,7 @@
 
 from pydantic import BaseModel
 
+from eioku.artifacts.payloads.bookmarks import BookmarkV1
 from eioku.artifacts.payloads.chapters import ChapterV1
 from eioku.artifacts.payloads.embeddings import ImageEmbeddingV1, TextEmbeddingV1
 from eioku.artifacts.payloads.entities import EntityMentionV1, TextLanguageV1
@@ -33,6 +34,7 @@ BUILTIN_SCHEMAS: list[tuple[str, int, type[BaseModel]]] = [
     (ArtifactType.ENTITY_MENTION, 1, EntityMentionV1),
     (ArtifactType.TEXT_LANGUAGE, 1, TextLanguageV1),
     (ArtifactType.CHAPTER, 1, ChapterV1),
+    (ArtifactType.BOOKMARK, 1, BookmarkV1),
 ]
 
 __all__ = ["BUILTIN_SCHEMAS"]
