@@ -276,7 +276,8 @@ def find_steps(
     does (an unknown video is a 404, an empty query a 422)."""
     checked = check_query_text(q)
     kinds = {FindSource.TRANSCRIPT: [JumpKind.TRANSCRIPT], FindSource.OCR: [JumpKind.OCR],
-             FindSource.ALL: [JumpKind.TRANSCRIPT, JumpKind.OCR]}[source]
+             FindSource.BOOKMARK: [JumpKind.BOOKMARK],
+             FindSource.ALL: [JumpKind.TRANSCRIPT, JumpKind.OCR, JumpKind.BOOKMARK]}[source]
     nxt = direction is Direction.NEXT
     cmp, order = (">", "ASC") if nxt else ("<", "DESC")
     parts = []
@@ -296,7 +297,7 @@ def find_steps(
             f"AND p.start_ms {cmp} :from_ms "
             f"ORDER BY p.start_ms {order}, p.artifact_id {order} LIMIT :limit)"
         )
-        if several_words:
+        if several_words and kind is not JumpKind.BOOKMARK:  # a note is whole: nothing runs on
             parts.append(_run_on(kind, proj.table, run_id, cmp, order))
     ordering = f"ORDER BY start_ms {order}, source {order}, artifact_id {order}"
     # snippets only for the hits returned, not for every candidate of each source
