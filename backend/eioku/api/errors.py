@@ -46,7 +46,8 @@ async def _handle(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, e.EiokuError)
     body: dict[str, object] = {"detail": exc.message, "error": type(exc).__name__}
     if isinstance(exc, e.ValidationFailedError):
-        body.update({k: v for k, v in (("item", exc.item), ("field", exc.field)) if v is not None})
+        body.update({k: v for k, v in (("item", exc.item), ("field", exc.field),
+                                       ("position", getattr(exc, "position", None))) if v is not None})
     return JSONResponse(body, status_code=status_for(exc))
 
 
