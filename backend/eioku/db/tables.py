@@ -188,6 +188,19 @@ class TextLanguageRow(_ProjectionRow, Base):
     confidence: Mapped[float] = mapped_column(Float)
 
 
+class AudioEventRow(_ProjectionRow, Base):
+    __tablename__ = "audio_events"  # migration 0026
+    label: Mapped[str] = mapped_column(Text)
+    confidence: Mapped[float] = mapped_column(Float)
+    loudness_lufs: Mapped[float | None] = mapped_column(Float)
+
+
+class SegmentRow(_ProjectionRow, Base):
+    __tablename__ = "segments"  # migration 0026
+    segment_type: Mapped[str] = mapped_column(Text)
+    confidence: Mapped[float] = mapped_column(Float)
+
+
 class Voice(Base):
     """A voice across the library (migration 0023), maybe linked to a person."""
 

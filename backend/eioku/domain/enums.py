@@ -61,6 +61,8 @@ class ArtifactType(StrEnum):
     ENTITY_MENTION = "entity.mention"
     TEXT_LANGUAGE = "text.language"
     BOOKMARK = "bookmark"  # marked by people: runs of producer user (store/bookmarks.py)
+    AUDIO_EVENT = "audio.event"
+    SEGMENT = "segment"
 
 
 class JumpKind(StrEnum):
@@ -77,6 +79,8 @@ class JumpKind(StrEnum):
     ENTITY = "entity"
     LANGUAGE = "language"
     BOOKMARK = "bookmark"
+    SOUND = "sound"
+    SEGMENT = "segment"
 
 
 class Direction(StrEnum):

@@ -208,6 +208,15 @@ PROJECTIONS: tuple[Projection, ...] = (
                 "of_artifact_id": "(a.payload->>'of_artifact_id')::uuid",
                 "confidence": _CONFIDENCE},
                label_column="language", has_confidence=True),
+    # what is heard (eioku_ml/analyzers/sounds.py): speech, music, singing, silence, programme
+    Projection("audio_events", ArtifactType.AUDIO_EVENT, JumpKind.SOUND,
+               {"label": "lower(a.payload->>'label')", "confidence": _CONFIDENCE,
+                "loudness_lufs": "(a.payload->>'loudness_lufs')::float8"},
+               label_column="label", has_confidence=True),
+    # typed segments (eioku_ml/analyzers/segments.py): intro, credits, black, silence, colour_bars
+    Projection("segments", ArtifactType.SEGMENT, JumpKind.SEGMENT,
+               {"segment_type": "a.payload->>'type'", "confidence": _CONFIDENCE},
+               label_column="segment_type", has_confidence=True),
     # what people marked (runs of producer user, store/bookmarks.py): note and tags searchable
     Projection("bookmark_notes", ArtifactType.BOOKMARK, JumpKind.BOOKMARK, _BOOKMARK, is_text=True),
     # the vector as real[] on any server ('[0.1, …]' -> '{0.1, …}'); see store/vectors.py

@@ -13,6 +13,7 @@ from eioku.artifacts.payloads.ocr import OcrTextV1
 from eioku.artifacts.payloads.places import PlaceClassificationV1, PlaceClassificationV2
 from eioku.artifacts.payloads.quality import VideoQualityV1
 from eioku.artifacts.payloads.scene import SceneV1
+from eioku.artifacts.payloads.sounds import AudioEventV1, SegmentV1
 from eioku.artifacts.payloads.speakers import SpeakerTurnV1
 from eioku.artifacts.payloads.transcript import TranscriptSegmentV1
 from eioku.domain.enums import ArtifactType
@@ -35,6 +36,8 @@ BUILTIN_SCHEMAS: list[tuple[str, int, type[BaseModel]]] = [
     (ArtifactType.TEXT_LANGUAGE, 1, TextLanguageV1),
     (ArtifactType.CHAPTER, 1, ChapterV1),
     (ArtifactType.BOOKMARK, 1, BookmarkV1),
+    (ArtifactType.AUDIO_EVENT, 1, AudioEventV1),
+    (ArtifactType.SEGMENT, 1, SegmentV1),
 ]
 
 __all__ = ["BUILTIN_SCHEMAS"]
