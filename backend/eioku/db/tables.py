@@ -434,3 +434,79 @@ class Correction(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     undone_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     undone_by: Mapped[str | None] = mapped_column(Text)
+
+
+# ---- moments (migration 0027: services/bookmarks.py, collections.py, exports/compilation.py) ----
+class Bookmark(Base):
+    """A point or range of a video a person marked, with a note and tags."""
+
+    __tablename__ = "bookmarks"
+    __table_args__ = (Index("ix_bookmarks_asset", "asset_id", "start_ms"),)
+    bookmark_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    asset_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("videos.video_id", ondelete="CASCADE"))
+    start_ms: Mapped[int] = mapped_column(BigInteger)
+    end_ms: Mapped[int] = mapped_column(BigInteger)
+    note: Mapped[str] = mapped_column(Text)
+    tags: Mapped[list[str]] = mapped_column(ARRAY(Text))
+    author: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class BookmarkNote(_ProjectionRow, Base):
+    __tablename__ = "bookmark_notes"
+    bookmark_id: Mapped[uuid.UUID] = mapped_column()
+    text: Mapped[str] = mapped_column(Text)
+    tags: Mapped[list[str]] = mapped_column(ARRAY(Text))
+    tsv: Mapped[Any] = mapped_column(TSVECTOR)
+
+
+class Collection(Base):
+    __tablename__ = "collections"
+    collection_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    query: Mapped[str | None] = mapped_column(Text)
+    refreshed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CollectionItem(Base):
+    __tablename__ = "collection_items"
+    item_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    collection_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("collections.collection_id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    asset_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("videos.video_id", ondelete="CASCADE"))
+    start_ms: Mapped[int] = mapped_column(BigInteger)
+    end_ms: Mapped[int] = mapped_column(BigInteger)
+    note: Mapped[str] = mapped_column(Text)
+    bookmark_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("bookmarks.bookmark_id", ondelete="SET NULL"))
+    from_query: Mapped[bool] = mapped_column(Boolean)
+    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Compilation(Base):
+    __tablename__ = "compilations"
+    compilation_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(Text)
+    moments: Mapped[Any] = mapped_column(JSONB)
+    state: Mapped[str] = mapped_column(Text)
+    progress: Mapped[float] = mapped_column(Float)
+    error: Mapped[str | None] = mapped_column(Text)
+    file_name: Mapped[str | None] = mapped_column(Text)
+    size_bytes: Mapped[int | None] = mapped_column(BigInteger)
+    duration_ms: Mapped[int | None] = mapped_column(BigInteger)
+    copied: Mapped[int | None] = mapped_column(Integer)
+    encoded: Mapped[int | None] = mapped_column(Integer)
+    job_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ServerSecret(Base):
+    __tablename__ = "server_secrets"
+    name: Mapped[str] = mapped_column(Text, primary_key=True)
+    secret: Mapped[bytes] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
