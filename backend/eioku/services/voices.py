@@ -30,7 +30,8 @@ from dataclasses import dataclass
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from eioku.domain.errors import ConflictError
+from eioku.domain.enums import ArtifactType
+from eioku.domain.errors import ConflictError, NotFoundError
 from eioku.store.people import PeopleRepository
 from eioku.store.projections import ProjectionWriter
 from eioku.store.voices import Voice, VoiceRepository
@@ -92,8 +93,14 @@ def evidence(session: Session) -> list[Evidence]:
 def link_voices(session: Session) -> dict[str, str | None]:
     """Apply the rule (module doc) to every voice: automatic links made, changed
     or removed; links made by hand kept. Returns voice -> person for the voices
-    whose automatic link changed (None: removed)."""
+    whose automatic link changed (None: removed). Idempotent: run again on the
+    same analyses it changes nothing. One process at a time (a lock held to the
+    end of the transaction); a link made or undone by hand meanwhile is never
+    overwritten (each change is made only if the voice is still the rule's)."""
     VoiceRepository(session).sync()
+    if session.execute(text("SELECT NOT EXISTS (SELECT 1 FROM voices)")).scalar_one():
+        return {}
+    session.execute(text("SELECT pg_advisory_xact_lock(hashtext('eioku.voices'))"))
     current = {r.voice_id: (r.person_id, r.link, r.refused_person) for r in session.execute(text(
         "SELECT voice_id, person_id, link, refused_person FROM voices WHERE merged_into IS NULL"))}
     found = evidence(session)
@@ -120,10 +127,56 @@ def link_voices(session: Session) -> dict[str, str | None]:
             continue
         want = chosen.get(voice_id)
         if want != person:
-            session.execute(text("UPDATE voices SET person_id = :p, link = :l WHERE voice_id = :v"),
-                            {"p": want, "l": "auto" if want else None, "v": voice_id})
-            changed[voice_id] = want
+            done = session.execute(text(
+                "UPDATE voices SET person_id = :p, link = :l WHERE voice_id = :v "
+                "AND link IS DISTINCT FROM 'user' AND merged_into IS NULL "
+                "AND (CAST(:p AS text) IS NULL OR refused_person IS DISTINCT FROM :p)"),
+                {"p": want, "l": "auto" if want else None, "v": voice_id}).rowcount
+            if done:
+                if want is not None:
+                    _one_name(session, voice_id, want, by_hand=False)
+                changed[voice_id] = want
     return changed
+
+
+# runs of these kinds change what the rule sees
+RULE_INPUTS = frozenset({ArtifactType.SPEAKER_TURN, ArtifactType.FACE_DETECTION})
+
+
+def after_run(session: Session, artifact_type: str) -> dict[str, str | None]:
+    """Called where a run completes (the worker, a reused run, an external
+    producer's run), in its transaction: a speakers run's speakers matched into
+    voices and, after a speakers or faces run, the face-voice rule applied again,
+    so links follow new analyses without anyone listing voices. Links made or
+    undone by hand stay. Other runs: nothing."""
+    if artifact_type not in RULE_INPUTS:
+        return {}
+    return link_voices(session)
+
+
+def _one_name(session: Session, voice_id: str, person_id: str, *, by_hand: bool) -> None:
+    """A voice just linked to a person: one name for both. A named voice names
+    a nameless person (unless another person has that name); by hand, the voice's
+    own name then gives way to the person's. Automatic, a voice keeps a name that
+    differs from its person's (a user's word is not undone by the rule)."""
+    voice_name = session.execute(text("SELECT name FROM voices WHERE voice_id = :v"),
+                                 {"v": voice_id}).scalar_one()
+    if voice_name is None:
+        return
+    person_name = session.execute(text(
+        "SELECT canon.name FROM face_identities fi JOIN face_identities canon "
+        "ON canon.identity_id = COALESCE(fi.merged_into, fi.identity_id) WHERE fi.identity_id = :p"),
+        {"p": person_id}).scalar_one_or_none()
+    if person_name is None:
+        people = PeopleRepository(session, ProjectionWriter(session))
+        try:
+            canon = people.resolve(person_id).identity_id
+            people.rename(canon, voice_name)
+        except (ConflictError, NotFoundError):
+            return  # the name is another person's: the voice keeps it
+    elif not by_hand and person_name.lower() != voice_name.lower():
+        return
+    session.execute(text("UPDATE voices SET name = NULL WHERE voice_id = :v"), {"v": voice_id})
 
 
 def link(session: Session, voice: str, person: str) -> Voice:
@@ -133,6 +186,7 @@ def link(session: Session, voice: str, person: str) -> Voice:
     who = PeopleRepository(session, ProjectionWriter(session)).resolve(person)
     session.execute(text("UPDATE voices SET person_id = :p, link = 'user', refused_person = NULL "
                          "WHERE voice_id = :v"), {"p": who.identity_id, "v": found.voice_id})
+    _one_name(session, found.voice_id, who.identity_id, by_hand=True)
     return voices.get(found.voice_id)
 
 

@@ -68,6 +68,18 @@ class Voice:
     speakers: int  # run speakers in it (members), merged voices' included
     shown_as: str  # its name, else its person's name, else its id
     refused_person: str | None  # a link undone by hand (never made again by the rule)
+    turns: int = 0  # its turns in those runs
+
+
+@dataclass(frozen=True)
+class VoiceTurn:
+    video_id: uuid.UUID
+    title: str  # the video's file name
+    duration_ms: int | None
+    speaker: str  # the run's label
+    start_ms: int
+    end_ms: int
+    overlap: bool
 
 
 Vector = list[float]  # plain floats: the API process needs no numpy
@@ -188,7 +200,13 @@ class VoiceRepository:
                (SELECT fi.name FROM face_identities fi WHERE fi.identity_id = v.person_id) AS person_name,
                count(DISTINCT m.asset_id) FILTER (WHERE sr.run_id IS NOT NULL) AS videos,
                COALESCE(sum(m.talk_ms) FILTER (WHERE sr.run_id IS NOT NULL), 0) AS talk_ms,
-               count(m.run_id) AS speakers
+               count(m.run_id) AS speakers,
+               (SELECT count(*) FROM speaker_turns t JOIN voice_members tm
+                    ON tm.run_id = t.run_id AND tm.speaker = t.speaker
+                JOIN voices tv ON tv.voice_id = tm.voice_id
+                JOIN selected_runs ts ON ts.run_id = t.run_id AND ts.asset_id = t.asset_id
+                    AND ts.artifact_type = 'speaker.turn'
+                WHERE tv.voice_id = v.voice_id OR tv.merged_into = v.voice_id) AS turns
         FROM voices v
         LEFT JOIN voices child ON child.voice_id = v.voice_id OR child.merged_into = v.voice_id
         LEFT JOIN voice_members m ON m.voice_id = child.voice_id
@@ -201,7 +219,7 @@ class VoiceRepository:
     def _voice(self, r: object) -> Voice:
         return Voice(r.voice_id, r.name, r.merged_into, r.person_id, r.person_name,  # type: ignore[attr-defined]
                      r.link, int(r.videos), int(r.talk_ms), int(r.speakers),  # type: ignore[attr-defined]
-                     r.shown_as, r.refused_person)  # type: ignore[attr-defined]
+                     r.shown_as, r.refused_person, int(r.turns))  # type: ignore[attr-defined]
 
     def list(self, limit: int = 100, offset: int = 0) -> list[Voice]:
         """Voices not merged away, the most heard first."""
@@ -224,6 +242,26 @@ class VoiceRepository:
         if voice_id is None:
             raise NotFoundError(f"no voice {reference!r}")
         return self.get(voice_id)
+
+    def turns(self, voice_id: str, limit: int = 100,
+              offset: int = 0) -> tuple[list[VoiceTurn], int, int]:
+        """A voice's turns across the library (its merged voices' included), in
+        each video's selected speakers run, in recording order then time; with how
+        many there are and in how many videos."""
+        selected = ("FROM speaker_turns t JOIN voice_members m ON m.run_id = t.run_id "
+                    "AND m.speaker = t.speaker JOIN voices c ON c.voice_id = m.voice_id "
+                    "JOIN selected_runs s ON s.run_id = t.run_id AND s.asset_id = t.asset_id "
+                    "AND s.artifact_type = :t WHERE (c.voice_id = :v OR c.merged_into = :v)")
+        params = {"v": voice_id, "t": ArtifactType.SPEAKER_TURN}
+        total, videos = self.session.execute(text(
+            f"SELECT count(*), count(DISTINCT t.asset_id) {selected}"), params).one()
+        rows = self.session.execute(text(
+            "SELECT t.asset_id, vid.filename, vid.duration_ms, t.speaker, t.start_ms, t.end_ms, t.overlap "
+            f"{selected.replace('WHERE', 'JOIN videos vid ON vid.video_id = t.asset_id WHERE')} "
+            "ORDER BY s.video_t, t.asset_id, t.start_ms LIMIT :l OFFSET :o"),
+            {**params, "l": limit, "o": offset}).all()
+        return [VoiceTurn(r.asset_id, r.filename, r.duration_ms, r.speaker, int(r.start_ms), int(r.end_ms),
+                          bool(r.overlap)) for r in rows], int(total), int(videos)
 
     def merged_from(self, voice_id: str) -> list[str]:
         return list(self.session.execute(text(

@@ -28,7 +28,7 @@ from typing import Any
 
 import psycopg
 from eioku.config import get_settings
-from eioku.domain.enums import ArtifactType, RunStatus
+from eioku.domain.enums import RunStatus
 from eioku.domain.errors import (
     DatabaseUnavailableError,
     EiokuError,
@@ -37,13 +37,13 @@ from eioku.domain.errors import (
 )
 from eioku.domain.languages import short_tag
 from eioku.domain.models import Run, Video
+from eioku.services import voices
 from eioku.services.analysis import defer_ready, lock_video
 from eioku.services.ingest import readable_path
 from eioku.services.pipeline import ANALYZERS
 from eioku.services.sidecar import Cue, import_subtitles
 from eioku.store.jobs import FRAME_PASS_QUEUE, JobQueue, plan_chunks, queue_for
 from eioku.store.uow import UnitOfWork
-from eioku.store.voices import VoiceRepository
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -281,8 +281,8 @@ def write_run(uow: UnitOfWork, run: Run, analyzer: Analyzer, media: MediaInput, 
     recorded = {k: round(v, 3) for k, v in timings.items()}
     recorded.update(write_s=round(written - analyzed, 3), total_s=round(written - started, 3))
     uow.runs.complete(run.run_id, recorded)
-    if run.artifact_type == ArtifactType.SPEAKER_TURN:  # its speakers into voices (store/voices.py)
-        VoiceRepository(uow.session).sync()
+    # a speakers run's speakers into voices; after speakers or faces, the face-voice rule
+    voices.after_run(uow.session, run.artifact_type)
     decided = analyzer.recorded_config(media)
     if decided:
         uow.session.execute(text("UPDATE runs SET config = config || CAST(:c AS jsonb) "
@@ -461,6 +461,7 @@ def _reuse(uow: UnitOfWork, run: Run) -> Outcome | None:
                              "WHERE run_id = :s) WHERE run_id = :r"),
                         {"s": source.run_id, "r": run.run_id})
     uow.runs.complete(run.run_id, {"reused": True})
+    voices.after_run(uow.session, run.artifact_type)
     defer_ready(uow, run.asset_id)
     uow.commit()
     return Outcome(run.run_id, "reused", count)

@@ -20,6 +20,7 @@ from eioku.artifacts.registry import default_registry
 from eioku.domain.enums import RunStatus
 from eioku.domain.errors import ConflictError, SchemaNotFoundError, ValidationFailedError
 from eioku.domain.models import Run
+from eioku.services import voices
 from eioku.store.corrections import USER
 from eioku.store.uow import UnitOfWork
 
@@ -89,6 +90,7 @@ def complete_run(run_id: uuid.UUID, uow: UowDep) -> RunOut:
     """Mark the run completed: its artifacts become visible."""
     _external_run(uow, run_id)
     run = uow.runs.complete(run_id)
+    voices.after_run(uow.session, run.artifact_type)  # speakers into voices, face-voice links
     uow.commit()
     return RunOut.model_validate(run)
 

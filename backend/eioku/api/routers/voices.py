@@ -3,6 +3,7 @@ and the link of a voice to a person's face (services/voices.py)."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
@@ -10,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from eioku.api.deps import UowDep
 from eioku.services import voices as service
-from eioku.store.voices import Voice, VoiceRepository
+from eioku.store.voices import Voice, VoiceRepository, VoiceTurn
 
 router = APIRouter(tags=["voices"])
 VoiceRef = Annotated[str, Path(min_length=1, max_length=100, pattern=r"^[^\x00]+$")]
@@ -26,6 +27,7 @@ class VoiceOut(BaseModel):
     link: str | None = Field(description="auto (the rule in docs/architecture.md) | user | null")
     videos: int
     talk_ms: int
+    turns: int = Field(description="its turns in those runs")
     speakers: int = Field(description="speakers of speakers runs in it, merged voices' included")
     merged_voices: list[str] = Field(default_factory=list)
 
@@ -33,11 +35,33 @@ class VoiceOut(BaseModel):
     def of(cls, v: Voice, merged: list[str] | None = None) -> VoiceOut:
         return cls(voice_id=v.voice_id, name=v.name, shown_as=v.shown_as, merged_into=v.merged_into,
                    person_id=v.person_id, person_name=v.person_name, link=v.link, videos=v.videos,
-                   talk_ms=v.talk_ms, speakers=v.speakers, merged_voices=merged or [])
+                   talk_ms=v.talk_ms, turns=v.turns, speakers=v.speakers, merged_voices=merged or [])
 
 
 class VoicesOut(BaseModel):
     voices: list[VoiceOut]
+
+
+class VoiceTurnOut(BaseModel):
+    video_id: uuid.UUID
+    title: str = Field(description="the video's file name")
+    duration_ms: int | None
+    speaker: str = Field(description="the speakers run's label in that video")
+    start_ms: int
+    end_ms: int
+    overlap: bool = Field(description="another speaker talks at the same time")
+
+    @classmethod
+    def of(cls, t: VoiceTurn) -> VoiceTurnOut:
+        return cls(video_id=t.video_id, title=t.title, duration_ms=t.duration_ms, speaker=t.speaker,
+                   start_ms=t.start_ms, end_ms=t.end_ms, overlap=t.overlap)
+
+
+class VoiceTurnsOut(BaseModel):
+    voice_id: str
+    total: int = Field(description="its turns in every video")
+    videos: int
+    turns: list[VoiceTurnOut]
 
 
 class RenameVoice(BaseModel):
@@ -77,6 +101,18 @@ def list_voices(uow: UowDep, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 def get_voice(voice: VoiceRef, uow: UowDep) -> VoiceOut:
     """One voice by id, name, or its person's id or name (a merged-away id: the voice it joined)."""
     return _detail(uow, VoiceRepository(uow.session).resolve(voice).voice_id)
+
+
+@router.get("/v1/voices/{voice}/turns", response_model=VoiceTurnsOut)
+def voice_turns(voice: VoiceRef, uow: UowDep, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+                offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0) -> VoiceTurnsOut:
+    """A voice's turns across the library (its merged voices' included), in each
+    video's selected speakers run, by video in recording order, then time."""
+    voices = VoiceRepository(uow.session)
+    found = voices.resolve(voice)
+    turns, total, videos = voices.turns(found.voice_id, limit, offset)
+    return VoiceTurnsOut(voice_id=found.voice_id, total=total, videos=videos,
+                         turns=[VoiceTurnOut.of(t) for t in turns])
 
 
 @router.patch("/v1/voices/{voice}", response_model=VoiceOut)
