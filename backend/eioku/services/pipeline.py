@@ -152,6 +152,11 @@ ANALYZERS: dict[str, AnalyzerSpec] = {s.name: s for s in (
                  profiles={_P.FAST: {"window_s": 1.5, "hop_s": 0.75, "int8": True},
                            _P.HIGH_QUALITY: {"window_s": 1.5, "hop_s": 0.75, "int8": False}},
                  choices=_speakers),
+    # chapters at topic changes (eioku_ml/analyzers/chapters.py): sentence vectors of the
+    # transcript, cuts, speakers and silences; titled by key phrases or by what shots show
+    AnalyzerSpec("chapters", ArtifactType.CHAPTER, "eioku.chapters/all-minilm-l6-v2", "1",
+                 uses=("scenes", "transcript", "speakers", "objects", "faces", "places"),
+                 profiles={_P.FAST: {"window_s": 30.0, "min_chapter_s": 20.0}}),
 )}  # fmt: skip
 
 

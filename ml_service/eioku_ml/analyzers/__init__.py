@@ -16,6 +16,7 @@ _MODULES = {
     "embeddings": ("eioku_ml.analyzers.embeddings", "EmbeddingsAnalyzer"),
     "visual": ("eioku_ml.analyzers.visual", "VisualAnalyzer"),
     "speakers": ("eioku_ml.analyzers.speakers", "SpeakersAnalyzer"),
+    "chapters": ("eioku_ml.analyzers.chapters", "ChaptersAnalyzer"),
 }
 
 
