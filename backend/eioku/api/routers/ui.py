@@ -1,8 +1,8 @@
 """The web player: one HTML page whose ES modules route by URL, served with the API.
 
 Every asset lives in ``eioku/ui/static`` (no CDN, no web fonts, no build
-step); page URLs (``/``, ``/videos/{id}``, ``/people``, ``/people/{id}``, ``/search``) all
-answer with the same page and the modules read the URL.
+step); page URLs (``/``, ``/videos/{id}``, ``/people``, ``/people/{id}``, ``/voices``,
+``/voices/{id}``, ``/search``) all answer with the same page and the modules read the URL.
 """
 
 from __future__ import annotations
@@ -29,12 +29,14 @@ def _page() -> FileResponse:
 
 @router.get("/")
 @router.get("/people")
+@router.get("/voices")
 @router.get("/search")
 def page() -> FileResponse:
     return _page()
 
 
 @router.get("/people/{person}")
+@router.get("/voices/{voice}")
 @router.get("/videos/{video_id}")
 def player_page() -> FileResponse:
     return _page()

@@ -5,6 +5,7 @@ const routes = [
   [/^\/$/, () => import("./library.js"), "library"],
   [/^\/people\/?$/, () => import("./people.js"), "people"],
   [/^\/people\/([^/]+)\/?$/, () => import("./person.js"), "people"],
+  [/^\/voices(?:\/([^/]+))?\/?$/, () => import("./voices.js"), "voices"],
   [/^\/search\/?$/, () => import("./search.js"), "library"],
   [/^\/videos\/([0-9a-f-]{36})\/?$/i, () => import("./player.js"), null],
 ];
