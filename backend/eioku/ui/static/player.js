@@ -8,6 +8,7 @@ import { installKeys } from "./keys.js";
 import { HAS_CONFIDENCE, Timeline, noun, rowKey } from "./timeline.js";
 import { Transcript } from "./transcript.js";
 import { CORRECTED, labelActions } from "./corrections.js";
+import { speakerActions } from "./speaker-names.js";
 import { FindPanel } from "./find.js";
 import { AnalysisStatus, runsPanel } from "./runs.js";
 import { Playback, trackLabel } from "./playback.js";
@@ -122,7 +123,7 @@ class Player {
         this.announce(`${row.title} selected: n for next, shift+n for previous`);
       },
       preview: (ms) => this.previewAt(ms),
-      rowActions: labelActions(this.id),
+      rowActions: (row) => labelActions(this.id)(row) || speakerActions(this.id)(row),
     });
     // an empty insights panel says why: not analysed, analysing, or nothing found
     this.timeline.insights.emptyText = () => this.status.overallText();
