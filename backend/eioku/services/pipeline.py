@@ -157,6 +157,15 @@ ANALYZERS: dict[str, AnalyzerSpec] = {s.name: s for s in (
     AnalyzerSpec("chapters", ArtifactType.CHAPTER, "eioku.chapters/all-minilm-l6-v2", "1",
                  uses=("scenes", "transcript", "speakers", "objects", "faces", "places"),
                  profiles={_P.FAST: {"window_s": 30.0, "min_chapter_s": 20.0}}),
+    # names (spaCy en_core_web_sm) and key terms (noun chunks ranked with MiniLM) said and
+    # shown: every mention (eioku_ml/analyzers/entities.py); English text only
+    AnalyzerSpec("entities", ArtifactType.ENTITY_MENTION, "eioku.entities/en-core-web-sm", "1",
+                 uses=("transcript", "ocr"),
+                 profiles={_P.FAST: {"model": "en_core_web_sm-3.8.0", "key_terms": 8,
+                                     "min_words": 40, "min_relevance": 0.25}}),
+    # the language of each OCR line and transcript segment (fastText lid.176, languages.py)
+    AnalyzerSpec("languages", ArtifactType.TEXT_LANGUAGE, "eioku.languages/lid-176", "1",
+                 uses=("transcript", "ocr"), profiles={_P.FAST: {"model": "lid.176.ftz"}}),
 )}  # fmt: skip
 
 

@@ -17,6 +17,8 @@ _MODULES = {
     "visual": ("eioku_ml.analyzers.visual", "VisualAnalyzer"),
     "speakers": ("eioku_ml.analyzers.speakers", "SpeakersAnalyzer"),
     "chapters": ("eioku_ml.analyzers.chapters", "ChaptersAnalyzer"),
+    "entities": ("eioku_ml.analyzers.entities", "EntitiesAnalyzer"),
+    "languages": ("eioku_ml.analyzers.languages", "LanguagesAnalyzer"),
 }
 
 
