@@ -17,6 +17,8 @@ from eioku.api.guard import Guard
 from eioku.api.reads import Reads
 from eioku.api.routers import (
     artifacts,
+    bookmarks,
+    collections,
     corrections,
     events,
     exports,
@@ -106,7 +108,7 @@ def create_app(
     protected = [Depends(check) for check in checks]
     # the hot routes first: a request is matched against the routes in order
     for module in (navigation, videos, runs, events, artifacts, people, library, libraries, player,
-                   media, exports, status, corrections, speakers, voices):
+                   media, exports, status, corrections, speakers, voices, bookmarks, collections):
         app.include_router(module.router, dependencies=protected)
     app.include_router(health.router)
     app.include_router(session.router)  # signing in needs no token

@@ -166,9 +166,9 @@ _PERSON = ("COALESCE((SELECT fi.merged_into FROM face_identities fi "
            "WHERE fi.identity_id = a.payload->>'cluster_id'), a.payload->>'cluster_id')")
 
 _TAGS = "ARRAY(SELECT jsonb_array_elements_text(a.payload->'tags'))"
-_NOTE = "concat_ws(' ', a.payload->>'note', array_to_string(" + _TAGS + ", ' '))"
-_BOOKMARK = {"bookmark_id": "(a.payload->>'bookmark_id')::uuid", "text": _NOTE, "tags": _TAGS,
-             "tsv": f"to_tsvector('{FTS_CONFIG}', {spaced_sql(_NOTE)})"}
+_NOTE_TAGS = "concat_ws(' ', a.payload->>'note', NULLIF(array_to_string(" + _TAGS + ", ' '), ''))"
+_BOOKMARK = {"bookmark_id": "(a.payload->>'bookmark_id')::uuid", "text": "a.payload->>'note'",
+             "tags": _TAGS, "tsv": f"to_tsvector('{FTS_CONFIG}', {spaced_sql(_NOTE_TAGS)})"}
 
 PROJECTIONS: tuple[Projection, ...] = (
     Projection("scene_ranges", ArtifactType.SCENE, JumpKind.SCENE,
