@@ -13,6 +13,7 @@ often any language, so :func:`identify` says ``und`` (undetermined) below
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,9 @@ UNDETERMINED = "und"
 MIN_LETTERS = 8
 MIN_CONFIDENCE = 0.4
 MAX_CHARS = 400  # fastText reads the whole line; long text adds time, not accuracy
+
+
+_WIDE = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 
 
 @dataclass(frozen=True)
@@ -49,7 +53,8 @@ class LangId:
 
     def guess(self, text: str) -> Guess:
         """The language of one line or segment; ``und`` when too short or unsure."""
-        letters = sum(ch.isalpha() for ch in text)
+        # a Chinese or Japanese character, or a Hangul syllable, says as much as a short word
+        letters = sum(3 if _WIDE.match(ch) else 1 for ch in text if ch.isalpha())
         if letters < MIN_LETTERS:
             return Guess(UNDETERMINED, 0.0)
         (best, *_) = self._detector.detect(" ".join(text.split()), model="lite", k=1)
