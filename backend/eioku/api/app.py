@@ -33,6 +33,7 @@ from eioku.api.routers import (
     session,
     speakers,
     status,
+    terms,
     ui,
     videos,
     voices,
@@ -108,7 +109,7 @@ def create_app(
     protected = [Depends(check) for check in checks]
     # the hot routes first: a request is matched against the routes in order
     for module in (navigation, videos, runs, events, artifacts, people, library, libraries, player,
-                   media, exports, status, corrections, speakers, voices, bookmarks, collections):
+                   media, exports, status, corrections, speakers, voices, bookmarks, collections, terms):
         app.include_router(module.router, dependencies=protected)
     app.include_router(health.router)
     app.include_router(session.router)  # signing in needs no token
