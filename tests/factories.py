@@ -58,6 +58,10 @@ def payload_for(artifact_type: str, i: int = 0, **overrides: Any) -> dict[str, A
                               "model": "all-MiniLM-L6-v2", "vector": [1.0] + [0.0] * 383}
     base["image.embedding"] = {"model": "clip:test", "vector": [1.0] + [0.0] * 15, "frame_number": i}
     base["speaker.turn"] = {"speaker": f"Speaker {i % 2 + 1}", "confidence": 0.8, "overlap": False}
+    base["entity.mention"] = {"name": "Siemens", "type": "org", "text": "Siemens", "source": "transcript",
+                              "start": 0, "end": 7, "of_artifact_id": None, "confidence": 0.9}
+    base["text.language"] = {"language": "en", "confidence": 0.9, "source": "ocr",
+                             "of_artifact_id": None, "spoken": None}
     payload = dict(base[artifact_type])
     payload.update(overrides)
     return payload
