@@ -26,6 +26,7 @@ from eioku.api.routers import (
     libraries,
     library,
     media,
+    moment_exports,
     navigation,
     people,
     player,
@@ -109,7 +110,8 @@ def create_app(
     protected = [Depends(check) for check in checks]
     # the hot routes first: a request is matched against the routes in order
     for module in (navigation, videos, runs, events, artifacts, people, library, libraries, player,
-                   media, exports, status, corrections, speakers, voices, bookmarks, collections, terms):
+                   media, exports, status, corrections, speakers, voices, bookmarks, collections, terms,
+                   moment_exports):
         app.include_router(module.router, dependencies=protected)
     app.include_router(health.router)
     app.include_router(session.router)  # signing in needs no token

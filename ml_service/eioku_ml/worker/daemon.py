@@ -26,6 +26,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 
+from eioku.store.compilations import COMPILATION_QUEUE
 from eioku.store.jobs import queue_for
 from eioku.store.playback import PLAYBACK_QUEUE
 
@@ -37,12 +38,12 @@ PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 def queues_for(analyzers: Sequence[str] | None, queues: Sequence[str] | None) -> list[str] | None:
     """The queues to listen on; None means all. A worker serving only some
-    analyzers still makes playback files (the ``playback`` queue), unless
-    queues are named explicitly (then exactly those)."""
+    analyzers still makes playback files and compilations (the ``playback`` and
+    ``compilations`` queues), unless queues are named explicitly (then exactly those)."""
     names = list(queues or [])
     names += [queue_for(a) for a in analyzers or []]
     if analyzers and not queues:
-        names.append(PLAYBACK_QUEUE)
+        names += [PLAYBACK_QUEUE, COMPILATION_QUEUE]
     return names or None
 
 

@@ -13,6 +13,7 @@ import uuid
 import procrastinate
 from eioku.db.engine import make_engine, make_session_factory
 from eioku.domain.errors import DatabaseUnavailableError
+from eioku.store.compilations import COMPILATION_TASK
 from eioku.store.jobs import ANALYZE_TASK, CHUNK_TASK, FRAME_PASS_TASK
 from eioku.store.playback import PLAYBACK_TASK
 from procrastinate import RetryStrategy
@@ -22,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from eioku_ml.errors import TransientAnalysisError
 from eioku_ml.worker.chunks import execute_chunk
+from eioku_ml.worker.compilation import execute_compilation
 from eioku_ml.worker.execute import (
     AnalyzerCache,
     Attempt,
@@ -79,6 +81,10 @@ def make_app(url: str, cache: AnalyzerCache | None = None) -> procrastinate.App:
     @app.task(name=PLAYBACK_TASK, retry=RETRY, pass_context=True)
     def prepare_playback(context: procrastinate.JobContext, video_id: str, audio_track: int) -> str:
         return execute_playback(factory, uuid.UUID(video_id), audio_track, context.job.id)
+
+    @app.task(name=COMPILATION_TASK, retry=RETRY)
+    def compile_moments(compilation_id: str) -> str:
+        return execute_compilation(factory, uuid.UUID(compilation_id))
 
     @app.periodic(cron="* * * * *", periodic_id="retry-stalled")
     @app.task(name="eioku.retry_stalled", queueing_lock="eioku.retry_stalled")

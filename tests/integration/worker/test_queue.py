@@ -118,6 +118,6 @@ def test_sigterm_lets_the_current_job_finish(session_factory, db_url, tmp_path):
 
 
 def test_worker_queues_follow_analyzers():
-    assert queues_for(["scenes"], None) == ["analysis.scenes", "playback"]  # proxies too
+    assert queues_for(["scenes"], None) == ["analysis.scenes", "playback", "compilations"]  # proxies too
     assert queues_for(None, ["custom"]) == ["custom"]
     assert queues_for(None, None) is None
