@@ -30,6 +30,7 @@ from eioku.api.routers import (
     navigation,
     people,
     player,
+    query,
     runs,
     session,
     speakers,
@@ -111,7 +112,7 @@ def create_app(
     # the hot routes first: a request is matched against the routes in order
     for module in (navigation, videos, runs, events, artifacts, people, library, libraries, player,
                    media, exports, status, corrections, speakers, voices, bookmarks, collections, terms,
-                   moment_exports):
+                   moment_exports, query):
         app.include_router(module.router, dependencies=protected)
     app.include_router(health.router)
     app.include_router(session.router)  # signing in needs no token
