@@ -176,10 +176,20 @@ class SearchHitOut(BaseModel):
     relevance: float | None = Field(default=None, description=(
         "by meaning: standard deviations above the query's similarity to unrelated texts "
         "(a hit from 3); null for exact words"))
+    language: str | None = Field(default=None, description=(
+        "speech and on-screen text: the language of the line or segment (ISO 639-1; und: "
+        "too short to tell), from the languages analyzer; null when not analysed"))
 
     @classmethod
-    def of(cls, h: Hit) -> SearchHitOut:
-        return cls(**vars(h))
+    def of(cls, h: Hit, language: str | None = None) -> SearchHitOut:
+        return cls(**vars(h), language=language)
+
+
+class SearchFacetOut(BaseModel):
+    label: str = Field(description="search again with entity=<label> to keep its moments")
+    name: str
+    type: str = Field(description="person | org | place | date | amount | term")
+    hits: int = Field(description="hits during which it is said or shown")
 
 
 class SearchOut(BaseModel):
@@ -190,6 +200,12 @@ class SearchOut(BaseModel):
     hits: list[SearchHitOut]
     weaker: int = Field(default=0, description=(
         "weak matches by meaning left out (ask with weak=true); 0 when they were asked for"))
+    facets: list[SearchFacetOut] = Field(default_factory=list, description=(
+        "the names and terms mentioned during the hits, most hits first (entities analyzer)"))
+    notes: list[str] = Field(default_factory=list, description=(
+        "what search did with text that is not English (a query or hits in another language)"))
+    query_language: str | None = Field(default=None, description=(
+        "the query's language when it is clearly not English; null otherwise"))
 
 
 class TimelineItemOut(BaseModel):

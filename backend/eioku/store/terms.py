@@ -143,3 +143,49 @@ def spoken_language(session: Session, video_id: uuid.UUID,
         "SELECT a.payload->>'language' FROM artifacts a WHERE a.run_id = :r AND a.asset_id = :v "
         "AND a.artifact_type = :t GROUP BY 1 ORDER BY sum(a.span_end_ms - a.span_start_ms) DESC, 1 "
         "LIMIT 1"), {"r": run_id, "v": video_id, "t": ArtifactType.TRANSCRIPT_SEGMENT}).scalar()
+
+
+@dataclass(frozen=True)
+class SpanMention:
+    index: int  # of the span asked about
+    label: str
+    name: str
+    type: str
+
+
+def mentions_during(session: Session, spans: list[tuple[uuid.UUID, int, int]],
+                    label: str | None = None) -> list[SpanMention]:
+    """The names and terms mentioned during each of these spans (video, start,
+    end), under each video's selected entities run (only ``label``, when given)."""
+    if not spans:
+        return []
+    rows = session.execute(text(
+        "SELECT h.i, p.label, p.name, p.entity_type FROM unnest(CAST(:v AS uuid[]), "
+        "CAST(:s AS bigint[]), CAST(:e AS bigint[])) WITH ORDINALITY AS h(v, s, e, i) "
+        "JOIN selected_runs sr ON sr.asset_id = h.v AND sr.artifact_type = :t "
+        "JOIN entity_mentions p ON p.run_id = sr.run_id AND p.asset_id = h.v "
+        "AND p.start_ms <= h.e AND p.end_ms >= h.s "
+        + ("AND p.label = :label " if label is not None else "") +
+        "ORDER BY h.i, p.start_ms"),
+        {"v": [str(v) for v, _, _ in spans], "s": [s for _, s, _ in spans],
+         "e": [e for _, _, e in spans], "t": ArtifactType.ENTITY_MENTION,
+         "label": (label or "").lower()}).all()
+    return [SpanMention(int(r.i) - 1, r.label, r.name, r.entity_type) for r in rows]
+
+
+def languages_during(session: Session, spans: list[tuple[uuid.UUID, str, int, int]]) -> dict[int, str]:
+    """The language of each text span (video, source, start, end) — the OCR line
+    or transcript segment with that span in the video's selected languages run."""
+    if not spans:
+        return {}
+    rows = session.execute(text(
+        "SELECT DISTINCT ON (h.i) h.i, p.language FROM unnest(CAST(:v AS uuid[]), CAST(:src AS text[]), "
+        "CAST(:s AS bigint[]), CAST(:e AS bigint[])) WITH ORDINALITY AS h(v, src, s, e, i) "
+        "JOIN selected_runs sr ON sr.asset_id = h.v AND sr.artifact_type = :t "
+        "JOIN text_languages p ON p.run_id = sr.run_id AND p.asset_id = h.v AND p.source = h.src "
+        "AND p.start_ms <= h.e AND p.end_ms >= h.s "
+        "ORDER BY h.i, abs(p.start_ms - h.s) + abs(p.end_ms - h.e)"),
+        {"v": [str(v) for v, _, _, _ in spans], "src": [s for _, s, _, _ in spans],
+         "s": [s for _, _, s, _ in spans], "e": [e for _, _, _, e in spans],
+         "t": ArtifactType.TEXT_LANGUAGE}).all()
+    return {int(r.i) - 1: r.language for r in rows}

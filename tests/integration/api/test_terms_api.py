@@ -42,6 +42,10 @@ def library(session_factory):
                             payload_for("text.language", language="de", source="ocr"),
                             payload_for("text.language", language="und", source="ocr")])
         store_run(uow, one, "transcript.segment", [(0, 4000)])
+        store_run(uow, two, "transcript.segment", [(0, 3000)], payloads=[payload_for(
+            "transcript.segment", text="Guten Morgen, hallo aus München", language="de")])
+        store_run(uow, two, "text.language", [(0, 3000)], payloads=[payload_for(
+            "text.language", language="de", source="transcript", spoken="de")])
         uow.commit()
     return one, two
 
@@ -91,7 +95,7 @@ def test_a_videos_terms_and_languages(client, library):
     assert langs["spoken"] == "en"
     assert {(x["source"], x["language"], x["items"]) for x in langs["languages"]} == {
         ("transcript", "en", 1), ("ocr", "de", 1), ("ocr", "und", 1)}
-    assert client.get(f"/v1/videos/{two}/languages").json()["languages"] == []
+    assert [x["language"] for x in client.get(f"/v1/videos/{two}/languages").json()["languages"]] == ["de"]
 
 
 @pytest.mark.parametrize(("path", "params"), [
@@ -120,3 +124,24 @@ def test_cli_terms(library, db_url, monkeypatch):
     out = runner.invoke(cli, ["terms", "--video", str(one), "--json"])
     assert [t["name"] for t in json.loads(out.output)["terms"]] == ["Siemens", "Munich"]
     assert runner.invoke(cli, ["terms", "--type", "planet"]).exit_code != 0
+
+
+def test_search_facets_filter_by_a_name_and_languages_of_hits(client, library):
+    one, two = library
+
+    def search(**params):
+        return client.get("/v1/search", params={"mode": "keyword", **params}).json()
+
+    body = search(q="hello")
+    assert [(h["video_id"], h["start_ms"], h["language"]) for h in body["hits"]] == [(str(one), 0, "en")]
+    assert [(f["name"], f["type"], f["hits"]) for f in body["facets"]] == [("Siemens", "org", 1)]
+    assert body["notes"] == [] and body["query_language"] is None
+    assert [h["start_ms"] for h in search(q="hello", entity="SIEMENS")["hits"]] == [0]
+    assert search(q="hello", entity="munich")["hits"] == []  # said at 20 s, outside the line
+    german = search(q="München")
+    assert [(h["video_id"], h["language"]) for h in german["hits"]] == [(str(two), "de")]
+    assert any("de" in note and "English" in note for note in german["notes"])
+    asked = search(q="wo ist der Bahnhof bitte")
+    assert asked["query_language"] == "de" and any("not English" in n for n in asked["notes"])
+    assert client.get("/v1/search", params={"q": "hello", "entity": "a\x00"}).status_code == 422
+    assert client.get("/v1/search", params={"q": "hello", "entity": "x" * 201}).status_code == 422

@@ -17,9 +17,9 @@ from sqlalchemy import text
 from eioku.api.deps import UowDep
 from eioku.api.routers.events import BUSY, event_stream, stream_slot, streams_busy
 from eioku.api.schemas import RunOut
-from eioku.api.schemas_library import CardOut, LibraryPage, SearchHitOut, SearchOut
+from eioku.api.schemas_library import CardOut, LibraryPage, SearchFacetOut, SearchHitOut, SearchOut
 from eioku.domain.errors import ValidationFailedError
-from eioku.services import library
+from eioku.services import library, search_terms
 from eioku.services import search as search_service
 from eioku.services.navigation import MAX_QUERY_CHARS
 from eioku.store.uow import UnitOfWork
@@ -83,6 +83,9 @@ def search(
     speaker: Annotated[str | None, Query(min_length=1, max_length=200, pattern=r"^[^\x00]+$", description=(
         "Said by: only speech of this speaker (a speakers run's label such as \"Speaker 1\", "
         "or a voice's id or name); each hit's label is the speaker's name."))] = None,
+    entity: Annotated[str | None, Query(min_length=1, max_length=200, pattern=r"^[^\x00]+$", description=(
+        "Only moments during which this name or term is said or shown (its label, any case: "
+        "see GET /v1/terms and the answer's facets)."))] = None,
 ) -> SearchOut:
     """Moments across the library (or one video), best first: speech and
     on-screen text, objects and places by label, people by name, and shots
@@ -93,10 +96,16 @@ def search(
     if scope == "library" and video_id is not None:
         raise ValidationFailedError("scope=library searches every video: leave out video_id",
                                     field="scope")
-    found = search_service.search(uow.session, q, mode=mode, limit=limit, video_id=video_id,
+    asked = search_terms.entity_filter_candidates(limit) if entity else limit
+    found = search_service.search(uow.session, q, mode=mode, limit=asked, video_id=video_id,
                                   weak=weak, speaker=speaker)
+    hits = search_terms.only_mentioning(uow.session, found.hits, entity)[:limit] if entity \
+        else found.hits
+    more = search_terms.refine(uow.session, q, found.mode, hits)
     return SearchOut(query=q, mode=found.mode, vector_index=found.vector_index,
-                     hits=[SearchHitOut.of(h) for h in found.hits], weaker=found.weaker)
+                     hits=[SearchHitOut.of(h, lang) for h, lang in zip(hits, more.languages, strict=True)],
+                     weaker=found.weaker, notes=more.notes, query_language=more.query_language,
+                     facets=[SearchFacetOut(**vars(f)) for f in more.facets])
 
 
 def _db_now(factory) -> float:  # type: ignore[no-untyped-def]
