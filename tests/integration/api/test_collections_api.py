@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import uuid
 
-from tests.integration.api.test_api import _video
+from tests.factories import payload_for
+from tests.integration.api.test_api import _external_run, _video
 
 
 def _new(client, name="Reel", **body):
@@ -56,11 +57,34 @@ def test_collection_lifecycle_across_videos(client, media_root):
     assert client.get(f"/v1/bookmarks/{mark['bookmark_id']}").status_code == 200
 
 
-def test_a_collection_saved_from_a_query_keeps_it(client, media_root):
-    c = _new(client, "Dogs", query='object:dog AND said:"walk"')
-    assert c["query"] == 'object:dog AND said:"walk"'
-    r = client.post(f"/v1/collections/{c['collection_id']}/refresh")
-    assert r.status_code in (200, 409), r.text  # 409 until the combined query language is built in
+def _said(client, video, lines):
+    _external_run(client, video, "transcript.segment",
+                  [(s, e, payload_for("transcript.segment", text=t)) for s, e, t in lines])
+
+
+def test_a_collection_saved_from_a_query_refreshes_as_new_videos_match(client, media_root):
+    one = _video(client, media_root, "a.mp4", b"one")
+    _said(client, one, [(0, 2000, "time for a walk"), (2000, 4000, "nothing here")])
+    c = _new(client, "Walks", query='said:"walk"')
+    assert c["query"] == 'said:"walk"' and c["refreshed_at"] is not None
+    assert [(i["video_id"], i["start_ms"], i["from_query"]) for i in c["items"]] == [(one, 0, True)]
+    cid = c["collection_id"]
+    by_hand = client.post(f"/v1/collections/{cid}/items", json={"moments": [
+        {"video_id": one, "start_ms": 3000, "end_ms": 3500}]}).json()
+    assert len(by_hand["items"]) == 2
+
+    two = _video(client, media_root, "b.mp4", b"two")
+    _said(client, two, [(5000, 6000, "a long walk home")])
+    r = client.post(f"/v1/collections/{cid}/refresh")
+    assert r.status_code == 200, r.text
+    items = r.json()["items"]
+    assert sorted((i["video_id"], i["start_ms"], i["from_query"]) for i in items) == sorted([
+        (one, 0, True), (two, 5000, True), (one, 3000, False)])
+    assert items[0]["from_query"] is False  # what a person added stays first
+    again = client.post(f"/v1/collections/{cid}/refresh").json()["items"]
+    assert len(again) == 3  # a refresh replaces what the query found, never adds it twice
+
+    assert client.post("/v1/collections", json={"name": "bad", "query": "said:("}).status_code == 422
     plain = _new(client, "Plain")
     assert client.post(f"/v1/collections/{plain['collection_id']}/refresh").status_code == 409
 
