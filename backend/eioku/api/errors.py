@@ -21,6 +21,7 @@ STATUS: list[tuple[type[e.EiokuError], int]] = [
     (e.NotFoundError, 404),
     (e.MediaFileNotFoundError, 404),
     (e.PathOutsideMediaRootsError, 403),
+    (e.ForbiddenError, 403),
     (e.MediaPathError, 400),
     (e.ValidationFailedError, 422),
     (e.SchemaNotFoundError, 422),

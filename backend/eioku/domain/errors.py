@@ -111,3 +111,7 @@ class SemanticSearchUnavailableError(EiokuError):
 
 class NotMediaError(EiokuError):
     """The file is not audio or video in a container Eioku reads."""
+
+
+class ForbiddenError(EiokuError):
+    """What was asked is outside what this credential opens (a share link's video)."""
