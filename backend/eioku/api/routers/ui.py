@@ -2,7 +2,7 @@
 
 Every asset lives in ``eioku/ui/static`` (no CDN, no web fonts, no build
 step); page URLs (``/``, ``/videos/{id}``, ``/people``, ``/people/{id}``, ``/voices``,
-``/voices/{id}``, ``/search``) all answer with the same page and the modules read the URL.
+``/voices/{id}``, ``/search``, ``/terms``) all answer with the same page and the modules read the URL.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ def _page() -> FileResponse:
 @router.get("/people")
 @router.get("/voices")
 @router.get("/search")
+@router.get("/terms")
 def page() -> FileResponse:
     return _page()
 

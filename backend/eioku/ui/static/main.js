@@ -7,6 +7,7 @@ const routes = [
   [/^\/people\/([^/]+)\/?$/, () => import("./person.js"), "people"],
   [/^\/voices(?:\/([^/]+))?\/?$/, () => import("./voices.js"), "voices"],
   [/^\/search\/?$/, () => import("./search.js"), "library"],
+  [/^\/terms\/?$/, () => import("./terms.js"), "terms"],
   [/^\/videos\/([0-9a-f-]{36})\/?$/i, () => import("./player.js"), null],
 ];
 

@@ -4,6 +4,7 @@
 // (the API's strength and relevance); a query nothing relevant answers says so.
 import { api, q } from "./api.js";
 import { clock, h, snippet } from "./dom.js";
+import { useStyles } from "./styles.js";
 
 // this module's styles, once (index.html is shared; the find panel uses them too)
 if (!document.querySelector('link[href="/ui/search.css"]')) {
@@ -17,6 +18,8 @@ export async function render(main, { params }) {
   const query = (params.get("q") || "").trim();
   const mode = MODES.some(([m]) => m === params.get("mode")) ? params.get("mode") : "hybrid";
   const weak = params.get("weak") === "1" && mode !== "keyword";
+  const entity = (params.get("entity") || "").slice(0, 200); // only moments mentioning this name
+  useStyles("terms.css"); // name facets, language notes
   document.title = query ? `“${query}” · Eioku` : "Search · Eioku";
   main.append(h("h1", {}, query ? `Search: ${query}` : "Search"));
   if (!query) {
@@ -24,14 +27,14 @@ export async function render(main, { params }) {
     return;
   }
   const select = h("select", { id: "search-mode", name: "mode", onchange: () => {
-    window.location.assign(`/search${q({ q: query, mode: select.value === "hybrid" ? undefined : select.value })}`);
+    window.location.assign(`/search${q({ q: query, mode: select.value === "hybrid" ? undefined : select.value, entity: entity || undefined })}`);
   } }, MODES.map(([value, label]) => h("option", { value, selected: value === mode }, label)));
   main.append(h("p", { class: "search-mode" }, h("label", { for: "search-mode" }, "Match by "), select));
   const status = h("p", { role: "status" }, "Searching…");
   main.append(status);
-  let hits, weaker;
+  let hits, weaker, facets, notes;
   try {
-    ({ hits, weaker } = await api(`/v1/search${q({ q: query, mode, limit: 100, weak: weak ? "true" : undefined })}`));
+    ({ hits, weaker, facets = [], notes = [] } = await api(`/v1/search${q({ q: query, mode, limit: 100, weak: weak ? "true" : undefined, entity: entity || undefined })}`));
   } catch (error) {
     status.textContent = error.message;
     return;
@@ -43,6 +46,18 @@ export async function render(main, { params }) {
     const more = `/search${q({ q: query, mode: mode === "hybrid" ? undefined : mode, weak: 1 })}`;
     status.after(h("p", { class: "search-weak" }, h("a", { href: more }, `Show ${weaker} weak match${weaker === 1 ? "" : "es"} by meaning`),
       " (the model relates them to your words only loosely)"));
+  }
+  for (const note of notes) status.after(h("p", { class: "search-note" }, note));
+  const here = (label) => `/search${q({ q: query, mode: mode === "hybrid" ? undefined : mode, entity: label })}`;
+  if (entity) {
+    status.after(h("p", { class: "search-entity" }, `Only moments that mention “${entity}”. `,
+      h("a", { href: here(undefined) }, "Show every moment")));
+  }
+  if (facets.length) { // the names and terms said or shown in these moments: narrow by one
+    main.append(h("h2", { id: "facets-title", class: "visually-hidden" }, "Names and terms in these moments"),
+      h("ul", { class: "search-facets", "aria-labelledby": "facets-title" }, facets.map((f) => h("li", {},
+        h("a", { href: here(f.label), "aria-current": f.label === entity.toLowerCase() ? "true" : undefined,
+                 title: `${f.type}: mentioned in ${f.hits} of these moments` }, `${f.name} (${f.hits})`)))));
   }
   main.append(h("ol", { class: "hits" }, hits.map((hit) => resultItem(hit, query))));
 }
@@ -58,7 +73,9 @@ export function resultItem(hit, query) {
         h("span", { class: "hit-meta" },
           h("span", { class: `badge badge-${hit.source}` }, SOURCES[hit.source] || hit.source), " ",
           strengthMark(hit.strength, hit.relevance),
-          ` ${hit.filename} · ${clock(hit.start_ms)}`),
+          ` ${hit.filename} · ${clock(hit.start_ms)}`,
+          hit.language && !["en", "und"].includes(hit.language)
+            ? [" ", h("span", { class: "hit-language", lang: "en", title: "language of this text" }, hit.language)] : null),
         h("span", { class: "hit-snippet" }, ["transcript", "ocr", "shot"].includes(hit.source) ? snippet(hit.snippet)
           : `${hit.snippet}, on screen ${clock(hit.start_ms)}–${clock(hit.end_ms)}`))));
 }
