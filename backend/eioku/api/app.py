@@ -33,6 +33,7 @@ from eioku.api.routers import (
     query,
     runs,
     session,
+    shares,
     speakers,
     status,
     terms,
@@ -112,10 +113,11 @@ def create_app(
     # the hot routes first: a request is matched against the routes in order
     for module in (navigation, videos, runs, events, artifacts, people, library, libraries, player,
                    media, exports, status, corrections, speakers, voices, bookmarks, collections, terms,
-                   moment_exports, query):
+                   moment_exports, query, shares):
         app.include_router(module.router, dependencies=protected)
     app.include_router(health.router)
     app.include_router(session.router)  # signing in needs no token
+    app.include_router(shares.public)  # a share link opens its moment without the token
     app.include_router(ui.router)
     app.mount("/ui", ui.static_files(), name="ui")
     if hot_path:
