@@ -670,6 +670,8 @@ def _stop_workers(pool: list[Any]) -> None:
         stop_pool(pool, timeout_s=SERVE_STOP_GRACE_S + 1)
 
 
+from eioku.cli import bookmarks as _bookmarks  # noqa: E402,F401  (registers `eioku bookmarks`)
+from eioku.cli import collections as _collections  # noqa: E402,F401  (registers `eioku collections`)
 from eioku.cli import doctor as _doctor  # noqa: E402,F401  (registers `eioku doctor`)
 from eioku.cli import library as _library  # noqa: E402,F401  (registers its commands on `app`)
 from eioku.cli import query as _query  # noqa: E402,F401  (registers `eioku query`)

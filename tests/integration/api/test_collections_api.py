@@ -111,3 +111,47 @@ def test_bad_collection_requests_are_clear_4xx(client, media_root):
                        json={"moments": [{"video_id": video, "start_ms": 0}]}).status_code == 404
     assert client.post(items, json={"moments": [{"video_id": video, "start_ms": 0}] * 1001}
                        ).status_code == 422
+
+
+def test_cli_bookmarks_and_collections(client, media_root, db_url, monkeypatch):
+    import json
+
+    from eioku.cli import app as cli
+    from eioku.config import get_settings
+    from typer.testing import CliRunner
+
+    one, two = _video(client, media_root, "a.mp4", b"one"), _video(client, media_root, "b.mp4", b"two")
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    get_settings.cache_clear()
+    try:
+        runner = CliRunner()
+
+        def run(*args):
+            out = runner.invoke(cli, list(args))
+            assert out.exit_code == 0, out.output
+            return json.loads(out.output) if "--json" in args else out.output
+
+        mark = run("bookmarks", "add", one, "2.5", "--to", "4", "-n", "the wave", "-t", "Best", "--json")
+        assert (mark["start_ms"], mark["end_ms"], mark["tags"]) == (2500, 4000, ["best"])
+        assert [b["bookmark_id"] for b in run("bookmarks", "list", "--tag", "best", "--json")["bookmarks"]] \
+            == [mark["bookmark_id"]]
+        made = run("collections", "create", "Reel", "--json")
+        cid = made["collection_id"]
+        run("collections", "add", cid, "--bookmark", mark["bookmark_id"])
+        shown = run("collections", "add", cid, "--video", two, "--from", "1", "--to", "2", "--json")
+        assert _spans(shown) == [(one, 2500, 4000), (two, 1000, 2000)]
+        moved = run("collections", "move", cid, shown["items"][1]["item_id"], "1", "--json")
+        assert _spans(moved) == [(two, 1000, 2000), (one, 2500, 4000)]
+        assert run("collections", "rename", cid, "Final", "--json")["name"] == "Final"
+        exported = json.loads(run("collections", "export", cid, "--format", "json"))
+        assert [m["video_id"] for m in exported["moments"]] == [two, one]
+        removed = run("collections", "remove", cid, moved["items"][0]["item_id"], "--json")
+        assert _spans(removed) == [(one, 2500, 4000)]
+        assert [c["name"] for c in run("collections", "list", "--json")["collections"]] == ["Final"]
+        run("collections", "delete", cid)
+        run("bookmarks", "delete", mark["bookmark_id"])
+        assert run("bookmarks", "list", "--json")["bookmarks"] == []
+        bad = runner.invoke(cli, ["collections", "show", str(uuid.uuid4())])
+        assert bad.exit_code != 0 and "no collection" in bad.output
+    finally:
+        get_settings.cache_clear()
