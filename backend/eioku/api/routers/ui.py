@@ -2,7 +2,8 @@
 
 Every asset lives in ``eioku/ui/static`` (no CDN, no web fonts, no build
 step); page URLs (``/``, ``/videos/{id}``, ``/people``, ``/people/{id}``, ``/voices``,
-``/voices/{id}``, ``/search``, ``/terms``) all answer with the same page and the modules read the URL.
+``/voices/{id}``, ``/search``, ``/terms``, ``/collections``, ``/collections/{id}``) all answer
+with the same page and the modules read the URL.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ def _page() -> FileResponse:
 @router.get("/people")
 @router.get("/voices")
 @router.get("/search")
+@router.get("/collections")
 @router.get("/terms")
 def page() -> FileResponse:
     return _page()
@@ -39,6 +41,7 @@ def page() -> FileResponse:
 @router.get("/people/{person}")
 @router.get("/voices/{voice}")
 @router.get("/videos/{video_id}")
+@router.get("/collections/{collection_id}")
 def player_page() -> FileResponse:
     return _page()
 

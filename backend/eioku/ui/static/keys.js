@@ -20,6 +20,7 @@ const SHORTCUTS = [
   ["n or ]", "next occurrence of the selected row"],
   ["N (shift+n) or [", "previous occurrence of the selected row"],
   ["/", "find in this video"],
+  ["b", "bookmark this moment (note, tags, collection)"],
   ["?", "show these shortcuts"],
 ];
 
@@ -79,6 +80,7 @@ export function installKeys(player) {
       N: () => player.jumpSelected("prev"),
       "[": () => player.jumpSelected("prev"),
       "/": () => player.find.input.focus(),
+      b: () => player.bookmarks?.open(),
       "?": () => player.keys.showHelp(),
     };
     for (let digit = 0; digit <= 9; digit++) actions[String(digit)] = () => player.seek((total() * digit) / 10);

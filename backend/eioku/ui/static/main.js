@@ -8,6 +8,7 @@ const routes = [
   [/^\/voices(?:\/([^/]+))?\/?$/, () => import("./voices.js"), "voices"],
   [/^\/search\/?$/, () => import("./search.js"), "library"],
   [/^\/terms\/?$/, () => import("./terms.js"), "terms"],
+  [/^\/collections(?:\/([0-9a-f-]{36}))?\/?$/i, () => import("./collections.js"), "collections"],
   [/^\/videos\/([0-9a-f-]{36})\/?$/i, () => import("./player.js"), null],
 ];
 

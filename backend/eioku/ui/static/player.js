@@ -16,6 +16,7 @@ import { Controls } from "./controls.js";
 import { loadView, saveView } from "./viewstate.js";
 import { exportsPanel } from "./exports.js";
 import { queueBar } from "./queue.js";
+import { installBookmarks } from "./bookmarks.js";
 
 const PREROLL_KEY = "eioku.preroll_ms";
 const BOX_TYPES = new Set(["object.detection", "face.detection"]);
@@ -159,6 +160,7 @@ class Player {
     // the picture changes size with the window, the layout and full screen: boxes follow
     new ResizeObserver(() => this.drawBoxes()).observe(this.video);
     installKeys(this);
+    installBookmarks(this); // b: bookmark this moment (bookmarks.js)
     // a correction (corrections.js) changes what every part shows: read it all again
     document.addEventListener(CORRECTED, (event) => {
       if (event.detail.videoId === this.id && this.main.contains(this.timeline.el)) this.reload();

@@ -5,6 +5,7 @@
 import { api, q } from "./api.js";
 import { clock, h, snippet } from "./dom.js";
 import { useStyles } from "./styles.js";
+import { bookmarkButton } from "./bookmarks.js";
 
 // this module's styles, once (index.html is shared; the find panel uses them too)
 if (!document.querySelector('link[href="/ui/search.css"]')) {
@@ -77,7 +78,8 @@ export function resultItem(hit, query) {
           hit.language && !["en", "und"].includes(hit.language)
             ? [" ", h("span", { class: "hit-language", lang: "en", title: "language of this text" }, hit.language)] : null),
         h("span", { class: "hit-snippet" }, ["transcript", "ocr", "shot"].includes(hit.source) ? snippet(hit.snippet)
-          : `${hit.snippet}, on screen ${clock(hit.start_ms)}–${clock(hit.end_ms)}`))));
+          : `${hit.snippet}, on screen ${clock(hit.start_ms)}–${clock(hit.end_ms)}`))),
+    bookmarkButton(hit));
 }
 
 const STRENGTHS = { exact: ["exact words", 4], strong: ["strong match", 3], good: ["good match", 2], fair: ["fair match", 1], weak: ["weak match", 0] };
