@@ -12,11 +12,12 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
 import httpx
+import psutil
 import pytest
 import uvicorn
 from eioku.api.app import create_app
@@ -42,15 +43,78 @@ IPHONE_USER_AGENT = ("Mozilla/5.0 (iPhone; CPU iPhone OS 15_0 like Mac OS X) App
                      "(KHTML, like Gecko) Version/15.0 Mobile/15E148 Safari/604.1")
 
 
+# a page that has not finished after this long is a hung browser (a whole browser test file takes
+# about a minute): its chromium is killed so the pending call fails now, with a report of what spun,
+# instead of the run waiting for pytest-timeout or, worse, hanging in the page's teardown
+PAGE_WATCHDOG_S = float(os.environ.get("EIOKU_TEST_PAGE_WATCHDOG_S", "240"))
+
+
+class Browser:
+    """The module's chromium. If it died (the watchdog killed it, it crashed), the next
+    context is opened in a new one, so one hung test does not fail the tests after it."""
+
+    def __init__(self, playwright: Any, args: list[str]) -> None:
+        self._playwright, self._args = playwright, args
+        self._browser = self._launch()
+
+    def _launch(self) -> Any:
+        return self._playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=self._args)
+
+    def new_context(self, **options: Any) -> Any:
+        if not self._browser.is_connected():
+            self._browser = self._launch()
+        return self._browser.new_context(**options)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._browser, name)
+
+    def close(self) -> None:
+        if self._browser.is_connected():
+            self._browser.close()
+
+
 @contextmanager
 def chromium(*extra_args: str) -> Iterator[Any]:
     """Debian's chromium, headless, through Playwright."""
     assert chromium_available(), f"no browser at {CHROMIUM}: `make test` installs Debian's chromium"
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                    args=[*CHROMIUM_ARGS, *extra_args])
+        browser = Browser(p, [*CHROMIUM_ARGS, *extra_args])
         yield browser
         browser.close()
+
+
+def _chromium_processes() -> list[psutil.Process]:
+    """This test process's chromium processes (the browser, its zygotes, renderers, GPU, utility)."""
+    found = []
+    for proc in psutil.Process().children(recursive=True):
+        try:
+            if "chrom" in proc.name():
+                found.append(proc)
+        except psutil.Error:
+            continue
+    return found
+
+
+def kill_hung_browser(reason: list[str]) -> None:
+    """The watchdog's action: say which chromium processes spun (CPU, type), then kill them all."""
+    procs = _chromium_processes()
+    for proc in procs:
+        with suppress(psutil.Error):
+            proc.cpu_percent(None)
+    time.sleep(1.0)
+    lines = []
+    for proc in procs:
+        with suppress(psutil.Error):
+            kind = next((a for a in proc.cmdline() if a.startswith("--type=")), "--type=browser")
+            lines.append(f"pid {proc.pid} {kind} cpu {proc.cpu_percent(None):.0f}% "
+                         f"threads {proc.num_threads()} rss {proc.memory_info().rss >> 20} MiB")
+    load = os.getloadavg()
+    reason.append(f"the page hung for {PAGE_WATCHDOG_S:.0f} s (load average {load[0]:.1f}); "
+                  f"chromium killed: " + "; ".join(lines))
+    print("\n".join(["watchdog: " + reason[-1]]), flush=True)
+    for proc in procs:
+        with suppress(psutil.Error):
+            proc.kill()
 
 
 @contextmanager
@@ -59,20 +123,31 @@ def emulated_page(browser: Any, name: str, *, accept_dialogs: bool = False,
     """A page in a context of its own (``context_options`` as for
     ``browser.new_context``: viewport, touch, user agent…); afterwards a full-page
     screenshot named after the test, and the test fails if the page raised a
-    JavaScript error. ``accept_dialogs`` accepts confirmations (merge, cancel)."""
+    JavaScript error. ``accept_dialogs`` accepts confirmations (merge, cancel).
+    A page still open after ``PAGE_WATCHDOG_S`` has its browser killed (see there)."""
     context = browser.new_context(**context_options)
     page = context.new_page()
     errors: list[str] = []
+    hung: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     if accept_dialogs:
         page.on("dialog", lambda d: d.accept())
+    watchdog = threading.Timer(PAGE_WATCHDOG_S, kill_hung_browser, args=(hung,))
+    watchdog.daemon = True
+    watchdog.start()
     try:
         yield page
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         file_name = re.sub(r"[^\w.-]", "_", name) + ".png"
         page.screenshot(path=str(SCREENSHOTS / file_name), full_page=True)
     finally:
-        context.close()
+        watchdog.cancel()
+        try:
+            context.close()
+        except Exception:  # the watchdog killed the browser: say so below, not a close error
+            if not hung:
+                raise
+        assert not hung, f"browser hung: {hung[0]}"
     assert not errors, f"JavaScript errors: {errors}"
 
 

@@ -44,3 +44,12 @@ def analysed_sample(pg_cluster, template_db, tmp_path_factory) -> AnalysedSample
     assert result.exit_code == 0, result.output
     (summary,) = json.loads(result.stdout)
     return AnalysedSample(name, data_dir, summary)
+
+
+def pytest_collection_modifyitems(items):
+    """A browser test whose chromium hung (tests/e2e/browser.py's watchdog killed it and
+    failed the test with "browser hung") runs once more, in a new browser; any other
+    failure is final. Seen twice in clean-clone runs, never reproduced by rerunning."""
+    for item in items:
+        if {"browser", "browser_page"} & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.flaky(reruns=1, only_rerun=["browser hung"]))
