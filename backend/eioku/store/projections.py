@@ -44,10 +44,37 @@ def spaced_sql(expr: str) -> str:
     return f"regexp_replace({expr}, '([{CJK}])', ' \\1 ', 'g')"
 
 
+# A hyphenated word is indexed whole and as its parts ("ill-disposed": ill-disposed,
+# ill, disposed), so the phrase of its parts finds it written either way, as
+# "ill-disposed", "ill disposed" or "ill -disposed". In the query it becomes that
+# phrase; inside a quoted phrase it is its own phrase and the words either side
+# of it are phrases of their own (the whole word takes a position of its own in
+# the text, so no single phrase fits both spellings).
+_HYPHENATED = re.compile(r"(?<!\w)(\w+(?:-\w+)+)(?![\w-])")
+
+
+def _hyphens(q: str) -> str:
+    if "-" not in q:
+        return q
+
+    def phrase(m: re.Match[str], inside: bool) -> str:
+        if _CJK_CHAR.search(m.group(1)):  # CJK runs have their own rule (below)
+            return m.group(1)
+        words = m.group(1).replace("-", " ")
+        return f'" "{words}" "' if inside else f'"{words}"'
+
+    parts = q.split('"')
+    for i, part in enumerate(parts):  # odd parts are inside quotes
+        parts[i] = _HYPHENATED.sub(lambda m, inside=bool(i % 2): phrase(m, inside), part)
+    return '"'.join(parts)
+
+
 def fts_query(q: str) -> str:
-    """The query as websearch_to_tsquery should read it: a CJK run outside
-    quotes becomes the quoted phrase of its characters (``-東京``: not that
-    phrase), inside quotes each character a word of the phrase."""
+    """The query as websearch_to_tsquery should read it: a hyphenated word
+    the phrase of its parts (``_HYPHENATED``); a CJK run outside quotes becomes
+    the quoted phrase of its characters (``-東京``: not that phrase), inside
+    quotes each character a word of the phrase."""
+    q = _hyphens(q)
     if not _CJK_CHAR.search(q):
         return q
     parts = q.split('"')
