@@ -1,7 +1,8 @@
 """Key phrases of a text, KeyBERT's way, with the MiniLM already used for search.
 
-Candidates are runs of one to three words that neither start nor end with a
-stop word and never cross punctuation ("honey bees", "the queen" -> "queen").
+Candidates are runs of one to three words without a stop word (but "of" or
+"and" inside: "river of ice") that never cross punctuation ("honey bees";
+"knead the dough" gives "knead" and "dough").
 Each is embedded; a candidate scores its cosine to the text's own vector less
 ``distinct`` times its cosine to the rest of the video (so a chapter's title
 says what sets it apart, not what the whole talk is about), and phrases are
@@ -40,6 +41,7 @@ eight nine ten hundred thousand million many much big small good great long litt
 """
 STOP_WORDS = frozenset(_STOP_TEXT.split())
 
+_JOINERS = frozenset({"of", "and"})  # inside a phrase: "river of ice", "salt and pepper"
 _WORD = re.compile(r"[^\W_][\w'’-]*", re.UNICODE)
 _BREAK = re.compile(r"[.,;:!?()\[\]\"“”…]+|\s[-–—]\s")
 
@@ -59,7 +61,8 @@ def candidates(text: str, longest: int = 3) -> Counter[str]:
         for n in range(1, longest + 1):
             for i in range(len(words) - n + 1):
                 gram = words[i:i + n]
-                if gram[0] in STOP_WORDS or gram[-1] in STOP_WORDS or any(not w for w in gram):
+                if any(not w or (w in STOP_WORDS and not (k and w in _JOINERS and k < n - 1))
+                       for k, w in enumerate(gram)):
                     continue
                 if n == 1 and (len(gram[0]) < 3 or gram[0].isdigit()):
                     continue
@@ -109,14 +112,14 @@ def rank(text: str, doc: np.ndarray, encode: Callable[[list[str]], np.ndarray],
 
 def _overlaps(phrase: str, chosen: Sequence[str]) -> bool:
     """Shares a word with a phrase already chosen ("bees" after "honey bees")."""
-    words = set(phrase.split())
-    return any(words & set(c.split()) for c in chosen)
+    words = {w.rstrip("s") for w in phrase.split()}  # "vaccine" after "vaccines" too
+    return any(words & {w.rstrip("s") for w in c.split()} for c in chosen)
 
 
-def title(phrases: Sequence[Phrase], longest: int = 80) -> str:
-    """The phrases joined, the first capitalised: "Honey bees, pollen, hive"."""
+def title(phrases: Sequence[Phrase], longest: int = 60, most: int = 2) -> str:
+    """The best ``most`` phrases joined, the first capitalised: "Honey bees, pollen"."""
     out = ""
-    for p in phrases:
+    for p in phrases[:most]:
         joined = f"{out}, {p.text}" if out else p.text
         if len(joined) > longest:
             break
