@@ -1,4 +1,4 @@
-"""Exports of what analysis found: subtitles (WebVTT, SRT), scene chapters,
+"""Exports of what analysis found: subtitles (WebVTT, SRT), chapters (or scenes),
 and every selected artifact with its provenance as JSON."""
 
 from __future__ import annotations
@@ -155,8 +155,13 @@ def transcript_segments(uow: UnitOfWork, video_id: uuid.UUID) -> list[tuple[int,
 
 
 def chapters(uow: UnitOfWork, video_id: uuid.UUID) -> str:
-    """Scenes as a WebVTT chapters track."""
+    """The selected chapters run as a WebVTT chapters track, each cue its title;
+    a video without one gets its scenes ("Scene 1 (00:00:00)", ...)."""
     uow.videos.get(video_id)
+    titled = uow.artifacts.get_by_asset(video_id, ArtifactType.CHAPTER)
+    if titled:
+        return webvtt([Cue(a.span_start_ms, max(a.span_end_ms, a.span_start_ms + 1),
+                           [" ".join(str(a.payload["title"]).split())]) for a in titled])
     scenes = uow.artifacts.get_by_asset(video_id, ArtifactType.SCENE)
     return webvtt([Cue(a.span_start_ms, max(a.span_end_ms, a.span_start_ms + 1),
                        [f"Scene {n} ({_stamp(a.span_start_ms, '.')[:8]})"])

@@ -96,6 +96,9 @@ _ROWS_SQL = " UNION ALL ".join((
     f"SELECT 6, '{JumpKind.SPEAKER.value}', p.speaker, {SPEAKER_NAME}, p.start_ms, p.end_ms, "
     f"p.confidence, NULL, sum(p.end_ms - p.start_ms) OVER (PARTITION BY p.speaker) AS total, "
     f"p.artifact_id FROM speaker_turns p WHERE p.run_id = {_run(ArtifactType.SPEAKER_TURN)}",
+    # chapters first (eioku_ml/analyzers/chapters.py), each with its title
+    f"SELECT -1, '{JumpKind.CHAPTER.value}', NULL, 'Chapters', start_ms, end_ms, NULL, title, 0, "
+    f"artifact_id FROM chapter_ranges WHERE run_id = {_run(ArtifactType.CHAPTER)}",
     # what people marked (store/bookmarks.py), each with its note; a section number of its own
     _lines_sql(20, JumpKind.BOOKMARK, "bookmark_notes", ArtifactType.BOOKMARK, "Bookmarks"),
 )) + " ORDER BY section, total DESC, key, start_ms, artifact_id"

@@ -57,7 +57,7 @@ def subtitles(video_id: uuid.UUID, fmt: Literal["vtt", "srt"], uow: UowDep,
 @router.get("/v1/videos/{video_id}/chapters.vtt", response_class=PlainTextResponse,
             responses={200: {"content": {"text/vtt": {}}}})
 def chapters_vtt(video_id: uuid.UUID, uow: UowDep) -> PlainTextResponse:
-    """The selected scenes as a WebVTT chapters track."""
+    """The selected chapters (or, without a chapters run, scenes) as a WebVTT chapters track."""
     return PlainTextResponse(exports.chapters(uow, video_id), media_type="text/vtt; charset=utf-8")
 
 
