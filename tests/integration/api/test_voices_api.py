@@ -173,3 +173,42 @@ def test_cli_voices(client, library, db_url, monkeypatch):
         assert out.exit_code == 0 and json.loads(out.output)["person_id"] is None
     finally:
         get_settings.cache_clear()
+
+
+def test_a_voices_turns_across_the_library(client, library):
+    _voices(client)
+    b = _voice_of(client, library["one"], "Speaker 2")
+    out = client.get(f"/v1/voices/{b}/turns").json()
+    assert (out["voice_id"], out["total"], out["videos"]) == (b, 4, 2)
+    by_video = [(t["video_id"], t["speaker"], t["start_ms"], t["end_ms"]) for t in out["turns"]]
+    assert sorted(by_video) == sorted([(str(library["one"]), "Speaker 2", s, e)
+                                       for s, e in ((5000, 9000), (15000, 20000), (26000, 30000))]
+                                      + [(str(library["two"]), "Speaker 1", 0, 8000)])
+    assert len({t["video_id"] for t in out["turns"][:3]}) == 1  # grouped by video, then in time
+    assert client.get(f"/v1/voices/{b}").json()["turns"] == 4
+    page = client.get(f"/v1/voices/{b}/turns", params={"limit": 1, "offset": 3}).json()
+    assert page["total"] == 4 and len(page["turns"]) == 1
+    # a merged voice's turns are the survivor's; by name too
+    c = _voice_of(client, library["two"], "Speaker 2")
+    client.patch(f"/v1/voices/{b}", json={"name": "Bob"})
+    client.post(f"/v1/voices/{c}/merge", json={"into": b})
+    assert client.get("/v1/voices/bob/turns").json()["total"] == 5
+    assert client.get("/v1/voices/nobody/turns").status_code == 404
+    assert client.get(f"/v1/voices/{b}/turns", params={"limit": 0}).status_code == 422
+
+
+def test_a_named_voice_linked_by_hand_gives_the_person_its_name(client, library):
+    _voices(client)
+    c = _voice_of(client, library["two"], "Speaker 2")
+    assert client.patch(f"/v1/voices/{c}", json={"name": "Carol"}).status_code == 200
+    linked = client.post(f"/v1/voices/{c}/link", json={"person": library["quiet"]}).json()
+    assert (linked["name"], linked["shown_as"], linked["person_name"]) == (None, "Carol", "Carol")
+    assert client.get(f"/v1/people/{library['quiet']}").json()["name"] == "Carol"
+    # the person renamed: the voice follows
+    client.patch(f"/v1/people/{library['quiet']}", json={"name": "Caroline"})
+    assert client.get(f"/v1/voices/{c}").json()["shown_as"] == "Caroline"
+    # a person who has a name keeps it: the voice linked by hand takes the person's
+    b = _voice_of(client, library["two"], "Speaker 1")
+    client.patch(f"/v1/voices/{b}", json={"name": "Bobby"})
+    linked = client.post(f"/v1/voices/{b}/link", json={"person": "Caroline"}).json()
+    assert (linked["name"], linked["shown_as"]) == (None, "Caroline")
