@@ -202,10 +202,10 @@ async function renderVoice(main, id) {
         h("p", { class: "voice-stats" }, `${clock(voice.talk_ms)} talking · ${plural(total, "turn")} in ${plural(videos, "video")}`),
         renameForm(voice, draw, "this-voice-name"),
         h("button", { type: "button", class: "primary", disabled: !total, onclick: () => playAll(0) }, `Play all ${plural(total, "turn")}`)),
-      h("section", { "aria-labelledby": "voice-face-h" }, h("h2", { id: "voice-face-h" }, "Face"),
+      h("section", { class: "voice-section", "aria-labelledby": "voice-face-h" }, h("h2", { id: "voice-face-h" }, "Face"),
         linkPart(voice, everyone, draw, "this-voice-person")),
-      h("section", { "aria-labelledby": "voice-turns-h" }, h("h2", { id: "voice-turns-h" }, "Turns"), count, groups, more),
-      h("section", { "aria-labelledby": "voice-merge-h" }, h("h2", { id: "voice-merge-h" }, `Also ${voice.shown_as}?`),
+      h("section", { class: "voice-section", "aria-labelledby": "voice-turns-h" }, h("h2", { id: "voice-turns-h" }, "Turns"), count, groups, more),
+      h("section", { class: "voice-section", "aria-labelledby": "voice-merge-h" }, h("h2", { id: "voice-merge-h" }, `Also ${voice.shown_as}?`),
         mergeForm(voice, voices, draw, "this-voice-merge") || h("p", { class: "muted" }, "No other voice yet."),
         mergedPart(voice, draw)));
     drawTurns();
