@@ -62,6 +62,8 @@ def payload_for(artifact_type: str, i: int = 0, **overrides: Any) -> dict[str, A
                               "start": 0, "end": 7, "of_artifact_id": None, "confidence": 0.9}
     base["text.language"] = {"language": "en", "confidence": 0.9, "source": "ocr",
                              "of_artifact_id": None, "spoken": None}
+    base["chapter"] = {"chapter_index": i, "title": f"Chapter {i}", "key_phrases": [f"topic {i}"],
+                       "title_source": "speech", "reasons": ["topic"] if i else [], "words": 10}
     payload = dict(base[artifact_type])
     payload.update(overrides)
     return payload

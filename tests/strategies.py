@@ -82,6 +82,11 @@ PAYLOADS: dict[str, st.SearchStrategy[dict[str, Any]]] = {
     ArtifactType.SPEAKER_TURN: st.fixed_dictionaries(
         {"speaker": st.sampled_from(["Speaker 1", "Speaker 2", "Alice"]), "confidence": conf,
          "overlap": st.booleans()}),
+    ArtifactType.CHAPTER: st.fixed_dictionaries(
+        {"chapter_index": st.integers(0, 500), "title": label, "key_phrases": st.lists(label, max_size=3),
+         "title_source": st.sampled_from(["speech", "shots", "none"]),
+         "reasons": st.lists(st.sampled_from(["topic", "cut", "speaker", "silence"]), max_size=4),
+         "words": st.integers(0, 10_000)}),
 }
 
 

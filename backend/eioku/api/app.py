@@ -28,6 +28,7 @@ from eioku.api.routers import (
     media,
     moment_exports,
     navigation,
+    overview,
     people,
     player,
     query,
@@ -113,7 +114,7 @@ def create_app(
     # the hot routes first: a request is matched against the routes in order
     for module in (navigation, videos, runs, events, artifacts, people, library, libraries, player,
                    media, exports, status, corrections, speakers, voices, bookmarks, collections, terms,
-                   moment_exports, query, shares):
+                   moment_exports, query, shares, overview):
         app.include_router(module.router, dependencies=protected)
     app.include_router(health.router)
     app.include_router(session.router)  # signing in needs no token

@@ -671,6 +671,7 @@ def _stop_workers(pool: list[Any]) -> None:
 
 
 from eioku.cli import bookmarks as _bookmarks  # noqa: E402,F401  (registers `eioku bookmarks`)
+from eioku.cli import chapters as _chapters  # noqa: E402,F401  (registers `eioku chapters`)
 from eioku.cli import collections as _collections  # noqa: E402,F401  (registers `eioku collections`)
 from eioku.cli import doctor as _doctor  # noqa: E402,F401  (registers `eioku doctor`)
 from eioku.cli import library as _library  # noqa: E402,F401  (registers its commands on `app`)
