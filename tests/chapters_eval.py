@@ -18,8 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tests.long_speech import librivox
-from tests.speech_media import RATE, espeak, flite
+from tests.speech_media import POCKETSPHINX, RATE, espeak, flite, load_16k
 
 PAUSE_S = 0.6  # between sentences, and between talks
 
@@ -122,6 +121,18 @@ TALKS = (
 )
 
 VOICES = (("flite", "awb"), ("flite", "rms"), ("flite", "slt"), ("espeak-ng", "en-us"))
+
+
+def librivox() -> list[tuple[str, np.ndarray]]:
+    """The five LibriVox sentences of pocketsphinx-testdata (Sense and Sensibility)
+    with their reference text."""
+    folder = POCKETSPHINX / "librivox"
+    refs = {}
+    for line in (folder / "transcription").read_text().splitlines():
+        m = re.match(r"<s> (.*) </s> \((.*)\)", line.strip())
+        if m:
+            refs[m.group(2)] = m.group(1)
+    return [(refs[name], load_16k(folder / f"{name}.wav")) for name in sorted(refs)]
 
 
 def talk_sentences(talk: Talk) -> list[str]:
