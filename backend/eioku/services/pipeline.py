@@ -29,6 +29,8 @@ class AnalyzerSpec:
     profiles: dict[str, dict[str, Any]] = field(default_factory=dict)
     # pushed frames by the frame pass: one decode serves every such analyzer of a video
     frame_pass: bool = False
+    # gets the library's people and voice names in its context (``names``)
+    names: bool = False
 
     # optional models the user chose in the settings: (settings, profile) ->
     # config entries; an "engine" entry also names the producer
@@ -117,12 +119,15 @@ ANALYZERS: dict[str, AnalyzerSpec] = {s.name: s for s in (
                                              "width": 960, "raw_min_confidence": 0.3}},
                  choices=_yolo, frame_pass=True),
     # version 2: VAD-bounded windows decoded at temperature 0 without earlier text (repeatable,
-    # no loops carried on), chunks spliced on shared words, sentences over the whole video
+    # no loops carried on), chunks spliced on shared words, sentences over the whole video;
+    # the words on screen (ocr) and the library's names bias each window (hotwords)
     AnalyzerSpec("transcript", ArtifactType.TRANSCRIPT_SEGMENT, "eioku.transcript/faster-whisper",
-                 "2", profiles={_P.FAST: {"model": "base", "beam_size": 1, "window_s": 28},
-                                _P.BALANCED: {"model": "base", "beam_size": 5, "window_s": 28},
-                                _P.HIGH_QUALITY: {"model": "base", "beam_size": 5, "window_s": 28,
-                                                  "compute_type": "float32"}}, choices=_whisper_dir),
+                 "2", uses=("ocr",), names=True,
+                 profiles={_P.FAST: {"model": "base", "beam_size": 1, "window_s": 28, "hints": True},
+                           _P.BALANCED: {"model": "base", "beam_size": 5, "window_s": 28, "hints": True},
+                           _P.HIGH_QUALITY: {"model": "base", "beam_size": 5, "window_s": 28,
+                                             "hints": True, "compute_type": "float32"}},
+                 choices=_whisper_dir),
     AnalyzerSpec("ocr", ArtifactType.OCR_TEXT, "eioku.ocr/rapidocr", "1", uses=("scenes",),
                  profiles={_P.FAST: {"interval_ms": 2000, "min_confidence": 0.8, "width": 960,
                                      "det_side_len": 480, "use_cls": False},

@@ -96,7 +96,38 @@ class TranscriptAnalyzer(ListeningAnalyzer):
                                   cpu_threads=threads)
 
     def _analyze(self, media: MediaInput, progress: Progress, context: dict[str, Any]) -> list[Item]:
+        self.use_context(context)
         return self.merge([self.analyze_chunk(media, None, 0.0, progress)])
+
+    def use_context(self, context: dict[str, Any]) -> None:
+        """What biases the recognition (``hints`` in the config): the text read on
+        screen (the ocr run's artifacts) and the library's people and voice names."""
+        self.screen = sorted((a.span_start_ms, a.span_end_ms, str(a.payload.get("text", "")))
+                             for a in context.get("ocr", []))
+        self.names = [str(n) for n in context.get("names", [])][:MAX_NAMES]
+
+    def hints(self, start_ms: int, end_ms: int) -> str | None:
+        """Whisper's hotwords for speech in [start_ms, end_ms): the library's
+        names, then the words on screen from HINT_REACH_MS before to after it
+        (capitals of a shouted sign in lower case, so they bias the words, not
+        the case), each once. Only a bias: Whisper still writes what it hears."""
+        if not self.config.get("hints"):
+            return None
+        words: dict[str, str] = {}
+        for name in getattr(self, "names", []):
+            words.setdefault(name.lower(), name)
+        for start, end, text in getattr(self, "screen", []):
+            if start >= end_ms + HINT_REACH_MS or end <= start_ms - HINT_REACH_MS:
+                continue
+            for raw in text.split():
+                word = raw.strip(_PUNCTUATION)
+                if len(word) < 3 or not any(c.isalpha() for c in word):
+                    continue
+                if word.isupper() and len(word) > 4:
+                    word = word.lower()
+                words.setdefault(word.lower(), word)
+        chosen = list(words.values())[:MAX_HINT_WORDS]
+        return ", ".join(chosen) if chosen else None
 
     def analyze_chunk(self, media: MediaInput, window: tuple[int, int] | None, overlap_s: float,
                       progress: Progress) -> dict[str, Any]:
@@ -114,8 +145,10 @@ class TranscriptAnalyzer(ListeningAnalyzer):
         language = self.config.get("language")
         try:
             for a, b in self._windows(audio, rate, float(self.config.get("window_s", _WINDOW_S))):
-                heard, detected = self._transcribe(audio[a:b], offset_s + a / rate, language,
-                                                   short=(b - a) < _DETECT_MIN_S * rate)
+                at_ms = int((offset_s + a / rate) * 1000)
+                heard, detected = self._transcribe(
+                    audio[a:b], offset_s + a / rate, language, short=(b - a) < _DETECT_MIN_S * rate,
+                    hotwords=self.hints(at_ms, at_ms + int((b - a) / rate * 1000)))
                 found["words"] += heard
                 if not self.config.get("language") and detected:
                     language = detected if (b - a) >= _DETECT_MIN_S * rate else language or detected
@@ -141,15 +174,15 @@ class TranscriptAnalyzer(ListeningAnalyzer):
                 windows.append([span["start"], span["end"]])
         return [(a, b) for a, b in windows]
 
-    def _transcribe(self, audio: Any, offset_s: float, language: str | None,
-                    short: bool) -> tuple[list[tw.Word], str | None]:
+    def _transcribe(self, audio: Any, offset_s: float, language: str | None, short: bool,
+                    hotwords: str | None = None) -> tuple[list[tw.Word], str | None]:
         """One window's words (times of the file) and the language heard."""
         segments, info = self.model.transcribe(
             audio, language=language if (language and (short or self.config.get("language"))) else None,
             beam_size=int(self.config.get("beam_size", 5)), temperature=0.0,
             condition_on_previous_text=False, compression_ratio_threshold=_MAX_COMPRESSION,
             log_prob_threshold=_MIN_LOGPROB, no_speech_threshold=0.6, vad_filter=False,
-            word_timestamps=True, hallucination_silence_threshold=2.0)
+            word_timestamps=True, hallucination_silence_threshold=2.0, hotwords=hotwords)
         words: list[tw.Word] = []
         for seg in segments:
             if seg.compression_ratio > _MAX_COMPRESSION and seg.avg_logprob < _MIN_LOGPROB:
@@ -199,6 +232,10 @@ class TranscriptAnalyzer(ListeningAnalyzer):
         return items
 
 
+MAX_NAMES = 30  # the library's names given as hotwords
+MAX_HINT_WORDS = 40  # hotwords of one window in all (Whisper's prompt holds ~220 tokens)
+HINT_REACH_MS = 5000  # text on screen this long before or after speech is its context
+_PUNCTUATION = ".,;:!?\"'()[]{}«»“”‘’|/\\"
 _WINDOW_S = 28  # a decoded window of speech, under Whisper's 30 s
 _DETECT_MIN_S = 8  # a shorter window keeps the language of the one before
 _MAX_COMPRESSION = 2.4  # Whisper's own thresholds: a loop compresses well,

@@ -105,6 +105,8 @@ def _execute_chunk(factory: sessionmaker[Session], run_ids: list[uuid.UUID], chu
             analyzer.ensure_loaded()
             if isinstance(analyzer, FrameAnalyzer):
                 analyzer.start(media, context)
+            elif hasattr(analyzer, "use_context"):  # the transcript: what biases its recognition
+                analyzer.use_context(context)
         except Exception as exc:  # noqa: BLE001 - this run fails, the others go on
             outcomes.append(_fail(factory, run, _reason(run, exc)))
             continue
