@@ -17,6 +17,8 @@ import { loadView, saveView } from "./viewstate.js";
 import { exportsPanel } from "./exports.js";
 import { queueBar } from "./queue.js";
 import { installBookmarks } from "./bookmarks.js";
+import { ChapterList } from "./chapters.js";
+import { SummaryCard } from "./summary.js";
 
 const PREROLL_KEY = "eioku.preroll_ms";
 const BOX_TYPES = new Set(["object.detection", "face.detection"]);
@@ -100,7 +102,7 @@ class Player {
     const base = `/v1/videos/${this.id}`;
     this.video = h("video", { id: "video", preload: "metadata", playsinline: true, "aria-describedby": "video-title" },
       h("track", { kind: "captions", src: `${base}/subtitles.vtt`, srclang: "en", label: "Transcript" }),
-      h("track", { kind: "chapters", src: `${base}/chapters.vtt`, srclang: "en", label: "Scenes" }),
+      h("track", { kind: "chapters", src: `${base}/chapters.vtt`, srclang: "en", label: "Chapters" }),
       h("track", { kind: "metadata", src: `${base}/thumbnails.vtt`, label: "thumbnails", default: true }));
     this.video.addEventListener("error", () => {
       if (this.video.error) this.playback.browserFailed(this.video.error.message);
@@ -132,6 +134,9 @@ class Player {
     this.status.listeners.add(() => this.timeline.insights.refreshEmpty());
     const transcriptRow = data.rows.find((r) => r.kind === "transcript");
     this.transcript = new Transcript(transcriptRow ? transcriptRow.items : [], (ms) => this.seek(ms));
+    this.chapters = new ChapterList((ms) => this.seek(ms)); // chapters.js
+    this.summary = new SummaryCard(this.id, { onGo: (ms) => this.seek(ms) }); // summary.js
+    this.summary.refresh();
     this.found = h("ul", { class: "found", "aria-label": "What the analysis found" });
     this.status.el.append(this.found);
     this.status.listeners.add(() => this.showFound());
@@ -143,7 +148,7 @@ class Player {
     });
 
     const side = h("aside", { class: "side", "aria-label": "Find, insights and transcript" },
-      this.find.el, this.timeline.insights.el, this.transcript.el);
+      this.find.el, this.chapters.el, this.summary.el, this.timeline.insights.el, this.transcript.el);
     const head = h("div", { class: "player-head" },
       h("h1", { id: "video-title" }, this.info.filename),
       h("p", { class: "muted" }, this.duration ? clock(this.duration) : ""));
@@ -186,7 +191,11 @@ class Player {
     const sceneRow = rows.find((r) => r.kind === "scene");
     this.scenes = (sceneRow?.items || []).map((i) => i.start_ms);
     const places = rows.filter((r) => r.kind === "place");
-    this.controls.setMarks((sceneRow?.items || []).map((item, n) => {
+    const chapters = rows.find((r) => r.kind === "chapter")?.items || [];
+    this.chapters.setItems(chapters);
+    // chapter marks on the seek bar, titled; without a chapters run, the scenes
+    if (chapters.length) this.controls.setMarks(chapters.map((c) => ({ start_ms: c.start_ms, title: c.text })));
+    else this.controls.setMarks((sceneRow?.items || []).map((item, n) => {
       const place = places.find((r) => r.items.some((i) => i.start_ms <= item.start_ms + 1 && i.end_ms > item.start_ms));
       return { start_ms: item.start_ms, title: `Scene ${n + 1}${place ? ` · ${place.title}` : ""}` };
     }));
@@ -290,6 +299,7 @@ class Player {
     this.controls.update(ms);
     this.timeline.setTime(ms);
     this.transcript.setTime(ms);
+    this.chapters.setTime(ms);
     this.fetchBoxes(false);
   }
 
@@ -299,7 +309,7 @@ class Player {
     const hit = this.lastHit;
     if (hit && now >= hit.landed - 60 && now <= hit.start + 60) return hit.start;
     // at the very start, something that starts at 0 is "next" (the first scene always does: not it)
-    if (now === 0 && direction === "next" && kind !== "scene") return -1;
+    if (now === 0 && direction === "next" && kind !== "scene" && kind !== "chapter") return -1;
     return now;
   }
 
@@ -324,7 +334,7 @@ class Player {
    * stops at the cut that opens the hit's shot: you land in the shot of the hit. */
   land(start, end, row) {
     let target = start - this.preroll;
-    if (row.kind !== "scene") {
+    if (row.kind !== "scene" && row.kind !== "chapter") { // chapters, like scenes, start where they start
       const shotStart = this.scenes.filter((s) => s <= start).pop();
       if (shotStart !== undefined) target = Math.max(target, shotStart);
     }
@@ -418,6 +428,7 @@ class Player {
     this.timeline.selected = data.rows.some((r) => rowKey(r) === selected) ? selected : (data.rows[0] ? rowKey(data.rows[0]) : null);
     this.timeline.drawRows();
     this.useRows(data.rows);
+    this.summary.refresh();
     this.selectedLabel.textContent = this.timeline.selectedRow()?.title || "";
     this.tick();
     for (const track of this.video.querySelectorAll("track")) {

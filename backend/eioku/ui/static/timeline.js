@@ -16,11 +16,11 @@ const TOOLTIP_HITS = 6; // hits listed in the tooltip, then "and N more"
 
 export const rowKey = (row) => `${row.kind}:${row.key ?? ""}`;
 
-export const KIND_WORD = { scene: "Scene", face: "Person", object: "Object", place: "Place", transcript: "Speech", ocr: "On-screen text", speaker: "Speaker", bookmark: "Bookmark" };
+export const KIND_WORD = { scene: "Scene", face: "Person", object: "Object", place: "Place", transcript: "Speech", ocr: "On-screen text", speaker: "Speaker", bookmark: "Bookmark", chapter: "Chapter" };
 
 /** What one hit of a row is called: "scene", "Alice", "cat", "speech line". */
 export function noun(row) {
-  return { scene: "scene", transcript: "speech line", ocr: "on-screen text", bookmark: "bookmark" }[row.kind] || row.title;
+  return { scene: "scene", chapter: "chapter", transcript: "speech line", ocr: "on-screen text", bookmark: "bookmark" }[row.kind] || row.title;
 }
 
 /** Lane of each item (sorted by start): the first lane free at its start, at most MAX_LANES. */
