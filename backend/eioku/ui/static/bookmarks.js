@@ -26,8 +26,8 @@ export function openBookmarkDialog({ videoId, startMs, endMs = null, label = "" 
         h("h2", { id: `${id}-h` }, `Bookmark ${label ? `${label} at ` : ""}${clock(startMs, true)}`),
         h("label", { for: `${id}-note` }, "Note"), note,
         h("label", { for: `${id}-tags` }, "Tags (comma separated)"), tags,
-        h("p", {}, range, " ", h("label", { for: `${id}-range`, style: { display: "inline" } }, "A range, to (seconds)")),
-        end,
+        h("p", {}, range, " ", h("label", { for: `${id}-range`, style: { display: "inline" } }, "A range")),
+        h("label", { for: `${id}-end` }, "Ends at (seconds)"), end,
         h("label", { for: `${id}-collection` }, "Add to collection"), collection, newName,
         error,
         h("menu", {}, h("button", { type: "button", onclick: () => close(null) }, "Cancel"), save)));

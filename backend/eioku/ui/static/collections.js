@@ -94,7 +94,7 @@ async function renderOne(main, id) {
 
   main.append(h("p", {}, h("a", { href: "/collections" }, "All collections")), title, summary,
     h("div", { class: "collection-actions" }, rename, refresh, share, del),
-    stage, h("h2", {}, "Moments"), list, exportsSection(id, () => data), live);
+    stage, h("h2", {}, "Order and edit"), list, exportsSection(id, () => data), live);
   show();
 }
 
