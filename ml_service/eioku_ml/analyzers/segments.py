@@ -132,16 +132,16 @@ class SegmentsAnalyzer(FrameAnalyzer):
         while e < len(t) and dark[e] and bands[e] >= 1:
             e += 1
         shifts = [x[6] for x in self.samples[s:e] if x[6] is not None and abs(x[6]) >= 0.5]
-        rolling = len(shifts) >= 0.4 * (e - s) and (
+        rolling = bool(len(shifts) >= 0.4 * (e - s)) and bool(
             abs(sum(np.sign(shifts))) >= 0.8 * len(shifts))
         read = int(ocr_lines[s:e].max()) if len(ocr_lines) else 0
         evidence = ("rolling text on a dark background" if rolling
                     else "text on a dark background") + " near the end"
         if read:
             evidence += f"; up to {read} lines read at once"
-        confidence = 0.6 + 0.2 * rolling + 0.2 * (read >= int(self.setting("ocr_lines")))
+        confidence = 0.6 + 0.2 * bool(rolling) + 0.2 * (read >= int(self.setting("ocr_lines")))
         return Item(int(t[s]), min(duration_ms, int(t[e - 1]) + step),
-                    {"type": "credits", "confidence": round(confidence, 2), "evidence": evidence})
+                    {"type": "credits", "confidence": round(float(confidence), 2), "evidence": evidence})
 
     def _audio(self, duration_ms: int) -> list[Item]:
         """Silences, and the intro shared with the folder's other videos."""
@@ -169,7 +169,7 @@ class SegmentsAnalyzer(FrameAnalyzer):
         return out
 
     def _intro(self, audio: np.ndarray, offset_s: float, duration_ms: int) -> Item | None:
-        listen_s = min(float(self.setting("intro_listen_s")), duration_ms / 1000)
+        listen_s = float(self.setting("intro_listen_s"))  # of every video: one cached print each
         others = []
         for path in fp.siblings(self.media.path, int(self.setting("max_siblings"))):
             theirs = self._sibling_print(path, listen_s)
