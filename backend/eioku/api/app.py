@@ -35,6 +35,7 @@ from eioku.api.routers import (
     runs,
     session,
     shares,
+    sounds,
     speakers,
     status,
     terms,
@@ -114,7 +115,7 @@ def create_app(
     # the hot routes first: a request is matched against the routes in order
     for module in (navigation, videos, runs, events, artifacts, people, library, libraries, player,
                    media, exports, status, corrections, speakers, voices, bookmarks, collections, terms,
-                   moment_exports, query, shares, overview):
+                   moment_exports, query, shares, overview, sounds):
         app.include_router(module.router, dependencies=protected)
     app.include_router(health.router)
     app.include_router(session.router)  # signing in needs no token

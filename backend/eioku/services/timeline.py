@@ -99,6 +99,13 @@ _ROWS_SQL = " UNION ALL ".join((
     # chapters first (eioku_ml/analyzers/chapters.py), each with its title
     f"SELECT -1, '{JumpKind.CHAPTER.value}', NULL, 'Chapters', start_ms, end_ms, NULL, title, 0, "
     f"artifact_id FROM chapter_ranges WHERE run_id = {_run(ArtifactType.CHAPTER)}",
+    # what is heard (speech, music, singing, silence; text: the kind) and typed segments
+    # (intro, credits, black, silence, colour_bars; text: the type), a row each
+    f"SELECT 7, '{JumpKind.SOUND.value}', NULL, 'Sounds', start_ms, end_ms, confidence, label, 0, "
+    f"artifact_id FROM audio_events WHERE run_id = {_run(ArtifactType.AUDIO_EVENT)} "
+    "AND label <> 'programme'",
+    f"SELECT 8, '{JumpKind.SEGMENT.value}', NULL, 'Segments', start_ms, end_ms, confidence, "
+    f"segment_type, 0, artifact_id FROM segments WHERE run_id = {_run(ArtifactType.SEGMENT)}",
     # what people marked (store/bookmarks.py), each with its note; a section number of its own
     _lines_sql(20, JumpKind.BOOKMARK, "bookmark_notes", ArtifactType.BOOKMARK, "Bookmarks"),
 )) + " ORDER BY section, total DESC, key, start_ms, artifact_id"
