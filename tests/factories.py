@@ -64,6 +64,10 @@ def payload_for(artifact_type: str, i: int = 0, **overrides: Any) -> dict[str, A
                              "of_artifact_id": None, "spoken": None}
     base["chapter"] = {"chapter_index": i, "title": f"Chapter {i}", "key_phrases": [f"topic {i}"],
                        "title_source": "speech", "reasons": ["topic"] if i else [], "words": 10}
+    base["audio.event"] = {"label": ("speech", "music", "silence")[i % 3], "confidence": 0.9,
+                           "loudness_lufs": None if i % 3 == 2 else -23.0}
+    base["segment"] = {"type": ("intro", "credits", "black")[i % 3], "confidence": 0.8,
+                       "evidence": "test", "shared_with": 2 if i % 3 == 0 else None}
     payload = dict(base[artifact_type])
     payload.update(overrides)
     return payload

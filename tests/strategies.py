@@ -87,6 +87,15 @@ PAYLOADS: dict[str, st.SearchStrategy[dict[str, Any]]] = {
          "title_source": st.sampled_from(["speech", "shots", "none"]),
          "reasons": st.lists(st.sampled_from(["topic", "cut", "speaker", "silence"]), max_size=4),
          "words": st.integers(0, 10_000)}),
+    ArtifactType.AUDIO_EVENT: st.fixed_dictionaries(
+        {"label": st.sampled_from(["speech", "music", "singing", "silence", "programme"]),
+         "confidence": conf, "loudness_lufs": st.none() | st.floats(-70, 0)},
+        optional={"loudness_range_lu": st.none() | st.floats(0, 40),
+                  "max_momentary_lufs": st.none() | st.floats(-70, 0)}),
+    ArtifactType.SEGMENT: st.fixed_dictionaries(
+        {"type": st.sampled_from(["intro", "credits", "black", "silence", "colour_bars"]),
+         "confidence": conf},
+        optional={"evidence": st.none() | label, "shared_with": st.none() | st.integers(1, 50)}),
 }
 
 
