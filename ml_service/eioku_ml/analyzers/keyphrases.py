@@ -112,8 +112,12 @@ def rank(text: str, doc: np.ndarray, encode: Callable[[list[str]], np.ndarray],
 
 def _overlaps(phrase: str, chosen: Sequence[str]) -> bool:
     """Shares a word with a phrase already chosen ("bees" after "honey bees")."""
-    words = {w.rstrip("s") for w in phrase.split()}  # "vaccine" after "vaccines" too
-    return any(words & {w.rstrip("s") for w in c.split()} for c in chosen)
+    words = {_fold(w) for w in phrase.split()}  # "vaccine" after "vaccines", "moon's" after "moon"
+    return any(words & {_fold(w) for w in c.split()} for c in chosen)
+
+
+def _fold(word: str) -> str:
+    return word.removesuffix("'s").removesuffix("’s").rstrip("s")
 
 
 def title(phrases: Sequence[Phrase], longest: int = 60, most: int = 2) -> str:
