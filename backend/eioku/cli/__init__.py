@@ -676,5 +676,6 @@ from eioku.cli import collections as _collections  # noqa: E402,F401  (registers
 from eioku.cli import doctor as _doctor  # noqa: E402,F401  (registers `eioku doctor`)
 from eioku.cli import library as _library  # noqa: E402,F401  (registers its commands on `app`)
 from eioku.cli import query as _query  # noqa: E402,F401  (registers `eioku query`)
+from eioku.cli import sounds as _sounds  # noqa: E402,F401  (`eioku sounds`, `eioku segments`)
 from eioku.cli import terms as _terms  # noqa: E402,F401  (registers `eioku terms`)
 from eioku.cli import voices as _voices  # noqa: E402,F401  (registers `eioku voices`)

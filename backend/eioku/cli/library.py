@@ -88,17 +88,30 @@ def search(query: Annotated[str, typer.Argument(help="Words, a label, a person's
            speaker: Annotated[str | None, typer.Option(
                help="Said by: only speech of this speaker (voice name or id, or a run's "
                     "label such as 'Speaker 1').")] = None,
+           sound: Annotated[str | None, typer.Option(
+               help="Only while this is heard: speech, music, singing or silence.")] = None,
+           segment: Annotated[str | None, typer.Option(
+               help="Only inside this segment: intro, credits, black, silence, colour_bars.")] = None,
            as_json: JsonOpt = False) -> None:
     """Search the whole library: speech, on-screen text, objects, places, people,
     and (semantic, hybrid) shots and sentences by meaning."""
     from eioku.api.schemas_library import SearchHitOut, SearchOut
     from eioku.services import search as service
+    from eioku.store import sounds as heard
 
     with _Store().uow() as uow:
-        found = service.search(uow.session, query, mode=mode, limit=limit,
+        wanted = (heard.sound_label(sound) if sound else None,
+                  heard.segment_type(segment) if segment else None)
+        found = service.search(uow.session, query, mode=mode,
+                               limit=max(limit, 200) if any(wanted) else limit,
                                video_id=_uuid(video) if video else None, speaker=speaker)
+        hits = found.hits
+        if any(wanted):  # as GET /v1/search?sound=&segment= (store/sounds.py)
+            keep = heard.during(uow.session, [(h.video_id, h.start_ms, h.end_ms) for h in hits],
+                                sound=wanted[0], segment=wanted[1])
+            hits = [h for i, h in enumerate(hits) if i in keep][:limit]
     out = SearchOut(query=query, mode=found.mode, vector_index=found.vector_index,
-                    hits=[SearchHitOut.of(h) for h in found.hits])
+                    hits=[SearchHitOut.of(h) for h in hits])
     if as_json:
         print_json(out.model_dump(mode="json"))
     else:

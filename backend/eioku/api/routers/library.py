@@ -22,6 +22,7 @@ from eioku.domain.errors import ValidationFailedError
 from eioku.services import library, search_terms
 from eioku.services import search as search_service
 from eioku.services.navigation import MAX_QUERY_CHARS
+from eioku.store.sounds import during, segment_type, sound_label
 from eioku.store.uow import UnitOfWork
 from eioku.store.videos import SORTS, STATES
 
@@ -86,6 +87,12 @@ def search(
     entity: Annotated[str | None, Query(min_length=1, max_length=200, pattern=r"^[^\x00]+$", description=(
         "Only moments during which this name or term is said or shown (its label, any case: "
         "see GET /v1/terms and the answer's facets)."))] = None,
+    sound: Annotated[str | None, Query(min_length=1, max_length=50, description=(
+        "Only moments while this is heard: speech, music, singing or silence (the sounds stage)."
+    ))] = None,
+    segment: Annotated[str | None, Query(min_length=1, max_length=50, description=(
+        "Only moments inside a segment of this type: intro, credits, black, silence or "
+        "colour_bars (the segments stage)."))] = None,
 ) -> SearchOut:
     """Moments across the library (or one video), best first: speech and
     on-screen text, objects and places by label, people by name, and shots
@@ -96,11 +103,18 @@ def search(
     if scope == "library" and video_id is not None:
         raise ValidationFailedError("scope=library searches every video: leave out video_id",
                                     field="scope")
-    asked = search_terms.entity_filter_candidates(limit) if entity else limit
+    heard = sound_label(sound) if sound is not None else None
+    inside = segment_type(segment) if segment is not None else None
+    filtered = entity or heard or inside
+    asked = search_terms.entity_filter_candidates(limit) if filtered else limit
     found = search_service.search(uow.session, q, mode=mode, limit=asked, video_id=video_id,
                                   weak=weak, speaker=speaker)
-    hits = search_terms.only_mentioning(uow.session, found.hits, entity)[:limit] if entity \
-        else found.hits
+    hits = search_terms.only_mentioning(uow.session, found.hits, entity) if entity else found.hits
+    if heard or inside:  # while a sound is heard, inside a typed segment (store/sounds.py)
+        keep = during(uow.session, [(h.video_id, h.start_ms, h.end_ms) for h in hits],
+                      sound=heard, segment=inside)
+        hits = [h for i, h in enumerate(hits) if i in keep]
+    hits = hits[:limit]
     more = search_terms.refine(uow.session, q, found.mode, hits)
     return SearchOut(query=q, mode=found.mode, vector_index=found.vector_index,
                      hits=[SearchHitOut.of(h, lang) for h, lang in zip(hits, more.languages, strict=True)],
