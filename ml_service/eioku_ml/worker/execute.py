@@ -157,9 +157,11 @@ def _execute_run(factory: sessionmaker[Session], run_id: uuid.UUID, cache: Analy
         if analyzer.chunkable and (chunked := _split(factory, [run], media, queue_for(run.analyzer))):
             return chunked[0]
         analyzer.ensure_loaded()  # once per process: timed apart from the per-video work
-        loaded = time.perf_counter()
+        loaded, cpu = time.perf_counter(), time.process_time()
         with DecodeClock.measure() as decoding:
             items = analyzer.analyze(media, progress, context)
+        # this process's CPU (all its threads) while analysing: a worker runs one job at a time
+        cpu = time.process_time() - cpu
     except TRANSIENT as exc:
         if not attempt.last:
             raise TransientAnalysisError(f"{run.analyzer}: {_transient(exc)}; retrying") from exc
@@ -169,7 +171,8 @@ def _execute_run(factory: sessionmaker[Session], run_id: uuid.UUID, cache: Analy
     analyzed = time.perf_counter()
     outcome = _store(factory, run, analyzer, media, items, {
         "probe_s": probed - started, "load_s": loaded - probed, "analyze_s": analyzed - loaded,
-        "decode_s": decoding.seconds, "infer_s": analyzed - loaded - decoding.seconds}, started,
+        "decode_s": decoding.seconds, "infer_s": analyzed - loaded - decoding.seconds, "cpu_s": cpu},
+        started,
         attempt)
     if run.analyzer == "metadata" and outcome.status == "completed":
         import_subtitle_tracks(factory, video, path)
@@ -397,10 +400,12 @@ def _run_pass(factory: sessionmaker[Session], video: Video, todo: list[tuple[Run
             continue
         analyzers[str(run.run_id)] = (run, analyzer, time.perf_counter() - before)
     writers = [_ProgressWriter(factory, run.run_id) for run, _, _ in analyzers.values()]
+    cpu = time.process_time()
     with DecodeClock.measure() as decoding:
         results = run_pass(path, {k: a for k, (_, a, _) in analyzers.items()},
                            duration_s=media.probe.duration_s,
                            progress=lambda f: [w(f) for w in writers])
+    cpu = time.process_time() - cpu  # the whole pass: its decode and every analyzer in it
     retry = []
     for key, (run, analyzer, load_s) in sorted(analyzers.items(),
                                                key=lambda kv: kv[1][1].pass_order):
@@ -415,7 +420,8 @@ def _run_pass(factory: sessionmaker[Session], video: Video, todo: list[tuple[Run
         try:
             outcomes.append(_store(factory, run, analyzer, media, result.items, {
                 "probe_s": probed - started, "load_s": load_s, "decode_s": decoding.seconds,
-                "infer_s": result.seconds, "frame_pass_runs": float(len(analyzers))}, started,
+                "infer_s": result.seconds, "frame_pass_runs": float(len(analyzers)),
+                "pass_cpu_s": cpu}, started,
                 attempt))
         except RETRIED as exc:  # (only while the queue retries) the others are stored first
             retry.append(f"{run.analyzer}: storing failed: {_brief(exc)}")
@@ -476,6 +482,11 @@ def _dependency_artifacts(uow: UnitOfWork, run: Run, skip: set[str] = frozenset(
         if dep in skip:
             continue
         context[dep] = uow.artifacts.get_by_asset(run.asset_id, ANALYZERS[dep].artifact_type)
+    if spec.names:  # the library's people and voice names (the transcript's hotwords)
+        context["names"] = list(uow.session.execute(text(
+            "SELECT name FROM face_identities WHERE name IS NOT NULL AND merged_into IS NULL "
+            "UNION SELECT name FROM voices WHERE name IS NOT NULL AND merged_into IS NULL "
+            "ORDER BY 1 LIMIT 100")).scalars())
     return context
 
 

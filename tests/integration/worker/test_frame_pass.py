@@ -65,6 +65,7 @@ def test_one_decode_and_the_same_results_as_separate_runs(session_factory):
         for name in FRAME_ANALYZERS:
             run = uow.runs.get(runs[name].run_id)
             assert run.timings["frame_pass_runs"] == len(FRAME_ANALYZERS)
+            assert run.timings["pass_cpu_s"] > 0  # the pass's CPU, all its threads (make bench)
             stored = [(a.span_start_ms, a.span_end_ms, a.payload)
                       for a in uow.artifacts.get_by_asset(video.video_id, run.artifact_type)]
             context = {"scenes": uow.artifacts.get_by_asset(video.video_id, "scene")} \
