@@ -19,6 +19,7 @@ import { queueBar } from "./queue.js";
 import { installBookmarks } from "./bookmarks.js";
 import { ChapterList } from "./chapters.js";
 import { SummaryCard } from "./summary.js";
+import { SkipButton } from "./skip.js";
 
 const PREROLL_KEY = "eioku.preroll_ms";
 const BOX_TYPES = new Set(["object.detection", "face.detection"]);
@@ -111,8 +112,9 @@ class Player {
     this.boxLayer = h("div", { class: "boxes", "aria-hidden": "true" });
     this.live = h("p", { class: "visually-hidden", role: "status", "aria-live": "polite" });
     this.controls = new Controls(this, this.duration, this.menuItems());
+    this.skipper = new SkipButton((ms) => this.seek(ms)); // skip.js: Skip intro / Skip credits
     const stage = h("section", { class: "stage", "aria-label": "Video player" },
-      h("div", { class: "video-wrap" }, this.video, this.boxLayer, this.playback.el),
+      h("div", { class: "video-wrap" }, this.video, this.boxLayer, this.skipper.el, this.playback.el),
       this.controls.el, this.tools(), this.live);
     this.controls.attach(stage);
     this.stage = stage;
@@ -193,6 +195,7 @@ class Player {
     const places = rows.filter((r) => r.kind === "place");
     const chapters = rows.find((r) => r.kind === "chapter")?.items || [];
     this.chapters.setItems(chapters);
+    this.skipper.setItems(rows.find((r) => r.kind === "segment")?.items || []);
     // chapter marks on the seek bar, titled; without a chapters run, the scenes
     if (chapters.length) this.controls.setMarks(chapters.map((c) => ({ start_ms: c.start_ms, title: c.text })));
     else this.controls.setMarks((sceneRow?.items || []).map((item, n) => {
@@ -300,6 +303,7 @@ class Player {
     this.timeline.setTime(ms);
     this.transcript.setTime(ms);
     this.chapters.setTime(ms);
+    this.skipper.setTime(ms);
     this.fetchBoxes(false);
   }
 

@@ -7,6 +7,7 @@ import { clock, h } from "./dom.js";
 import { Insights } from "./insights.js";
 
 const HAS_CONFIDENCE = new Set(["object", "face", "place"]);
+const LABELLED = new Set(["sound", "segment"]); // rows whose items say what they are (item.text)
 const PX_PER_SECOND_MAX = 200; // fully zoomed in, a second is this wide
 const MIN_HIT_PX = 24; // a segment drawn narrower is still this wide to the pointer, centred on it
 const MAX_LANES = 4; // overlapping segments stack in lanes; more overlap shares the last lane
@@ -16,11 +17,11 @@ const TOOLTIP_HITS = 6; // hits listed in the tooltip, then "and N more"
 
 export const rowKey = (row) => `${row.kind}:${row.key ?? ""}`;
 
-export const KIND_WORD = { scene: "Scene", face: "Person", object: "Object", place: "Place", transcript: "Speech", ocr: "On-screen text", speaker: "Speaker", bookmark: "Bookmark", chapter: "Chapter" };
+export const KIND_WORD = { scene: "Scene", face: "Person", object: "Object", place: "Place", transcript: "Speech", ocr: "On-screen text", speaker: "Speaker", bookmark: "Bookmark", chapter: "Chapter", sound: "Sounds", segment: "Segments" };
 
 /** What one hit of a row is called: "scene", "Alice", "cat", "speech line". */
 export function noun(row) {
-  return { scene: "scene", chapter: "chapter", transcript: "speech line", ocr: "on-screen text", bookmark: "bookmark" }[row.kind] || row.title;
+  return { scene: "scene", chapter: "chapter", transcript: "speech line", ocr: "on-screen text", bookmark: "bookmark", sound: "sound", segment: "segment" }[row.kind] || row.title;
 }
 
 /** Lane of each item (sorted by start): the first lane free at its start, at most MAX_LANES. */
@@ -338,7 +339,8 @@ export class Timeline {
           class: `seg${this.current && this.current.row === key && this.current.start === item.start_ms ? " current" : ""}`,
           style: { left: `${(item.start_ms / this.duration) * 100}%`,
                    width: `max(3px, ${((item.end_ms - item.start_ms) / this.duration) * 100}%)` },
-          dataset: { start: item.start_ms, lane: laneOf[i] },
+          // sounds and segments: what each is (sounds.css colours them)
+          dataset: { start: item.start_ms, lane: laneOf[i], ...(LABELLED.has(row.kind) ? { label: item.text } : {}) },
         })));
       track.style.setProperty("--lanes", laneCount);
       this.inner.append(track);
