@@ -72,6 +72,15 @@ def query_language(q: str) -> str | None:
     return guess.language
 
 
+def language_name(code: str) -> str:
+    """"German (de)" for "de"; the code alone when ISO 639 does not know it."""
+    import pycountry
+
+    found = pycountry.languages.get(alpha_2=code) if len(code) == 2 else \
+        pycountry.languages.get(alpha_3=code)
+    return f"{found.name} ({code})" if found is not None else code
+
+
 def only_mentioning(session: Session, hits: list[Hit], entity: str) -> list[Hit]:
     """The hits during which ``entity`` (a name or term's label, any case) is mentioned."""
     spans = [(h.video_id, h.start_ms, h.end_ms) for h in hits]
@@ -90,8 +99,8 @@ def refine(session: Session, q: str, mode: str, hits: list[Hit]) -> Refined:
         if (m.index, *key) not in seen:
             seen.add((m.index, *key))
             counts[key] += 1
-    facets = [Facet(label, names[(label, type_)], type_, n)
-              for (label, type_), n in counts.most_common(MAX_FACETS)]
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_FACETS]  # then by name
+    facets = [Facet(label, names[(label, type_)], type_, n) for (label, type_), n in ranked]
     text_hits = [(i, h) for i, h in enumerate(hits) if h.source in _TEXT]
     found = store.languages_during(session, [(h.video_id, h.source, h.start_ms, h.end_ms)
                                              for _, h in text_hits])
@@ -101,13 +110,13 @@ def refine(session: Session, q: str, mode: str, hits: list[Hit]) -> Refined:
     notes = []
     asked = query_language(q)
     if asked is not None:
-        notes.append(f"Your query looks like {asked}, not English: search by meaning reads English "
-                     "only, so it is matched mostly by its words as written (keyword search works "
-                     "in any language).")
+        notes.append(f"Your query looks like {language_name(asked)}, not English: search by "
+                     "meaning reads English only, so it is matched mostly by its words as written "
+                     "(keyword search works in any language).")
     other = sorted({lang for lang in languages if lang not in (None, ENGLISH, "und")})
     if other:
         n = sum(1 for lang in languages if lang in other)
-        notes.append(f"{n} hit{'s' if n != 1 else ''} in {', '.join(other)}: found by "
+        notes.append(f"{n} hit{'s' if n != 1 else ''} in {', '.join(map(language_name, other))}: found by "
                      f"{'their words' if mode == 'keyword' else 'their words or by meaning'}; "
                      "search by meaning reads English only and ranks other languages poorly.")
     return Refined(hits, languages, facets, notes, asked)
