@@ -107,8 +107,8 @@ def speaker_centroids(turns: Iterable[tuple[str, int, int, Sequence[float] | Non
     sums: dict[str, Vector] = {}
     talk: dict[str, int] = {}
     for speaker, start, end, embedding, overlap in turns:
-        if embedding is None or overlap:
-            continue
+        if embedding is None or overlap or (speaker in sums and len(embedding) != len(sums[speaker])):
+            continue  # (an embedding of another size than the speaker's first: another model's)
         sums[speaker] = _add(sums.get(speaker), [float(x) for x in embedding], max(end - start, 1))
         talk[speaker] = talk.get(speaker, 0) + (end - start)
     return {s: (_unit(v), talk[s]) for s, v in sums.items()}
@@ -127,8 +127,8 @@ def match(speakers: dict[str, Sequence[float]], voices: dict[str, Sequence[float
           threshold: float = MATCH_THRESHOLD) -> dict[str, str | None]:
     """Each speaker of one run -> the voice it joins (None: a new voice): most
     alike pairs first, one speaker per voice, from ``threshold``."""
-    pairs = sorted(((cosine(c, v), s, vid) for s, c in speakers.items() for vid, v in voices.items()),
-                   reverse=True)
+    pairs = sorted(((cosine(c, v), s, vid) for s, c in speakers.items() for vid, v in voices.items()
+                    if len(c) == len(v)), reverse=True)  # embeddings of another model never match
     out: dict[str, str | None] = dict.fromkeys(speakers)
     taken: set[str] = set()
     for sim, s, vid in pairs:
@@ -149,7 +149,9 @@ class VoiceRepository:
         sums: dict[str, Vector] = {}
         for voice_id, centroid in self.session.execute(text(
                 "SELECT COALESCE(v.merged_into, v.voice_id), m.centroid FROM voice_members m "
-                "JOIN voices v ON v.voice_id = m.voice_id")):
+                "JOIN voices v ON v.voice_id = m.voice_id ORDER BY m.run_id, m.speaker")):
+            if voice_id in sums and len(centroid) != len(sums[voice_id]):
+                continue  # merged by hand with a voice of another model's embeddings
             sums[voice_id] = _add(sums.get(voice_id), centroid)
         return {v: _unit(c) for v, c in sums.items()}
 

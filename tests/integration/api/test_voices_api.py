@@ -13,6 +13,7 @@ import pytest
 from eioku.cli import app as cli
 from eioku.config import get_settings
 from eioku.store.uow import UnitOfWork
+from sqlalchemy import text
 from typer.testing import CliRunner
 
 from tests.factories import add_run, add_video, payload_for, store_run
@@ -184,7 +185,9 @@ def test_a_voices_turns_across_the_library(client, library):
     assert sorted(by_video) == sorted([(str(library["one"]), "Speaker 2", s, e)
                                        for s, e in ((5000, 9000), (15000, 20000), (26000, 30000))]
                                       + [(str(library["two"]), "Speaker 1", 0, 8000)])
-    assert len({t["video_id"] for t in out["turns"][:3]}) == 1  # grouped by video, then in time
+    order = [(t["video_id"], t["start_ms"]) for t in out["turns"]]  # grouped by video, then in time
+    assert sum(a[0] != b[0] for a, b in zip(order, order[1:], strict=False)) == 1
+    assert all(a[1] < b[1] for a, b in zip(order, order[1:], strict=False) if a[0] == b[0])
     assert client.get(f"/v1/voices/{b}").json()["turns"] == 4
     page = client.get(f"/v1/voices/{b}/turns", params={"limit": 1, "offset": 3}).json()
     assert page["total"] == 4 and len(page["turns"]) == 1
@@ -212,3 +215,33 @@ def test_a_named_voice_linked_by_hand_gives_the_person_its_name(client, library)
     client.patch(f"/v1/voices/{b}", json={"name": "Bobby"})
     linked = client.post(f"/v1/voices/{b}/link", json={"person": "Caroline"}).json()
     assert (linked["name"], linked["shown_as"]) == (None, "Caroline")
+
+
+def _external_speakers(client, video, turns):
+    run = client.post(f"/v1/videos/{video}/runs", json={
+        "artifact_type": "speaker.turn", "producer": "my-diarizer", "producer_version": "1",
+        "model_profile": "fast", "config": {}}).json()["run_id"]
+    r = client.post(f"/v1/runs/{run}/artifacts", json={"artifacts": [
+        {"span_start_ms": s, "span_end_ms": e, "schema_version": 1,
+         "payload": {"speaker": who, "confidence": 0.9, "embedding": emb}} for s, e, who, emb in turns]})
+    assert r.status_code == 201, r.text
+    return client.post(f"/v1/runs/{run}/complete")
+
+
+def test_an_external_speakers_run_joins_voices_as_it_completes(client, library, session_factory):
+    _voices(client)
+    before = set(_voices(client))
+    # an external diarizer with the same kind of embeddings: its speaker joins voice B at completion
+    done = _external_speakers(client, library["two"], [(20_000, 25_000, "spk-b", _near(B))])
+    assert done.status_code == 200, done.text
+    with UnitOfWork(session_factory) as uow:
+        joined = uow.session.execute(text("SELECT voice_id FROM voice_members m JOIN runs r USING (run_id) "
+                                          "WHERE r.producer = 'my-diarizer'")).scalar_one()
+    assert joined == _voice_of(client, library["one"], "Speaker 2")
+    # embeddings of another size (another model): never compared with the library's, no error;
+    # turns of one speaker in two sizes keep the first size
+    done = _external_speakers(client, library["two"], [(30_000, 32_000, "x", [1.0, 0.0, 0.5]),
+                                                       (32_000, 33_000, "x", [0.2] * 7)])
+    assert done.status_code == 200, done.text
+    voices = _voices(client)
+    assert len(set(voices) - before) == 1
