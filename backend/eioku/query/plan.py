@@ -75,15 +75,17 @@ class _Plan:
         one = " AND p.asset_id = :asset_id" if self.video_id else ""
         if self.selection.mode is None:
             runs = (f"selected_runs sr JOIN {kind.table} p ON p.run_id = sr.run_id "
-                    f"AND p.asset_id = sr.asset_id WHERE sr.artifact_type = :{name}_t"
+                    f"WHERE sr.artifact_type = :{name}_t"
                     + (" AND sr.asset_id = :asset_id" if self.video_id else ""))
         else:
             runs = (f"videos sv CROSS JOIN LATERAL (SELECT eioku_selected_run(sv.video_id, :{name}_t, "
                     f":sel_mode, :sel_profile) AS run_id) sr JOIN {kind.table} p ON p.run_id = sr.run_id "
                     f"AND p.asset_id = sv.video_id WHERE TRUE"
                     + (" AND sv.video_id = :asset_id" if self.video_id else ""))
-        self.ctes.append(f"{name} AS (SELECT p.asset_id, range_agg({SPAN}) AS m FROM {runs}{one} "
-                         f"AND {match} GROUP BY p.asset_id)")
+        # materialized: computed once, then hash-joined (inlined, the planner, misjudging
+        # its size, aggregated a second condition's spans again for each video of the first)
+        self.ctes.append(f"{name} AS MATERIALIZED (SELECT p.asset_id, range_agg({SPAN}) AS m "
+                         f"FROM {runs}{one} AND {match} GROUP BY p.asset_id)")
         return name
 
     def expr(self, node: Node) -> str:
