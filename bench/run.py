@@ -15,6 +15,7 @@ from bench import (
     partitioned,
     pipeline,
     playback,
+    query,
     semantic,
     workers,
 )
@@ -27,6 +28,7 @@ PARTITIONED = Path(__file__).parent / "results-partitioned.json"
 def main(large: bool = False) -> dict:
     results = {"ingest": ingest.main()}
     results.update(navigation.main(large=large))
+    results["query"] = query.main()  # combined queries over 1,000 videos, beside single conditions
     # its own file: results.json keeps exactly the keys its readers expect
     SEMANTIC.write_text(json.dumps(semantic.main(), indent=1) + "\n")
     results["pipeline"] = [pipeline.main()]
