@@ -41,7 +41,9 @@ def test_text_and_json_give_the_same_moments(client, library):
     assert text.status_code == 200, text.text
     body = text.json()
     assert _moments(body) == [(library["one"], 2_000, 6_000)]
-    assert body["query"] == "object:dog AND place:beach" and body["parts"] == ["object:dog", "place:beach"]
+    assert body["query"] == "object:dog AND place:beach"
+    assert body["parts"] == [{"text": "object:dog", "words": "Object: dog"},
+                             {"text": "place:beach", "words": "Place: beach"}]
     as_json = client.post("/v1/query", json={"query": body["tree"]}).json()
     assert as_json == body
     # WITHIN joins; NOT subtracts; one video; order by time

@@ -18,6 +18,7 @@ from eioku.query.json import from_json, to_json
 from eioku.query.parse import QueryError, parse, to_text
 from eioku.query.plan import MAX_LIMIT, Order, QueryResult, query_steps
 from eioku.query.tree import MAX_TEXT_CHARS, Node, parts
+from eioku.query.words import describe
 
 router = APIRouter(tags=["query"])
 
@@ -49,16 +50,22 @@ class MomentOut(BaseModel):
     end_ms: int
 
 
+class PartOut(BaseModel):
+    text: str = Field(description="Its canonical text (the query without it: the others joined by AND).")
+    words: str = Field(description='In words, e.g. Said: “budget”.')
+
+
 class QueryOut(BaseModel):
     query: str = Field(description="The query's canonical text.")
     tree: dict[str, Any] = Field(description="The query as JSON.")
-    parts: list[str] = Field(description="The conditions joined by the top-level AND (chips).")
+    parts: list[PartOut] = Field(description="The conditions joined by the top-level AND (chips).")
     total: int = Field(description="Moments found; `moments` holds the first `limit`.")
     moments: list[MomentOut]
 
     @classmethod
     def of(cls, tree: Node, result: QueryResult) -> QueryOut:
-        return cls(query=to_text(tree), tree=to_json(tree), parts=[to_text(p) for p in parts(tree)],
+        return cls(query=to_text(tree), tree=to_json(tree),
+                   parts=[PartOut(text=to_text(p), words=describe(p)) for p in parts(tree)],
                    total=result.total, moments=[MomentOut(**vars(m)) for m in result.moments])
 
 
