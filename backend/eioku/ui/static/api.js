@@ -4,9 +4,10 @@
 // <img> and the event stream all carry.
 
 export class ApiError extends Error {
-  constructor(status, detail) {
+  constructor(status, detail, position = null) {
     super(detail);
     this.status = status;
+    this.position = position; // where a query could not be read (POST /v1/query's 422)
   }
 }
 
@@ -44,12 +45,14 @@ export async function api(path, { method = "GET", body, form, retry = true } = {
   }
   if (!response.ok) {
     let detail = `${response.status} ${response.statusText}`;
+    let position = null;
     try {
       const data = await response.json();
       if (typeof data.detail === "string") detail = data.detail;
       else if (Array.isArray(data.detail)) detail = data.detail.map((d) => d.msg).join("; ");
+      if (Number.isInteger(data.position)) position = data.position;
     } catch { /* not JSON */ }
-    throw new ApiError(response.status, detail);
+    throw new ApiError(response.status, detail, position);
   }
   if (response.status === 204) return null;
   const type = response.headers.get("content-type") || "";
