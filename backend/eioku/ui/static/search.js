@@ -4,6 +4,7 @@
 // (the API's strength and relevance); a query nothing relevant answers says so.
 import { api, q } from "./api.js";
 import { clock, h, snippet } from "./dom.js";
+import { isCombined, render as renderQuery } from "./query.js";
 import { useStyles } from "./styles.js";
 import { bookmarkButton } from "./bookmarks.js";
 
@@ -17,6 +18,7 @@ const MODES = [["hybrid", "Meaning and words"], ["semantic", "Meaning only"], ["
 
 export async function render(main, { params }) {
   const query = (params.get("q") || "").trim();
+  if (query && await isCombined(query)) return renderQuery(main, query, params); // kind:value conditions
   const mode = MODES.some(([m]) => m === params.get("mode")) ? params.get("mode") : "hybrid";
   const weak = params.get("weak") === "1" && mode !== "keyword";
   const entity = (params.get("entity") || "").slice(0, 200); // only moments mentioning this name
@@ -24,7 +26,9 @@ export async function render(main, { params }) {
   document.title = query ? `“${query}” · Eioku` : "Search · Eioku";
   main.append(h("h1", {}, query ? `Search: ${query}` : "Search"));
   if (!query) {
-    main.append(h("p", {}, "Describe a moment in your own words (“where they talk about money”), or type words spoken or shown on screen, an object (dog, car), a place, or a person’s name."));
+    main.append(h("p", {}, "Describe a moment in your own words (“where they talk about money”), or type words spoken or shown on screen, an object (dog, car), a place, or a person’s name."),
+      h("p", {}, "Or combine conditions in time: ", h("code", {}, "person:Alice AND said:\"budget\" WITHIN 10s"), ", ",
+        h("code", {}, "object:dog AND place:beach"), ", ", h("code", {}, "said:* AND NOT person:*"), "."));
     return;
   }
   const select = h("select", { id: "search-mode", name: "mode", onchange: () => {
