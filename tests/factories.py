@@ -68,6 +68,8 @@ def payload_for(artifact_type: str, i: int = 0, **overrides: Any) -> dict[str, A
                            "loudness_lufs": None if i % 3 == 2 else -23.0}
     base["segment"] = {"type": ("intro", "credits", "black")[i % 3], "confidence": 0.8,
                        "evidence": "test", "shared_with": 2 if i % 3 == 0 else None}
+    base["bookmark"] = {"bookmark_id": f"00000000-0000-4000-8000-{i:012d}", "note": f"note {i}",
+                        "tags": ["reel"], "author": "tester"}
     payload = dict(base[artifact_type])
     payload.update(overrides)
     return payload
