@@ -144,14 +144,24 @@ class TranscriptAnalyzer(ListeningAnalyzer):
         audio, offset_s = self.decode(media, rate, start_ms, end_ms, overlap_s)
         language = self.config.get("language")
         try:
-            for a, b in self._windows(audio, rate, float(self.config.get("window_s", _WINDOW_S))):
-                at_ms = int((offset_s + a / rate) * 1000)
-                heard, detected = self._transcribe(
-                    audio[a:b], offset_s + a / rate, language, short=(b - a) < _DETECT_MIN_S * rate,
-                    hotwords=self.hints(at_ms, at_ms + int((b - a) / rate * 1000)))
-                found["words"] += heard
-                if not self.config.get("language") and detected:
-                    language = detected if (b - a) >= _DETECT_MIN_S * rate else language or detected
+            for a, b in self._windows(audio, rate, float(self.config.get("window_s", _WINDOW_S)),
+                                      offset_s):
+                for _ in range(_MAX_RESUMES + 1):
+                    at_ms = int((offset_s + a / rate) * 1000)
+                    heard, detected = self._transcribe(
+                        audio[a:b], offset_s + a / rate, language, short=(b - a) < _DETECT_MIN_S * rate,
+                        hotwords=self.hints(at_ms, at_ms + int((b - a) / rate * 1000)))
+                    found["words"] += heard
+                    if not self.config.get("language") and detected:
+                        language = detected if (b - a) >= _DETECT_MIN_S * rate else language or detected
+                    # Whisper may end a window early (its last timestamp alone) and skip the
+                    # rest: the speech after its last word is heard again on its own
+                    if not heard:
+                        break
+                    resume = int((heard[-1]["end_ms"] / 1000 - offset_s) * rate)
+                    if b - resume < _RESUME_S * rate or resume <= a:
+                        break
+                    a = resume
                 progress(min(0.99, b / max(1, len(audio))))
         except (ValueError, RuntimeError) as exc:
             if "audio" in str(exc).lower() or "decod" in str(exc).lower():
@@ -159,16 +169,27 @@ class TranscriptAnalyzer(ListeningAnalyzer):
             raise
         return found
 
-    def _windows(self, audio: Any, rate: int, window_s: float) -> list[tuple[int, int]]:
-        """Sample ranges of at most ~``window_s`` holding the speech (Silero VAD),
-        cut at pauses; silence between them is not decoded."""
+    def _windows(self, audio: Any, rate: int, window_s: float, offset_s: float) -> list[tuple[int, int]]:
+        """Sample ranges of at most ``window_s`` holding the speech (Silero VAD),
+        cut at pauses; silence between them is not decoded. With hints, a
+        window also ends at a pause where the text on screen changes (once it
+        is HINT_WINDOW_S long), so each window's hotwords are its own slide's."""
         from faster_whisper.vad import VadOptions, get_speech_timestamps
 
-        spans = get_speech_timestamps(audio, VadOptions(max_speech_duration_s=window_s - 1),
-                                      sampling_rate=rate)
+        spans = get_speech_timestamps(
+            audio, VadOptions(max_speech_duration_s=window_s - 1, min_silence_duration_ms=_PAUSE_MS),
+            sampling_rate=rate)
+        screen = getattr(self, "screen", []) if self.config.get("hints") else []
+
+        def shown(sample: int) -> set[str]:
+            ms = (offset_s + sample / rate) * 1000
+            return {text for start, end, text in screen if start <= ms < end}
+
         windows: list[list[int]] = []
         for span in spans:
-            if windows and span["end"] - windows[-1][0] <= window_s * rate:
+            if windows and span["end"] - windows[-1][0] <= window_s * rate and not (
+                    screen and span["start"] - windows[-1][0] >= HINT_WINDOW_S * rate
+                    and shown(span["start"]) != shown(windows[-1][0])):
                 windows[-1][1] = span["end"]
             else:
                 windows.append([span["start"], span["end"]])
@@ -234,8 +255,12 @@ class TranscriptAnalyzer(ListeningAnalyzer):
 
 MAX_NAMES = 30  # the library's names given as hotwords
 MAX_HINT_WORDS = 40  # hotwords of one window in all (Whisper's prompt holds ~220 tokens)
-HINT_REACH_MS = 5000  # text on screen this long before or after speech is its context
+HINT_REACH_MS = 2000  # text on screen this long before or after speech is its context
+HINT_WINDOW_S = 4  # a window this long ends where the text on screen changes
 _PUNCTUATION = ".,;:!?\"'()[]{}«»“”‘’|/\\"
+_PAUSE_MS = 500  # a pause between two stretches of speech where a window may end
+_RESUME_S = 2.0  # a window whose words end this long before it does is heard on from there
+_MAX_RESUMES = 4
 _WINDOW_S = 28  # a decoded window of speech, under Whisper's 30 s
 _DETECT_MIN_S = 8  # a shorter window keeps the language of the one before
 _MAX_COMPRESSION = 2.4  # Whisper's own thresholds: a loop compresses well,

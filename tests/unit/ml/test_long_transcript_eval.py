@@ -10,8 +10,7 @@ word error rate is printed), no stretch of speech over 3 s without a word, no
 repeated sentence, <= 5 % of segments under three words; and a run is
 repeatable: the last chunk (and its border), heard again by a second
 analyzer (a fresh model load), gives the same words and times. (Only one
-chunk is heard twice, to keep the suite's CPU time in bounds; the whole 20
-minutes heard twice gave the same text when measured, docs/models.md.)
+chunk is heard twice, to keep the suite's CPU time in bounds.)
 Cost: about 240 s of CPU (150 s on 2 cores) for the 20 minutes."""
 
 from __future__ import annotations
