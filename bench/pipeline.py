@@ -142,7 +142,7 @@ def frame_pass_cpu(video: Path, names: list[str], decode_cpu: float) -> dict[str
     media = MediaInput(video, probe(video))
     base = [n for n in ("scenes",) if n in names]
 
-    def one_pass(chosen: list[str]) -> float:
+    def one_pass(chosen: list[str]) -> float | None:
         analyzers = {}
         for name in chosen:
             analyzer = analyzer_class(name)(ANALYZERS[name].plan(PROFILE, get_settings())[1])
@@ -151,14 +151,17 @@ def frame_pass_cpu(video: Path, names: list[str], decode_cpu: float) -> dict[str
             analyzers[name] = analyzer
         cpu = _cpu(resource.RUSAGE_SELF)
         results = run_pass(video, analyzers, duration_s=media.probe.duration_s)
-        assert all(r.error is None for r in results.values()), {n: r.error for n, r in results.items()}
+        if any(r.error is not None for r in results.values()):  # shown as no figure, not a crash
+            print({n: r.error for n, r in results.items() if r.error is not None}, file=sys.stderr)
+            return None
         return _cpu(resource.RUSAGE_SELF) - cpu
 
-    alone = one_pass(base) if base else decode_cpu
-    costs = {n: max(0.0, alone - decode_cpu) for n in base}
+    alone = (one_pass(base) if base else None) or decode_cpu
+    costs: dict[str, float | None] = {n: max(0.0, alone - decode_cpu) for n in base}
     for name in names:
         if name not in base:
-            costs[name] = max(0.0, one_pass([*base, name]) - alone)
+            with_it = one_pass([*base, name])
+            costs[name] = None if with_it is None else max(0.0, with_it - alone)
     return costs
 
 
@@ -172,8 +175,9 @@ def per_analyzer(video: Path, summary: dict, duration: float, decode_cpu: float)
     figures = {}
     for name, t in sorted(timings.items()):
         if name in pass_cpu:
-            figures[name] = {"wall_s": round(t.get("infer_s", 0), 2), "cpu_s": round(pass_cpu[name], 2),
-                             "how": "frame pass"}
+            cpu = pass_cpu[name]
+            figures[name] = {"wall_s": round(t.get("infer_s", 0), 2),
+                             "cpu_s": None if cpu is None else round(cpu, 2), "how": "frame pass"}
         else:
             cpu = t.get("cpu_s")  # recorded by the worker since 2026-12 (None: an older worker)
             own = t.get("analyze_s", t.get("infer_s", 0)) + t.get("write_s", 0)
@@ -264,7 +268,7 @@ def main(video: Path | None = None, write: bool = False, costs_only: bool = Fals
              f"{len(summary['failed'])} failed"]]
     pass_cpu = next((t["pass_cpu_s"] for t in summary["timings"].values() if "pass_cpu_s" in t), None)
     if pass_cpu is not None:
-        parts = sum(f["cpu_s"] for f in figures.values() if f["how"] == "frame pass") + decode_cpu
+        parts = sum(f["cpu_s"] or 0 for f in figures.values() if f["how"] == "frame pass") + decode_cpu
         rows.append(["  the frame pass (one job, one decode)", "", "", f"{pass_cpu:.1f}",
                      f"{pass_cpu / (n * duration):.3f}", f"parts + decode: {parts:.1f}"])
     for name, f in figures.items():
