@@ -13,6 +13,9 @@ kept once. The language is detected per window (a short window keeps the one
 before it) and stored on each segment. Chunks of a long video hear 10 s either
 side of their range; their words are spliced where both heard the same word
 (``transcript_words.splice``), then cut into sentences over the whole video.
+A window Whisper ended early is heard on from its last word. With ``hints``,
+the words on screen around a window (the ocr run) and the library's people and
+voice names are its hotwords: a bias, never text added (docs/models.md).
 
 A file with several audio tracks is heard on its main one (``media.tracks``:
 the default-flagged track, else the first in a preferred language from
