@@ -108,7 +108,7 @@ def cards_of(session: Session, videos: list[Video]) -> list[Card]:
         f" {_selected('object.detection')}) AS objects, "
         "(SELECT s.start_ms + (s.end_ms - s.start_ms) / 2 FROM scene_ranges s WHERE s.run_id = "
         f" {_selected('scene')} ORDER BY s.start_ms LIMIT 1) AS poster_ms "
-        "FROM videos v LEFT JOIN runs r ON r.asset_id = v.video_id "
+        "FROM videos v LEFT JOIN runs r ON r.asset_id = v.video_id AND r.artifact_type <> 'bookmark' "
         "WHERE v.video_id = ANY(:ids) GROUP BY v.video_id"),
         {"ids": [v.video_id for v in videos]})}
     current = _current(session, [v.video_id for v in videos if rows[v.video_id].active])

@@ -30,7 +30,8 @@ SORTS = {
     "duration": "duration_ms NULLS LAST, video_id",
     "-duration": "duration_ms DESC NULLS LAST, video_id DESC",
 }
-_RUNS = "SELECT 1 FROM runs r WHERE r.asset_id = videos.video_id"
+# a person's bookmarks (runs of type bookmark, store/bookmarks.py) are not analysis
+_RUNS = "SELECT 1 FROM runs r WHERE r.asset_id = videos.video_id AND r.artifact_type <> 'bookmark'"
 # where a video's analysis stands (as the library's cards count it)
 STATES = {
     "not_analysed": f"NOT EXISTS ({_RUNS})",

@@ -92,3 +92,12 @@ def test_bad_bookmarks_are_clear_4xx(client, media_root):
     assert client.patch(f"/v1/bookmarks/{uuid.uuid4()}", json={"note": "x"}).status_code == 404
     assert client.delete(f"/v1/bookmarks/{uuid.uuid4()}").status_code == 404
     assert client.get("/v1/bookmarks", params={"limit": 0}).status_code == 422
+
+
+def test_a_bookmarked_video_is_still_not_analysed_in_the_library(client, media_root):
+    video = _video(client, media_root)
+    _mark(client, video, start_ms=0, note="before any analysis")
+    card = client.get("/v1/library", params={"status": "not_analysed"}).json()["cards"]
+    assert [c["video"]["video_id"] for c in card] == [video]
+    assert card[0]["runs"] == 0 and card[0]["completed"] == 0
+    assert client.get("/v1/library", params={"status": "analysed"}).json()["cards"] == []
