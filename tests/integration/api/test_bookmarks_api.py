@@ -101,3 +101,14 @@ def test_a_bookmarked_video_is_still_not_analysed_in_the_library(client, media_r
     assert [c["video"]["video_id"] for c in card] == [video]
     assert card[0]["runs"] == 0 and card[0]["completed"] == 0
     assert client.get("/v1/library", params={"status": "analysed"}).json()["cards"] == []
+
+
+def test_bookmarks_are_a_kind_of_the_combined_query_language(client, media_root):
+    one, two = _video(client, media_root, "a.mp4", b"one"), _video(client, media_root, "b.mp4", b"two")
+    _mark(client, one, start_ms=1000, end_ms=3000, note="the budget meeting")
+    _mark(client, two, start_ms=0, end_ms=500, tags=["budget"])
+    _mark(client, two, start_ms=4000, end_ms=6000, note="lunch")
+    r = client.post("/v1/query", json={"q": "bookmark:budget", "order": "time"})
+    assert r.status_code == 200, r.text
+    found = sorted((m["video_id"], m["start_ms"], m["end_ms"]) for m in r.json()["moments"])
+    assert found == sorted([(one, 1000, 3000), (two, 0, 500)])
