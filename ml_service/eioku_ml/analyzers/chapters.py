@@ -168,9 +168,10 @@ class ChaptersAnalyzer(Analyzer):
             deep[i] += bonus * (gap >= pause_ms) + bonus * self._speaker_changes(turns, units, i)
         min_ms = int(self.setting("min_chapter_s") * 1000)
         # long silences are boundaries already: a topic start needs room from them too
-        taken = [units[0].start_ms, units[-1].end_ms] + [
-            units[i + 1].start_ms for i in range(len(units) - 1)
-            if units[i + 1].start_ms - units[i].end_ms >= silent_ms]
+        taken = [units[0].start_ms, units[-1].end_ms]
+        for i in range(len(units) - 1):
+            if units[i + 1].start_ms - units[i].end_ms >= silent_ms:
+                taken += [units[i].end_ms, units[i + 1].start_ms]
         chosen: list[int] = []
         for i in sorted(range(len(deep)), key=lambda k: -deep[k]):
             if deep[i] < float(self.setting("min_depth")):
