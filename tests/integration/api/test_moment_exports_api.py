@@ -126,3 +126,29 @@ def test_bad_exports_are_clear_4xx(client, sample_video, collection):
         {"video_id": video, "start_ms": 0, "end_ms": 12_000}] * 301})
     assert hour.status_code == 422 and "at most 60 minutes" in hour.text
     assert client.get(f"/v1/compilations/{uuid.uuid4()}").status_code == 404
+
+
+def test_a_querys_results_export_and_compile(client, sample_video):
+    from tests.factories import payload_for
+    from tests.integration.api.test_api import _external_run
+
+    video, path = sample_video
+    _external_run(client, video, "transcript.segment", [
+        (1000, 2000, payload_for("transcript.segment", text="the budget is late")),
+        (5000, 6500, payload_for("transcript.segment", text="no budget today")),
+        (8000, 9000, payload_for("transcript.segment", text="goodbye"))])
+    r = client.post("/v1/moments/export", json={"format": "fcpxml", "query": 'said:"budget"',
+                                                "title": "Budget"})
+    assert r.status_code == 200, r.text
+    timeline = otio.adapters.read_from_string(r.text, adapter_name="fcpx_xml")
+    clips = [c for t in timeline.video_tracks() for c in t.find_clips()]
+    assert all(c.media_reference.target_url == path.resolve().as_uri() for c in clips)
+    spans = sorted((c.source_range.start_time.to_seconds(), c.source_range.end_time_exclusive().to_seconds())
+                   for c in clips)
+    assert len(spans) == 2
+    for (start, end), (want_start, want_end) in zip(spans, [(1.0, 2.0), (5.0, 6.5)], strict=True):
+        assert abs(start - want_start) <= 1 / FPS and abs(end - want_end) <= 1 / FPS
+    made = client.post("/v1/compilations", json={"query": 'said:"budget"'})
+    assert made.status_code == 202 and made.json()["moments"] == 2
+    bad = client.post("/v1/moments/export", json={"format": "csv", "query": "said:("})
+    assert bad.status_code == 422
