@@ -196,8 +196,8 @@ class Player {
     const chapters = rows.find((r) => r.kind === "chapter")?.items || [];
     this.chapters.setItems(chapters);
     this.skipper.setItems(rows.find((r) => r.kind === "segment")?.items || []);
-    // chapter marks on the seek bar, titled; without a chapters run, the scenes
-    if (chapters.length) this.controls.setMarks(chapters.map((c) => ({ start_ms: c.start_ms, title: c.text })));
+    // chapter marks on the seek bar, titled; with one chapter or none, the scenes
+    if (chapters.length > 1) this.controls.setMarks(chapters.map((c) => ({ start_ms: c.start_ms, title: c.text })));
     else this.controls.setMarks((sceneRow?.items || []).map((item, n) => {
       const place = places.find((r) => r.items.some((i) => i.start_ms <= item.start_ms + 1 && i.end_ms > item.start_ms));
       return { start_ms: item.start_ms, title: `Scene ${n + 1}${place ? ` · ${place.title}` : ""}` };
