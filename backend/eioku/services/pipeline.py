@@ -38,6 +38,9 @@ class AnalyzerSpec:
     # the setting without which this analyzer is not part of the default pipeline
     # (its model is one the user supplies)
     needs: str | None = None
+    # False: what it finds depends on more than the file (segments: the other videos of its
+    # folder), so a run of the same file and config is never copied from an earlier one
+    reusable: bool = True
 
     def config(self, profile: str) -> dict[str, Any]:
         return dict(self.profiles.get(profile) or self.profiles.get(ModelProfile.FAST, {}))
@@ -186,7 +189,7 @@ ANALYZERS: dict[str, AnalyzerSpec] = {s.name: s for s in (
     # bars (eioku_ml/analyzers/segments.py); an OCR run, when there is one, confirms credits
     AnalyzerSpec("segments", ArtifactType.SEGMENT, "eioku.segments/frames-fingerprints", "1",
                  uses=("ocr",), profiles={_P.FAST: {"width": 320, "interval_ms": 250}},
-                 choices=_listening, frame_pass=True),
+                 choices=_listening, frame_pass=True, reusable=False),
 )}  # fmt: skip
 
 

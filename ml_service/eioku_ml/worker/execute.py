@@ -453,6 +453,8 @@ def _update_video(uow: UnitOfWork, run: Run, media: MediaInput, items: list[Any]
 
 
 def _reuse(uow: UnitOfWork, run: Run) -> Outcome | None:
+    if not ANALYZERS[run.analyzer].reusable:  # it depends on more than the file (pipeline.py)
+        return None
     source = uow.runs.find_reusable(
         input_hash=run.input_hash, producer=run.producer, producer_version=run.producer_version,
         config_hash=run.config_hash, artifact_type=run.artifact_type)
