@@ -49,7 +49,9 @@ export class Timeline {
     this.now = 0;
     this.minConfidence = 0;
     this.hidden = new Set();
-    this.selected = rows.length ? rowKey(rows[0]) : null;
+    // n / N walk the scenes until another row is chosen (the chapters row is drawn above them)
+    const first = rows.find((r) => r.kind === "scene") || rows[0];
+    this.selected = first ? rowKey(first) : null;
     this.current = null;
     this.drag = null;
     this.drawn = new Map(); // row key -> {row, items} as drawn (confidence filtered)
