@@ -96,6 +96,9 @@ PAYLOADS: dict[str, st.SearchStrategy[dict[str, Any]]] = {
         {"type": st.sampled_from(["intro", "credits", "black", "silence", "colour_bars"]),
          "confidence": conf},
         optional={"evidence": st.none() | label, "shared_with": st.none() | st.integers(1, 50)}),
+    ArtifactType.BOOKMARK: st.fixed_dictionaries(
+        {"bookmark_id": st.uuids().map(str), "note": st.text(max_size=200),
+         "tags": st.lists(label, max_size=5), "author": st.sampled_from(["local user", "token holder"])}),
 }
 
 
