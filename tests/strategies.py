@@ -97,7 +97,7 @@ PAYLOADS: dict[str, st.SearchStrategy[dict[str, Any]]] = {
          "confidence": conf},
         optional={"evidence": st.none() | label, "shared_with": st.none() | st.integers(1, 50)}),
     ArtifactType.BOOKMARK: st.fixed_dictionaries(
-        {"bookmark_id": st.uuids().map(str), "note": st.text(max_size=200),
+        {"bookmark_id": st.uuids().map(str), "note": st.none().map(lambda _: "") | label,
          "tags": st.lists(label, max_size=5), "author": st.sampled_from(["local user", "token holder"])}),
 }
 
