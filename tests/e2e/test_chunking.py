@@ -75,9 +75,10 @@ def test_every_run_was_chunked_and_completed_whole(pg_cluster, chunked):
     chunks = dict(_query(pg_cluster, chunked,
                          "SELECT r.analyzer, count(*) FROM run_chunks c JOIN runs r USING (run_id) "
                          "WHERE c.done_at IS NOT NULL AND c.partial IS NULL GROUP BY r.analyzer"))
-    # 12 s in 4 s chunks: three chunk jobs for each analyzer that chunks (not metadata)
+    # 12 s in 4 s chunks: three chunk jobs for each analyzer that chunks (not metadata, nor the
+    # stages that read the whole video's other runs or audio: chapters, entities, languages, sounds)
     assert chunks == {a: 3 for a in ("faces", "objects", "ocr", "places", "quality", "scenes",
-                                     "speakers", "transcript")}
+                                     "segments", "speakers", "transcript")}
     jobs = _query(pg_cluster, chunked, "SELECT count(DISTINCT job_id) FROM run_chunks")
     # per chunk: one frame pass for every frame analyzer, one transcript job, and one speakers job
     # (it uses the chunk's transcript for its word gaps)

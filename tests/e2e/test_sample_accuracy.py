@@ -38,7 +38,7 @@ def test_summary_reports_every_analyzer(analyzed):
     assert summary["failed"] == []
     assert {r["analyzer"] for r in summary["runs"]} == {
         "metadata", "scenes", "quality", "objects", "transcript", "ocr", "faces", "places",
-        "embeddings", "speakers", "chapters"}
+        "embeddings", "speakers", "chapters", "entities", "languages", "sounds", "segments"}
     assert all(r["status"] == "completed" for r in summary["runs"])
     assert summary["quality"] == "pass"
     assert summary["run_s_per_video_s"] is not None

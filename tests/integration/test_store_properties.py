@@ -360,4 +360,5 @@ def test_span_query_returns_exactly_the_overlapping_artifacts(uow_factory, span_
 def test_projection_registry_covers_projected_types():
     assert set(BY_TYPE) == {"scene", "transcript.segment", "object.detection", "face.detection",
                             "place.classification", "ocr.text", "text.embedding",
-                            "image.embedding", "speaker.turn"}
+                            "image.embedding", "speaker.turn", "chapter", "entity.mention",
+                            "text.language", "audio.event", "segment", "bookmark"}
