@@ -49,6 +49,15 @@ def get(uow: UnitOfWork, compilation_id: uuid.UUID) -> Compilation:
     return found
 
 
+def delete(uow: UnitOfWork, settings: Settings, compilation_id: uuid.UUID) -> None:
+    """Forget a compilation and delete its file (a worker making it stops finding its row)."""
+    gone = CompilationRepository(uow.session).delete(compilation_id)
+    if gone is None:
+        raise CompilationNotFoundError(f"no compilation with id {compilation_id}")
+    if gone.file_name:
+        (folder(settings) / gone.file_name).unlink(missing_ok=True)
+
+
 def ready_file(uow: UnitOfWork, settings: Settings, compilation_id: uuid.UUID) -> tuple[Path, str]:
     found = get(uow, compilation_id)
     if found.state != "ready" or found.file_name is None:

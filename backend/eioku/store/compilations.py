@@ -91,6 +91,13 @@ class CompilationRepository:
             {"id": compilation_id, "f": file_name, "s": size_bytes, "d": duration_ms, "c": copied,
              "e": encoded}).rowcount > 0
 
+    def delete(self, compilation_id: uuid.UUID) -> Compilation | None:
+        found = self.get(compilation_id)
+        if found is not None:
+            self.session.execute(text("DELETE FROM compilations WHERE compilation_id = :id"),
+                                 {"id": compilation_id})
+        return found
+
     def fail(self, compilation_id: uuid.UUID, error: str) -> None:
         self.session.execute(text(
             "UPDATE compilations SET state = 'failed', error = :e, updated_at = clock_timestamp() "

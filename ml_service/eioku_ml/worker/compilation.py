@@ -53,10 +53,13 @@ def execute_compilation(factory: sessionmaker[Session], compilation_id: uuid.UUI
         partial.unlink(missing_ok=True)
         raise
     with UnitOfWork(factory) as uow:
-        CompilationRepository(uow.session).finish(
+        kept = CompilationRepository(uow.session).finish(
             compilation_id, file_name=name, size_bytes=(out_dir / name).stat().st_size,
             duration_ms=made.duration_ms, copied=made.copied, encoded=made.encoded)
         uow.commit()
+    if not kept:  # deleted while it was made
+        (out_dir / name).unlink(missing_ok=True)
+        return "gone"
     log.info("compilation %s: %d moments, %s, %.1f s", compilation_id, len(cuts), made.mode,
              made.duration_ms / 1000)
     return "ready"

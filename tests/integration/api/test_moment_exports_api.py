@@ -107,6 +107,10 @@ def test_a_compilation_is_made_by_the_worker_and_lasts_its_moments(
     asked = sum(e - s for s, e in MOMENTS) / 1000
     gop = 3.0  # tests/data/sample.mp4: a keyframe every 3 s
     assert asked - 0.05 <= duration <= asked + len(MOMENTS) * gop, (duration, asked)
+    assert client.delete(f"/v1/compilations/{cid}").status_code == 204
+    assert client.get(f"/v1/compilations/{cid}").status_code == 404
+    assert not list((settings.data_dir / "compilations").glob("*.mp4"))
+    assert client.delete(f"/v1/compilations/{cid}").status_code == 404
 
 
 def test_bad_exports_are_clear_4xx(client, sample_video, collection):

@@ -139,6 +139,13 @@ def compilation_state(compilation_id: uuid.UUID, uow: UowDep) -> CompilationOut:
     return CompilationOut.of(compilation.get(uow, compilation_id))
 
 
+@router.delete("/v1/compilations/{compilation_id}", status_code=204)
+def delete_compilation(compilation_id: uuid.UUID, uow: UowDep, settings: SettingsDep) -> None:
+    """Delete a compilation and its file (compilations are kept until deleted)."""
+    compilation.delete(uow, settings, compilation_id)
+    uow.commit()
+
+
 @router.get("/v1/compilations/{compilation_id}/file", response_class=FileResponse,
             responses={200: {"content": {"video/mp4": {}}}})
 async def compilation_file(compilation_id: uuid.UUID, uow: UowDep,
