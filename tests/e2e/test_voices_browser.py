@@ -150,6 +150,10 @@ def test_rename_link_merge_on_the_voices_page(server, page):
     unlinked.get_by_label("Whose face is it?").select_option(person)
     press(page, unlinked.get_by_role("button", name="Link"))
     expect(card(page, "Alice")).to_contain_text("linked by you")
+    page.goto(f"{base}/people/{person}")  # her page names her voice
+    voice = page.get_by_role("region", name="Voice")
+    expect(voice).to_contain_text(f"{one} · 0:06 talking · 3 turns · 1 video · linked by you")
+    expect(voice.get_by_role("link", name=one)).to_have_attribute("href", f"/voices/{one}")
     lines = transcript(page, base, video_id)
     expect(lines.nth(0)).to_contain_text("Alice: Please pay the invoice")
     expect(lines.nth(1)).to_contain_text(f"{two}: See you at the office")

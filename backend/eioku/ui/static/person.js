@@ -5,6 +5,7 @@ import { api, q } from "./api.js";
 import { clock, h, toast } from "./dom.js";
 import { playQueue } from "./queue.js";
 import { useStyles } from "./styles.js";
+import { personVoices } from "./voices.js";
 
 const PAGE = 200;  // appearances asked for at a time
 const QUEUE_MAX = 2000;  // appearances "Play all" queues
@@ -44,6 +45,7 @@ class PersonPage {
     this.main.replaceChildren(
       h("p", { class: "crumbs" }, h("a", { href: "/people" }, "People"), " › ", shown(this.person)),
       this.head(first),
+      await personVoices(this.person),
       h("section", { "aria-labelledby": "appearances-h" },
         h("h2", { id: "appearances-h" }, "Appearances"), this.count, this.groups, this.more),
       await this.mergeSection(),

@@ -213,3 +213,20 @@ async function renderVoice(main, id) {
   };
   await draw();
 }
+
+/** For a person's page: the voices linked to them (talk time, turns, a link to each),
+ * or how to link one. ``person``: as GET /v1/people/{id} answers. */
+export async function personVoices(person) {
+  useStyles("voices.css");
+  const ids = new Set([person.cluster_id, ...(person.merged_people || []).map((m) => m.cluster_id)]);
+  let voices = [];
+  try { voices = (await api("/v1/voices?limit=1000")).voices.filter((v) => ids.has(v.person_id)); } catch { /* no voices */ }
+  const name = person.name || person.cluster_id;
+  return h("section", { class: "voice-section", "aria-labelledby": "person-voices-h" },
+    h("h2", { id: "person-voices-h" }, "Voice"),
+    voices.length
+      ? h("ul", { class: "person-voices" }, voices.map((v) => h("li", {},
+        h("a", { href: `/voices/${enc(v.voice_id)}` }, v.voice_id), ` · ${voiceStats(v)}`,
+        h("span", { class: "muted" }, v.link === "user" ? " · linked by you" : " · linked automatically"))))
+      : h("p", { class: "muted" }, `No voice linked to ${name}. `, h("a", { href: "/voices" }, "Link one on the Voices page"), "."));
+}
