@@ -150,7 +150,7 @@ class Player {
     });
 
     const side = h("aside", { class: "side", "aria-label": "Find, insights and transcript" },
-      this.find.el, this.chapters.el, this.summary.el, this.timeline.insights.el, this.transcript.el);
+      this.find.el, this.chapters.el, this.timeline.insights.el, this.summary.el, this.transcript.el);
     const head = h("div", { class: "player-head" },
       h("h1", { id: "video-title" }, this.info.filename),
       h("p", { class: "muted" }, this.duration ? clock(this.duration) : ""));
