@@ -154,3 +154,16 @@ def test_on_a_phone_bookmark_by_button_and_step_through_a_collection(phone, serv
     width = phone.evaluate("() => document.documentElement.scrollWidth")
     assert width <= 390, f"the collection page scrolls sideways on a phone ({width}px)"
     no_serious_violation(phone)
+
+
+def test_a_share_link_plays_its_moment_and_an_altered_one_is_refused(page, server):
+    _, base, video_id = server
+    made = httpx.post(f"{base}/v1/shares", json={"video_id": video_id, "start_ms": 6000, "end_ms": 8000})
+    assert made.status_code == 201, made.text
+    page.goto(base + made.json()["url"])
+    expect(page.get_by_role("heading", name="sample.mp4")).to_be_visible()
+    expect(status(page)).to_contain_text("Moment 1 of 1")
+    page.wait_for_function("() => Math.abs(document.querySelector('.moment-video').currentTime - 6) < 0.2")
+    no_serious_violation(page)
+    page.goto(base + made.json()["url"][:-3] + "abc")
+    expect(page.get_by_role("heading", name="This link does not open here")).to_be_visible()
