@@ -71,3 +71,31 @@ def test_payloads_validate(found):
         for item in items:
             SegmentV1.model_validate(item.payload)
             assert item.span_start_ms <= item.span_end_ms
+
+
+def test_a_chunked_episode_gets_what_a_whole_pass_finds(found, tmp_path, monkeypatch):
+    """Three windows of a frame pass (as a long video's chunks), their findings
+    through JSON, merged: the same segments as one pass over the whole."""
+    import json
+
+    from eioku.config import get_settings
+    from eioku_ml.media.framepass import run_pass
+
+    monkeypatch.setenv("EIOKU_DATA_DIR", str(tmp_path))
+    get_settings.cache_clear()
+    e, whole = found[1]
+    media = MediaInput(e.path, probe(e.path))
+    parts = []
+    for window in ((0, 30_000), (30_000, 50_000), (50_000, 70_000)):
+        analyzer = SegmentsAnalyzer({})
+        analyzer.start(media, {})
+        result = run_pass(e.path, {"s": analyzer}, duration_s=media.probe.duration_s, window=window)["s"]
+        assert result.error is None
+        parts.append(json.loads(json.dumps(result.partial)))
+    analyzer = SegmentsAnalyzer({})
+    analyzer.start(media, {})
+    merged = analyzer.merge(parts)
+    get_settings.cache_clear()
+    assert [(i.span_start_ms, i.span_end_ms, i.payload) for i in merged] == \
+        [(i.span_start_ms, i.span_end_ms, i.payload) for i in whole]
+    assert {i.payload["type"] for i in merged} >= {"intro", "credits"}
