@@ -268,6 +268,13 @@ def _store(factory: sessionmaker[Session], run: Run, analyzer: Analyzer, media: 
         if retried(exc, attempt):
             raise
         return _fail(factory, run, store_reason(run, exc))
+    if run.analyzer == "segments":  # an intro found: the folder's older episodes again (services/segments.py)
+        from eioku.services.segments import reanalyse_siblings
+
+        try:
+            reanalyse_siblings(factory, run)
+        except Exception:  # noqa: BLE001 - the run is stored; its siblings can be re-run by hand
+            log.warning("segments: the folder's other videos not queued again", exc_info=True)
     return outcome
 
 

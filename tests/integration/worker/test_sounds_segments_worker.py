@@ -83,3 +83,45 @@ def test_a_segments_run_is_never_reused(session_factory, clip, tmp_path):
     assert execute_run(session_factory, second["sounds"].run_id, cache).status == "reused"
     with UnitOfWork(session_factory) as uow:
         assert uow.runs.get(second["segments"].run_id).reused_from is None
+
+
+def _episode(path, seed):
+    """3 s of its own noise, the shared 14 s theme (drascula-music), 5 s of its own noise."""
+    from tests.sounds_eval import track
+
+    rng = np.random.default_rng(seed)
+    own = lambda s: (rng.normal(0, 0.05, int(s * RATE))).astype(np.float32)  # noqa: E731
+    audio = np.concatenate([own(3), track(2)[5 * RATE:19 * RATE], own(5)])
+    return talking_video(path, audio, fps=2, size=(64, 48))
+
+
+def test_an_intro_found_later_reanalyses_the_older_episode(session_factory, tmp_path):
+    cache = AnalyzerCache()
+    folder = tmp_path / "series"
+    folder.mkdir()
+    first = _episode(folder / "e1.mp4", 1)
+    one, runs = _queue(session_factory, first, ["segments"])
+    assert execute_run(session_factory, runs["segments"].run_id, cache).status == "completed"
+
+    def intro(video_id):
+        with UnitOfWork(session_factory) as uow:
+            return uow.session.execute(text(
+                "SELECT s.start_ms, s.end_ms FROM segments s JOIN runs r ON r.run_id = s.run_id "
+                "WHERE r.asset_id = :v AND s.segment_type = 'intro' ORDER BY r.created_at DESC"),
+                {"v": video_id}).first()
+
+    assert intro(one.video_id) is None  # alone in its folder
+    two, runs = _queue(session_factory, _episode(folder / "e2.mp4", 2), ["segments"])
+    assert execute_run(session_factory, runs["segments"].run_id, cache).status == "completed"
+    assert intro(two.video_id) is not None
+    with UnitOfWork(session_factory) as uow:  # the first episode's stage queued again
+        again = uow.session.execute(text(
+            "SELECT run_id FROM runs WHERE asset_id = :v AND analyzer = 'segments' AND status = 'queued'"),
+            {"v": one.video_id}).scalars().all()
+    assert len(again) == 1
+    assert execute_run(session_factory, again[0], cache).status == "completed"
+    start, end = intro(one.video_id)
+    assert abs(start - 3000) <= 1000 and abs(end - 17_000) <= 1000
+    with UnitOfWork(session_factory) as uow:  # and nothing loops: no run queued for either now
+        assert uow.session.execute(text(
+            "SELECT count(*) FROM runs WHERE analyzer = 'segments' AND status = 'queued'")).scalar_one() == 0
