@@ -241,7 +241,7 @@ def appearances(
 @friendly_errors
 def jump(
     video_id: Annotated[str, typer.Argument(help="Video id.")],
-    kind: Annotated[str, typer.Option(help="scene|transcript|object|face|place|ocr|speaker")],
+    kind: Annotated[str, typer.Option(help="scene|transcript|object|face|place|ocr|speaker|sound|segment|…")],
     direction: Annotated[str, typer.Option(help="next|prev")] = "next",
     from_ms: Annotated[int | None, typer.Option(min=-1)] = None,
     label: Annotated[str | None, typer.Option(
