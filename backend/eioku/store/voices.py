@@ -265,6 +265,14 @@ class VoiceRepository:
         return [VoiceTurn(r.asset_id, r.filename, r.duration_ms, r.speaker, int(r.start_ms), int(r.end_ms),
                           bool(r.overlap)) for r in rows], int(total), int(videos)
 
+    def merged_map(self) -> dict[str, list[str]]:
+        """Every voice that others were merged into -> those voices."""
+        out: dict[str, list[str]] = {}
+        for voice_id, into in self.session.execute(text(
+                "SELECT voice_id, merged_into FROM voices WHERE merged_into IS NOT NULL ORDER BY voice_id")):
+            out.setdefault(into, []).append(voice_id)
+        return out
+
     def merged_from(self, voice_id: str) -> list[str]:
         return list(self.session.execute(text(
             "SELECT voice_id FROM voices WHERE merged_into = :v ORDER BY voice_id"),

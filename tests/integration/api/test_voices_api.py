@@ -117,7 +117,7 @@ def test_rename_merge_unmerge_like_people(client, library):
     assert client.get(f"/v1/voices/{c}").json()["voice_id"] == b  # a merged-away id: the survivor
     said = client.get("/v1/search", params={"q": "budget", "mode": "keyword", "speaker": "Bob"}).json()
     assert sorted(h["start_ms"] for h in said["hits"]) == [1000, 5000, 9000]
-    assert c not in _voices(client)
+    assert c not in _voices(client) and _voices(client)[b]["merged_voices"] == [c]
     assert client.post(f"/v1/voices/{c}/unmerge").json()["merged_into"] is None
     said = client.get("/v1/search", params={"q": "budget", "mode": "keyword", "speaker": "Bob"}).json()
     assert sorted(h["start_ms"] for h in said["hits"]) == [1000, 5000]

@@ -94,7 +94,9 @@ def list_voices(uow: UowDep, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     the face-voice rule is applied."""
     service.link_voices(uow.session)
     uow.commit()
-    return VoicesOut(voices=[VoiceOut.of(v) for v in VoiceRepository(uow.session).list(limit, offset)])
+    voices = VoiceRepository(uow.session)
+    merged = voices.merged_map()
+    return VoicesOut(voices=[VoiceOut.of(v, merged.get(v.voice_id)) for v in voices.list(limit, offset)])
 
 
 @router.get("/v1/voices/{voice}", response_model=VoiceOut)

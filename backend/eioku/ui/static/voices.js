@@ -44,8 +44,7 @@ export async function render(main, { id }) {
       list.replaceChildren(h("p", {}, "No voices yet: analyse videos with the speakers analyzer."));
       return;
     }
-    const details = await Promise.all(voices.map((v) => api(`/v1/voices/${enc(v.voice_id)}`)));
-    list.replaceChildren(...details.map((v) => voiceCard(v, voices, everyone, fill)));
+    list.replaceChildren(...voices.map((v) => voiceCard(v, voices, everyone, fill)));
     if (focusId) document.getElementById(focusId)?.focus();
   };
   await fill();
