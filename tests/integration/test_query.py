@@ -215,3 +215,18 @@ def test_random_queries_match_the_oracle(session_factory, videos, query):
         # ranked: the longest first
         lengths = [m.end_ms - m.start_ms for m in result.moments]
         assert lengths == sorted(lengths, reverse=True)
+
+
+def test_a_selection_override_reads_that_profiles_run(uow):
+    from eioku.domain.enums import ModelProfile
+    from eioku.domain.models import SelectionOverride
+
+    v = add_video(uow).video_id
+    for profile, span in (("fast", (0, 1000)), ("balanced", (5000, 6000))):
+        store_run(uow, v, "object.detection", [span], profile=profile,
+                  payloads=[payload_for("object.detection", label="dog")])
+    for profile, expected in ((ModelProfile.FAST, [(0, 1000)]), (ModelProfile.BALANCED, [(5000, 6000)])):
+        selection = SelectionOverride(profile=profile)
+        assert moments(uow.session, "object:dog", v, selection=selection) == expected
+        library = run(uow.session, query_steps(parse("object:dog"), selection=selection))
+        assert [(m.start_ms, m.end_ms) for m in library.moments if m.video_id == v] == expected
