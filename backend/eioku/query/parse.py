@@ -137,16 +137,15 @@ def parse(text: str) -> Node:
             raise QueryError(f"the query ends too soon: expected {_expected(exc.accepts or exc.expected)}",
                              len(text)) from None
         found = repr(str(exc.token))
-        hint = " (a condition is kind:value, e.g. said:budget)" if exc.token.type == "WORD" else ""
-        raise QueryError(f"unexpected {found}: expected {_expected(exc.accepts or exc.expected)}{hint}",
-                         _position(exc, text)) from None
+        expected = ("a condition is kind:value, e.g. said:budget" if exc.token.type == "WORD"
+                    else f"expected {_expected(exc.accepts or exc.expected)}")
+        raise QueryError(f"unexpected {found}: {expected}", _position(exc, text)) from None
     except UnexpectedCharacters as exc:
         rest = text[exc.pos_in_stream:exc.pos_in_stream + 12].split()
         what = rest[0] if rest else ""
-        hint = (" (a condition is kind:value, e.g. said:budget)"
-                if re.match(r"\w", what) else "")
-        raise QueryError(f"unexpected {what!r}: expected {_expected(set(exc.allowed or ()))}{hint}",
-                         exc.pos_in_stream) from None
+        expected = ("a condition is kind:value, e.g. said:budget" if re.match(r"\w", what)
+                    else f"expected {_expected(set(exc.allowed or ()))}")
+        raise QueryError(f"unexpected {what!r}: {expected}", exc.pos_in_stream) from None
     except UnexpectedInput as exc:  # pragma: no cover - the two above are lark's LALR errors
         raise QueryError(f"cannot read the query: {exc}", _position(exc, text)) from None
     return check(tree)

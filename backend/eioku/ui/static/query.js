@@ -63,10 +63,11 @@ function chip(part, others, params) {
       h("span", { "aria-hidden": "true" }, "×")));
 }
 
-/** The query with the place it could not be read marked. */
+/** The query with the place it could not be read marked (the word there, or the end). */
 function where(text, position) {
+  const end = position + Math.max(1, (text.slice(position).match(/^\S*/) || [""])[0].length);
   return h("p", { class: "query-where" }, "In ",
-    h("code", {}, text.slice(0, position), h("mark", {}, text.slice(position, position + 1) || " "), text.slice(position + 1)));
+    h("code", {}, text.slice(0, position), h("mark", {}, text.slice(position, end) || " "), text.slice(end)));
 }
 
 function momentItem(m) {
@@ -78,6 +79,6 @@ function momentItem(m) {
                  alt: "", width: 160, height: 90, loading: "lazy" }),
       h("span", { class: "hit-text" },
         h("span", { class: "hit-meta" }, `${m.filename}`),
-        h("span", {}, `${clock(m.start_ms)}–${clock(m.end_ms)} `,
+        h("span", {}, `${clock(m.start_ms, true)}–${clock(m.end_ms, true)} `,
           h("span", { class: "muted" }, `(${seconds < 10 ? seconds.toFixed(1) : Math.round(seconds)} s)`)))));
 }
