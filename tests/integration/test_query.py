@@ -230,3 +230,17 @@ def test_a_selection_override_reads_that_profiles_run(uow):
         assert moments(uow.session, "object:dog", v, selection=selection) == expected
         library = run(uow.session, query_steps(parse("object:dog"), selection=selection))
         assert [(m.start_ms, m.end_ms) for m in library.moments if m.video_id == v] == expected
+
+
+def test_every_kind_is_a_condition_whose_sql_runs(uow):
+    """Kinds come from the projections: each one (those added later too) takes
+    * and a value, alone and combined, without a database error."""
+    from eioku.query.kinds import kinds
+
+    v = add_video(uow, duration_ms=10_000).video_id
+    for kind in kinds().values():
+        value = "1" if kind.takes.startswith("a number") else '"budget"'
+        for q in (f"{kind.name}:*", f"{kind.name}:{value}",
+                  f"{kind.name}:{value} AND NOT said:* OR {kind.name}:* BEFORE said:x WITHIN 2s"):
+            assert moments(uow.session, parse(q), v) == []  # nothing of it stored in this video
+        assert moments(uow.session, parse(f"NOT {kind.name}:*"), v) == [(0, 10_000)]
