@@ -122,3 +122,17 @@ export function bookmarkButton(hit) {
                                                            endMs: hit.end_ms, label: hit.filename }) },
     "Bookmark");
 }
+
+/** A combined query's results: save the query as a collection (refreshable as new videos match). */
+export function saveQueryButton(text) {
+  return h("button", { type: "button", class: "save-query", onclick: async () => {
+    const name = window.prompt("Name of the new collection:", text.slice(0, 200));
+    if (!name) return;
+    try {
+      const made = await api("/v1/collections", { method: "POST", body: { name, query: text } });
+      window.location.assign(`/collections/${made.collection_id}`);
+    } catch (problem) {
+      toast(problem.message, "error");
+    }
+  } }, "Save as a collection");
+}

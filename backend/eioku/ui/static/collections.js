@@ -3,7 +3,7 @@
 // export (editing timelines, CSV, JSON, one MP4) and share.
 import { api } from "./api.js";
 import { clock, h, toast } from "./dom.js";
-import { momentPlayer } from "./moment-player.js";
+import { momentPlayer, spanText } from "./moment-player.js";
 import { shareDialog } from "./bookmarks.js";
 import { useStyles } from "./styles.js";
 
@@ -46,10 +46,10 @@ async function renderOne(main, id) {
     player = momentPlayer(stage, data.items.map((i) => ({ ...i })), (m) => `/v1/videos/${m.video_id}/stream`);
     if (keepIndex > 0 && keepIndex < data.items.length) player.go(keepIndex);
     list.replaceChildren(...data.items.map((item, n) => {
-      const label = `${n + 1}. ${item.filename} ${clock(item.start_ms)}–${clock(item.end_ms)}`;
+      const label = `${n + 1}. ${item.filename} ${spanText(item)}`;
       return h("li", { class: "collection-item", dataset: { item: item.item_id } },
         h("a", { class: "moment-label", href: `/videos/${item.video_id}?t=${(item.start_ms / 1000).toFixed(3)}` },
-          `${item.filename} ${clock(item.start_ms)}–${clock(item.end_ms)}`, item.note ? ` — ${item.note}` : ""),
+          `${item.filename} ${spanText(item)}`, item.note ? ` — ${item.note}` : ""),
         h("button", { type: "button", disabled: n === 0, "aria-label": `Move up: ${label}`, onclick: () => move(n, -1) }, "Move up"),
         h("button", { type: "button", disabled: n === data.items.length - 1, "aria-label": `Move down: ${label}`,
                       onclick: () => move(n, 1) }, "Move down"),

@@ -3,6 +3,11 @@
 // buttons and the list, the moment playing marked (aria-current).
 import { clock, h } from "./dom.js";
 
+/** "0:03" for a point, "0:07–0:08" for a range. */
+export function spanText(m) {
+  return m.end_ms > m.start_ms ? `${clock(m.start_ms)}–${clock(m.end_ms)}` : clock(m.start_ms);
+}
+
 /**
  * @param {HTMLElement} root  where the player goes (emptied)
  * @param {Array<{video_id, filename, start_ms, end_ms, note}>} moments
@@ -20,7 +25,7 @@ export function momentPlayer(root, moments, srcFor) {
   const items = moments.map((m, i) => {
     const button = h("button", { type: "button", class: "moment-pick", onclick: () => go(i, true) },
       h("span", { class: "moment-name" }, m.filename),
-      h("span", { class: "moment-span" }, ` ${clock(m.start_ms)}–${clock(m.end_ms)}`),
+      h("span", { class: "moment-span" }, ` ${spanText(m)}`),
       m.note ? h("span", { class: "moment-note" }, ` ${m.note}`) : null);
     const li = h("li", {}, button);
     list.append(li);
