@@ -142,7 +142,8 @@ async function renderVoice(main, id) {
   if (voice.voice_id !== id) history.replaceState(null, "", `/voices/${enc(voice.voice_id)}`);
   let loaded = [], total = 0, videos = 0;
   const draw = async (focusId) => {
-    voice = await api(`/v1/voices/${enc(voice.voice_id)}`);
+    voice = await api(`/v1/voices/${enc(voice.voice_id)}`);  // merged away: the voice it joined
+    if (!location.pathname.endsWith(`/${enc(voice.voice_id)}`)) history.replaceState(null, "", `/voices/${enc(voice.voice_id)}`);
     document.title = `${voice.shown_as} · Voices · Eioku`;
     const [first, everyone, { voices }] = await Promise.all([
       api(`/v1/voices/${enc(voice.voice_id)}/turns${q({ limit: PAGE })}`), people(), api("/v1/voices?limit=500")]);
