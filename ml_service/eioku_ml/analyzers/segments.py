@@ -39,6 +39,8 @@ from eioku_ml.media.tracks import main_audio
 
 log = logging.getLogger(__name__)
 RATE = 16_000
+FRAME = RATE // 10  # 100 ms
+WINDOW_S = 600.0  # audio decoded at a time
 DEFAULTS: dict[str, Any] = {
     "width": 320, "interval_ms": 250,
     "black_luma": 20.0, "black_std": 6.0, "min_black_s": 0.5, "min_bars_s": 1.0,
@@ -147,14 +149,32 @@ class SegmentsAnalyzer(FrameAnalyzer):
         """Silences, and the intro shared with the folder's other videos."""
         track = main_audio(self.media.path, list(self.config.get("audio_languages") or []))
         index = track.index if track else None
-        try:
-            audio, offset_s = decode_audio(self.media.path, RATE, track=index)
+        listen_s = float(self.setting("intro_listen_s"))
+        levels, squares, opening = [], [], []  # opening: the first listen_s, for the fingerprint
+        meter, offset_s, start_s = Meter(), 0.0, 0.0
+        duration_s = duration_ms / 1000
+        try:  # ten minutes at a time: a long file never sits in memory whole
+            while start_s < max(duration_s, 0.1):
+                end_s = start_s + WINDOW_S
+                audio, first_s = decode_audio(self.media.path, RATE, start_s, end_s, track=index)
+                if start_s == 0:
+                    offset_s = first_s
+                first = max(0, int(round((start_s - first_s) * RATE))) if start_s else 0
+                part = audio[first:first + int(round(WINDOW_S * RATE))]
+                part = part[: len(part) // FRAME * FRAME] if start_s + WINDOW_S < duration_s else part
+                levels.append(level_db(part))
+                squares.append(meter.frames(part))
+                if start_s < listen_s:
+                    opening.append(part[: int((listen_s - start_s) * RATE)])
+                start_s = end_s
         except MediaError as exc:
-            log.info("%s: no silences or intro: %s", self.media.path.name, exc.message)
-            return []
+            if not levels:
+                log.info("%s: no silences or intro: %s", self.media.path.name, exc.message)
+                return []
         out: list[Item] = []
-        level = level_db(audio)
-        programme = integrated(Meter().frames(audio))
+        level = np.concatenate(levels)
+        programme = integrated(np.concatenate(squares))
+        audio = np.concatenate(opening) if opening else np.zeros(0, np.float32)
         floor = float(self.setting("silence_db"))
         if programme is not None:
             floor = max(floor, programme - float(self.setting("silence_below_lufs")))
@@ -170,7 +190,7 @@ class SegmentsAnalyzer(FrameAnalyzer):
 
     def _intro(self, audio: np.ndarray, offset_s: float, duration_ms: int) -> Item | None:
         listen_s = float(self.setting("intro_listen_s"))  # of every video: one cached print each
-        others = []
+        others: list[fp.Print] = []
         for path in fp.siblings(self.media.path, int(self.setting("max_siblings"))):
             theirs = self._sibling_print(path, listen_s)
             if theirs is not None:
