@@ -87,6 +87,14 @@ PAYLOADS: dict[str, st.SearchStrategy[dict[str, Any]]] = {
          "title_source": st.sampled_from(["speech", "shots", "none"]),
          "reasons": st.lists(st.sampled_from(["topic", "cut", "speaker", "silence"]), max_size=4),
          "words": st.integers(0, 10_000)}),
+    ArtifactType.ENTITY_MENTION: st.fixed_dictionaries(
+        {"name": label, "type": st.sampled_from(["person", "org", "place", "date", "amount", "term"]),
+         "text": label, "source": st.sampled_from(["transcript", "ocr"]), "start": st.integers(0, 400),
+         "end": st.integers(0, 500), "of_artifact_id": st.none() | st.uuids().map(str), "confidence": conf}),
+    ArtifactType.TEXT_LANGUAGE: st.fixed_dictionaries(
+        {"language": st.sampled_from(["en", "de", "fr", "ja", "und"]), "confidence": conf,
+         "source": st.sampled_from(["transcript", "ocr"]), "of_artifact_id": st.none() | st.uuids().map(str),
+         "spoken": st.none() | st.sampled_from(["en", "de"])}),
     ArtifactType.AUDIO_EVENT: st.fixed_dictionaries(
         {"label": st.sampled_from(["speech", "music", "singing", "silence", "programme"]),
          "confidence": conf, "loudness_lufs": st.none() | st.floats(-70, 0)},
