@@ -145,3 +145,13 @@ def test_search_facets_filter_by_a_name_and_languages_of_hits(client, library):
     assert asked["query_language"] == "de" and any("not English" in n for n in asked["notes"])
     assert client.get("/v1/search", params={"q": "hello", "entity": "a\x00"}).status_code == 422
     assert client.get("/v1/search", params={"q": "hello", "entity": "x" * 201}).status_code == 422
+
+
+@pytest.mark.parametrize("q", ["\\", "%_", "\\%", "'; DROP TABLE entity_mentions; --", "東京", "🙂" * 50,
+                               "a" * 200, " ", "siemens\\"])
+def test_hostile_text_is_answered_never_a_server_error(client, library, q):
+    one, _ = library
+    assert client.get("/v1/terms", params={"q": q}).status_code == 200
+    assert client.get("/v1/search", params={"q": "hello", "entity": q}).status_code in (200, 422)
+    assert client.get(f"/v1/videos/{one}/jump", params={"kind": "entity", "label": q}).status_code in (
+        200, 404, 422)
