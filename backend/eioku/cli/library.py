@@ -92,26 +92,37 @@ def search(query: Annotated[str, typer.Argument(help="Words, a label, a person's
                help="Only while this is heard: speech, music, singing or silence.")] = None,
            segment: Annotated[str | None, typer.Option(
                help="Only inside this segment: intro, credits, black, silence, colour_bars.")] = None,
+           entity: Annotated[str | None, typer.Option(
+               help="Only moments mentioning this name or term (see `eioku terms`).")] = None,
            as_json: JsonOpt = False) -> None:
     """Search the whole library: speech, on-screen text, objects, places, people,
     and (semantic, hybrid) shots and sentences by meaning."""
-    from eioku.api.schemas_library import SearchHitOut, SearchOut
+    from eioku.api.schemas_library import SearchFacetOut, SearchHitOut, SearchOut
     from eioku.services import search as service
+    from eioku.services import search_terms
     from eioku.store import sounds as heard
 
+    if entity is not None and (len(entity) > 200 or "\x00" in entity or not entity.strip()):
+        raise typer.BadParameter("--entity must be 1 to 200 characters, without NUL")
     with _Store().uow() as uow:
         wanted = (heard.sound_label(sound) if sound else None,
                   heard.segment_type(segment) if segment else None)
         found = service.search(uow.session, query, mode=mode,
-                               limit=max(limit, 200) if any(wanted) else limit,
+                               limit=max(limit, 200) if any(wanted) or entity else limit,
                                video_id=_uuid(video) if video else None, speaker=speaker)
         hits = found.hits
+        if entity:  # as GET /v1/search?entity= (services/search_terms.py)
+            hits = search_terms.only_mentioning(uow.session, hits, entity)
         if any(wanted):  # as GET /v1/search?sound=&segment= (store/sounds.py)
             keep = heard.during(uow.session, [(h.video_id, h.start_ms, h.end_ms) for h in hits],
                                 sound=wanted[0], segment=wanted[1])
-            hits = [h for i, h in enumerate(hits) if i in keep][:limit]
+            hits = [h for i, h in enumerate(hits) if i in keep]
+        hits = hits[:limit]
+        more = search_terms.refine(uow.session, query, found.mode, hits)
     out = SearchOut(query=query, mode=found.mode, vector_index=found.vector_index,
-                    hits=[SearchHitOut.of(h) for h in hits])
+                    hits=[SearchHitOut.of(h, lang) for h, lang in zip(hits, more.languages, strict=True)],
+                    notes=more.notes, query_language=more.query_language,
+                    facets=[SearchFacetOut(**vars(f)) for f in more.facets])
     if as_json:
         print_json(out.model_dump(mode="json"))
     else:
@@ -124,6 +135,11 @@ def search(query: Annotated[str, typer.Argument(help="Words, a label, a person's
                  h.source + (f" ({escape(h.label)})" if speaker and h.label else ""),
                  escape(h.snippet).replace("<mark>", "[bold]").replace("</mark>", "[/bold]"),
                  f"{h.score:.3f}"] for h in out.hits])
+        for note in out.notes:
+            console.print(note, highlight=False)
+        if out.facets:
+            console.print("Names in these moments (--entity LABEL): " + ", ".join(
+                f"{escape(f.name)} ({f.hits})" for f in out.facets), highlight=False)
 
 
 def _write(text: str, out: Path | None) -> None:

@@ -124,6 +124,14 @@ def test_cli_terms(library, db_url, monkeypatch):
     out = runner.invoke(cli, ["terms", "--video", str(one), "--json"])
     assert [t["name"] for t in json.loads(out.output)["terms"]] == ["Siemens", "Munich"]
     assert runner.invoke(cli, ["terms", "--type", "planet"]).exit_code != 0
+    out = runner.invoke(cli, ["search", "hello", "--mode", "keyword", "--entity", "Siemens", "--json"])
+    assert out.exit_code == 0, out.output
+    body = json.loads(out.output)
+    assert [h["start_ms"] for h in body["hits"]] == [0] and body["facets"][0]["label"] == "siemens"
+    out = runner.invoke(cli, ["search", "hello", "--mode", "keyword", "--entity", "munich", "--json"])
+    assert json.loads(out.output)["hits"] == []
+    out = runner.invoke(cli, ["search", "München", "--mode", "keyword"])
+    assert out.exit_code == 0 and "German (de)" in out.output
 
 
 def test_search_facets_filter_by_a_name_and_languages_of_hits(client, library):
