@@ -99,3 +99,19 @@ def test_a_chunked_episode_gets_what_a_whole_pass_finds(found, tmp_path, monkeyp
     assert [(i.span_start_ms, i.span_end_ms, i.payload) for i in merged] == \
         [(i.span_start_ms, i.span_end_ms, i.payload) for i in whole]
     assert {i.payload["type"] for i in merged} >= {"intro", "credits"}
+
+
+def test_audio_heard_in_windows_finds_the_same(found, tmp_path, monkeypatch):
+    """The audio is decoded ten minutes at a time; in 17 s windows (borders inside
+    the intro and the credits) an episode gets the same segments."""
+    import eioku_ml.analyzers.segments as segments
+    from eioku.config import get_settings
+
+    monkeypatch.setenv("EIOKU_DATA_DIR", str(tmp_path))
+    monkeypatch.setattr(segments, "WINDOW_S", 17.0)
+    get_settings.cache_clear()
+    e, whole = found[2]
+    windowed = SegmentsAnalyzer({}).analyze(MediaInput(e.path, probe(e.path)), lambda f: None, {})
+    get_settings.cache_clear()
+    assert [(i.span_start_ms, i.span_end_ms, i.payload["type"]) for i in windowed] == \
+        [(i.span_start_ms, i.span_end_ms, i.payload["type"]) for i in whole]
