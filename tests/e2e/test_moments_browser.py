@@ -167,3 +167,20 @@ def test_a_share_link_plays_its_moment_and_an_altered_one_is_refused(page, serve
     no_serious_violation(page)
     page.goto(base + made.json()["url"][:-3] + "abc")
     expect(page.get_by_role("heading", name="This link does not open here")).to_be_visible()
+
+
+def test_a_combined_query_is_saved_as_a_collection_from_its_results(page, server):
+    _, base, video_id = server
+    r = httpx.post(f"{base}/v1/videos/{video_id}/bookmarks",
+                   json={"start_ms": 2000, "end_ms": 3000, "note": "a toast to the host"})
+    assert r.status_code == 201, r.text
+    page.goto(f"{base}/search?q=bookmark:toast")
+    save = page.get_by_role("button", name="Save as a collection")
+    expect(save).to_be_visible()
+    expect(page.get_by_role("button", name=re.compile("^Bookmark sample.mp4 at 0:02"))).to_be_visible()
+    page.once("dialog", lambda d: d.accept("Toasts"))
+    save.click()
+    expect(page.get_by_role("heading", name="Toasts", exact=True)).to_be_visible()
+    expect(page.get_by_text("saved from the query bookmark:toast")).to_be_visible()
+    expect(page.locator(".collection-item")).to_have_count(1)
+    expect(page.get_by_role("button", name="Refresh from the query")).to_be_visible()

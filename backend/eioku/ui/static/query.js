@@ -5,6 +5,7 @@
 // plain search (search.js).
 import { api, ApiError, q } from "./api.js";
 import { clock, h } from "./dom.js";
+import { bookmarkButton, saveQueryButton } from "./bookmarks.js";
 
 if (!document.querySelector('link[href="/ui/query.css"]')) {
   document.head.append(h("link", { rel: "stylesheet", href: "/ui/query.css" }));
@@ -51,6 +52,7 @@ export async function render(main, text, params) {
   const shown = answer.moments.length;
   status.textContent = !answer.total ? "No moment matches all of these."
     : `${answer.total} moment${answer.total === 1 ? "" : "s"}${shown < answer.total ? `, the first ${shown} shown` : ""}`;
+  if (answer.total) status.after(h("p", {}, saveQueryButton(text))); // a collection that refreshes (bookmarks.js)
   main.append(h("ol", { class: "hits moments" }, answer.moments.map(momentItem)));
 }
 
@@ -80,5 +82,6 @@ function momentItem(m) {
       h("span", { class: "hit-text" },
         h("span", { class: "hit-meta" }, `${m.filename}`),
         h("span", {}, `${clock(m.start_ms, true)}–${clock(m.end_ms, true)} `,
-          h("span", { class: "muted" }, `(${seconds < 10 ? seconds.toFixed(1) : Math.round(seconds)} s)`)))));
+          h("span", { class: "muted" }, `(${seconds < 10 ? seconds.toFixed(1) : Math.round(seconds)} s)`)))),
+    bookmarkButton(m));
 }
