@@ -11,6 +11,8 @@ import platformdirs
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from eioku.domain.ocr_languages import parse_languages
+
 
 def default_data_dir() -> Path:
     """Where Eioku keeps its embedded database, uploads and model cache.
@@ -90,6 +92,9 @@ class Settings(BaseSettings):
     yolo_weights: Path | None = None
     # EasyOCR (torch extra) instead of RapidOCR for on-screen text;
     ocr_engine: Literal["rapidocr", "easyocr"] = "rapidocr"
+    # Tesseract also reads these languages (EIOKU_OCR_LANGUAGES=rus+ell+ara), for scripts
+    # RapidOCR does not read; Debian's tesseract-ocr-<code> packs (docs/models.md);
+    ocr_languages: str | None = Field(default=None, max_length=200)
     # a CTranslate2 Whisper folder (e.g. large-v3) for the high_quality transcript;
     whisper_model_dir: Path | None = None
     # a ResNet-18 Places365 checkpoint (categories_places365.txt beside it) for places.
@@ -138,6 +143,13 @@ class Settings(BaseSettings):
             if not root.is_absolute():
                 raise ValueError(f"media root {root} must be an absolute path")
         return [root.resolve() for root in roots]
+
+    @field_validator("ocr_languages")
+    @classmethod
+    def _tesseract_languages(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        return "+".join(parse_languages(value))
 
     @field_validator("api_token", mode="before")
     @classmethod

@@ -63,7 +63,10 @@ def _yolo(settings: Settings, profile: str) -> dict[str, Any]:
 
 
 def _ocr_engine(settings: Settings, profile: str) -> dict[str, Any]:
-    return {"engine": settings.ocr_engine} if settings.ocr_engine != "rapidocr" else {}
+    chosen: dict[str, Any] = {"engine": settings.ocr_engine} if settings.ocr_engine != "rapidocr" else {}
+    if settings.ocr_languages:  # Tesseract too, for other scripts (a new config: old runs stay)
+        chosen.update(tesseract_languages=settings.ocr_languages, tesseract_min_confidence=0.6)
+    return chosen
 
 
 def _places365(settings: Settings, profile: str) -> dict[str, Any]:

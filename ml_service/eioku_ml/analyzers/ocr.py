@@ -6,6 +6,12 @@ Frames are sampled every ``interval_ms`` and at every scene start (from the
 scenes analyzer); a sample that barely differs from the last OCR'd frame
 reuses its result instead of running OCR again. The same text seen in
 consecutive samples becomes one artifact spanning all of them.
+
+With ``tesseract_languages`` in the config (``EIOKU_OCR_LANGUAGES=rus+ell``),
+Tesseract (eioku_ml/models/tesseract.py) also reads each OCR'd frame in those
+languages: its lines in a script RapidOCR does not read replace what RapidOCR
+made of the same place, and its lines where RapidOCR read nothing are kept.
+Each line says which engine and language read it.
 """
 
 from __future__ import annotations
@@ -34,12 +40,19 @@ class _Seen:
     confidence: float
     polygon: list[dict[str, float]]
     frame: int
+    language: str = ""  # a Tesseract line's language ("" : the main engine's)
 
 
 class OcrAnalyzer(ShotSampling):
     name = "ocr"
 
     def load(self) -> None:
+        self._tesseract = None
+        if self.config.get("tesseract_languages"):
+            from eioku_ml.models import tesseract
+
+            self._tesseract = tesseract.Reader(str(self.config["tesseract_languages"]),
+                                               float(self.config.get("tesseract_min_confidence", 0.6)))
         if self.config.get("engine") == "easyocr":
             self._read_raw = self._easyocr()
         else:
@@ -92,11 +105,14 @@ class OcrAnalyzer(ShotSampling):
 
         return read
 
-    def _read(self, image: np.ndarray) -> list[tuple[str, float, list[dict[str, float]]]]:
+    def _read(self, image: np.ndarray) -> list[tuple[str, float, list[dict[str, float]], str]]:
         min_conf = float(self.config.get("min_confidence", 0.8))
-        return [(text.strip(), score, [{"x": float(x), "y": float(y)} for x, y in box])
-                for text, score, box in self._read_raw(image)
-                if text.strip() and score >= min_conf]
+        found = [(text.strip(), score, [{"x": float(x), "y": float(y)} for x, y in box])
+                 for text, score, box in self._read_raw(image)
+                 if text.strip() and score >= min_conf]
+        if self._tesseract is None:
+            return [(text, score, polygon, "") for text, score, polygon in found]
+        return self._tesseract.merge(found, image)
 
     @property
     def want(self) -> FrameWant:
@@ -108,9 +124,9 @@ class OcrAnalyzer(ShotSampling):
         self.open: dict[str, _Seen] = {}
         self.done: list[Item] = []
         self.last_thumb: np.ndarray | None = None
-        self.last_found: list[tuple[str, float, list[dict[str, float]]]] = []
+        self.last_found: list[tuple[str, float, list[dict[str, float]], str]] = []
 
-    def observe(self, frame: Frame) -> list[tuple[str, float, list[dict[str, float]]]]:
+    def observe(self, frame: Frame) -> list[tuple[str, float, list[dict[str, float]], str]]:
         """The text of one frame; a frame that barely differs from the last one read
         reuses its result instead of running OCR again."""
         thumb = cv2.resize(cv2.cvtColor(frame.image, cv2.COLOR_BGR2GRAY), (64, 36)).astype(np.float32)
@@ -127,13 +143,14 @@ class OcrAnalyzer(ShotSampling):
         return sorted(self.done, key=lambda i: (i.span_start_ms, i.payload["text"]))
 
     def _advance(self, open_: dict[str, _Seen], done: list[Item],
-                 found: list[tuple[str, float, list[dict[str, float]]]], t: int, index: int) -> None:
+                 found: list[tuple[str, float, list[dict[str, float]], str]], t: int,
+                 index: int) -> None:
         present = set()
-        for text, conf, polygon in found:
+        for text, conf, polygon, language in found:
             present.add(text)
             seen = open_.get(text)
             if seen is None:
-                open_[text] = _Seen(t, t, conf, polygon, index)
+                open_[text] = _Seen(t, t, conf, polygon, index, language)
             else:
                 seen.last_ms = t
                 if conf > seen.confidence:
@@ -142,6 +159,9 @@ class OcrAnalyzer(ShotSampling):
             done.append(self._item(text, open_.pop(text), t))
 
     def _item(self, text: str, seen: _Seen, end_ms: int) -> Item:
-        return Item(seen.start_ms, max(seen.start_ms, end_ms), {
-            "text": text, "confidence": round(seen.confidence, 4), "polygon": seen.polygon,
-            "language": self.config.get("language", "en"), "frame_number": seen.frame})
+        payload = {"text": text, "confidence": round(seen.confidence, 4), "polygon": seen.polygon,
+                   "language": seen.language or self.config.get("language", "en"),
+                   "frame_number": seen.frame}
+        if self._tesseract is not None:  # provenance, when more than one engine reads
+            payload["engine"] = "tesseract" if seen.language else self.config.get("engine", "rapidocr")
+        return Item(seen.start_ms, max(seen.start_ms, end_ms), payload)

@@ -11,3 +11,6 @@ class OcrTextV1(Payload):
     polygon: list[Point]
     language: str = Field(min_length=1, max_length=20)
     frame_number: int = Field(ge=0)
+    # which engine read the line ("rapidocr", "easyocr", "tesseract"), recorded when the run
+    # merges two (EIOKU_OCR_LANGUAGES); language is then Tesseract's code ("rus", "ell+grc")
+    engine: str | None = Field(default=None, max_length=40)
