@@ -1,4 +1,6 @@
-from pydantic import Field
+from typing import Any
+
+from pydantic import Field, SerializerFunctionWrapHandler, model_serializer
 
 from eioku.artifacts.payloads._common import Confidence, Payload, Point
 
@@ -14,3 +16,11 @@ class OcrTextV1(Payload):
     # which engine read the line ("rapidocr", "easyocr", "tesseract"), recorded when the run
     # merges two (EIOKU_OCR_LANGUAGES); language is then Tesseract's code ("rus", "ell+grc")
     engine: str | None = Field(default=None, max_length=40)
+
+    @model_serializer(mode="wrap")
+    def _without_engine_when_one(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """A single-engine run's payload stays as it always was (no ``engine: null``)."""
+        data = handler(self)
+        if data.get("engine") is None:
+            data.pop("engine", None)
+        return data
