@@ -162,6 +162,6 @@ class OcrAnalyzer(ShotSampling):
         payload = {"text": text, "confidence": round(seen.confidence, 4), "polygon": seen.polygon,
                    "language": seen.language or self.config.get("language", "en"),
                    "frame_number": seen.frame}
-        if self._tesseract is not None:  # provenance, when more than one engine reads
+        if self.config.get("tesseract_languages"):  # provenance, when more than one engine reads
             payload["engine"] = "tesseract" if seen.language else self.config.get("engine", "rapidocr")
         return Item(seen.start_ms, max(seen.start_ms, end_ms), payload)

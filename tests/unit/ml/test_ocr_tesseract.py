@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from eioku.artifacts.payloads.ocr import OcrTextV1
 from eioku.config import Settings
 from eioku.services.pipeline import ANALYZERS
 from eioku_ml.analyzers.base import MediaInput
@@ -79,6 +80,8 @@ def test_tesseract_reads_russian_greek_and_arabic_lines_with_their_language(vide
     print("character error rate:", {k: round(v, 3) for k, v in cer.items()})
     assert cer["rus"] <= 0.05 and cer["ell"] <= 0.05
     assert cer["ara"] <= 0.2  # Tesseract's Arabic is the weakest of the three (docs/models.md)
+    for item in items:  # what the store accepts (ocr.text v1 with its engine)
+        assert OcrTextV1.model_validate(item.payload).engine in ("rapidocr", "tesseract")
     by_text = {i.payload["text"]: i.payload for i in items}
     russian = by_text.get("Новости культуры и спорта")
     assert russian is not None and russian["engine"] == "tesseract" and russian["language"] == "rus"
