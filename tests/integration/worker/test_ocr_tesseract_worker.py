@@ -5,7 +5,10 @@ run naming the package."""
 
 from __future__ import annotations
 
-from eioku.config import Settings
+import json
+
+from eioku.config import Settings, get_settings
+from eioku.db import migrate
 from eioku.services import analysis
 from eioku.services.ingest import register_path
 from eioku.store.uow import UnitOfWork
@@ -48,3 +51,26 @@ def test_a_tesseract_run_stands_beside_the_default_one(session_factory):
     with UnitOfWork(session_factory) as uow:
         stored = uow.runs.get(run.run_id)
     assert "tesseract-ocr-syr" in (stored.error or str(outcome)), (stored.error, outcome)
+
+
+def test_doctor_checks_the_packs_of_the_ocr_languages(pg_cluster, monkeypatch):
+    from eioku.cli import app as cli_app
+    from typer.testing import CliRunner
+
+    name = pg_cluster.create()
+    monkeypatch.setenv("DATABASE_URL", pg_cluster.url(name))
+    runner = CliRunner()
+
+    def check(languages: str) -> dict:
+        monkeypatch.setenv("EIOKU_OCR_LANGUAGES", languages)
+        get_settings.cache_clear()
+        result = runner.invoke(cli_app, ["doctor", "--json"])
+        return {c["check"]: c for c in json.loads(result.stdout)}["ocr languages"]
+
+    try:
+        migrate.upgrade(pg_cluster.url(name))
+        assert check("rus+ell")["ok"]
+        missing = check("rus+syr")
+        assert not missing["ok"] and "tesseract-ocr-syr" in missing["detail"]
+    finally:
+        get_settings.cache_clear()
