@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from eioku.api.deps import reads_of
+from eioku.api.query import _inline
 from eioku.domain.enums import ModelProfile, SelectionMode
 from eioku.domain.errors import ValidationFailedError
 from eioku.domain.models import SelectionOverride
@@ -91,8 +92,14 @@ def _body(raw: bytes) -> QueryIn:
         raise ValidationFailedError(f"{where}: {first['msg']}", field=where) from None
 
 
+def _body_schema() -> dict[str, Any]:
+    """QueryIn's JSON schema with its enums inlined (a ``$ref`` to ``$defs`` means nothing here)."""
+    schema = QueryIn.model_json_schema()
+    return _inline(schema, schema.pop("$defs", {}))  # type: ignore[no-any-return]
+
+
 @router.post("/v1/query", response_model=QueryOut, openapi_extra={"requestBody": {
-    "required": True, "content": {"application/json": {"schema": QueryIn.model_json_schema()}}}})
+    "required": True, "content": {"application/json": {"schema": _body_schema()}}}})
 async def run_query(request: Request) -> QueryOut:
     """Moments where a combined query holds (conditions on any kind joined by AND, OR, NOT,
     WITHIN, BEFORE, AFTER, DURING), ranked, in one video or the whole library.
