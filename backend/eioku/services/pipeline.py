@@ -165,12 +165,12 @@ ANALYZERS: dict[str, AnalyzerSpec] = {s.name: s for s in (
     # who speaks when (eioku_ml/analyzers/speakers.py): Silero VAD, ECAPA-TDNN, clustering;
     # changes of speaker snap to the transcript's word gaps when a transcript run exists
     # version 2: each turn carries its voice embedding (matched into voices across videos);
-    # snap_pause_ms: a change of speaker goes to a pause between words (>= 100 ms) when one is near
+    # snap_widest: a change of speaker goes to the widest pause between words near it
     AnalyzerSpec("speakers", ArtifactType.SPEAKER_TURN, "eioku.speakers/ecapa-tdnn", "2",
                  uses=("transcript",),
-                 profiles={_P.FAST: {"window_s": 1.5, "hop_s": 0.75, "int8": True, "snap_pause_ms": 100},
+                 profiles={_P.FAST: {"window_s": 1.5, "hop_s": 0.75, "int8": True, "snap_widest": True},
                            _P.HIGH_QUALITY: {"window_s": 1.5, "hop_s": 0.75, "int8": False,
-                                             "snap_pause_ms": 100}},
+                                             "snap_widest": True}},
                  choices=_speakers),
     # chapters at topic changes (eioku_ml/analyzers/chapters.py): sentence vectors of the
     # transcript, cuts, speakers and silences; titled by key phrases or by what shots show

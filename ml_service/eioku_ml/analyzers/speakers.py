@@ -42,7 +42,7 @@ from eioku_ml.analyzers.transcript import ListeningAnalyzer
 RATE = 16_000
 DEFAULTS: dict[str, Any] = {
     "window_s": 1.5, "hop_s": 0.75, "threshold": 0.55, "speakers": None,
-    "overlap_similarity": 0.35, "overlap_margin": 0.08, "snap_ms": 600, "snap_pause_ms": 0,
+    "overlap_similarity": 0.35, "overlap_margin": 0.08, "snap_ms": 600, "snap_widest": False,
     "min_silence_ms": 300, "speech_pad_ms": 60, "vad_threshold": 0.5, "max_windows": 3000,
     "min_windows": 3, "centre": False, "merge_similarity": 0.55, "int8": True,
 }
@@ -286,7 +286,7 @@ def diarize(regions: list[tuple[int, int]], centres: list[int], vectors: np.ndar
     for t in turns:  # what matches this speaker across videos (backend: store/voices.py)
         t.embedding = [round(float(x), 4) for x in _unit(unit[t.windows].mean(0))]
     if words:
-        _snap(turns, words, int(get("snap_ms")), int(get("snap_pause_ms")))
+        _snap(turns, words, int(get("snap_ms")), bool(get("snap_widest")))
     overlaps = _join([(lo, hi, int(second[i]), i) for lo, hi, _, i in pieces if second[i] >= 0], name,
                      sims[np.arange(len(labels)), np.maximum(second, 0)])
     for t in overlaps:
@@ -325,28 +325,28 @@ def _join(pieces: list[tuple[int, int, int, int]], name: dict[int, str], score: 
     return turns
 
 
-def _snap(turns: list[Turn], words: list[tuple[int, int]], snap_ms: int, pause_ms: int = 0) -> None:
-    """Move each change of speaker (one turn ends where the next begins) to
-    the nearest gap between words, when one is within ``snap_ms``: the nearest
-    pause of at least ``pause_ms`` if there is one that near (speakers take
-    turns at pauses: a change is not put after the next speaker's first word
-    because the words touch there), else the nearest gap."""
-    between = [(words[i][1] + words[i + 1][0]) // 2 for i in range(len(words) - 1)
-               if words[i + 1][0] >= words[i][1]]
-    pauses = [(words[i][1] + words[i + 1][0]) // 2 for i in range(len(words) - 1)
-              if words[i + 1][0] - words[i][1] >= max(1, pause_ms)] if pause_ms else []
-    if not between:
+def _snap(turns: list[Turn], words: list[tuple[int, int]], snap_ms: int, widest: bool = False) -> None:
+    """Move each change of speaker (one turn ends where the next begins) to a
+    gap between words within ``snap_ms``: the nearest one, or with ``widest``
+    the widest pause there (speakers take turns at pauses: the change is not
+    put after the next speaker's first word where words touch), the nearest
+    of equally wide ones."""
+    gaps = [((words[i][1] + words[i + 1][0]) // 2, words[i + 1][0] - words[i][1])
+            for i in range(len(words) - 1) if words[i + 1][0] >= words[i][1]]
+    if not gaps:
         return
+    middles = [g for g, _ in gaps]
     for a, b in zip(turns, turns[1:], strict=False):
         if a.end_ms != b.start_ms:
             continue
-        near = []
-        for gaps in (pauses, between):
-            j = bisect.bisect_left(gaps, a.end_ms)
-            near = [g for g in gaps[max(0, j - 1):j + 1] if abs(g - a.end_ms) <= snap_ms]
-            if near:
-                break
+        lo = bisect.bisect_left(middles, a.end_ms - snap_ms)
+        hi = bisect.bisect_right(middles, a.end_ms + snap_ms)
+        if widest:
+            near = gaps[lo:hi]
+        else:
+            j = bisect.bisect_left(middles, a.end_ms)
+            near = [g for g in gaps[max(0, j - 1):j + 1] if abs(g[0] - a.end_ms) <= snap_ms]
         if near:
-            point = min(near, key=lambda g: abs(g - a.end_ms))
+            point = max(near, key=lambda g: (g[1] if widest else 0, -abs(g[0] - a.end_ms)))[0]
             if a.start_ms < point < b.end_ms:
                 a.end_ms = b.start_ms = point

@@ -107,12 +107,13 @@ def test_the_number_of_speakers_is_recorded_in_the_run_config():
 
 
 def test_a_change_of_speaker_goes_to_the_pause_not_after_the_next_speakers_first_word():
-    """'…questions?' (pause) 'Last year…': the embeddings put the change near
-    "Last"/"year" (words touching there); it goes to the pause before "Last"."""
+    """'…questions?' (pause) 'Last year, most…': the embeddings put the change
+    near "Last"/"year" (words touching there); it goes to the widest pause near
+    it, before "Last", not the nearest gap or the short one after "year,"."""
     from eioku_ml.analyzers.speakers import Turn, _snap
 
     words = [(42724, 43124), (43124, 43384), (43804, 43984), (43984, 44144), (44284, 44624)]
-    for pause_ms, expected in ((100, (43384 + 43804) // 2), (0, 43984)):
+    for widest, expected in ((True, (43384 + 43804) // 2), (False, 43984)):
         turns = [Turn(42468, 43990, "Speaker 2", 0.9), Turn(43990, 46864, "Speaker 1", 0.9)]
-        _snap(turns, words, 600, pause_ms)
+        _snap(turns, words, 600, widest)
         assert turns[0].end_ms == turns[1].start_ms == expected
