@@ -45,10 +45,9 @@ def test_frame_analyzers_queued_together_share_one_job(session_factory):
     video, runs = _queue(session_factory, SAMPLE, None)
     jobs = _jobs(session_factory, video.video_id)
     assert len({jobs[a] for a in FRAME_ANALYZERS}) == 1  # one frame-pass job
-    assert jobs["metadata"] != jobs["transcript"]
-    # every run has its job, but embeddings, speakers, chapters, entities and languages:
-    # they wait for the runs they use
-    waiting = ("embeddings", "speakers", "chapters", "entities", "languages")
+    # every run has its job, but embeddings, transcript (it reads the on-screen words), speakers,
+    # chapters, entities and languages: they wait for the runs they use
+    waiting = ("embeddings", "transcript", "speakers", "chapters", "entities", "languages")
     assert None not in [j for a, j in jobs.items() if a not in waiting]
     assert [jobs[a] for a in waiting] == [None] * len(waiting)
     assert jobs["metadata"] not in {jobs[a] for a in FRAME_ANALYZERS}
