@@ -20,7 +20,8 @@ from playwright.sync_api import Page, expect
 from tests.e2e.browser import PHONE, browser_fixture, open_player, page_fixture, sample_server, video_time
 from tests.factories import payload_for, store_run
 
-CHAPTERS = [(0, 4000, "Invoice, payment"), (4000, 8000, "Office visit"), (8000, 12_000, "A car, in a street")]
+LONG_TITLE = "A red car parked in a narrow street, old houses behind it"  # 56 characters: titles go up to 60
+CHAPTERS = [(0, 4000, "Invoice, payment"), (4000, 8000, "Office visit"), (8000, 12_000, LONG_TITLE)]
 TURNS = [(0, 5000, "Speaker 1"), (5000, 9000, "Speaker 2")]
 NAMES = [("Siemens", "org"), ("Siemens", "org"), ("Berlin", "place")]
 
@@ -57,6 +58,17 @@ def no_serious_violation(page: Page) -> None:
     assert not serious, serious
 
 
+def within(inner, outer) -> None:
+    """``inner`` lies inside ``outer``'s left and right edges (nothing pokes out sideways)."""
+    a, b = inner.bounding_box(), outer.bounding_box()
+    assert b["x"] - 1 <= a["x"] and a["x"] + a["width"] <= b["x"] + b["width"] + 1, (a, b)
+
+
+def fits_the_screen(page: Page) -> None:
+    width = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+    assert width[0] <= width[1], f"the page is {width[0]} px wide in a {width[1]} px screen"
+
+
 def chapter_buttons(page: Page):
     return page.get_by_role("region", name="Chapters").get_by_role("button")
 
@@ -67,13 +79,17 @@ def test_seek_bar_marks_hover_title_track_and_list(server, page):
     marks = page.locator(".seek-mark")
     expect(marks).to_have_count(2)  # a mark at each start but the first
     titles = [marks.nth(i).get_attribute("data-title") for i in range(2)]
-    assert titles == ["Office visit", "A car, in a street"]
+    assert titles == ["Office visit", LONG_TITLE]
     # hovering the seek bar over the second chapter shows its title in the preview
     seek = page.locator("input.seek")
     box = seek.bounding_box()
     duration = page.evaluate("() => document.querySelector('video').duration")
     page.mouse.move(box["x"] + box["width"] * 6.0 / duration, box["y"] + box["height"] / 2)
     expect(page.locator(".seek-preview .seek-chapter")).to_have_text("Office visit")
+    # at the very end, the last chapter's long title keeps the preview inside the seek bar
+    page.mouse.move(box["x"] + box["width"] - 2, box["y"] + box["height"] / 2)
+    expect(page.locator(".seek-preview .seek-chapter")).to_have_text(LONG_TITLE)
+    within(page.locator(".seek-preview"), seek)
     # the chapters track has the titles, not scenes
     cues = page.evaluate("""async () => {
         const track = [...document.querySelector('video').textTracks].find((t) => t.kind === 'chapters');
@@ -83,7 +99,7 @@ def test_seek_bar_marks_hover_title_track_and_list(server, page):
         }
         return [track.label, [...track.cues].map((c) => [c.startTime, c.text])];
     }""")
-    assert cues == ["Chapters", [[0, "Invoice, payment"], [4, "Office visit"], [8, "A car, in a street"]]]
+    assert cues == ["Chapters", [[0, "Invoice, payment"], [4, "Office visit"], [8, LONG_TITLE]]]
     # the chapter list goes to a chapter and marks it as the one playing
     buttons = chapter_buttons(page)
     expect(buttons).to_have_count(3)
@@ -109,7 +125,7 @@ def test_summary_card_shows_only_what_was_found(server, page):
     assert [sections.nth(i).get_attribute("data-section") for i in range(4)] == [
         "chapters", "speakers", "names", "languages"]
     expect(card.locator('[data-section="chapters"]')).to_contain_text(
-        "3 chapters: Invoice, payment · Office visit · A car, in a street")
+        f"3 chapters: Invoice, payment · Office visit · {LONG_TITLE}")
     expect(card.locator('[data-section="speakers"] li').nth(0)).to_contain_text(
         "Speaker 1 talks 0:05 (56 % of the talk)")
     names = card.locator('[data-section="names"] li')
@@ -135,4 +151,13 @@ def test_on_a_phone_the_list_and_card_work_by_touch(server, phone):
     height = buttons.nth(1).bounding_box()["height"]
     assert height >= 44, height  # a finger's target
     expect(phone.get_by_role("region", name="Summary")).to_contain_text(re.compile("Siemens"))
+    fits_the_screen(phone)
+    # the long last title over a 390 px seek bar: shortened, inside the bar, no sideways scroll
+    seek = phone.locator("input.seek")
+    seek.scroll_into_view_if_needed()
+    box = seek.bounding_box()
+    phone.mouse.move(box["x"] + box["width"] - 2, box["y"] + box["height"] / 2)
+    expect(phone.locator(".seek-preview .seek-chapter")).to_have_text(LONG_TITLE)
+    within(phone.locator(".seek-preview"), seek)
+    fits_the_screen(phone)
     no_serious_violation(phone)

@@ -316,9 +316,10 @@ export class Controls {
     const chapter = this.marks.filter((m) => m.start_ms <= ms).pop();
     this.seekPreview.replaceChildren(this.player.previewAt(ms),
       chapter ? h("span", { class: "seek-chapter" }, chapter.title) : "", h("span", {}, clock(ms)));
-    const width = this.seekBar.clientWidth;
-    const half = Math.min(90, width / 2);
-    this.seekPreview.style.left = `${Math.max(half, Math.min(width - half, fraction * width))}px`;
     this.seekPreview.hidden = false;
+    // centred on the pointer, but kept inside the bar: half its own width (a long chapter title) from each end
+    const width = this.seekBar.clientWidth;
+    const half = Math.min(Math.max(90, this.seekPreview.offsetWidth / 2), width / 2);
+    this.seekPreview.style.left = `${Math.max(half, Math.min(width - half, fraction * width))}px`;
   }
 }
