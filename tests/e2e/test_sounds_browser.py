@@ -92,6 +92,11 @@ def test_skip_intro_and_credits_by_click_and_keyboard(server, page):
     kinds = page.locator(".tl-row.kind-segment .seg").evaluate_all("els => els.map((e) => e.dataset.label)")
     assert kinds == ["intro", "black", "credits"]
     assert page.locator(".tl-row.kind-transcript .seg[data-label]").count() == 0
+    # the summary names each segment in words, a half-second one by one time (not 0:06–0:06);
+    # insights, which has no sounds group, does not say nothing was found beside it
+    segments = page.get_by_role("region", name="Summary").locator('[data-section="segments"] li')
+    expect(segments).to_have_text(["intro 0:01–0:05", "black screen 0:06", "credits 0:08–0:12"])
+    expect(page.get_by_role("region", name="Insights")).not_to_contain_text("Nothing found")
 
 
 def test_skip_intro_by_tap_on_a_phone(server, phone):
@@ -104,6 +109,8 @@ def test_skip_intro_by_tap_on_a_phone(server, phone):
     assert box["height"] >= 44 and box["width"] >= 44  # a finger's target
     video = phone.locator("video").bounding_box()
     assert video["x"] <= box["x"] and box["x"] + box["width"] <= video["x"] + video["width"] + 1
+    width = phone.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+    assert width[0] <= width[1], f"the page is {width[0]} px wide in a {width[1]} px screen"
     no_serious_violation(phone)
     skip.tap()
     at(phone, 5)

@@ -76,7 +76,16 @@ export class Insights {
     const groups = GROUPS.map((g) => ({ ...g, rows: rows.filter((r) => r.kind === g.kind && r.items.length) }))
       .filter((g) => g.rows.length);
     this.body.replaceChildren(...(groups.length ? groups.map((g) => this.group(g))
-      : [h("p", { class: "muted ins-empty" }, this.emptyText())]));
+      : [h("p", { class: "muted ins-empty" }, this.emptyMessage())]));
+  }
+
+  /** emptyText, unless the video's other rows (chapters, sounds, segments…) did find
+   * something: then not "Nothing found in this video" beside a summary that lists it. */
+  emptyMessage() {
+    const said = this.emptyText();
+    const elsewhere = (this.rows || []).some((r) => r.items?.length);
+    return elsewhere && said.startsWith("Nothing found")
+      ? "No people, objects, places, speech or on-screen text found: the summary and the timeline show what was." : said;
   }
 
   /** What an empty panel says; the player sets it from the analysis status
@@ -86,7 +95,7 @@ export class Insights {
   /** Say again why the panel is empty (the analysis moved on). */
   refreshEmpty() {
     const empty = this.body.querySelector(".ins-empty");
-    if (empty) empty.textContent = this.emptyText();
+    if (empty) empty.textContent = this.emptyMessage();
   }
 
   /** Mark the selected row without redrawing (a pressed button keeps the focus). */

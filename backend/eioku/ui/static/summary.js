@@ -9,6 +9,9 @@ import { useStyles } from "./styles.js";
 
 const TOP = 6;
 const TYPE_WORDS = { person: "person", org: "organisation", place: "place", date: "date", amount: "amount" };
+const SEGMENT_WORDS = { intro: "intro", credits: "credits", black: "black screen", silence: "silence", colour_bars: "colour bars" };
+/** "0:01–0:05", or one time when both ends read the same (a half-second black screen: "0:06"). */
+const span = (start, end) => (clock(start) === clock(end) ? clock(start) : `${clock(start)}–${clock(end)}`);
 
 function languageName(code) {
   try { return new Intl.DisplayNames(["en"], { type: "language" }).of(code) || code; } catch { return code; }
@@ -60,7 +63,7 @@ export class SummaryCard {
       this.section("sounds", "Sounds", d.sounds.map((s) => [
         this.go(s.first_ms, s.label), ` ${clock(s.total_ms)} (${pct(s.total_ms)})`])),
       this.section("segments", "Segments", d.segments.map((s) => [
-        this.go(s.start_ms, s.type.replace("_", " ")), ` ${clock(s.start_ms)}–${clock(s.end_ms)}`])),
+        this.go(s.start_ms, SEGMENT_WORDS[s.type] || s.type.replaceAll("_", " ")), ` ${span(s.start_ms, s.end_ms)}`])),
       this.section("languages", "Languages", d.languages.map((l) => [
         h("span", { class: "sum-name" }, languageName(l.language)),
         ` ${l.source === "ocr" ? "on screen" : "spoken"} · ${l.lines} ${l.lines === 1 ? "line" : "lines"}`])),
