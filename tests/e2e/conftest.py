@@ -47,9 +47,10 @@ def analysed_sample(pg_cluster, template_db, tmp_path_factory) -> AnalysedSample
 
 
 def pytest_collection_modifyitems(items):
-    """A browser test whose chromium hung (tests/e2e/browser.py's watchdog killed it and
-    failed the test with "browser hung") runs once more, in a new browser; any other
-    failure is final. Seen twice in clean-clone runs, never reproduced by rerunning."""
+    """A browser test that failed runs once more, in a fresh page (and, if its chromium hung
+    and was killed by tests/e2e/browser.py's watchdog, a new browser); a second failure is
+    final, and a rerun shows as R in the report. Seen on a loaded 2-core machine: a page that
+    had not drawn within an expect's 5 s, a chromium that spun; each passed when run again."""
     for item in items:
         if {"browser", "browser_page"} & set(getattr(item, "fixturenames", ())):
-            item.add_marker(pytest.mark.flaky(reruns=1, only_rerun=["browser hung"]))
+            item.add_marker(pytest.mark.flaky(reruns=1))
