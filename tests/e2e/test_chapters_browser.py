@@ -90,6 +90,7 @@ def test_seek_bar_marks_hover_title_track_and_list(server, page):
     page.mouse.move(box["x"] + box["width"] - 2, box["y"] + box["height"] / 2)
     expect(page.locator(".seek-preview .seek-chapter")).to_have_text(LONG_TITLE)
     within(page.locator(".seek-preview"), seek)
+    within(page.locator(".seek-preview .seek-chapter"), page.locator(".seek-preview"))
     # the chapters track has the titles, not scenes
     cues = page.evaluate("""async () => {
         const track = [...document.querySelector('video').textTracks].find((t) => t.kind === 'chapters');
@@ -159,5 +160,6 @@ def test_on_a_phone_the_list_and_card_work_by_touch(server, phone):
     phone.mouse.move(box["x"] + box["width"] - 2, box["y"] + box["height"] / 2)
     expect(phone.locator(".seek-preview .seek-chapter")).to_have_text(LONG_TITLE)
     within(phone.locator(".seek-preview"), seek)
+    within(phone.locator(".seek-preview .seek-chapter"), phone.locator(".seek-preview"))
     fits_the_screen(phone)
     no_serious_violation(phone)
