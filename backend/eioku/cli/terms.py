@@ -54,3 +54,29 @@ def terms(
     _table("Names and terms", ["name", "type", "mentions", "videos" if video is None else "first"],
            [[t.name, t.type, t.mentions,
              t.videos if video is None else f"{(t.first_ms or 0) / 1000:.1f} s"] for t in out.terms])
+
+
+@app.command("languages")
+@friendly_errors
+def languages(video: Annotated[str, typer.Argument(help="The video id.")],
+              as_json: JsonOpt = False) -> None:
+    """The languages of a video's speech and on-screen text (its selected languages run)
+    and the language its transcript heard: `eioku languages VIDEO`."""
+    from eioku.api.routers.terms import languages_of_video
+
+    with _Store().uow() as uow:
+        video_id = _uuid(video)
+        uow.videos.get(video_id)
+        out = languages_of_video(uow.session, video_id)
+    if as_json:
+        print_json(out.model_dump(mode="json"))
+        return
+    if out.spoken:
+        console.print(f"Spoken: {out.spoken}", highlight=False)
+    if not out.languages:
+        console.print("No languages found (run the languages analyzer: "
+                      "`eioku analyze VIDEO --analyzers languages`).", highlight=False)
+        return
+    _table("Languages", ["source", "language", "items", "seconds", "share"],
+           [[x.source, x.language, x.items, f"{x.duration_ms / 1000:.1f}", f"{100 * x.share:.0f} %"]
+            for x in out.languages])

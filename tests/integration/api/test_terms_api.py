@@ -134,6 +134,20 @@ def test_cli_terms(library, db_url, monkeypatch):
     assert out.exit_code == 0 and "German (de)" in out.output
 
 
+def test_cli_languages_answers_as_the_api(client, library, db_url, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    get_settings.cache_clear()
+    runner = CliRunner()
+    one, _ = library
+    out = runner.invoke(cli, ["languages", str(one), "--json"])
+    assert out.exit_code == 0, out.output
+    assert json.loads(out.output) == client.get(f"/v1/videos/{one}/languages").json()
+    out = runner.invoke(cli, ["languages", str(one)])
+    assert out.exit_code == 0 and "Spoken: en" in out.output and "ocr" in out.output
+    assert runner.invoke(cli, ["languages", str(uuid.uuid4())]).exit_code != 0
+    assert runner.invoke(cli, ["languages", "not-a-video"]).exit_code != 0
+
+
 def test_search_facets_filter_by_a_name_and_languages_of_hits(client, library):
     one, two = library
 

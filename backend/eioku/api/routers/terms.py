@@ -8,9 +8,11 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
 
 from eioku.api.deps import SelectionDep, UowDep
 from eioku.domain.enums import ArtifactType
+from eioku.domain.models import NO_OVERRIDE, SelectionOverride
 from eioku.store import terms as store
 
 router = APIRouter(tags=["terms"])
@@ -95,10 +97,16 @@ def video_languages(video_id: uuid.UUID, uow: UowDep, selection: SelectionDep) -
     """The languages of a video's transcript segments and on-screen lines (its
     selected languages run), and the language its transcript run heard."""
     uow.videos.get(video_id)
-    run_id = store.selected_run(uow.session, video_id, ArtifactType.TEXT_LANGUAGE, selection)
-    shares = store.video_languages(uow.session, run_id) if run_id else []
+    return languages_of_video(uow.session, video_id, selection)
+
+
+def languages_of_video(session: Session, video_id: uuid.UUID,
+                       selection: SelectionOverride = NO_OVERRIDE) -> VideoLanguagesOut:
+    """What `GET /v1/videos/{id}/languages` and `eioku languages` answer."""
+    run_id = store.selected_run(session, video_id, ArtifactType.TEXT_LANGUAGE, selection)
+    shares = store.video_languages(session, run_id) if run_id else []
     return VideoLanguagesOut(
-        video_id=video_id, run_id=run_id, spoken=store.spoken_language(uow.session, video_id, selection),
+        video_id=video_id, run_id=run_id, spoken=store.spoken_language(session, video_id, selection),
         languages=[LanguageOut(language=s.language, source=s.source,  # type: ignore[arg-type]
                                items=s.items, duration_ms=s.duration_ms, share=s.share)
                    for s in shares])
