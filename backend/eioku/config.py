@@ -102,6 +102,9 @@ class Settings(BaseSettings):
     # How many people speak, when known (`eioku analyze --speakers N`): the speakers
     # analyzer then finds that many instead of deciding how many there are.
     speakers: int | None = Field(default=None, ge=1, le=100)
+    # Speech not heard as English is also translated to English (Whisper's translate
+    # task) into its segments' ``translation``: a transcript run of its own config.
+    translate: bool = False
     # Semantic search's index: "auto" creates pgvector's extension and an HNSW
     # index where the server has it (migration 0011); "off" keeps the exact scan.
     pgvector: Literal["auto", "off"] = "auto"

@@ -83,6 +83,8 @@ def _whisper_dir(settings: Settings, profile: str) -> dict[str, Any]:
     chosen: dict[str, Any] = {"model_dir": str(settings.whisper_model_dir)} if use else {}
     if settings.audio_languages:  # which audio track of several is heard (media/tracks.py)
         chosen["audio_languages"] = list(settings.audio_languages)
+    if settings.translate:  # English for speech in other languages: runs of their own
+        chosen["translate"] = True
     return chosen
 
 

@@ -10,7 +10,10 @@ temperature 0 only (no sampled fallback, so a run is repeatable), no
 conditioning on the text of earlier windows (a mistake or a loop cannot carry
 on), Whisper's no-speech and log-probability thresholds, and repetition loops
 kept once. The language is detected per window (a short window keeps the one
-before it) and stored on each segment. Chunks of a long video hear 10 s either
+before it) and stored on each segment. With ``translate`` (EIOKU_TRANSLATE), a
+window not heard as English is decoded once more with Whisper's translate task
+and its English stored on the segments it covers (``translation``,
+``transcript_translation``). Chunks of a long video hear 10 s either
 side of their range; their words are spliced where both heard the same word
 (``transcript_words.splice``), then cut into sentences over the whole video.
 A window Whisper ended early is heard on from its last word. With ``hints``,
@@ -32,6 +35,7 @@ from typing import Any
 
 from eioku.config import get_settings
 
+from eioku_ml.analyzers import transcript_translation as tr
 from eioku_ml.analyzers import transcript_words as tw
 from eioku_ml.analyzers.base import Analyzer, Item, MediaInput, Progress
 from eioku_ml.errors import MediaError, ModelMissingError
@@ -149,6 +153,7 @@ class TranscriptAnalyzer(ListeningAnalyzer):
         try:
             for a, b in self._windows(audio, rate, float(self.config.get("window_s", _WINDOW_S)),
                                       offset_s):
+                a0 = a
                 for _ in range(_MAX_RESUMES + 1):
                     at_ms = int((offset_s + a / rate) * 1000)
                     heard, detected = self._transcribe(
@@ -165,6 +170,9 @@ class TranscriptAnalyzer(ListeningAnalyzer):
                     if b - resume < _RESUME_S * rate or resume <= a:
                         break
                     a = resume
+                if self.config.get("translate") and language and language not in ("en", "und"):
+                    found.setdefault("translations", []).extend(
+                        self._translate(audio[a0:b], offset_s + a0 / rate, language))
                 progress(min(0.99, b / max(1, len(audio))))
         except (ValueError, RuntimeError) as exc:
             if "audio" in str(exc).lower() or "decod" in str(exc).lower():
@@ -214,6 +222,27 @@ class TranscriptAnalyzer(ListeningAnalyzer):
             words += self._words(seg, offset_s, info.language)
         return words, info.language or None
 
+    def _translate(self, audio: Any, offset_s: float, language: str) -> list[dict[str, Any]]:
+        """English for one window heard in ``language`` (Whisper's translate task,
+        ``translate`` in the config): pieces of text with their times in the file,
+        decoded with the same safeguards as the words (temperature 0, no earlier
+        text, low-confidence loops dropped) and each sentence kept once."""
+        segments, _ = self.model.transcribe(
+            audio, task="translate", language=language, beam_size=int(self.config.get("beam_size", 5)),
+            temperature=0.0, condition_on_previous_text=False,
+            compression_ratio_threshold=_MAX_COMPRESSION, log_prob_threshold=_MIN_LOGPROB,
+            no_speech_threshold=0.6, vad_filter=False, without_timestamps=False)
+        pieces: list[dict[str, Any]] = []
+        said: set[str] = set()
+        for seg in segments:
+            if seg.compression_ratio > _MAX_COMPRESSION and seg.avg_logprob < _MIN_LOGPROB:
+                continue  # a low-confidence loop, as for the words
+            text = " ".join(tr.once(seg.text, said))
+            if text:
+                pieces.append({"start_ms": max(0, int((seg.start + offset_s) * 1000)),
+                               "end_ms": max(0, int((seg.end + offset_s) * 1000)), "text": text})
+        return pieces
+
     @staticmethod
     def _words(seg: Any, offset_s: float, language: str | None) -> list[tw.Word]:
         confidence = round(min(1.0, max(0.0, math.exp(seg.avg_logprob))), 4)
@@ -242,6 +271,9 @@ class TranscriptAnalyzer(ListeningAnalyzer):
             else:
                 stream += words
         stream = tw.drop_repeats(tw.join_hyphenated(stream))
+        english = [t for part in partials for t in part.get("translations", [])
+                   if part["window"][0] <= (t["start_ms"] + t["end_ms"]) // 2
+                   and (part["window"][1] is None or (t["start_ms"] + t["end_ms"]) // 2 < part["window"][1])]
         languages = [w["language"] for w in stream if w.get("language")]
         usual = max(set(languages), key=languages.count) if languages else "und"
         items = []
@@ -253,7 +285,7 @@ class TranscriptAnalyzer(ListeningAnalyzer):
                 "confidence": round(sum(w["segment_confidence"] for w in group) / len(group), 4),
                 "words": None if any(w.get("whole") for w in group) else [
                     {k: w[k] for k in ("word", "start_ms", "end_ms", "confidence")} for w in group]}))
-        return items
+        return tr.attach(items, english)
 
 
 MAX_NAMES = 30  # the library's names given as hotwords
