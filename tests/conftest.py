@@ -126,6 +126,19 @@ def shared_session_factory(shared_engine: Engine) -> sessionmaker[Session]:
 
 
 @pytest.fixture(autouse=True)
+def _normal_scheduling() -> Iterator[None]:
+    """A test that leaves this process in a real-time scheduling policy fails (and the
+    policy is put back): every thread and process started after it would inherit it, and
+    one busy loop in them would then hold the cores (SVT-AV1 did this: see
+    tests/fixtures/corpus.py, normal_scheduling)."""
+    yield
+    if hasattr(os, "sched_getscheduler") and os.sched_getscheduler(0) != os.SCHED_OTHER:
+        policy = os.sched_getscheduler(0)
+        os.sched_setscheduler(0, os.SCHED_OTHER, os.sched_param(0))
+        pytest.fail(f"the test left the process in scheduling policy {policy} (real time)")
+
+
+@pytest.fixture(autouse=True)
 def _fail_on_logged_errors(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
     """A test that logs an ERROR fails, even if it otherwise passed (as PySceneDetect does)."""
     yield
