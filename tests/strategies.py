@@ -37,7 +37,8 @@ PAYLOADS: dict[str, st.SearchStrategy[dict[str, Any]]] = {
          "language": st.sampled_from(["en", "de", "fr"]),
          "words": st.none() | st.lists(st.fixed_dictionaries(
              {"word": st.sampled_from(WORDS), "start_ms": st.integers(0, 10**6),
-              "end_ms": st.integers(0, 10**6), "confidence": conf}), max_size=3)}),
+              "end_ms": st.integers(0, 10**6), "confidence": conf}), max_size=3)},
+        optional={"translation": sentence}),
     ArtifactType.OBJECT_DETECTION: st.fixed_dictionaries(
         {"label": st.sampled_from(["dog", "cat", "person", "cup"]), "confidence": conf,
          "bbox": bbox, "frame_number": frame, "track_id": st.none() | st.integers(0, 1000)}),
@@ -52,7 +53,8 @@ PAYLOADS: dict[str, st.SearchStrategy[dict[str, Any]]] = {
     ArtifactType.OCR_TEXT: st.fixed_dictionaries(
         {"text": sentence, "confidence": conf,
          "polygon": st.lists(st.fixed_dictionaries({"x": finite, "y": finite}), max_size=4),
-         "language": st.just("en"), "frame_number": frame}),
+         "language": st.just("en"), "frame_number": frame},
+        optional={"engine": st.sampled_from(["rapidocr", "easyocr", "tesseract"])}),
     ArtifactType.VIDEO_METADATA: st.fixed_dictionaries(
         {"duration_s": pos, "fps": st.none() | pos, "width": st.none() | st.integers(0, 8000),
          "height": st.none() | st.integers(0, 8000), "rotation": st.sampled_from([0, 90, 180, 270]),

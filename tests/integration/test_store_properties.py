@@ -72,7 +72,11 @@ def test_payload_round_trip_keeps_every_field(uow_factory, artifact_type, data):
             run, [{"span_start_ms": 0, "span_end_ms": 10, "payload": original.model_dump(mode="json")}])
         uow.runs.complete(run.run_id)
         stored = uow.artifacts.get_by_id(artifact_id)
-        assert set(stored.payload) == set(model.model_fields)  # property 6
+        # property 6: every field is stored, but an optional one a schema leaves out when it is
+        # empty (ocr.text's engine, transcript.segment's translation: payloads stay as they were)
+        absent = {name for name, value in original if value is None}
+        assert set(model.model_fields) - absent <= set(stored.payload) <= set(model.model_fields)
+        assert set(stored.payload) == set(original.model_dump(mode="json"))
         assert registry.parse(artifact_type, 1, stored.payload) == original  # property 2
 
 
