@@ -4,17 +4,18 @@ with a progress bar per run."""
 from __future__ import annotations
 
 import os
-import threading
 import time
 import uuid
+from typing import Any
 
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
-from eioku_ml.worker.daemon import run_pool
+from eioku_ml.worker.daemon import SHUTDOWN_TIMEOUT_S, start_pool, stop_pool
 
 _POLL_S = 0.3
+_STALL_S = 60.0  # no run running and none changed for this long: give up waiting
 
 
 def _runs(factory: sessionmaker[Session], video_ids: list[uuid.UUID]) -> list[tuple]:
@@ -27,28 +28,40 @@ def _runs(factory: sessionmaker[Session], video_ids: list[uuid.UUID]) -> list[tu
 
 def run_until_done(url: str, factory: sessionmaker[Session], video_ids: list[uuid.UUID], *,
                    quiet: bool = False, workers: int | None = None) -> None:
+    """Run a pool of worker processes until every run of ``video_ids`` has ended.
+
+    The workers wait for jobs (they are stopped here once nothing is left): a
+    worker that found the queue empty for a moment (its run waits for another
+    to finish) stays to take the jobs deferred later, so the runs that become
+    ready together (speakers, names, vectors after the transcript) run side by
+    side and each process keeps the models it has loaded."""
     with Progress(TextColumn("{task.description:<40}"), BarColumn(), TextColumn("{task.fields[status]}"),
                   TimeElapsedColumn(), disable=quiet, transient=False) as bars:
         tasks: dict[uuid.UUID, int] = {}
-        idle_rounds = 0
-        while True:
-            runs = _runs(factory, video_ids)
-            waiting = [r for r in runs if r.status in ("queued", "running") and r.job_id is not None]
-            if not waiting:
-                break
-            size = workers or max(1, min(os.cpu_count() or 1, len(waiting)))
-            pool = threading.Thread(target=run_pool, args=(url,),
-                                    kwargs={"concurrency": size, "wait": False,
-                                            "forward_signals": False}, daemon=True)
-            pool.start()
-            while pool.is_alive():
-                _render(bars, tasks, _runs(factory, video_ids))
+        procs: list[Any] = []
+        last, still_since = None, time.monotonic()
+        try:
+            while True:
+                runs = _runs(factory, video_ids)
+                _render(bars, tasks, runs)
+                open_runs = [r for r in runs if r.status in ("queued", "running")]
+                if not open_runs:
+                    break
+                state = [(r.run_id, r.status, r.progress, r.job_id) for r in open_runs]
+                if state != last:
+                    last, still_since = state, time.monotonic()
+                elif (not any(r.status == "running" for r in open_runs)
+                      and time.monotonic() - still_since > _STALL_S):
+                    break  # nothing moves (e.g. jobs held by a worker elsewhere that is gone)
+                if not any(p.is_alive() for p in procs):
+                    waiting = [r for r in open_runs if r.job_id is not None]
+                    if waiting:  # the first start, or every worker ended (killed): start again
+                        size = workers or max(1, min(os.cpu_count() or 1, len(open_runs)))
+                        procs = start_pool(url, concurrency=size, wait=True)
                 time.sleep(_POLL_S)
-            _render(bars, tasks, _runs(factory, video_ids))
-            after = [r for r in _runs(factory, video_ids) if r.status in ("queued", "running")]
-            idle_rounds = idle_rounds + 1 if len(after) >= len(waiting) else 0
-            if idle_rounds >= 2:  # nothing moves (e.g. jobs held by another live worker)
-                break
+        finally:
+            if procs:
+                stop_pool(procs, timeout_s=SHUTDOWN_TIMEOUT_S)
 
 
 def _render(bars: Progress, tasks: dict[uuid.UUID, int], runs: list[tuple]) -> None:
