@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     # (os.nice), so pages, jumps and searches stay quick while a library is
     # analysed on the same machine; it costs nothing when the CPU is otherwise idle.
     worker_nice: int = Field(default=10, ge=0, le=19)
+    # A worker with no job loads the models of runs waiting in the queue (they wait for
+    # other runs of their video), so those runs do not start by loading (worker/warm.py).
+    warm_models: bool = True
     # Audio a transcript chunk hears before and after its range, so a sentence
     # across a border is heard whole by the chunk it starts in.
     chunk_overlap_s: float = Field(default=10.0, ge=0, le=120)

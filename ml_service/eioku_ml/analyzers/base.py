@@ -7,6 +7,7 @@ artifact type. It never touches SQL: the worker stores what it returns.
 from __future__ import annotations
 
 import bisect
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -60,14 +61,18 @@ class Analyzer(ABC):
     def __init__(self, config: dict[str, Any]) -> None:
         self.config = config
         self._loaded = False
+        self._load_lock = threading.Lock()  # a job and the loading ahead (worker/warm.py)
 
     def load(self) -> None:  # noqa: B027 - optional hook, most analyzers need no model
         """Load models (optional hook). Called once before the first analyze."""
 
     def ensure_loaded(self) -> None:
-        if not self._loaded:
-            self.load()
-            self._loaded = True
+        if self._loaded:
+            return
+        with self._load_lock:  # loaded once, whoever asks first; the other waits for it
+            if not self._loaded:
+                self.load()
+                self._loaded = True
 
     def analyze(self, media: MediaInput, progress: Progress, context: dict[str, Any]) -> list[Item]:
         self.ensure_loaded()

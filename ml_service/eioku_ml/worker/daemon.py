@@ -88,7 +88,7 @@ def worker_process(url: str, queues: list[str] | None, wait: bool, device: str, 
 
     logging.basicConfig(level=os.environ.get("EIOKU_LOG_LEVEL", "INFO"),
                         format="%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s")
-    app = make_app(url)
+    app = make_app(url, warm=settings.warm_models)
 
     async def main() -> None:
         """Run the procrastinate worker; when it stops without being asked (its

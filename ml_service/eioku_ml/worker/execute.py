@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import threading
 import time
 import uuid
 from collections import defaultdict
@@ -73,12 +74,17 @@ class AnalyzerCache:
     def __init__(self, factory: Callable[[str, dict[str, Any]], Analyzer] | None = None) -> None:
         self._factory = factory or (lambda name, cfg: analyzer_class(name)(cfg))
         self._cache: dict[tuple[str, str], Analyzer] = {}
+        self._lock = threading.Lock()  # the jobs' thread and the one loading ahead (warm.py)
 
     def get(self, run: Run) -> Analyzer:
-        key = (run.analyzer, run.config_hash)
-        if key not in self._cache:
-            self._cache[key] = self._factory(run.analyzer, run.config)
-        return self._cache[key]
+        return self.get_for(run.analyzer, run.config_hash, run.config)
+
+    def get_for(self, analyzer: str, config_hash: str, config: dict[str, Any]) -> Analyzer:
+        key = (analyzer, config_hash)
+        with self._lock:
+            if key not in self._cache:
+                self._cache[key] = self._factory(analyzer, config)
+            return self._cache[key]
 
 
 @dataclass(frozen=True)

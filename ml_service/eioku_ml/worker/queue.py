@@ -6,6 +6,7 @@ process at start-up with its own engine and analyzer cache.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import uuid
@@ -32,6 +33,7 @@ from eioku_ml.worker.execute import (
     fail_runs_of_job,
 )
 from eioku_ml.worker.playback import execute_playback
+from eioku_ml.worker.warm import Warmer
 
 log = logging.getLogger(__name__)
 
@@ -48,43 +50,53 @@ def stalled_after_s() -> float:
     return float(os.environ.get("EIOKU_STALLED_AFTER_S", "30"))
 
 
-def make_app(url: str, cache: AnalyzerCache | None = None) -> procrastinate.App:
+def make_app(url: str, cache: AnalyzerCache | None = None, warm: bool = False) -> procrastinate.App:
+    """``warm``: load the models of waiting runs while this process has no job (warm.py)."""
     engine = make_engine(url, pool_size=2)
     factory = make_session_factory(engine)
     cache = cache or AnalyzerCache()
     app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=url))
+    warmer = Warmer(factory, cache).start() if warm else None
+
+    def job() -> contextlib.AbstractContextManager[None]:
+        return warmer.job() if warmer is not None else contextlib.nullcontext()
 
     def attempt(context: procrastinate.JobContext) -> Attempt:
         return Attempt(context.job.attempts, RETRY.max_attempts or 1)
 
     @app.task(name=ANALYZE_TASK, retry=RETRY, pass_context=True)
     def analyze_run(context: procrastinate.JobContext, run_id: str) -> str:
-        outcome = execute_run(factory, uuid.UUID(run_id), cache, attempt(context))
+        with job():
+            outcome = execute_run(factory, uuid.UUID(run_id), cache, attempt(context))
         log.info("run %s: %s (%d artifacts)", run_id, outcome.status, outcome.artifacts)
         return outcome.status
 
     @app.task(name=FRAME_PASS_TASK, retry=RETRY, pass_context=True)
     def frame_pass(context: procrastinate.JobContext, run_ids: list[str]) -> str:
-        outcomes = execute_pass(factory, [uuid.UUID(r) for r in run_ids], cache, attempt(context))
+        with job():
+            outcomes = execute_pass(factory, [uuid.UUID(r) for r in run_ids], cache, attempt(context))
         summary = ", ".join(f"{o.run_id}: {o.status}" for o in outcomes)
         log.info("frame pass of %d runs: %s", len(run_ids), summary)
         return summary
 
     @app.task(name=CHUNK_TASK, retry=RETRY, pass_context=True)
     def analyze_chunk(context: procrastinate.JobContext, run_ids: list[str], chunk: int) -> str:
-        outcomes = execute_chunk(factory, [uuid.UUID(r) for r in run_ids], chunk, cache,
-                                 attempt(context))
+        with job():
+            outcomes = execute_chunk(factory, [uuid.UUID(r) for r in run_ids], chunk, cache,
+                                     attempt(context))
         summary = ", ".join(f"{o.run_id}: {o.status}" for o in outcomes)
         log.info("chunk %d of %d runs: %s", chunk, len(run_ids), summary)
         return summary
 
     @app.task(name=PLAYBACK_TASK, retry=RETRY, pass_context=True)
     def prepare_playback(context: procrastinate.JobContext, video_id: str, audio_track: int) -> str:
-        return execute_playback(factory, uuid.UUID(video_id), audio_track, context.job.id)
+        with job():
+            return execute_playback(factory, uuid.UUID(video_id), audio_track, context.job.id)
 
     @app.task(name=COMPILATION_TASK, retry=RETRY)
     def compile_moments(compilation_id: str) -> str:
-        return execute_compilation(factory, uuid.UUID(compilation_id))
+        with job():
+            return execute_compilation(factory, uuid.UUID(compilation_id))
 
     @app.periodic(cron="* * * * *", periodic_id="retry-stalled")
     @app.task(name="eioku.retry_stalled", queueing_lock="eioku.retry_stalled")

@@ -1,0 +1,93 @@
+"""Models loaded ahead, while a worker has no job.
+
+Runs of a video wait for one another (the transcript for the on-screen
+words, speakers for the transcript, ...), so a worker often sits idle while
+another process runs the long frame pass, and the runs deferred after it
+then start by loading their models, on the critical path of the analysis.
+A :class:`Warmer` thread in each worker process looks, whenever the process
+has no job, at the runs waiting in the queue and loads the analyzers (with
+their configs) this process has not loaded yet, into the same
+:class:`~eioku_ml.worker.execute.AnalyzerCache` the jobs use: a job that then
+comes here finds its model loaded (or waits for the load under way, never
+loading twice). It loads nothing while a job runs, and a model that fails to
+load is left for the job, which fails with the reason as it always did.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from collections.abc import Iterator
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session, sessionmaker
+
+from eioku_ml.worker.execute import AnalyzerCache
+
+log = logging.getLogger(__name__)
+
+_WAITING = text(
+    "SELECT DISTINCT ON (analyzer, config_hash) analyzer, config_hash, config FROM runs "
+    "WHERE status = 'queued' ORDER BY analyzer, config_hash, created_at LIMIT 32")
+
+
+class Warmer:
+    def __init__(self, factory: sessionmaker[Session], cache: AnalyzerCache,
+                 interval_s: float = 1.0) -> None:
+        self.factory, self.cache, self.interval_s = factory, cache, interval_s
+        self._busy = 0
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._tried: set[tuple[str, str]] = set()
+        self._thread = threading.Thread(target=self._run, name="eioku-warm", daemon=True)
+
+    def start(self) -> Warmer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    @property
+    def busy(self) -> bool:
+        with self._lock:
+            return self._busy > 0
+
+    @contextlib.contextmanager
+    def job(self) -> Iterator[None]:
+        """Around every job: no loading ahead while it runs."""
+        with self._lock:
+            self._busy += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._busy -= 1
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval_s):
+            if not self.busy:
+                try:
+                    self.warm_once()
+                except Exception as exc:  # noqa: BLE001 - the database away: the jobs say so
+                    log.debug("loading ahead skipped: %s", exc)
+
+    def warm_once(self) -> list[str]:
+        """Load what the waiting runs need and this process lacks; the analyzers loaded."""
+        with self.factory() as session:
+            waiting = list(session.execute(_WAITING))
+        loaded = []
+        for analyzer, config_hash, config in waiting:
+            key = (analyzer, config_hash)
+            if key in self._tried or self.busy or self._stop.is_set():
+                continue
+            self._tried.add(key)
+            try:
+                self.cache.get_for(analyzer, config_hash, config).ensure_loaded()
+            except Exception as exc:  # noqa: BLE001 - its job loads it again and fails with the reason
+                log.info("loading %s ahead failed (its job will say why): %s", analyzer, exc)
+                continue
+            loaded.append(analyzer)
+            log.debug("loaded %s ahead", analyzer)
+        return loaded
