@@ -65,6 +65,12 @@ def queue_analysis(
                 config=config, analyzer=spec.name, status=RunStatus.QUEUED)
         runs.append(pending)
     defer_ready(uow, video.video_id, settings)
+    for run in runs:  # waiting for another run: what needs none of it is done ahead, meanwhile
+        if ANALYZERS[run.analyzer].prepares and run.status is RunStatus.QUEUED:
+            waiting = uow.session.execute(text("SELECT job_id IS NULL FROM runs WHERE run_id = :r"),
+                                          {"r": run.run_id}).scalar_one()
+            if waiting:
+                JobQueue(uow.session).defer_prepare(run.run_id, run.analyzer)
     return runs
 
 

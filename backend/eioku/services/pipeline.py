@@ -41,6 +41,10 @@ class AnalyzerSpec:
     # False: what it finds depends on more than the file (segments: the other videos of its
     # folder), so a run of the same file and config is never copied from an earlier one
     reusable: bool = True
+    # True: its whole-file partial (``analyze_chunk``) needs nothing of what it uses, so
+    # while the run waits for those, a job computes it ahead (worker/prepared.py) and the
+    # run itself only merges it with what it used (speakers: embeddings, then the words)
+    prepares: bool = False
 
     def config(self, profile: str) -> dict[str, Any]:
         return dict(self.profiles.get(profile) or self.profiles.get(ModelProfile.FAST, {}))
@@ -169,7 +173,7 @@ ANALYZERS: dict[str, AnalyzerSpec] = {s.name: s for s in (
     # version 2: each turn carries its voice embedding (matched into voices across videos);
     # snap_widest: a change of speaker goes to the widest pause between words near it
     AnalyzerSpec("speakers", ArtifactType.SPEAKER_TURN, "eioku.speakers/ecapa-tdnn", "2",
-                 uses=("transcript",),
+                 uses=("transcript",), prepares=True,
                  profiles={_P.FAST: {"window_s": 1.5, "hop_s": 0.75, "int8": True, "snap_widest": True},
                            _P.HIGH_QUALITY: {"window_s": 1.5, "hop_s": 0.75, "int8": False,
                                              "snap_widest": True}},

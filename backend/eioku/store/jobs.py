@@ -18,6 +18,7 @@ ANALYZE_TASK = "eioku.analyze_run"
 FRAME_PASS_TASK = "eioku.frame_pass"
 FRAME_PASS_QUEUE = f"{ANALYSIS_QUEUE}.frames"
 CHUNK_TASK = "eioku.analyze_chunk"
+PREPARE_TASK = "eioku.prepare_run"
 TO_THE_END = 2**62  # the end of a video's last chunk: whatever the file holds
 
 _DEFER = text(
@@ -65,6 +66,22 @@ class JobQueue:
         savepoint.commit()
         self.session.execute(text("UPDATE runs SET job_id = :j WHERE run_id = :r"),
                              {"j": job_id, "r": run_id})
+        return int(job_id)
+
+    def defer_prepare(self, run_id: uuid.UUID, analyzer: str) -> int | None:
+        """Queue the job that does, ahead, the part of a waiting run that needs
+        none of what it waits for (``AnalyzerSpec.prepares``); None when one is
+        already waiting for this run."""
+        savepoint = self.session.begin_nested()
+        try:
+            job_id = self.session.execute(_DEFER, {
+                "queue": queue_for(analyzer), "task": PREPARE_TASK, "lock": None,
+                "qlock": f"prepare:{run_id}", "args": json.dumps({"run_id": str(run_id)}),
+            }).scalar_one()
+        except IntegrityError:
+            savepoint.rollback()
+            return None
+        savepoint.commit()
         return int(job_id)
 
     def defer_pass(self, run_ids: list[uuid.UUID]) -> int:

@@ -55,6 +55,7 @@ from eioku_ml.errors import MediaError, ModelMissingError, TransientAnalysisErro
 from eioku_ml.media.decode import DecodeClock, probe
 from eioku_ml.media.framepass import run_pass
 from eioku_ml.media.tracks import subtitle_tracks
+from eioku_ml.worker import prepared
 
 log = logging.getLogger(__name__)
 
@@ -149,6 +150,7 @@ def _execute_run(factory: sessionmaker[Session], run_id: uuid.UUID, cache: Analy
             uow.commit()
             context = _dependency_artifacts(uow, run)
     if reused is not None:
+        prepared.discard(run_id)
         if run.analyzer == "metadata":  # the same content as another video: its own subtitles too
             with contextlib.suppress(MediaError):
                 import_subtitle_tracks(factory, video, checked_path(video))
@@ -163,11 +165,17 @@ def _execute_run(factory: sessionmaker[Session], run_id: uuid.UUID, cache: Analy
         if analyzer.chunkable and (chunked := _split(factory, [run], media, queue_for(run.analyzer))):
             return chunked[0]
         analyzer.ensure_loaded()  # once per process: timed apart from the per-video work
+        ahead = prepared.take(run_id) if ANALYZERS[run.analyzer].prepares else None
         loaded, cpu = time.perf_counter(), time.process_time()
         with DecodeClock.measure() as decoding:
-            items = analyzer.analyze(media, progress, context)
-        # this process's CPU (all its threads) while analysing: a worker runs one job at a time
-        cpu = time.process_time() - cpu
+            if ahead is not None:  # its partial was computed while it waited: merge it (prepared.py)
+                analyzer.use_context(context)  # type: ignore[attr-defined]
+                items = analyzer.merge([ahead[0]])
+            else:
+                items = analyzer.analyze(media, progress, context)
+        # this process's CPU (all its threads) while analysing: a worker runs one job at a time;
+        # with the prepare job's, which did the rest of the work ahead
+        cpu = time.process_time() - cpu + (ahead[1] if ahead is not None else 0.0)
     except TRANSIENT as exc:
         if not attempt.last:
             raise TransientAnalysisError(f"{run.analyzer}: {_transient(exc)}; retrying") from exc
@@ -177,12 +185,41 @@ def _execute_run(factory: sessionmaker[Session], run_id: uuid.UUID, cache: Analy
     analyzed = time.perf_counter()
     outcome = _store(factory, run, analyzer, media, items, {
         "probe_s": probed - started, "load_s": loaded - probed, "analyze_s": analyzed - loaded,
-        "decode_s": decoding.seconds, "infer_s": analyzed - loaded - decoding.seconds, "cpu_s": cpu},
+        "decode_s": decoding.seconds, "infer_s": analyzed - loaded - decoding.seconds, "cpu_s": cpu,
+        **({"prepared_cpu_s": ahead[1]} if ahead is not None else {})},
         started,
         attempt)
     if run.analyzer == "metadata" and outcome.status == "completed":
         import_subtitle_tracks(factory, video, path)
     return outcome
+
+
+def execute_prepare(factory: sessionmaker[Session], run_id: uuid.UUID, cache: AnalyzerCache) -> str:
+    """Compute ahead the whole-file partial of a run waiting for the runs it
+    uses (prepared.py). Never ends the run: whatever goes wrong here, the run's
+    own job does the work itself (and fails with the reason if it must)."""
+    with prepared.preparing(run_id) as mine:
+        if not mine:
+            return "skipped: prepared by another job"
+        with UnitOfWork(factory) as uow:
+            run = uow.runs.get(run_id)
+            if run.status is not RunStatus.QUEUED or not ANALYZERS[run.analyzer].prepares:
+                return f"skipped: the run is {run.status.value}"
+            video = uow.videos.get(run.asset_id)
+        try:
+            path = checked_path(video)
+            media = MediaInput(path, probe(path))
+            if plan_chunks(media.duration_ms, get_settings().chunk_s):
+                return "skipped: analysed in chunks"
+            analyzer = cache.get(run)
+            analyzer.ensure_loaded()
+            cpu = time.process_time()
+            partial = analyzer.analyze_chunk(media, None, 0.0, lambda _f: None)  # type: ignore[arg-type]
+            prepared.save(run_id, partial, time.process_time() - cpu)
+        except Exception as exc:  # noqa: BLE001 - the run's own job meets it again and says why
+            log.info("run %s: nothing prepared ahead (%s)", run_id, _brief(exc))
+            return "skipped: failed"
+    return "prepared"
 
 
 def import_subtitle_tracks(factory: sessionmaker[Session], video: Video, path: Path) -> int:

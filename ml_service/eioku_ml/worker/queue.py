@@ -15,7 +15,7 @@ import procrastinate
 from eioku.db.engine import make_engine, make_session_factory
 from eioku.domain.errors import DatabaseUnavailableError
 from eioku.store.compilations import COMPILATION_TASK
-from eioku.store.jobs import ANALYZE_TASK, CHUNK_TASK, FRAME_PASS_TASK
+from eioku.store.jobs import ANALYZE_TASK, CHUNK_TASK, FRAME_PASS_TASK, PREPARE_TASK
 from eioku.store.playback import PLAYBACK_TASK
 from procrastinate import RetryStrategy
 from procrastinate.jobs import Status
@@ -29,6 +29,7 @@ from eioku_ml.worker.execute import (
     AnalyzerCache,
     Attempt,
     execute_pass,
+    execute_prepare,
     execute_run,
     fail_runs_of_job,
 )
@@ -70,6 +71,13 @@ def make_app(url: str, cache: AnalyzerCache | None = None, warm: bool = False) -
             outcome = execute_run(factory, uuid.UUID(run_id), cache, attempt(context))
         log.info("run %s: %s (%d artifacts)", run_id, outcome.status, outcome.artifacts)
         return outcome.status
+
+    @app.task(name=PREPARE_TASK, retry=RETRY)
+    def prepare_run(run_id: str) -> str:
+        with job():
+            outcome = execute_prepare(factory, uuid.UUID(run_id), cache)
+        log.info("run %s ahead: %s", run_id, outcome)
+        return outcome
 
     @app.task(name=FRAME_PASS_TASK, retry=RETRY, pass_context=True)
     def frame_pass(context: procrastinate.JobContext, run_ids: list[str]) -> str:

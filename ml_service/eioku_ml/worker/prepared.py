@@ -1,0 +1,104 @@
+"""Work done ahead for a run that waits (``AnalyzerSpec.prepares``).
+
+A run waits for the runs it uses (speakers for the transcript's words), while
+most of its work needs none of them (speakers: the speech regions and a voice
+embedding per window). A *prepare* job, queued with the run, computes that
+part — the analyzer's whole-file partial, as a chunk of it would (``analyze_chunk``)
+— on a worker that would otherwise sit idle, and keeps it in
+``<data dir>/cache/prepared/<run id>.json``; the run's own job then only
+merges it with what it used. The result is the same as without (the same
+code computes the same partial); a run whose job finds no file (another
+machine, a prepare that failed or was not done yet) computes it itself. A
+job that starts while the prepare is under way waits for it (a lock file):
+it is the same work, already begun.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import logging
+import os
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from eioku.config import get_settings
+
+log = logging.getLogger(__name__)
+WAIT_S = 900.0  # the longest a run's job waits for the prepare under way
+
+
+def folder() -> Path:
+    return get_settings().data_dir / "cache" / "prepared"
+
+
+def _paths(run_id: uuid.UUID) -> tuple[Path, Path]:
+    base = folder() / str(run_id)
+    return base.with_suffix(".json"), base.with_suffix(".lock")
+
+
+@contextlib.contextmanager
+def preparing(run_id: uuid.UUID) -> Iterator[bool]:
+    """Held while a prepare job computes: yields False when another holds it."""
+    _, lock = _paths(run_id)
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def save(run_id: uuid.UUID, partial: dict[str, Any], cpu_s: float) -> None:
+    """Written whole or not at all (a temporary file renamed)."""
+    data, _ = _paths(run_id)
+    tmp = data.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(json.dumps({"partial": partial, "cpu_s": cpu_s}))
+    tmp.replace(data)
+
+
+def take(run_id: uuid.UUID, wait_s: float = WAIT_S) -> tuple[dict[str, Any], float] | None:
+    """The prepared partial and the CPU seconds it took, removed from the
+    cache; None when there is none. Waits (up to ``wait_s``) for a prepare
+    under way on this machine."""
+    data, lock = _paths(run_id)
+    if lock.exists():
+        deadline = time.monotonic() + wait_s
+        with open(lock, "a+") as handle:
+            while True:
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    fcntl.flock(handle, fcntl.LOCK_UN)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        log.warning("run %s: the prepare under way took over %.0f s; analysing "
+                                    "without it", run_id, wait_s)
+                        return None
+                    time.sleep(0.2)
+    try:
+        stored = json.loads(data.read_text())
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:  # damaged: the run computes it itself
+        log.warning("run %s: prepared work unreadable (%s); analysing without it", run_id, exc)
+        stored = None
+    discard(run_id)
+    if not isinstance(stored, dict) or not isinstance(stored.get("partial"), dict):
+        return None
+    return stored["partial"], float(stored.get("cpu_s") or 0.0)
+
+
+def discard(run_id: uuid.UUID) -> None:
+    for path in _paths(run_id):
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()

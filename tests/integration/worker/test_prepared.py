@@ -1,0 +1,103 @@
+"""Work done ahead for a waiting run (worker/prepared.py): speakers waits for
+the transcript, while its speech regions and voice embeddings need none of
+it. Queued together, a prepare job is deferred at once; it computes them on
+a real file while the run waits, the run's job then only merges them with
+the transcript's words — and finds the same turns as a run that computed
+everything itself. A damaged or missing prepared file, or a run no longer
+waiting, changes nothing but the time."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from eioku.config import get_settings
+from eioku.services import analysis
+from eioku.services.ingest import register_path
+from eioku.store.uow import UnitOfWork
+from eioku_ml.worker import prepared
+from eioku_ml.worker.execute import AnalyzerCache, execute_prepare, execute_run
+from sqlalchemy import text
+
+from tests.media import copy_with_suffix
+from tests.speakers_eval import conversation
+from tests.speech_media import talking_video
+
+pytestmark = pytest.mark.models
+
+
+@pytest.fixture(autouse=True)
+def _settings(monkeypatch, tmp_path):
+    monkeypatch.setenv("EIOKU_CHUNK_S", "0")
+    monkeypatch.setenv("EIOKU_DATA_DIR", str(tmp_path / "data"))
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+@pytest.fixture(scope="module")
+def talk(tmp_path_factory):
+    return talking_video(tmp_path_factory.mktemp("prepared") / "two.mp4", conversation(5).audio)
+
+
+def _queue(session_factory, path):
+    with UnitOfWork(session_factory) as uow:
+        video, _ = register_path(uow, path)
+        runs = {r.analyzer: r for r in analysis.queue_analysis(uow, video, "fast",
+                                                                ["transcript", "speakers"])}
+        uow.commit()
+    return video, runs
+
+
+def _prepare_jobs(session_factory, run_id):
+    with UnitOfWork(session_factory) as uow:
+        return uow.session.execute(text(
+            "SELECT count(*) FROM procrastinate_jobs WHERE task_name = 'eioku.prepare_run' "
+            "AND args ->> 'run_id' = :r"), {"r": str(run_id)}).scalar_one()
+
+
+def _finish(session_factory, video, runs, cache):
+    assert execute_run(session_factory, runs["transcript"].run_id, cache).status == "completed"
+    assert execute_run(session_factory, runs["speakers"].run_id, cache).status == "completed"
+    with UnitOfWork(session_factory) as uow:
+        turns = [(t.span_start_ms, t.span_end_ms, t.payload["speaker"])
+                 for t in uow.artifacts.get_by_asset(video.video_id, "speaker.turn")]
+        timings = uow.runs.get(runs["speakers"].run_id).timings
+    return turns, timings
+
+
+def test_speakers_prepared_ahead_find_the_same_turns(session_factory, talk, tmp_path):
+    cache = AnalyzerCache()
+    video, runs = _queue(session_factory, talk)
+    assert _prepare_jobs(session_factory, runs["speakers"].run_id) == 1  # deferred at once
+    assert _prepare_jobs(session_factory, runs["transcript"].run_id) == 0  # it waits for nothing
+    assert execute_prepare(session_factory, runs["speakers"].run_id, cache) == "prepared"
+    assert (prepared.folder() / f"{runs['speakers'].run_id}.json").is_file()
+    ahead, timings = _finish(session_factory, video, runs, cache)
+    assert timings["prepared_cpu_s"] > 0 and timings["cpu_s"] >= timings["prepared_cpu_s"]
+    assert not list(prepared.folder().glob(f"{runs['speakers'].run_id}.*"))  # taken
+
+    # the same conversation in another file, analysed with nothing prepared
+    other, other_runs = _queue(session_factory, copy_with_suffix(talk, tmp_path / "b.mp4", b"b"))
+    itself, timings = _finish(session_factory, other, other_runs, cache)
+    assert "prepared_cpu_s" not in timings
+    assert len({s for *_, s in itself}) == 2
+    assert ahead == itself
+
+
+def test_a_damaged_prepared_file_is_ignored(session_factory, talk, tmp_path):
+    cache = AnalyzerCache()
+    video, runs = _queue(session_factory, copy_with_suffix(talk, tmp_path / "c.mp4", b"c"))
+    run_id = runs["speakers"].run_id
+    assert execute_prepare(session_factory, run_id, cache) == "prepared"
+    (prepared.folder() / f"{run_id}.json").write_text(json.dumps({"partial": "not a partial"}))
+    turns, timings = _finish(session_factory, video, runs, cache)
+    assert "prepared_cpu_s" not in timings and len({s for *_, s in turns}) == 2
+
+
+def test_nothing_is_prepared_for_a_run_that_no_longer_waits(session_factory, talk, tmp_path):
+    cache = AnalyzerCache()
+    video, runs = _queue(session_factory, copy_with_suffix(talk, tmp_path / "d.mp4", b"d"))
+    _finish(session_factory, video, runs, cache)
+    assert execute_prepare(session_factory, runs["speakers"].run_id, cache) == "skipped: the run is completed"
+    assert not list(prepared.folder().glob("*.json"))
