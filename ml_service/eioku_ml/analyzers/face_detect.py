@@ -23,7 +23,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from eioku_ml.analyzers.face_tracks import iou
+
 CHIP_SIZE = 150
+CONTEXT = 3.0  # a second look sees the face with its surroundings, this many times its size
+CLOSER_PX = 64  # and enlarged so the face is this wide
 CHIP_TEMPLATE = np.array([[42.4, 46.4], [101.2, 45.1], [72.6, 76.2], [48.0, 101.6], [98.2, 100.5]],
                          dtype=np.float32)
 
@@ -36,13 +40,58 @@ class Face:
 
 
 class YuNet:
-    """``detect(rgb)`` → faces with a score ≥ ``min_score``, best first."""
+    """``detect(rgb)`` → faces with a score ≥ ``min_score``, best first.
 
-    def __init__(self, model: Path, min_score: float = 0.6, nms: float = 0.3, top_k: int = 5000):
-        self.net = cv2.FaceDetectorYN.create(str(model), "", (320, 320), min_score, nms, top_k)
+    With ``unsure`` below ``min_score``, a face found between the two gets a
+    second look: the picture around it (``CONTEXT`` × its size) is cut out,
+    enlarged so the face is ``CLOSER_PX`` wide (never shrunk), and YuNet run on
+    that; the face is kept when YuNet finds it there (IoU ≥ 0.3) with
+    ``min_score`` or more: with its box and landmarks as first found, and the
+    score of the closer look. YuNet
+    scores small, blurred or partly hidden faces low at their own size, and
+    most of what it is unsure of that is not a face stays unsure closer up."""
+
+    def __init__(self, model: Path, min_score: float = 0.6, nms: float = 0.3, top_k: int = 5000,
+                 unsure: float | None = None):
+        self.min_score, self.unsure = min_score, unsure
+        first = min_score if unsure is None else min(unsure, min_score)
+        self.net = cv2.FaceDetectorYN.create(str(model), "", (320, 320), first, nms, top_k)
         self.size: tuple[int, int] | None = None
+        self.closer = None if unsure is None else YuNet(model, min_score, nms, top_k)
+        self.second_looks = 0  # how many unsure faces were looked at again
 
     def detect(self, rgb: np.ndarray) -> list[Face]:
+        faces = self._run(rgb)
+        if self.closer is None:
+            return faces
+        sure = [f for f in faces if f.score >= self.min_score]
+        for face in faces:
+            if face.score < self.min_score:
+                score = self._second_look(rgb, face)
+                if score >= self.min_score and all(iou(face.box, f.box) < 0.3 for f in sure):
+                    sure.append(Face(score, face.box, face.landmarks))
+        return sorted(sure, key=lambda f: -f.score)
+
+    def _second_look(self, rgb: np.ndarray, face: Face) -> float:
+        """YuNet's best score for this face closer up (0: not found there)."""
+        assert self.closer is not None
+        self.second_looks += 1
+        x, y, w, h = face.box
+        side = max(w, h) * CONTEXT
+        cx, cy = x + w / 2, y + h / 2
+        x0, y0 = int(max(0, cx - side / 2)), int(max(0, cy - side / 2))
+        x1 = int(min(rgb.shape[1], cx + side / 2))
+        y1 = int(min(rgb.shape[0], cy + side / 2))
+        scale = max(1.0, CLOSER_PX / max(w, h))
+        crop = cv2.resize(rgb[y0:y1, x0:x1], (max(8, round((x1 - x0) * scale)),
+                                               max(8, round((y1 - y0) * scale))),
+                          interpolation=cv2.INTER_CUBIC)
+        return max((seen.score for seen in self.closer._run(crop)
+                    if iou((seen.box[0] / scale + x0, seen.box[1] / scale + y0,
+                            seen.box[2] / scale, seen.box[3] / scale), face.box) >= 0.3),
+                   default=0.0)
+
+    def _run(self, rgb: np.ndarray) -> list[Face]:
         h, w = rgb.shape[:2]
         if self.size != (w, h):
             self.net.setInputSize((w, h))

@@ -12,7 +12,9 @@ width) and partly hidden faces (version 2; version 1 was dlib's HOG, which
 found frontal faces of about 40 px and more). A person seen in a single
 sample of the whole video is kept only from ``single_min_score`` (0.85): YuNet
 at 0.6–0.85 on one frame alone is most often a headlight or a pattern.
-Version 3: a face seen in consecutive samples of one shot is a track
+Version 3: a face YuNet scores from ``second_look_from`` (0.4) to
+``min_score`` gets a second look, enlarged (``face_detect.YuNet``), and is
+kept if YuNet is sure of it there. A face seen in consecutive samples of one shot is a track
 (``face_tracks``), embedded once and again only when it grows, shrinks or
 turns frontal, or every ``track_period_ms`` (10 s); each of its faces carries
 the track's embedding. Boxes and scores are per sample as before. Measured
@@ -59,8 +61,10 @@ class FaceAnalyzer(FrameAnalyzer):
         from eioku_ml.analyzers.face_detect import YuNet
 
         self.dlib = dlib
+        unsure = self.config.get("second_look_from")
         self.detector = YuNet(CATALOG["yunet-face-2023mar"].locate(),
-                              float(self.config.get("min_score", 0.6)))
+                              float(self.config.get("min_score", 0.6)),
+                              unsure=None if unsure is None else float(unsure))
         self.encoder = dlib.face_recognition_model_v1(str(CATALOG["dlib-face-embedding"].locate()))
 
     @property
