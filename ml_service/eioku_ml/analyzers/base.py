@@ -98,6 +98,19 @@ class Analyzer(ABC):
         """The artifacts of a video from its chunks' findings, in order."""
         raise NotImplementedError(f"{self.name} does not analyse chunks")
 
+    def prepare(self, media: MediaInput, context: dict[str, Any]) -> dict[str, Any]:
+        """Work done ahead while the run waits for what it uses (``prepares`` in its
+        spec; worker/prepared.py), as JSON-able data; ``context`` holds only what
+        needs no other run (the library's names). By default the whole file's
+        partial, for analyzers whose partial needs nothing of what they use."""
+        return self.analyze_chunk(media, None, 0.0, lambda _fraction: None)  # type: ignore[arg-type]
+
+    def analyze_prepared(self, media: MediaInput, progress: Progress, context: dict[str, Any],
+                         ahead: dict[str, Any]) -> list[Item]:
+        """What :meth:`analyze` returns, from the work :meth:`prepare` did ahead."""
+        self.use_context(context)  # type: ignore[attr-defined]
+        return self.merge([ahead])
+
 
 @dataclass(frozen=True)
 class FrameWant:

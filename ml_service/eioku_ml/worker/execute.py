@@ -168,9 +168,8 @@ def _execute_run(factory: sessionmaker[Session], run_id: uuid.UUID, cache: Analy
         ahead = prepared.take(run_id) if ANALYZERS[run.analyzer].prepares else None
         loaded, cpu = time.perf_counter(), time.process_time()
         with DecodeClock.measure() as decoding:
-            if ahead is not None:  # its partial was computed while it waited: merge it (prepared.py)
-                analyzer.use_context(context)  # type: ignore[attr-defined]
-                items = analyzer.merge([ahead[0]])
+            if ahead is not None:  # work done while it waited (prepared.py)
+                items = analyzer.analyze_prepared(media, progress, context, ahead[0])
             else:
                 items = analyzer.analyze(media, progress, context)
         # this process's CPU (all its threads) while analysing: a worker runs one job at a time;
@@ -206,6 +205,8 @@ def execute_prepare(factory: sessionmaker[Session], run_id: uuid.UUID, cache: An
             if run.status is not RunStatus.QUEUED or not ANALYZERS[run.analyzer].prepares:
                 return f"skipped: the run is {run.status.value}"
             video = uow.videos.get(run.asset_id)
+            # what needs no other run: the library's names (hotwords), not the words on screen
+            context = {"names": _library_names(uow)} if ANALYZERS[run.analyzer].names else {}
         try:
             path = checked_path(video)
             media = MediaInput(path, probe(path))
@@ -214,7 +215,7 @@ def execute_prepare(factory: sessionmaker[Session], run_id: uuid.UUID, cache: An
             analyzer = cache.get(run)
             analyzer.ensure_loaded()
             cpu = time.process_time()
-            partial = analyzer.analyze_chunk(media, None, 0.0, lambda _f: None)  # type: ignore[arg-type]
+            partial = analyzer.prepare(media, context)
             prepared.save(run_id, partial, time.process_time() - cpu)
         except Exception as exc:  # noqa: BLE001 - the run's own job meets it again and says why
             log.info("run %s: nothing prepared ahead (%s)", run_id, _brief(exc))
@@ -535,11 +536,15 @@ def _dependency_artifacts(uow: UnitOfWork, run: Run, skip: set[str] = frozenset(
             continue
         context[dep] = uow.artifacts.get_by_asset(run.asset_id, ANALYZERS[dep].artifact_type)
     if spec.names:  # the library's people and voice names (the transcript's hotwords)
-        context["names"] = list(uow.session.execute(text(
-            "SELECT name FROM face_identities WHERE name IS NOT NULL AND merged_into IS NULL "
-            "UNION SELECT name FROM voices WHERE name IS NOT NULL AND merged_into IS NULL "
-            "ORDER BY 1 LIMIT 100")).scalars())
+        context["names"] = _library_names(uow)
     return context
+
+
+def _library_names(uow: UnitOfWork) -> list[str]:
+    return list(uow.session.execute(text(
+        "SELECT name FROM face_identities WHERE name IS NOT NULL AND merged_into IS NULL "
+        "UNION SELECT name FROM voices WHERE name IS NOT NULL AND merged_into IS NULL "
+        "ORDER BY 1 LIMIT 100")).scalars())
 
 
 def fail_unfinished(factory: sessionmaker[Session], run_ids: list[uuid.UUID],
