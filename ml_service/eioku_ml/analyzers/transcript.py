@@ -84,6 +84,14 @@ class TranscriptAnalyzer(ListeningAnalyzer):
     name = "transcript"
     chunkable = True
 
+    # begun while the run waits for the words on screen (transcript_ahead.py)
+    def prepare(self, media: MediaInput, context: dict[str, Any]) -> dict[str, Any]:
+        return ahead.prepare(self, media, context)
+
+    def analyze_prepared(self, media: MediaInput, progress: Progress, context: dict[str, Any],
+                         done: dict[str, Any]) -> list[Item]:
+        return ahead.analyze_prepared(self, media, progress, context, done)
+
     def load(self) -> None:
         from faster_whisper import WhisperModel
 
