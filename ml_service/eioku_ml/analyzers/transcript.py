@@ -35,6 +35,7 @@ from typing import Any
 
 from eioku.config import get_settings
 
+from eioku_ml.analyzers import transcript_ahead as ahead
 from eioku_ml.analyzers import transcript_translation as tr
 from eioku_ml.analyzers import transcript_words as tw
 from eioku_ml.analyzers.base import Analyzer, Item, MediaInput, Progress
