@@ -41,9 +41,10 @@ class AnalyzerSpec:
     # False: what it finds depends on more than the file (segments: the other videos of its
     # folder), so a run of the same file and config is never copied from an earlier one
     reusable: bool = True
-    # True: its whole-file partial (``analyze_chunk``) needs nothing of what it uses, so
-    # while the run waits for those, a job computes it ahead (worker/prepared.py) and the
-    # run itself only merges it with what it used (speakers: embeddings, then the words)
+    # True: while the run waits for what it uses, a job does ahead what needs none of it
+    # (worker/prepared.py; the analyzer's prepare()): speakers' embeddings, then only the
+    # words are waited for; the transcript's windows as decoded with no text on screen,
+    # then only those near text on screen are decoded again (transcript_ahead.py)
     prepares: bool = False
 
     def config(self, profile: str) -> dict[str, Any]:
@@ -134,7 +135,7 @@ ANALYZERS: dict[str, AnalyzerSpec] = {s.name: s for s in (
     # no loops carried on), chunks spliced on shared words, sentences over the whole video;
     # the words on screen (ocr) and the library's names bias each window (hotwords)
     AnalyzerSpec("transcript", ArtifactType.TRANSCRIPT_SEGMENT, "eioku.transcript/faster-whisper",
-                 "2", uses=("ocr",), names=True,
+                 "2", uses=("ocr",), names=True, prepares=True,
                  profiles={_P.FAST: {"model": "base", "beam_size": 1, "window_s": 28, "hints": True},
                            _P.BALANCED: {"model": "base", "beam_size": 5, "window_s": 28, "hints": True},
                            _P.HIGH_QUALITY: {"model": "base", "beam_size": 5, "window_s": 28,

@@ -22,12 +22,15 @@ import contextlib
 import copy
 import hashlib
 import json
+import logging
 from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 
 from eioku_ml.analyzers.base import Item, MediaInput, Progress
+
+log = logging.getLogger(__name__)
 
 
 def _key(audio: np.ndarray, offset_s: float, language: str | None, short: bool,
@@ -74,5 +77,9 @@ def analyze_prepared(analyzer: Any, media: MediaInput, progress: Progress, conte
         memo = {str(key): (list(words), language) for key, words, language in ahead.get("windows", [])}
     except (TypeError, ValueError):  # not what prepare() writes: every window is decoded now
         memo = {}
+    before = set(memo)
     with _remembering(analyzer, memo):
-        return analyzer.analyze(media, progress, context)
+        items = analyzer.analyze(media, progress, context)
+    log.info("%s: %d windows decoded ahead, %d decoded now (text on screen near them)",
+             getattr(media, "path", "video"), len(before), len(set(memo) - before))
+    return items

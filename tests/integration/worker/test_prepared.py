@@ -101,3 +101,39 @@ def test_nothing_is_prepared_for_a_run_that_no_longer_waits(session_factory, tal
     _finish(session_factory, video, runs, cache)
     assert execute_prepare(session_factory, runs["speakers"].run_id, cache) == "skipped: the run is completed"
     assert not list(prepared.folder().glob("*.json"))
+
+
+def test_transcript_begun_ahead_gives_the_same_words(session_factory, tmp_path):
+    """The sample says "invoice" while INVOICE is on screen: the window near it is
+    decoded again with that hotword, the words are those of a run with nothing
+    done ahead."""
+    from eioku_ml.worker.execute import execute_pass
+
+    from tests.media import SAMPLE
+
+    def analysed(path, ahead: bool):
+        cache = AnalyzerCache()
+        with UnitOfWork(session_factory) as uow:
+            video, _ = register_path(uow, path)
+            runs = {r.analyzer: r for r in analysis.queue_analysis(uow, video, "fast", ["ocr", "transcript"])}
+            uow.commit()
+        assert _prepare_jobs(session_factory, runs["transcript"].run_id) == 1
+        if ahead:
+            assert execute_prepare(session_factory, runs["transcript"].run_id, cache) == "prepared"
+            stored = json.loads((prepared.folder() / f"{runs['transcript'].run_id}.json").read_text())
+            assert stored["partial"]["windows"] and stored["cpu_s"] > 0
+        (ocr,) = execute_pass(session_factory, [runs["ocr"].run_id], cache)
+        assert ocr.status == "completed"
+        assert execute_run(session_factory, runs["transcript"].run_id, cache).status == "completed"
+        with UnitOfWork(session_factory) as uow:
+            words = [w["word"] for s in uow.artifacts.get_by_asset(video.video_id, "transcript.segment")
+                     for w in s.payload["words"]]
+            timings = uow.runs.get(runs["transcript"].run_id).timings
+        return words, timings
+
+    ahead, timings = analysed(SAMPLE, True)
+    assert timings["prepared_cpu_s"] > 0
+    itself, timings = analysed(copy_with_suffix(SAMPLE, tmp_path / "s.mp4", b"s"), False)
+    assert "prepared_cpu_s" not in timings
+    assert any("invoice" in w.lower() for w in itself)
+    assert ahead == itself
