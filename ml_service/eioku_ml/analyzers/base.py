@@ -98,11 +98,16 @@ class Analyzer(ABC):
         """The artifacts of a video from its chunks' findings, in order."""
         raise NotImplementedError(f"{self.name} does not analyse chunks")
 
-    def prepare(self, media: MediaInput, context: dict[str, Any]) -> dict[str, Any]:
+    # prepare() keeps its work as it goes (``ahead.keep``) and stops when told: the run's
+    # job then takes what is done instead of waiting for the rest
+    prepares_as_it_goes: ClassVar[bool] = False
+
+    def prepare(self, media: MediaInput, context: dict[str, Any], ahead: Any = None) -> dict[str, Any]:
         """Work done ahead while the run waits for what it uses (``prepares`` in its
         spec; worker/prepared.py), as JSON-able data; ``context`` holds only what
-        needs no other run (the library's names). By default the whole file's
-        partial, for analyzers whose partial needs nothing of what they use."""
+        needs no other run (the library's names); ``ahead``: a ``prepared.Ahead``.
+        By default the whole file's partial, for analyzers whose partial needs
+        nothing of what they use."""
         return self.analyze_chunk(media, None, 0.0, lambda _fraction: None)  # type: ignore[arg-type]
 
     def analyze_prepared(self, media: MediaInput, progress: Progress, context: dict[str, Any],

@@ -23,7 +23,7 @@ import copy
 import hashlib
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -41,9 +41,10 @@ def _key(audio: np.ndarray, offset_s: float, language: str | None, short: bool,
 
 
 @contextlib.contextmanager
-def _remembering(analyzer: Any, memo: dict[str, tuple[list[Any], str | None]]) -> Iterator[None]:
+def _remembering(analyzer: Any, memo: dict[str, tuple[list[Any], str | None]],
+                 decoded: Callable[[str], None] | None = None) -> Iterator[None]:
     """While inside: the analyzer's window decoding answers from ``memo`` when it
-    holds the window, and adds every window it decodes to it."""
+    holds the window, and adds every window it decodes to it (then ``decoded``)."""
     decode = type(analyzer)._transcribe.__get__(analyzer)
 
     def transcribe(audio: Any, offset_s: float, language: str | None, short: bool,
@@ -51,6 +52,8 @@ def _remembering(analyzer: Any, memo: dict[str, tuple[list[Any], str | None]]) -
         key = _key(audio, offset_s, language, short, hotwords)
         if key not in memo:
             memo[key] = decode(audio, offset_s, language, short, hotwords=hotwords)
+            if decoded is not None:
+                decoded(key)
         words, detected = memo[key]
         return copy.deepcopy(words), detected
 
@@ -61,13 +64,30 @@ def _remembering(analyzer: Any, memo: dict[str, tuple[list[Any], str | None]]) -
         del analyzer._transcribe
 
 
-def prepare(analyzer: Any, media: MediaInput, context: dict[str, Any]) -> dict[str, Any]:
-    """Every window decoded as with no text on screen: [key, words, language]."""
+class _Stopped(Exception):
+    """The run began: it took the windows kept so far."""
+
+
+def prepare(analyzer: Any, media: MediaInput, context: dict[str, Any], ahead: Any = None) -> dict[str, Any]:
+    """Every window decoded as with no text on screen: [key, words, language];
+    each kept as soon as it is decoded (``ahead``), and no more decoded once
+    the run has begun (it takes what is kept: waiting for the rest would only
+    delay it, as what is left it decodes itself)."""
     analyzer.use_context({"names": context.get("names", [])})
     memo: dict[str, tuple[list[Any], str | None]] = {}
-    with _remembering(analyzer, memo):
+
+    def found() -> dict[str, Any]:
+        return {"windows": [[key, words, language] for key, (words, language) in memo.items()]}
+
+    def kept(key: str) -> None:
+        if ahead is not None:
+            ahead.keep(found())
+            if ahead.stopped:
+                raise _Stopped
+
+    with contextlib.suppress(_Stopped), _remembering(analyzer, memo, kept):
         analyzer.analyze_chunk(media, None, 0.0, lambda _fraction: None)
-    return {"windows": [[key, words, language] for key, (words, language) in memo.items()]}
+    return found()
 
 
 def analyze_prepared(analyzer: Any, media: MediaInput, progress: Progress, context: dict[str, Any],

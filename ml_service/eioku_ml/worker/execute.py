@@ -165,7 +165,8 @@ def _execute_run(factory: sessionmaker[Session], run_id: uuid.UUID, cache: Analy
         if analyzer.chunkable and (chunked := _split(factory, [run], media, queue_for(run.analyzer))):
             return chunked[0]
         analyzer.ensure_loaded()  # once per process: timed apart from the per-video work
-        ahead = prepared.take(run_id) if ANALYZERS[run.analyzer].prepares else None
+        ahead = prepared.take(run_id, partial_ok=analyzer.prepares_as_it_goes) \
+            if ANALYZERS[run.analyzer].prepares else None
         loaded, cpu = time.perf_counter(), time.process_time()
         with DecodeClock.measure() as decoding:
             if ahead is not None:  # work done while it waited (prepared.py)
@@ -214,12 +215,17 @@ def execute_prepare(factory: sessionmaker[Session], run_id: uuid.UUID, cache: An
                 return "skipped: analysed in chunks"
             analyzer = cache.get(run)
             analyzer.ensure_loaded()
-            cpu = time.process_time()
-            partial = analyzer.prepare(media, context)
-            prepared.save(run_id, partial, time.process_time() - cpu)
+            ahead = prepared.Ahead(run_id)
+            partial = analyzer.prepare(media, context, ahead)
+            if ahead.stopped:  # the run began and took what was kept
+                return "taken by the run"
+            prepared.save(run_id, partial, time.process_time() - ahead.started)
         except Exception as exc:  # noqa: BLE001 - the run's own job meets it again and says why
             log.info("run %s: nothing prepared ahead (%s)", run_id, _brief(exc))
             return "skipped: failed"
+        finally:
+            if prepared.Ahead(run_id).stopped:
+                prepared.discard(run_id, held=True)
     return "prepared"
 
 

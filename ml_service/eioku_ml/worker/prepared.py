@@ -66,12 +66,35 @@ def save(run_id: uuid.UUID, partial: dict[str, Any], cpu_s: float) -> None:
     tmp.replace(data)
 
 
-def take(run_id: uuid.UUID, wait_s: float = WAIT_S) -> tuple[dict[str, Any], float] | None:
+class Ahead:
+    """Given to an analyzer's ``prepare`` that keeps what it has done as it goes
+    (the transcript, window by window): :meth:`keep` stores it so far, and
+    :attr:`stopped` says the run's job has begun and took it (go no further)."""
+
+    def __init__(self, run_id: uuid.UUID) -> None:
+        self.run_id = run_id
+        self.started = time.process_time()
+
+    @property
+    def stopped(self) -> bool:
+        return _paths(self.run_id)[0].with_suffix(".stop").exists()
+
+    def keep(self, partial: dict[str, Any]) -> None:
+        if not self.stopped:  # taken already: what comes now would be left over
+            save(self.run_id, partial, time.process_time() - self.started)
+
+
+def take(run_id: uuid.UUID, wait_s: float = WAIT_S,
+         partial_ok: bool = False) -> tuple[dict[str, Any], float] | None:
     """The prepared partial and the CPU seconds it took, removed from the
     cache; None when there is none. Waits (up to ``wait_s``) for a prepare
-    under way on this machine."""
+    under way on this machine — or, with ``partial_ok`` (a prepare that keeps
+    its work as it goes), takes what it has kept so far and tells it to stop."""
     data, lock = _paths(run_id)
-    if lock.exists():
+    if partial_ok and lock.exists() and _held(lock):
+        data.with_suffix(".stop").touch()
+        wait_s = 0.0
+    if lock.exists() and wait_s > 0:
         deadline = time.monotonic() + wait_s
         with open(lock, "a+") as handle:
             while True:
@@ -98,7 +121,23 @@ def take(run_id: uuid.UUID, wait_s: float = WAIT_S) -> tuple[dict[str, Any], flo
     return stored["partial"], float(stored.get("cpu_s") or 0.0)
 
 
-def discard(run_id: uuid.UUID) -> None:
-    for path in _paths(run_id):
-        with contextlib.suppress(FileNotFoundError):
-            path.unlink()
+def _held(lock: Path) -> bool:
+    with open(lock, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        return False
+
+
+def discard(run_id: uuid.UUID, held: bool = False) -> None:
+    """Removes the data; the lock and stop files stay while a prepare holds the
+    lock (``held``: the caller is that prepare, ending)."""
+    data, lock = _paths(run_id)
+    with contextlib.suppress(FileNotFoundError):
+        data.unlink()
+    if held or not (lock.exists() and _held(lock)):
+        for path in (lock, data.with_suffix(".stop")):
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
