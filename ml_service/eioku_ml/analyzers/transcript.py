@@ -85,9 +85,11 @@ class TranscriptAnalyzer(ListeningAnalyzer):
     name = "transcript"
     chunkable = True
 
-    # begun while the run waits for the words on screen (transcript_ahead.py)
-    def prepare(self, media: MediaInput, context: dict[str, Any]) -> dict[str, Any]:
-        return ahead.prepare(self, media, context)
+    # begun while the run waits for the words on screen (transcript_ahead.py), window by window
+    prepares_as_it_goes = True
+
+    def prepare(self, media: MediaInput, context: dict[str, Any], kept: Any = None) -> dict[str, Any]:
+        return ahead.prepare(self, media, context, kept)
 
     def analyze_prepared(self, media: MediaInput, progress: Progress, context: dict[str, Any],
                          done: dict[str, Any]) -> list[Item]:
