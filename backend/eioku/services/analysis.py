@@ -65,7 +65,9 @@ def queue_analysis(
                 config=config, analyzer=spec.name, status=RunStatus.QUEUED)
         runs.append(pending)
     defer_ready(uow, video.video_id, settings)
-    for run in runs:  # waiting for another run: what needs none of it is done ahead, meanwhile
+    # waiting for another run: what needs none of it is done ahead, meanwhile: what is done
+    # whole first, then what is kept as it goes (cut short when its run can start)
+    for run in sorted(runs, key=lambda r: ANALYZERS[r.analyzer].prepares == "as it goes"):
         if ANALYZERS[run.analyzer].prepares and run.status is RunStatus.QUEUED:
             waiting = uow.session.execute(text("SELECT job_id IS NULL FROM runs WHERE run_id = :r"),
                                           {"r": run.run_id}).scalar_one()

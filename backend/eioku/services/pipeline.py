@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from eioku.config import Settings
 from eioku.domain.enums import ArtifactType, ModelProfile
@@ -41,11 +41,12 @@ class AnalyzerSpec:
     # False: what it finds depends on more than the file (segments: the other videos of its
     # folder), so a run of the same file and config is never copied from an earlier one
     reusable: bool = True
-    # True: while the run waits for what it uses, a job does ahead what needs none of it
-    # (worker/prepared.py; the analyzer's prepare()): speakers' embeddings, then only the
-    # words are waited for; the transcript's windows as decoded with no text on screen,
-    # then only those near text on screen are decoded again (transcript_ahead.py)
-    prepares: bool = False
+    # while the run waits for what it uses, a job does ahead what needs none of it
+    # (worker/prepared.py; the analyzer's prepare()): "whole" (speakers' embeddings: the run
+    # then waits only for the words) or "as it goes" (the transcript's windows as decoded with
+    # no text on screen, kept one by one; cut short when the run can start, which decodes
+    # again only the windows near text on screen: transcript_ahead.py); "": nothing ahead
+    prepares: Literal["", "whole", "as it goes"] = ""
 
     def config(self, profile: str) -> dict[str, Any]:
         return dict(self.profiles.get(profile) or self.profiles.get(ModelProfile.FAST, {}))
@@ -135,7 +136,7 @@ ANALYZERS: dict[str, AnalyzerSpec] = {s.name: s for s in (
     # no loops carried on), chunks spliced on shared words, sentences over the whole video;
     # the words on screen (ocr) and the library's names bias each window (hotwords)
     AnalyzerSpec("transcript", ArtifactType.TRANSCRIPT_SEGMENT, "eioku.transcript/faster-whisper",
-                 "2", uses=("ocr",), names=True, prepares=True,
+                 "2", uses=("ocr",), names=True, prepares="as it goes",
                  profiles={_P.FAST: {"model": "base", "beam_size": 1, "window_s": 28, "hints": True},
                            _P.BALANCED: {"model": "base", "beam_size": 5, "window_s": 28, "hints": True},
                            _P.HIGH_QUALITY: {"model": "base", "beam_size": 5, "window_s": 28,
@@ -178,7 +179,7 @@ ANALYZERS: dict[str, AnalyzerSpec] = {s.name: s for s in (
     # version 2: each turn carries its voice embedding (matched into voices across videos);
     # snap_widest: a change of speaker goes to the widest pause between words near it
     AnalyzerSpec("speakers", ArtifactType.SPEAKER_TURN, "eioku.speakers/ecapa-tdnn", "2",
-                 uses=("transcript",), prepares=True,
+                 uses=("transcript",), prepares="whole",
                  profiles={_P.FAST: {"window_s": 1.5, "hop_s": 0.75, "int8": True, "snap_widest": True},
                            _P.HIGH_QUALITY: {"window_s": 1.5, "hop_s": 0.75, "int8": False,
                                              "snap_widest": True}},

@@ -22,9 +22,11 @@ PREPARE_TASK = "eioku.prepare_run"
 TO_THE_END = 2**62  # the end of a video's last chunk: whatever the file holds
 
 _DEFER = text(
-    "SELECT unnest(procrastinate_defer_jobs_v1(ARRAY[ROW(:queue, :task, 0, :lock, :qlock, "
+    "SELECT unnest(procrastinate_defer_jobs_v1(ARRAY[ROW(:queue, :task, :priority, :lock, :qlock, "
     "CAST(:args AS jsonb), NULL)::procrastinate_job_to_defer_v1]))"
-)
+).bindparams(priority=0)
+# work done ahead (prepare jobs) goes after every job that ends a run
+PREPARE_PRIORITY = -1
 
 
 def plan_chunks(duration_ms: int, chunk_s: float) -> list[tuple[int, int]]:
@@ -77,6 +79,7 @@ class JobQueue:
             job_id = self.session.execute(_DEFER, {
                 "queue": queue_for(analyzer), "task": PREPARE_TASK, "lock": None,
                 "qlock": f"prepare:{run_id}", "args": json.dumps({"run_id": str(run_id)}),
+                "priority": PREPARE_PRIORITY,
             }).scalar_one()
         except IntegrityError:
             savepoint.rollback()

@@ -98,14 +98,11 @@ class Analyzer(ABC):
         """The artifacts of a video from its chunks' findings, in order."""
         raise NotImplementedError(f"{self.name} does not analyse chunks")
 
-    # prepare() keeps its work as it goes (``ahead.keep``) and stops when told: the run's
-    # job then takes what is done instead of waiting for the rest
-    prepares_as_it_goes: ClassVar[bool] = False
-
     def prepare(self, media: MediaInput, context: dict[str, Any], ahead: Any = None) -> dict[str, Any]:
         """Work done ahead while the run waits for what it uses (``prepares`` in its
         spec; worker/prepared.py), as JSON-able data; ``context`` holds only what
-        needs no other run (the library's names); ``ahead``: a ``prepared.Ahead``.
+        needs no other run (the library's names); ``ahead``: a ``prepared.Ahead``
+        (an analyzer that prepares "as it goes" keeps its work there and stops when told).
         By default the whole file's partial, for analyzers whose partial needs
         nothing of what they use."""
         return self.analyze_chunk(media, None, 0.0, lambda _fraction: None)  # type: ignore[arg-type]

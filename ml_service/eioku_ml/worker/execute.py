@@ -165,7 +165,7 @@ def _execute_run(factory: sessionmaker[Session], run_id: uuid.UUID, cache: Analy
         if analyzer.chunkable and (chunked := _split(factory, [run], media, queue_for(run.analyzer))):
             return chunked[0]
         analyzer.ensure_loaded()  # once per process: timed apart from the per-video work
-        ahead = prepared.take(run_id, partial_ok=analyzer.prepares_as_it_goes) \
+        ahead = prepared.take(run_id, partial_ok=ANALYZERS[run.analyzer].prepares == "as it goes") \
             if ANALYZERS[run.analyzer].prepares else None
         loaded, cpu = time.perf_counter(), time.process_time()
         with DecodeClock.measure() as decoding:
@@ -215,18 +215,25 @@ def execute_prepare(factory: sessionmaker[Session], run_id: uuid.UUID, cache: An
                 return "skipped: analysed in chunks"
             analyzer = cache.get(run)
             analyzer.ensure_loaded()
-            ahead = prepared.Ahead(run_id)
+            ahead = prepared.Ahead(run_id, due=lambda: _deferred(factory, run_id))
             partial = analyzer.prepare(media, context, ahead)
-            if ahead.stopped:  # the run began and took what was kept
+            if ahead.taken:  # the run began and took what was kept
                 return "taken by the run"
             prepared.save(run_id, partial, time.process_time() - ahead.started)
         except Exception as exc:  # noqa: BLE001 - the run's own job meets it again and says why
             log.info("run %s: nothing prepared ahead (%s)", run_id, _brief(exc))
             return "skipped: failed"
         finally:
-            if prepared.Ahead(run_id).stopped:
+            if prepared.Ahead(run_id).taken:
                 prepared.discard(run_id, held=True)
     return "prepared"
+
+
+def _deferred(factory: sessionmaker[Session], run_id: uuid.UUID) -> bool:
+    """Has the run's own job been queued (what it waited for has ended)?"""
+    with factory() as session:
+        return bool(session.execute(text("SELECT job_id IS NOT NULL OR status <> 'queued' FROM runs "
+                                         "WHERE run_id = :r"), {"r": run_id}).scalar())
 
 
 def import_subtitle_tracks(factory: sessionmaker[Session], video: Video, path: Path) -> int:

@@ -22,7 +22,7 @@ import logging
 import os
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -69,18 +69,27 @@ def save(run_id: uuid.UUID, partial: dict[str, Any], cpu_s: float) -> None:
 class Ahead:
     """Given to an analyzer's ``prepare`` that keeps what it has done as it goes
     (the transcript, window by window): :meth:`keep` stores it so far, and
-    :attr:`stopped` says the run's job has begun and took it (go no further)."""
+    :attr:`stopped` says to go no further: the run's job has begun and took it
+    (:attr:`taken`), or the run is ready to start (``due``: what it waited for
+    has ended), so this worker had better be free for it."""
 
-    def __init__(self, run_id: uuid.UUID) -> None:
-        self.run_id = run_id
+    def __init__(self, run_id: uuid.UUID, due: Callable[[], bool] | None = None) -> None:
+        self.run_id, self.due = run_id, due
         self.started = time.process_time()
+        self._due_seen = False
+
+    @property
+    def taken(self) -> bool:
+        return _paths(self.run_id)[0].with_suffix(".stop").exists()
 
     @property
     def stopped(self) -> bool:
-        return _paths(self.run_id)[0].with_suffix(".stop").exists()
+        if not self._due_seen and self.due is not None:
+            self._due_seen = self.due()
+        return self._due_seen or self.taken
 
     def keep(self, partial: dict[str, Any]) -> None:
-        if not self.stopped:  # taken already: what comes now would be left over
+        if not self.taken:  # taken already: what comes now would be left over
             save(self.run_id, partial, time.process_time() - self.started)
 
 
