@@ -86,8 +86,6 @@ class TranscriptAnalyzer(ListeningAnalyzer):
     chunkable = True
 
     # begun while the run waits for the words on screen (transcript_ahead.py), window by window
-    prepares_as_it_goes = True
-
     def prepare(self, media: MediaInput, context: dict[str, Any], kept: Any = None) -> dict[str, Any]:
         return ahead.prepare(self, media, context, kept)
 
