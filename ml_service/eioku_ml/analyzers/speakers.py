@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from eioku.config import get_settings
 
 from eioku_ml.analyzers.base import Item, MediaInput, Progress
 from eioku_ml.analyzers.transcript import ListeningAnalyzer
@@ -81,7 +82,8 @@ class SpeakersAnalyzer(ListeningAnalyzer):
     def load(self) -> None:
         from eioku_ml.models import ecapa
 
-        self.model = ecapa.shared(int8=bool(self.setting("int8")))
+        self.model = ecapa.shared(int8=bool(self.setting("int8")),
+                                  cache_dir=get_settings().data_dir / "models" / "ecapa")
 
     def _analyze(self, media: MediaInput, progress: Progress, context: dict[str, Any]) -> list[Item]:
         self.context = context

