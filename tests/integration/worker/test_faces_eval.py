@@ -24,6 +24,7 @@ from eioku_ml.media.decode import probe
 from eioku_ml.media.framepass import run_pass
 from eioku_ml.models.catalog import CATALOG
 
+from tests import objects_eval
 from tests.media import make_clip
 
 DATA = Path(__file__).parents[2] / "data" / "faces-eval"
@@ -90,19 +91,28 @@ def test_the_evaluation_set_is_real_and_boxed_by_hand():
             assert x >= 0 and y >= 0 and x + bw <= w + 1 and y + bh <= h + 1 and bw > 5 and bh > 5
 
 
+def _yunet() -> YuNet:
+    """YuNet as the analyzer's fast profile runs it (with its second look)."""
+    config = ANALYZERS["faces"].config("fast")
+    return YuNet(CATALOG["yunet-face-2023mar"].locate(), config["min_score"],
+                 unsure=config["second_look_from"])
+
+
 def test_yunet_finds_the_faces_hog_misses(capsys):
     import dlib
 
-    yunet = YuNet(CATALOG["yunet-face-2023mar"].locate(), ANALYZERS["faces"].config("fast")["min_score"])
+    yunet = _yunet()
+    first_only = YuNet(CATALOG["yunet-face-2023mar"].locate(), yunet.min_score)  # version 2
     hog = dlib.get_frontal_face_detector()
-    found: dict[str, list] = {"yunet": [], "hog-0": [], "hog-1": []}
+    found: dict[str, list] = {"yunet": [], "yunet-v2": [], "hog-0": [], "hog-1": []}
     spent = dict.fromkeys(found, 0.0)
     for row in IMAGES:
         image = _picture(row)
-        start = time.perf_counter()
-        faces = yunet.detect(image)
-        spent["yunet"] += time.perf_counter() - start
-        found["yunet"].append((row, [(f.box, f.score) for f in faces]))
+        for name, detector in (("yunet", yunet), ("yunet-v2", first_only)):
+            start = time.perf_counter()
+            faces = detector.detect(image)
+            spent[name] += time.perf_counter() - start
+            found[name].append((row, [(f.box, f.score) for f in faces]))
         for upsample in (0, 1):  # version 1: fast and balanced
             start = time.perf_counter()
             rects, scores, _ = hog.run(image, upsample, 0.3)
@@ -122,20 +132,46 @@ def test_yunet_finds_the_faces_hog_misses(capsys):
         print("  the first 66 faces (before the pictures added 2026-12-07): "
               + ", ".join(f"{k} recall {f[0]:.3f} precision {f[1]:.3f}" for k, f in first.items()))
     recall, precision, kinds, _ = figures["yunet"]
-    # the issue's bound (recall >= 0.9 at precision >= 0.95) holds on the first 66 faces (0.939);
-    # on all 118 YuNet measured 0.898 at 0.991: one face short (docs/models.md says so, and what
-    # would close it), so this guards the measured level rather than the issue's bound
+    # the issue's bound, on all 118 faces and on the first 66. Measured (version 3, with the
+    # second look): 0.924 at 0.991 (version 2, YuNet's first look alone: 0.898 at 0.991)
     assert first["yunet"][0] >= 0.9 and first["yunet"][1] >= 0.95
-    assert recall >= 0.89 and precision >= 0.95
+    assert recall >= 0.9 and precision >= 0.95
+    assert recall > figures["yunet-v2"][0]  # the second look finds faces the first did not keep
+
     def rate(kind: str) -> float:
         return kinds[kind][0] / kinds[kind][1]
 
     # measured on all 118: frontal 60/60, occluded 26/31 (bars drawn across the eyes of a Haar
-    # diagram's faces), profile 3/6, small 17/21 (heads of 8-11 px in a street camera's frame)
+    # diagram's faces), profile 4/6, small 19/21 (heads of 8-11 px in a street camera's frame)
     assert rate("frontal") >= 0.95 and rate("occluded") >= 0.8
-    assert rate("profile") >= 0.5 and rate("small") >= 0.6
+    assert rate("profile") >= 0.5 and rate("small") >= 0.8
     # HOG misses profiles, small and hidden faces: 0.36 (upsample 0) and 0.71 (upsample 1)
     assert recall >= figures["hog-1"][0] + 0.15 and recall >= figures["hog-0"][0] + 0.4
+
+
+def test_no_more_false_faces_on_frames_without_people(capsys):
+    """The objects evaluation set's frames with no person in them (not even a
+    small or hidden one), at the analysed width: every face found there is
+    false. The second look must not add any (a lower threshold would: 0.5
+    found 9 instead of 5)."""
+    yunet = _yunet()
+    first_only = YuNet(CATALOG["yunet-face-2023mar"].locate(), yunet.min_score)
+    frames = [f for f in objects_eval.frames() if "person" not in f.objects | f.maybe]
+    false: dict[str, list] = {"yunet": [], "yunet-v2": []}
+    for frame in frames:
+        image = objects_eval.image(frame.source)
+        h, w = image.shape[:2]
+        if w > 640:
+            image = cv2.resize(image, (640, round(h * 640 / w)), interpolation=cv2.INTER_AREA)
+        for name, detector in (("yunet", yunet), ("yunet-v2", first_only)):
+            false[name] += [(frame.source.rsplit("/", 1)[-1], round(f.score, 2),
+                             [round(v) for v in f.box]) for f in detector.detect(image)]
+    with capsys.disabled():
+        print(f"\nfalse faces on {len(frames)} frames without people: "
+              + ", ".join(f"{n} {len(v)}" for n, v in false.items()) + f"; {false['yunet']}")
+    assert len(frames) >= 60
+    # measured: 5 either way (a tiny 10 px pattern at 0.73, a motorcycle's part, a knot...)
+    assert len(false["yunet"]) <= len(false["yunet-v2"]) <= 5
 
 
 def test_alignment_frames_faces_as_dlib_does():
@@ -259,6 +295,6 @@ def test_recurring_people_cluster_together(tmp_path, capsys):
             print(f"  {person}: {sorted({c for p, c in labelled if p == person})}")
     assert len(labelled) >= 0.9 * expected
     assert f1 >= 0.9
-    # two samples a shot: the second carries the first's embedding (version 3: 140 of 140 faces
-    # embedded before, 70 now)
+    # two samples a shot: the second carries the first's embedding (version 2 embedded all 140
+    # faces it kept; version 3 embeds 75 of the 150 it keeps)
     assert len(embedded) <= 0.6 * len(items)
