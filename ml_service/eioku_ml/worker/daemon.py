@@ -34,6 +34,13 @@ log = logging.getLogger(__name__)
 SHUTDOWN_TIMEOUT_S = 600.0  # `eioku worker`: a job in progress has this long to finish
 PARENT_POLL_S = 1.0
 PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+# Threads that wait sleep instead of spinning: worker processes, their frame-pass lanes and
+# the models' own thread pools together ask for more threads than there are cores, and a
+# spinning wait takes a core from one that has work (the benchmark video: 6.5 s less CPU of
+# ~128, most of it system time). numpy's BLAS in one thread: its work here is small (a
+# clustering, a norm), and its pool's spinning cost more than it saved. A value already set
+# in the environment wins.
+THREAD_ENV = {"OMP_WAIT_POLICY": "PASSIVE", "OPENBLAS_NUM_THREADS": "1"}
 
 
 def queues_for(analyzers: Sequence[str] | None, queues: Sequence[str] | None) -> list[str] | None:
@@ -165,6 +172,8 @@ def start_pool(url: str, *, concurrency: int, queues: list[str] | None = None,
                grace_s: float = SHUTDOWN_TIMEOUT_S) -> list[mp.process.BaseProcess]:
     """Start ``concurrency`` worker processes (spawned: safe for CUDA). Each
     stops when this process dies, and ends its job within ``grace_s`` of a stop."""
+    for key, value in THREAD_ENV.items():  # read by the runtimes when the workers load them
+        os.environ.setdefault(key, value)
     ctx = mp.get_context("spawn")
     procs = [ctx.Process(target=worker_process, args=(url, queues, wait, device, i, os.getpid(),
                                                       grace_s),
