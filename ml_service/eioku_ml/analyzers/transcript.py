@@ -81,6 +81,27 @@ class ListeningAnalyzer(Analyzer):
         return audio, offset_s
 
 
+def _whisper_class() -> type:
+    from faster_whisper import WhisperModel
+
+    class Whisper(WhisperModel):
+        """faster-whisper's model, whose next encoding of the very features encoded
+        for the language of a window is the one already computed."""
+
+        remembered: tuple[Any, Any] | None = None
+
+        def remember(self, features: Any, encoded: Any) -> None:
+            self.remembered = (features, encoded)
+
+        def encode(self, features: Any) -> Any:
+            kept, self.remembered = self.remembered, None
+            if kept is not None and kept[0].shape == features.shape and (kept[0] == features).all():
+                return kept[1]
+            return super().encode(features)
+
+    return Whisper
+
+
 class TranscriptAnalyzer(ListeningAnalyzer):
     name = "transcript"
     chunkable = True
@@ -94,8 +115,6 @@ class TranscriptAnalyzer(ListeningAnalyzer):
         return ahead.analyze_prepared(self, media, progress, context, done)
 
     def load(self) -> None:
-        from faster_whisper import WhisperModel
-
         model_dir = self.config.get("model_dir")  # EIOKU_WHISPER_MODEL_DIR, for high_quality
         if model_dir:
             path = Path(model_dir)
@@ -108,8 +127,8 @@ class TranscriptAnalyzer(ListeningAnalyzer):
         threads = int(self.config.get("cpu_threads", 0)) or min(4, device.cpu_threads())
         self.device = device.for_ctranslate2()
         compute = "float16" if self.device == "cuda" else self.config.get("compute_type", "int8")
-        self.model = WhisperModel(str(path), device=self.device, compute_type=compute,
-                                  cpu_threads=threads)
+        self.model = _whisper_class()(str(path), device=self.device, compute_type=compute,
+                                     cpu_threads=threads)
 
     def _analyze(self, media: MediaInput, progress: Progress, context: dict[str, Any]) -> list[Item]:
         self.use_context(context)
@@ -218,8 +237,10 @@ class TranscriptAnalyzer(ListeningAnalyzer):
     def _transcribe(self, audio: Any, offset_s: float, language: str | None, short: bool,
                     hotwords: str | None = None) -> tuple[list[tw.Word], str | None]:
         """One window's words (times of the file) and the language heard."""
+        if not (language and (short or self.config.get("language"))):
+            language = self._detect(audio)
         segments, info = self.model.transcribe(
-            audio, language=language if (language and (short or self.config.get("language"))) else None,
+            audio, language=language,
             beam_size=int(self.config.get("beam_size", 5)), temperature=0.0,
             condition_on_previous_text=False, compression_ratio_threshold=_MAX_COMPRESSION,
             log_prob_threshold=_MIN_LOGPROB, no_speech_threshold=0.6, vad_filter=False,
@@ -230,6 +251,20 @@ class TranscriptAnalyzer(ListeningAnalyzer):
                 continue  # a low-confidence loop: nothing said is in it
             words += self._words(seg, offset_s, info.language)
         return words, info.language or None
+
+    def _detect(self, audio: Any) -> str:
+        """The language of one window (at most 30 s), from the encoder output its
+        decoding then reuses: Whisper's encoder, the most expensive step of a window,
+        runs once for both (faster-whisper's own detection encodes the window again)."""
+        from faster_whisper.audio import pad_or_trim
+
+        features = self.model.feature_extractor(audio)
+        # what WhisperModel.generate_segments encodes first: the frames but the last, padded
+        first = pad_or_trim(features[:, : features.shape[-1] - 1])
+        encoded = self.model.encode(first)
+        self.model.remember(first, encoded)
+        token, _ = self.model.model.detect_language(encoded)[0][0]
+        return token[2:-2]
 
     def _translate(self, audio: Any, offset_s: float, language: str) -> list[dict[str, Any]]:
         """English for one window heard in ``language`` (Whisper's translate task,
