@@ -46,18 +46,20 @@ class YuNet:
     second look: the picture around it (``CONTEXT`` × its size) is cut out,
     enlarged so the face is ``CLOSER_PX`` wide (never shrunk), and YuNet run on
     that; the face is kept when YuNet finds it there (IoU ≥ 0.3) with
-    ``min_score`` or more: with its box and landmarks as first found, and the
-    score of the closer look. YuNet
+    ``closer_min`` or more: with its box and landmarks as first found, and the
+    score of the closer look. ``closer_min`` is above ``min_score``: these are
+    faces YuNet already doubted once. YuNet
     scores small, blurred or partly hidden faces low at their own size, and
     most of what it is unsure of that is not a face stays unsure closer up."""
 
     def __init__(self, model: Path, min_score: float = 0.6, nms: float = 0.3, top_k: int = 5000,
-                 unsure: float | None = None):
-        self.min_score, self.unsure = min_score, unsure
+                 unsure: float | None = None, closer_min: float = 0.75):
+        self.min_score, self.unsure, self.closer_min = min_score, unsure, closer_min
         first = min_score if unsure is None else min(unsure, min_score)
         self.net = cv2.FaceDetectorYN.create(str(model), "", (320, 320), first, nms, top_k)
         self.size: tuple[int, int] | None = None
-        self.closer = None if unsure is None else YuNet(model, min_score, nms, top_k)
+        self.closer = None if unsure is None else YuNet(model, min(min_score, closer_min), nms,
+                                                         top_k)
         self.second_looks = 0  # how many unsure faces were looked at again
 
     def detect(self, rgb: np.ndarray) -> list[Face]:
@@ -68,7 +70,7 @@ class YuNet:
         for face in faces:
             if face.score < self.min_score:
                 score = self._second_look(rgb, face)
-                if score >= self.min_score and all(iou(face.box, f.box) < 0.3 for f in sure):
+                if score >= self.closer_min and all(iou(face.box, f.box) < 0.3 for f in sure):
                     sure.append(Face(score, face.box, face.landmarks))
         return sorted(sure, key=lambda f: -f.score)
 

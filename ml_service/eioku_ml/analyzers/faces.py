@@ -14,11 +14,12 @@ sample of the whole video is kept only from ``single_min_score`` (0.85): YuNet
 at 0.6–0.85 on one frame alone is most often a headlight or a pattern.
 Version 3: a face YuNet scores from ``second_look_from`` (0.4) to
 ``min_score`` gets a second look, enlarged (``face_detect.YuNet``), and is
-kept if YuNet is sure of it there. A face seen in consecutive samples of one shot is a track
-(``face_tracks``), embedded once and again only when it grows, shrinks or
-turns frontal, or every ``track_period_ms`` (10 s); each of its faces carries
-the track's embedding. Boxes and scores are per sample as before. Measured
-in docs/models.md.
+kept if YuNet scores it ``second_look_min`` (0.75) or more there. A face
+seen in consecutive samples of one shot is a track (``face_tracks``),
+embedded once and again only when it grows, shrinks or turns frontal, or
+every ``track_period_ms`` (10 s); each of its faces carries the track's
+embedding. Boxes and scores are per sample as before. Measured in
+docs/models.md.
 """
 
 from __future__ import annotations
@@ -64,7 +65,8 @@ class FaceAnalyzer(FrameAnalyzer):
         unsure = self.config.get("second_look_from")
         self.detector = YuNet(CATALOG["yunet-face-2023mar"].locate(),
                               float(self.config.get("min_score", 0.6)),
-                              unsure=None if unsure is None else float(unsure))
+                              unsure=None if unsure is None else float(unsure),
+                              closer_min=float(self.config.get("second_look_min", 0.75)))
         self.encoder = dlib.face_recognition_model_v1(str(CATALOG["dlib-face-embedding"].locate()))
 
     @property
