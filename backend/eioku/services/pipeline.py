@@ -123,14 +123,19 @@ ANALYZERS: dict[str, AnalyzerSpec] = {s.name: s for s in (
                  uses=("scenes",), profiles={_P.FAST: {"width": 160}}, frame_pass=True),
     # version 2: decided shot by shot (tracks, calibrated per-class thresholds, persistence,
     # context; eioku_ml/analyzers/object_filter.py), one artifact per object, raw detections kept
+    # version 3: a sample of a still stretch (the same pixels as its anchor, at most 10 s
+    # before it in the shot) takes the anchor's detections (reuse_still; objects.py);
+    # threads: OpenCV's (one: the frame pass runs each analyzer in a thread of its own)
     AnalyzerSpec("objects", ArtifactType.OBJECT_DETECTION, "eioku.objects/ssd-mobilenet-v2-coco",
-                 "2", uses=("scenes",),
+                 "3", uses=("scenes",),
                  profiles={_P.FAST: {"interval_ms": 1000, "min_confidence": 0.5, "width": 640,
-                                     "raw_min_confidence": 0.3},
+                                     "raw_min_confidence": 0.3, "threads": 1, "reuse_still": True},
                            _P.BALANCED: {"interval_ms": 500, "min_confidence": 0.5, "width": 640,
-                                         "raw_min_confidence": 0.3},
+                                         "raw_min_confidence": 0.3, "threads": 1,
+                                         "reuse_still": True},
                            _P.HIGH_QUALITY: {"interval_ms": 250, "min_confidence": 0.4,
-                                             "width": 960, "raw_min_confidence": 0.3}},
+                                             "width": 960, "raw_min_confidence": 0.3, "threads": 1,
+                                             "reuse_still": True}},
                  choices=_yolo, frame_pass=True),
     # version 2: VAD-bounded windows decoded at temperature 0 without earlier text (repeatable,
     # no loops carried on), chunks spliced on shared words, sentences over the whole video;
@@ -142,13 +147,19 @@ ANALYZERS: dict[str, AnalyzerSpec] = {s.name: s for s in (
                            _P.HIGH_QUALITY: {"model": "base", "beam_size": 5, "window_s": 28,
                                              "hints": True, "compute_type": "float32"}},
                  choices=_whisper_dir),
-    AnalyzerSpec("ocr", ArtifactType.OCR_TEXT, "eioku.ocr/rapidocr", "1", uses=("scenes",),
+    # version 2: a line whose box and pixels are unchanged since the last sample of the shot is
+    # not read again, each line read alone, a still frame skipped only within a shot
+    # (eioku_ml/analyzers/ocr_lines.py); one ONNX Runtime thread, idle threads sleep
+    AnalyzerSpec("ocr", ArtifactType.OCR_TEXT, "eioku.ocr/rapidocr", "2", uses=("scenes",),
                  profiles={_P.FAST: {"interval_ms": 2000, "min_confidence": 0.8, "width": 960,
-                                     "det_side_len": 480, "use_cls": False},
+                                     "det_side_len": 480, "use_cls": False, "reuse_lines": True,
+                                     "threads": 1},
                            _P.BALANCED: {"interval_ms": 1000, "min_confidence": 0.8,
-                                         "width": 1280, "det_side_len": 960, "use_cls": False},
+                                         "width": 1280, "det_side_len": 960, "use_cls": False,
+                                         "reuse_lines": True, "threads": 1},
                            _P.HIGH_QUALITY: {"interval_ms": 500, "min_confidence": 0.7,
-                                             "width": 1920}}, choices=_ocr_engine,
+                                             "width": 1920, "reuse_lines": True, "threads": 1}},
+                 choices=_ocr_engine,
                  frame_pass=True),
     # version 2: YuNet finds the faces (profiles, small ones) and aligns them by 5 landmarks (was HOG);
     # version 3: unsure faces (0.4-0.6) get a second, enlarged look; a face followed through a shot

@@ -12,6 +12,18 @@ its payload names its best detection and lists every raw detection it was
 made of (``frames``, schema v2); the tracks it dropped are counted per label
 and reason in the run's config (``dropped``). Version 1 stored every raw detection over
 ``min_confidence`` as its own artifact.
+
+With ``reuse_still`` (version 3), a sample whose picture is that of its
+stretch's anchor (a still camera: a lecture, an interview, a screen
+recording; judged cell by cell, ``reuse.py``) takes the anchor's detections
+instead of running SSD again: on such footage SSD would find the same. The
+anchor is the first sample at or after the last line of a ``refresh_ms``
+grid or the last shot start, so what a sample takes over is at most
+``refresh_ms`` old, and a chunk of a long video (which also sees its first
+anchor in the frames before it, ``margin_ms``) finds what a whole pass
+finds. ``threads`` sets OpenCV's threads for the process (the frame
+pass runs each analyzer in a thread of its own, and OpenCV's own pool on top
+of that only adds the cost of its threads waiting for each other).
 """
 
 from __future__ import annotations
@@ -19,9 +31,10 @@ from __future__ import annotations
 import bisect
 from typing import Any
 
+import cv2
 from eioku.config import get_settings
 
-from eioku_ml.analyzers import object_filter
+from eioku_ml.analyzers import object_filter, reuse
 from eioku_ml.analyzers.base import FrameWant, Item, MediaInput, ShotSampling
 from eioku_ml.analyzers.detectors import Detector, SsdMobileNet, UltralyticsYolo
 from eioku_ml.media.decode import Frame
@@ -45,6 +58,11 @@ class ObjectAnalyzer(ShotSampling):
         else:
             self.detector = SsdMobileNet(self.floor)
             self.table = object_filter.THRESHOLDS
+        if self.config.get("threads"):
+            cv2.setNumThreads(int(self.config["threads"]))
+        self.refresh = int(self.config.get("refresh_ms", 10000))
+        if self.config.get("reuse_still"):  # a chunk sees its first anchor (see warm)
+            self.margin_ms = (self.refresh + 1000, 0)
 
     @property
     def want(self) -> FrameWant:
@@ -56,8 +74,49 @@ class ObjectAnalyzer(ShotSampling):
         self.samples: list[object_filter.Sample] = []
         self.dropped: dict[str, dict[str, int]] = {}
 
+    def begin(self, state: Any, window: tuple[int, int] | None = None) -> None:
+        super().begin(state, window)
+        self.anchor: tuple[int, Any, list[tuple[str, float, dict[str, float]]]] | None = None
+        self.reused = 0  # samples that took an anchor's detections (for measurements)
+
+    def _anchor_ms(self, time_ms: int) -> int:
+        """Where the still stretch of a sample at ``time_ms`` may begin: the last
+        line of the ``refresh_ms`` grid or the last shot start, whichever is later."""
+        grid = time_ms // self.refresh * self.refresh
+        return max([grid, *(c for c in (*self.known_starts, *self.state.cuts_ms) if c <= time_ms)])
+
+    def _detect(self, image: Any) -> list[tuple[str, float, dict[str, float]]]:
+        return [(label, round(conf, 4), box) for label, conf, box in self.detector(image)]
+
+    def warm(self, frame: Frame) -> None:
+        """A frame before a chunk: the anchor of the chunk's first samples, when it
+        is one (the first frame at or after an anchor time), is detected here, so a
+        chunk reuses what a whole pass would."""
+        if not self.config.get("reuse_still") or self.window is None:
+            return
+        at = self._anchor_ms(frame.time_ms)
+        # anchors in the margin's first second are not needed (a grid line follows within
+        # the margin) and the cuts there may not be known
+        if at > self.window[0] - self.margin_ms[0] + 1000 and (self.anchor is None or self.anchor[0] != at):
+            self.anchor = (at, reuse.thumb(frame.image), self._detect(frame.image))
+
     def observe(self, frame: Frame) -> list[tuple[str, float, dict[str, float]]]:
-        return [(label, round(conf, 4), box) for label, conf, box in self.detector(frame.image)]
+        """The raw detections of one frame. With ``reuse_still``, the first sample
+        at or after an anchor time (see :meth:`_anchor_ms`) is detected and
+        anchors a still stretch; a later sample of the stretch whose picture is,
+        cell by cell, the anchor's (``reuse``: a still camera) has the anchor's
+        detections. A sample that differs is detected alone (it anchors nothing)."""
+        if not self.config.get("reuse_still"):
+            return self._detect(frame.image)
+        at, thumb = self._anchor_ms(frame.time_ms), reuse.thumb(frame.image)
+        if self.anchor is not None and self.anchor[0] == at:
+            if reuse.same_pixels(thumb, self.anchor[1]):
+                self.reused += 1
+                return self.anchor[2]
+            return self._detect(frame.image)
+        found = self._detect(frame.image)
+        self.anchor = (at, thumb, found)
+        return found
 
     def fold(self, time_ms: int, index: int, observation: list[Any]) -> None:
         self.samples.append(object_filter.Sample(

@@ -26,6 +26,7 @@ import cv2
 import numpy as np
 from eioku.config import get_settings
 
+from eioku_ml.analyzers import ocr_lines, reuse
 from eioku_ml.analyzers.base import FrameWant, Item, MediaInput, ShotSampling
 from eioku_ml.errors import ModelMissingError
 from eioku_ml.media.decode import Frame
@@ -48,6 +49,7 @@ class OcrAnalyzer(ShotSampling):
 
     def load(self) -> None:
         self._tesseract = None
+        self._lines: ocr_lines.LineReader | None = None
         if self.config.get("tesseract_languages"):
             from eioku_ml.models import tesseract
 
@@ -58,7 +60,7 @@ class OcrAnalyzer(ShotSampling):
         else:
             from rapidocr import RapidOCR
 
-            threads = device.cpu_threads()  # explicit: ORT's default pins threads to every core
+            threads = int(self.config.get("threads") or device.cpu_threads())
             params: dict[str, Any] = {"EngineConfig.onnxruntime.intra_op_num_threads": threads,
                                       "EngineConfig.onnxruntime.inter_op_num_threads": 1}
             if self.config.get("det_side_len"):  # detect on a smaller picture (the longest side)
@@ -66,11 +68,17 @@ class OcrAnalyzer(ShotSampling):
                                "Det.limit_side_len": int(self.config["det_side_len"])})
             if device.onnx_use_cuda():  # ONNX Runtime's CUDA provider when --device cuda can use it
                 params["EngineConfig.onnxruntime.use_cuda"] = True
-            engine = RapidOCR(params=params)
-            logging.getLogger("RapidOCR").setLevel(logging.ERROR)  # "no text found" is no warning
             use_cls = bool(self.config.get("use_cls", True))  # upright text needs no angle model
+            with ocr_lines.no_spinning():  # the models load now, their threads sleep when idle
+                engine = RapidOCR(params=params)
+                ocr_lines.load_models(engine, use_cls)
+            logging.getLogger("RapidOCR").setLevel(logging.ERROR)  # "no text found" is no warning
+            self._lines = ocr_lines.LineReader(engine, use_cls) if self.config.get("reuse_lines") \
+                else None
 
             def read(image: np.ndarray) -> list[tuple[str, float, list[list[float]]]]:
+                if self._lines is not None:
+                    return self._lines(image)
                 result = engine(image, use_cls=use_cls)
                 if result.txts is None:
                     return []
@@ -125,13 +133,30 @@ class OcrAnalyzer(ShotSampling):
         self.done: list[Item] = []
         self.last_thumb: np.ndarray | None = None
         self.last_found: list[tuple[str, float, list[dict[str, float]], str]] = []
+        self.last_read_ms = -1
+
+    def begin(self, state: Any, window: tuple[int, int] | None = None) -> None:
+        super().begin(state, window)
+        self.last_thumb, self.last_found, self.last_read_ms = None, [], -1
 
     def observe(self, frame: Frame) -> list[tuple[str, float, list[dict[str, float]], str]]:
-        """The text of one frame; a frame that barely differs from the last one read
-        reuses its result instead of running OCR again."""
-        thumb = cv2.resize(cv2.cvtColor(frame.image, cv2.COLOR_BGR2GRAY), (64, 36)).astype(np.float32)
-        if self.last_thumb is None or float(np.abs(thumb - self.last_thumb).mean()) > 2.0:
+        """The text of one frame. A frame of the same shot as the last one read
+        that barely differs from it reuses its result instead of running OCR
+        again; with ``reuse_lines``, a line whose box and pixels are those of a
+        line of the last frame read in the shot is not recognised again."""
+        new_shot = reuse.cut_between(self, self.last_read_ms, frame.time_ms)
+        if new_shot and self._lines is not None:
+            self._lines.forget()
+        if self.config.get("reuse_lines"):
+            thumb = reuse.thumb(frame.image)
+            still = not new_shot and self.last_thumb is not None and \
+                reuse.same_pixels(thumb, self.last_thumb)
+        else:  # version 1: a 64x36 grey thumbnail whose mean difference is at most 2 levels
+            thumb = cv2.resize(cv2.cvtColor(frame.image, cv2.COLOR_BGR2GRAY), (64, 36)).astype(np.float32)
+            still = self.last_thumb is not None and float(np.abs(thumb - self.last_thumb).mean()) <= 2.0
+        if not still:
             self.last_found, self.last_thumb = self._read(frame.image), thumb
+        self.last_read_ms = frame.time_ms
         return self.last_found
 
     def fold(self, time_ms: int, index: int, observation: list[Any]) -> None:
