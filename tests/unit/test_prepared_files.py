@@ -66,3 +66,13 @@ def test_a_second_prepare_of_the_same_run_does_nothing():
 
 def test_nothing_prepared_is_none():
     assert prepared.take(uuid.uuid4(), partial_ok=True) is None
+
+
+def test_speculative_work_runs_at_the_lowest_priority_then_comes_back():
+    import os
+
+    me = threading.get_native_id()
+    start = os.getpriority(os.PRIO_PROCESS, me)
+    with prepared.idle_priority():
+        assert os.getpriority(os.PRIO_PROCESS, me) == (prepared.LOWEST if prepared._can_restore() else start)
+    assert os.getpriority(os.PRIO_PROCESS, me) == start

@@ -216,7 +216,11 @@ def execute_prepare(factory: sessionmaker[Session], run_id: uuid.UUID, cache: An
             analyzer = cache.get(run)
             analyzer.ensure_loaded()
             ahead = prepared.Ahead(run_id, due=lambda: _deferred(factory, run_id))
-            partial = analyzer.prepare(media, context, ahead)
+            # what is kept as it goes may be thrown away (the transcript's windows near text on
+            # screen): only with CPU nothing else wants; what is done whole is never wasted
+            speculative = ANALYZERS[run.analyzer].prepares == "as it goes"
+            with prepared.idle_priority() if speculative else contextlib.nullcontext():
+                partial = analyzer.prepare(media, context, ahead)
             if ahead.taken:  # the run began and took what was kept
                 return "taken by the run"
             prepared.save(run_id, partial, time.process_time() - ahead.started)

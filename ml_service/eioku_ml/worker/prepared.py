@@ -58,6 +58,42 @@ def preparing(run_id: uuid.UUID) -> Iterator[bool]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+LOWEST = 19  # nice of a speculative prepare: it takes only CPU nothing else wants
+
+
+@contextlib.contextmanager
+def idle_priority() -> Iterator[None]:
+    """Every thread of this process (the models' thread pools too: a nice value
+    belongs to a thread) at the lowest CPU priority while inside, then back.
+    For work that may be thrown away (the transcript's windows decoded before
+    the words on screen are known): it uses the cores the frame pass leaves
+    idle and never slows it. Only where the priority can be raised back."""
+    tasks = os.listdir("/proc/self/task") if os.path.isdir("/proc/self/task") and _can_restore() else []
+    before = {}
+    for tid in map(int, tasks):
+        with contextlib.suppress(OSError):
+            before[tid] = os.getpriority(os.PRIO_PROCESS, tid)
+            os.setpriority(os.PRIO_PROCESS, tid, LOWEST)
+    base = max(before.values(), default=os.getpriority(os.PRIO_PROCESS, 0))
+    try:
+        yield
+    finally:
+        for tid in map(int, os.listdir("/proc/self/task") if tasks else []):
+            with contextlib.suppress(OSError):  # (raising it back is allowed: never above the start)
+                os.setpriority(os.PRIO_PROCESS, tid, before.get(tid, base))
+
+
+def _can_restore() -> bool:
+    """May this process raise its priority back afterwards (root, or RLIMIT_NICE
+    allows its present nice)? If not, it is left as it is: a worker stuck at the
+    lowest priority would slow every job after."""
+    import resource
+
+    soft, _ = resource.getrlimit(resource.RLIMIT_NICE)
+    return os.geteuid() == 0 or soft == resource.RLIM_INFINITY or \
+        20 - soft <= os.getpriority(os.PRIO_PROCESS, 0)
+
+
 def save(run_id: uuid.UUID, partial: dict[str, Any], cpu_s: float) -> None:
     """Written whole or not at all (a temporary file renamed)."""
     data, _ = _paths(run_id)
