@@ -7,6 +7,12 @@ scenes analyzer); a sample that barely differs from the last OCR'd frame
 reuses its result instead of running OCR again. The same text seen in
 consecutive samples becomes one artifact spanning all of them.
 
+With ``reuse_lines`` (version 2), "barely differs" is judged cell by cell
+within a shot (``reuse.py``: a changed digit of a clock is a change), and of a
+frame that is read, only the lines whose pixels changed since they were read
+in the shot go to the recogniser (``ocr_lines.py``). RapidOCR's ONNX Runtime
+threads sleep when idle (``threads``: how many).
+
 With ``tesseract_languages`` in the config (``EIOKU_OCR_LANGUAGES=rus+ell``),
 Tesseract (eioku_ml/models/tesseract.py) also reads each OCR'd frame in those
 languages: its lines in a script RapidOCR does not read replace what RapidOCR
@@ -138,6 +144,8 @@ class OcrAnalyzer(ShotSampling):
     def begin(self, state: Any, window: tuple[int, int] | None = None) -> None:
         super().begin(state, window)
         self.last_thumb, self.last_found, self.last_read_ms = None, [], -1
+        if self._lines is not None:  # nothing is taken over from another pass (or video)
+            self._lines.forget()
 
     def observe(self, frame: Frame) -> list[tuple[str, float, list[dict[str, float]], str]]:
         """The text of one frame. A frame of the same shot as the last one read
