@@ -74,5 +74,5 @@ def test_speculative_work_runs_at_the_lowest_priority_then_comes_back():
     me = threading.get_native_id()
     start = os.getpriority(os.PRIO_PROCESS, me)
     with prepared.idle_priority():
-        assert os.getpriority(os.PRIO_PROCESS, me) == (prepared.LOWEST if prepared._can_restore() else start)
+        assert os.getpriority(os.PRIO_PROCESS, me) == (prepared.LOWEST if prepared.can_restore() else start)
     assert os.getpriority(os.PRIO_PROCESS, me) == start

@@ -68,7 +68,7 @@ def idle_priority() -> Iterator[None]:
     For work that may be thrown away (the transcript's windows decoded before
     the words on screen are known): it uses the cores the frame pass leaves
     idle and never slows it. Only where the priority can be raised back."""
-    tasks = os.listdir("/proc/self/task") if os.path.isdir("/proc/self/task") and _can_restore() else []
+    tasks = os.listdir("/proc/self/task") if os.path.isdir("/proc/self/task") and can_restore() else []
     before = {}
     for tid in map(int, tasks):
         with contextlib.suppress(OSError):
@@ -83,7 +83,7 @@ def idle_priority() -> Iterator[None]:
                 os.setpriority(os.PRIO_PROCESS, tid, before.get(tid, base))
 
 
-def _can_restore() -> bool:
+def can_restore() -> bool:
     """May this process raise its priority back afterwards (root, or RLIMIT_NICE
     allows its present nice)? If not, it is left as it is: a worker stuck at the
     lowest priority would slow every job after."""

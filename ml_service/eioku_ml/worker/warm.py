@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import threading
 from collections.abc import Iterator
 
@@ -24,6 +25,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from eioku_ml.worker.execute import AnalyzerCache
+from eioku_ml.worker.prepared import LOWEST, can_restore
 
 log = logging.getLogger(__name__)
 
@@ -66,28 +68,55 @@ class Warmer:
                 self._busy -= 1
 
     def _run(self) -> None:
+        self._tid = threading.get_native_id()
         while not self._stop.wait(self.interval_s):
-            if not self.busy:
-                try:
-                    self.warm_once()
-                except Exception as exc:  # noqa: BLE001 - the database away: the jobs say so
-                    log.debug("loading ahead skipped: %s", exc)
+            try:
+                self.warm_once(low=self.busy)
+            except Exception as exc:  # noqa: BLE001 - the database away: the jobs say so
+                log.debug("loading ahead skipped: %s", exc)
 
-    def warm_once(self) -> list[str]:
-        """Load what the waiting runs need and this process lacks; the analyzers loaded."""
+    def warm_once(self, low: bool = False) -> list[str]:
+        """Load what the waiting runs need and this process lacks; the analyzers
+        loaded. ``low``: while a job runs, at the lowest CPU priority (only the
+        CPU the job and the other workers leave idle; where the priority can be
+        raised back), stopping when the job ends."""
+        if low and not can_restore():
+            return []
         with self.factory() as session:
             waiting = list(session.execute(_WAITING))
         loaded = []
         for analyzer, config_hash, config in waiting:
             key = (analyzer, config_hash)
-            if key in self._tried or self.busy or self._stop.is_set():
+            if key in self._tried or self.busy != low or self._stop.is_set():
                 continue
             self._tried.add(key)
             try:
-                self.cache.get_for(analyzer, config_hash, config).ensure_loaded()
+                with self._priority(low):
+                    self.cache.get_for(analyzer, config_hash, config).ensure_loaded()
             except Exception as exc:  # noqa: BLE001 - its job loads it again and fails with the reason
                 log.info("loading %s ahead failed (its job will say why): %s", analyzer, exc)
                 continue
             loaded.append(analyzer)
             log.debug("loaded %s ahead", analyzer)
         return loaded
+
+    @contextlib.contextmanager
+    def _priority(self, low: bool) -> Iterator[None]:
+        """This thread (and the threads a load starts: a model's thread pool) at
+        the lowest priority while inside, then at the process's own again."""
+        if not low:
+            yield
+            return
+        me, base = threading.get_native_id(), os.getpriority(os.PRIO_PROCESS, 0)
+        before = set(_threads())
+        os.setpriority(os.PRIO_PROCESS, me, LOWEST)
+        try:
+            yield
+        finally:
+            for tid in {me, *(set(_threads()) - before)}:
+                with contextlib.suppress(OSError):
+                    os.setpriority(os.PRIO_PROCESS, tid, base)
+
+
+def _threads() -> list[int]:
+    return [int(t) for t in os.listdir("/proc/self/task")] if os.path.isdir("/proc/self/task") else []

@@ -5,6 +5,7 @@ fails to load is left to its job. The analyzers are fakes that count loads
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 
@@ -15,11 +16,13 @@ from eioku.services.ingest import register_path
 from eioku.store.uow import UnitOfWork
 from eioku_ml.analyzers.base import Analyzer
 from eioku_ml.worker.execute import AnalyzerCache
+from eioku_ml.worker.prepared import LOWEST, can_restore
 from eioku_ml.worker.warm import Warmer
 
 from tests.media import SAMPLE
 
 LOADS: dict[str, int] = {}
+NICE: dict[str, int] = {}
 
 
 class Counting(Analyzer):
@@ -30,6 +33,7 @@ class Counting(Analyzer):
             raise FileNotFoundError("weights.bin is missing: install the package that ships it")
         time.sleep(0.2)  # a load that takes a while: a second caller must wait for it
         LOADS[self.config["who"]] = LOADS.get(self.config["who"], 0) + 1
+        NICE[self.config["who"]] = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
 
     def _analyze(self, media, progress, context):
         return []
@@ -83,6 +87,20 @@ def test_nothing_loads_while_a_job_runs(session_factory):
         assert warmer.warm_once() == []
     assert LOADS == {}
     assert "transcript" in warmer.warm_once()
+
+
+def test_while_a_job_runs_loads_go_at_the_lowest_priority(session_factory):
+    _queued(session_factory, ["ocr", "transcript"])
+    warmer = Warmer(session_factory, _cache())
+    base = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    with warmer.job():
+        loaded = warmer.warm_once(low=True)
+    if can_restore():
+        assert "transcript" in loaded and NICE["transcript"] == LOWEST
+    else:  # the priority could not be raised back: nothing is loaded during a job
+        assert loaded == []
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == base
+    assert warmer.warm_once(low=True) == []  # no job now: loads go at the normal priority
 
 
 def test_a_job_waits_for_the_load_under_way(session_factory):
