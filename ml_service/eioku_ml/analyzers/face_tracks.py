@@ -60,6 +60,7 @@ class _Track:
     area: float  # of the face it was embedded from
     frontal: float  # of the face it was embedded from
     period: int  # the period it was embedded in
+    number: int  # which track (kept when it is embedded again)
 
 
 def _centre(box: Box) -> tuple[float, float]:
@@ -85,6 +86,8 @@ class FaceTracker:
         self.tracks: list[_Track] = []  # seen within gap_ms, in this shot
         self.embedded = 0  # how many faces ``embed`` was called for
         self.why: Counter[str] = Counter()  # and why: new, period, resized, turned
+        self.started = 0  # tracks started
+        self.numbers: list[int] = []  # after step: the track of each of its faces
 
     def step(self, time_ms: int, boxes: Sequence[Box], frontal: Sequence[float], cut: bool,
              embed: Callable[[int], list[float]]) -> list[list[float]]:
@@ -116,15 +119,20 @@ class FaceTracker:
                 dt = max(1, time_ms - track.seen_ms)
                 velocity = ((_centre(box)[0] - _centre(track.box)[0]) / dt,
                             (_centre(box)[1] - _centre(track.box)[1]) / dt)
+            if track is None:
+                self.started += 1
+            number = self.started - 1 if track is None else track.number
             if why is not None:
                 self.why[why] += 1
                 self.embedded += 1
-                track = _Track(box, time_ms, velocity, list(embed(i)), area, frontal[i], period)
+                track = _Track(box, time_ms, velocity, list(embed(i)), area, frontal[i], period,
+                               number)
             else:
                 assert track is not None
                 track = _Track(box, time_ms, velocity, track.embedding, track.area, track.frontal,
-                               track.period)
+                               track.period, number)
             tracks.append(track)
             embeddings.append(track.embedding)
         self.tracks = tracks
+        self.numbers = [t.number for t in tracks[len(tracks) - len(boxes):]]
         return embeddings

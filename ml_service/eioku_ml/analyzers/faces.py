@@ -78,6 +78,7 @@ class FaceAnalyzer(FrameAnalyzer):
         super().start(media, context)
         self.found: list[tuple[int, int, float, dict[str, float]]] = []  # (time, frame, score, box)
         self.embeddings: list[Any] = []
+        self.tracks: list[str | None] = []  # each face's track (None: before version 3)
         self.known_starts = sorted({a.span_start_ms for a in context.get("scenes", [])} - {0})
 
     def begin(self, state: Any, window: tuple[int, int] | None = None) -> None:
@@ -119,10 +120,13 @@ class FaceAnalyzer(FrameAnalyzer):
             embeddings = self.tracker.step(
                 time_ms, [f.box for f in found], [frontality(f.landmarks) for f in found], cut,
                 lambda i, chips=chips: list(self.encoder.compute_face_descriptor(chips[i])))
+            # a track is named by where the pass began (a chunk's start), so chunks' tracks differ
+            origin = self.window[0] if self.window is not None else 0
             faces = []
-            for face, embedding in zip(found, embeddings, strict=True):
+            for face, embedding, number in zip(found, embeddings, self.tracker.numbers, strict=True):
                 x, y, w, h = (round(v, 1) for v in face.box)
-                faces.append((face.score, {"x": x, "y": y, "w": w, "h": h}, embedding))
+                faces.append((face.score, {"x": x, "y": y, "w": w, "h": h}, embedding,
+                              f"{origin}-{number}"))
             if self.window is not None:
                 self.observations.append([time_ms, index, faces])
             else:
@@ -133,9 +137,33 @@ class FaceAnalyzer(FrameAnalyzer):
         return super().partial()
 
     def fold(self, time_ms: int, index: int, observation: list[Any]) -> None:
-        for score, box, embedding in observation:
+        for score, box, embedding, *track in observation:
             self.found.append((time_ms, index, score, box))
             self.embeddings.append(self.dlib.vector(embedding))
+            self.tracks.append(track[0] if track else None)
+
+    def _clusters(self, threshold: float) -> list[int]:
+        """Chinese Whispers over the distinct embeddings (a track's faces share
+        one), linked when closer than ``threshold`` and when they are embeddings
+        of one track (the same person followed through a shot, seen anew after
+        it grew, turned or a period passed); a label for each face."""
+        nodes: dict[tuple[float, ...], int] = {}
+        node_of = [nodes.setdefault(tuple(e), len(nodes)) for e in self.embeddings]
+        vectors = np.array(list(nodes), np.float32).reshape(len(nodes), -1)
+        edges: set[tuple[int, int]] = {(i, i) for i in range(len(nodes))}
+        for start in range(0, len(nodes), 1024):  # rows in blocks: memory stays small
+            block = vectors[start:start + 1024]
+            near = np.linalg.norm(block[:, None, :] - vectors[None, :, :], axis=2) < threshold
+            edges.update((start + i, j) for i, j in zip(*np.nonzero(near), strict=True)
+                         if start + i < j)
+        last: dict[str, int] = {}
+        for node, track in zip(node_of, self.tracks, strict=True):
+            if track is not None:
+                if track in last and last[track] != node:
+                    edges.add((min(last[track], node), max(last[track], node)))
+                last[track] = node
+        labels = self.dlib.chinese_whispers(sorted(edges))
+        return [labels[n] for n in node_of]
 
     def finish(self) -> list[Item]:
         """Faces are clustered over the whole video (every chunk's faces at once)."""
@@ -144,8 +172,7 @@ class FaceAnalyzer(FrameAnalyzer):
         if not self.found:
             return []
         interval = self.want.every_ms or 1000
-        labels = self.dlib.chinese_whispers_clustering(
-            self.embeddings, float(self.config.get("cluster_threshold", 0.5)))
+        labels = self._clusters(float(self.config.get("cluster_threshold", 0.5)))
         # a face found once in the whole video, at a modest score, is most often not a face
         # (a headlight, a knot in wood): keep it only when the detector is sure
         seen = Counter(labels)

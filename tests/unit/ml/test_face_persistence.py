@@ -21,6 +21,7 @@ def _analyzer(found: list[tuple[int, float, np.ndarray]]) -> FaceAnalyzer:
     analyzer.found = [(t, t // 1000, score, {"x": 1.0, "y": 1.0, "w": 20.0, "h": 20.0})
                       for t, score, _ in found]
     analyzer.embeddings = [dlib.vector(list(e)) for _, _, e in found]
+    analyzer.tracks = [None] * len(found)
     return analyzer
 
 

@@ -86,3 +86,34 @@ def test_frontality_and_iou():
     assert frontality(frontal) == 1.0 and frontality(profile) < 0.5
     assert iou((0, 0, 10, 10), (0, 0, 10, 10)) == 1.0 and iou((0, 0, 10, 10), (20, 0, 10, 10)) == 0.0
     assert iou((0, 0, 0, 0), (0, 0, 0, 0)) == 0.0
+
+
+def test_the_embeddings_of_one_track_cluster_together():
+    """A person followed through a shot and embedded twice (10 s apart, the face
+    drifted: 0.55 apart, over the 0.5 threshold) is one cluster; another face
+    as far away in another track is not joined to it."""
+    import dlib
+    from eioku_ml.analyzers.faces import FaceAnalyzer
+
+    class _Media:
+        duration_ms = 60_000
+
+    rng = np.random.default_rng(7)
+    first = rng.normal(size=128)
+    first /= np.linalg.norm(first)
+    drift = rng.normal(size=128)
+    drift -= drift @ first * first
+    second = first + drift / np.linalg.norm(drift) * 0.55
+    stranger = first - drift / np.linalg.norm(drift) * 0.55
+    analyzer = FaceAnalyzer({"interval_ms": 1000})
+    analyzer.dlib, analyzer.media = dlib, _Media()
+    rows = [(0, first, "0-0"), (1000, first, "0-0"), (10_000, second, "0-0"), (11_000, second, "0-0"),
+            (30_000, stranger, "0-1"), (31_000, stranger, "0-1")]
+    analyzer.found = [(t, t // 40, 0.9, {"x": 1.0, "y": 1.0, "w": 40.0, "h": 40.0}) for t, _, _ in rows]
+    analyzer.embeddings = [dlib.vector(list(e)) for _, e, _ in rows]
+    analyzer.tracks = [track for _, _, track in rows]
+    labels = [i.payload["cluster_id"] for i in analyzer.finish()]
+    assert labels[0] == labels[1] == labels[2] == labels[3] != labels[4] == labels[5]
+    analyzer.tracks = [None] * len(rows)  # without the track, the drift splits the person
+    labels = [i.payload["cluster_id"] for i in analyzer.finish()]
+    assert labels[0] == labels[1] != labels[2] == labels[3]
