@@ -166,10 +166,12 @@ ANALYZERS: dict[str, AnalyzerSpec] = {s.name: s for s in (
     # is embedded once per track (again when it grows, turns frontal, or every track_period_ms)
     AnalyzerSpec("faces", ArtifactType.FACE_DETECTION, "eioku.faces/yunet-dlib-resnet", "3",
                  profiles={_P.FAST: {"interval_ms": 1000, "width": 640, "min_score": 0.6,
-                                     "second_look_from": 0.4, "track_period_ms": 10_000,
+                                     "second_look_from": 0.4, "second_look_min": 0.75,
+                                     "track_period_ms": 10_000,
                                      "single_min_score": 0.85, "identity_threshold": 0.5},
                            _P.HIGH_QUALITY: {"interval_ms": 500, "width": 960, "min_score": 0.6,
-                                             "second_look_from": 0.4, "track_period_ms": 10_000,
+                                             "second_look_from": 0.4, "second_look_min": 0.75,
+                                             "track_period_ms": 10_000,
                                              "single_min_score": 0.85, "identity_threshold": 0.5}},
                  frame_pass=True),
     # one place per shot, from the vocabulary (place_vocabulary.py); version 2: per shot

@@ -95,7 +95,7 @@ def _yunet() -> YuNet:
     """YuNet as the analyzer's fast profile runs it (with its second look)."""
     config = ANALYZERS["faces"].config("fast")
     return YuNet(CATALOG["yunet-face-2023mar"].locate(), config["min_score"],
-                 unsure=config["second_look_from"], closer_min=config.get("second_look_min", 0.75))
+                 unsure=config["second_look_from"], closer_min=config["second_look_min"])
 
 
 def test_yunet_finds_the_faces_hog_misses(capsys):
