@@ -296,5 +296,5 @@ def test_recurring_people_cluster_together(tmp_path, capsys):
     assert len(labelled) >= 0.9 * expected
     assert f1 >= 0.9
     # two samples a shot: the second carries the first's embedding (version 2 embedded all 140
-    # faces it kept; version 3 embeds 75 of the 150 it keeps)
+    # faces it kept; version 3 embeds 71 of the 142 it keeps)
     assert len(embedded) <= 0.6 * len(items)
