@@ -184,3 +184,38 @@ def test_a_still_video_in_chunks_finds_what_a_whole_pass_finds(tmp_path):
     assert set(chunked) - {t for t, _, _ in whole} == {7300, 16600}
     assert all(chunked[t] == found for t, _, found in whole)
     assert reused >= 12 and any(label == "person" for label, _, _ in whole[0][2])
+
+
+def test_ocr_reads_each_slide_of_a_still_shot(tmp_path):
+    """A still shot (a photo with camera noise) whose text box changes every
+    4 s: every line is found in its own span. Version 1's whole-frame check (the
+    mean of a 64x36 thumbnail) took a changed box for the same frame."""
+    import av
+    from eioku.services.pipeline import ANALYZERS
+    from eioku_ml.analyzers.base import MediaInput
+    from eioku_ml.media.decode import probe
+
+    slides = ["Q AND A", "THANK YOU", "SLIDE 6"]
+    path = tmp_path / "slides.mp4"
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=10)
+        stream.width, stream.height, stream.pix_fmt = 1280, 720, "yuv420p"
+        for i in range(120):
+            image = noisy(screen(slides[i // 40], width=1280), i, 2)[:, :, ::-1]  # BGR -> RGB
+            for packet in stream.encode(av.VideoFrame.from_ndarray(np.ascontiguousarray(image),
+                                                                   format="rgb24")):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    media = MediaInput(path, probe(path))
+
+    def spans(config):
+        items = OcrAnalyzer(config).analyze(media, lambda _: None, {"scenes": []})
+        return {i.payload["text"]: (i.span_start_ms, i.span_end_ms) for i in items}
+
+    found = spans(ANALYZERS["ocr"].config("fast"))
+    old = spans({k: v for k, v in ANALYZERS["ocr"].config("fast").items() if k != "reuse_lines"})
+    print(f"\nslides read: version 2 {sorted(found)}, version 1 {sorted(old)}")
+    for k, text in enumerate(slides):
+        start, end = found[text]
+        assert abs(start - 4000 * k) <= 2000 and abs(end - 4000 * (k + 1)) <= 2000, (text, found)
