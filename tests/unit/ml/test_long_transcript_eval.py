@@ -11,7 +11,7 @@ repeated sentence, <= 5 % of segments under three words; and a run is
 repeatable: the last chunk (and its border), heard again by a second
 analyzer (a fresh model load), gives the same words and times. (Only one
 chunk is heard twice, to keep the suite's CPU time in bounds.)
-Cost: about 240 s of CPU (150 s on 2 cores) for the 20 minutes."""
+Cost: about 150 s of CPU (about 150 s of wall time on 2 cores) for the 20 minutes."""
 
 from __future__ import annotations
 
