@@ -298,3 +298,46 @@ def test_recurring_people_cluster_together(tmp_path, capsys):
     # two samples a shot: the second carries the first's embedding (version 2 embedded all 140
     # faces it kept; version 3 embeds 71 of the 142 it keeps)
     assert len(embedded) <= 0.6 * len(items)
+
+
+def test_a_chunked_video_gets_the_same_faces_and_nearly_the_same_clusters(tmp_path, capsys):
+    """Chunks of 7 s (borders in the middle of 2 s shots, so tracks are cut
+    there and embedded again): the same faces and boxes as a whole pass; the
+    clusters can differ a little (the extra embeddings at each chunk's start
+    change Chinese Whispers' graph), so their pairwise agreement is measured."""
+    shots = _shots(random.Random(29))[:12]
+    clip = make_clip(tmp_path / "people.mp4",
+                     (canvas for canvas, _ in shots for _ in range(SHOT_FRAMES)), fps=FPS, size=SIZE)
+    media = MediaInput(clip, probe(clip))
+
+    def analyzer() -> FaceAnalyzer:
+        faces = FaceAnalyzer(ANALYZERS["faces"].config("fast"))
+        faces.ensure_loaded()
+        faces.start(media, {})
+        return faces
+
+    whole = run_pass(clip, {"faces": analyzer()}, duration_s=media.probe.duration_s)["faces"].items
+    partials = []
+    for start in range(0, media.duration_ms, 7000):
+        window = (start, min(media.duration_ms, start + 7000))
+        result = run_pass(clip, {"faces": analyzer()}, duration_s=media.probe.duration_s,
+                          window=window)["faces"]
+        assert result.error is None
+        partials.append(result.partial)
+    assert len(partials) >= 3 and all(p["observations"] for p in partials)
+    chunked = analyzer().merge(partials)
+    assert len(whole) >= 20
+    assert [(i.span_start_ms, i.payload["bbox"], i.payload["confidence"]) for i in chunked] == \
+        [(i.span_start_ms, i.payload["bbox"], i.payload["confidence"]) for i in whole]
+
+    a = [i.payload["cluster_id"] for i in whole]
+    b = [i.payload["cluster_id"] for i in chunked]
+    pairs = list(itertools.combinations(range(len(a)), 2))
+    both = sum(a[i] == a[j] and b[i] == b[j] for i, j in pairs)
+    only_whole = sum(a[i] == a[j] and b[i] != b[j] for i, j in pairs)
+    only_chunked = sum(a[i] != a[j] and b[i] == b[j] for i, j in pairs)
+    agreement = 2 * both / max(1, 2 * both + only_whole + only_chunked)
+    with capsys.disabled():
+        print(f"\nchunked vs whole: {len(whole)} faces, {len(set(a))} and {len(set(b))} clusters, "
+              f"pairwise agreement (F1) {agreement:.3f}")
+    assert agreement >= 0.8
