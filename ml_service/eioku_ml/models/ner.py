@@ -9,10 +9,7 @@ parser stays for noun chunks, the key-phrase candidates.
 
 from __future__ import annotations
 
-import contextlib
-import sys
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,27 +27,9 @@ def model_dir() -> Path:
 
 
 def load(path: Path | None = None) -> Any:
-    with _without_torch():
-        import spacy
+    import spacy
 
-        return spacy.load(path or model_dir(), exclude=["lemmatizer"])
-
-
-@contextlib.contextmanager
-def _without_torch() -> Iterator[None]:
-    """spaCy's thinc imports torch when it is installed (1.8 of the 3.2 s
-    spaCy takes to import here), for models this pipeline does not have; a
-    process that has not imported torch yet keeps it so (thinc then says it
-    has no torch). Afterwards torch imports normally again."""
-    if "torch" in sys.modules:
-        yield
-        return
-    sys.modules["torch"] = None  # type: ignore[assignment]  # import torch -> ImportError
-    try:
-        yield
-    finally:
-        if sys.modules.get("torch", 0) is None:
-            del sys.modules["torch"]
+    return spacy.load(path or model_dir(), exclude=["lemmatizer"])
 
 
 _NLP: Any = None
