@@ -191,9 +191,7 @@ ANALYZERS: dict[str, AnalyzerSpec] = {s.name: s for s in (
     # changes of speaker snap to the transcript's word gaps when a transcript run exists
     # version 2: each turn carries its voice embedding (matched into voices across videos);
     # snap_widest: a change of speaker goes to the widest pause between words near it
-    # version 3: windows embedded in batches of 8 (int8 activations are quantised per batch:
-    # turn embeddings move by <= 0.014; the same turns on the benchmark video, DER unchanged)
-    AnalyzerSpec("speakers", ArtifactType.SPEAKER_TURN, "eioku.speakers/ecapa-tdnn", "3",
+    AnalyzerSpec("speakers", ArtifactType.SPEAKER_TURN, "eioku.speakers/ecapa-tdnn", "2",
                  uses=("transcript",), prepares="whole",
                  profiles={_P.FAST: {"window_s": 1.5, "hop_s": 0.75, "int8": True, "snap_widest": True},
                            _P.HIGH_QUALITY: {"window_s": 1.5, "hop_s": 0.75, "int8": False,
