@@ -165,6 +165,7 @@ ANALYZERS: dict[str, AnalyzerSpec] = {s.name: s for s in (
     # version 3: unsure faces (0.4-0.6) get a second, enlarged look; a face followed through a shot
     # is embedded once per track (again when it grows, turns frontal, or every track_period_ms)
     AnalyzerSpec("faces", ArtifactType.FACE_DETECTION, "eioku.faces/yunet-dlib-resnet", "3",
+                 uses=("scenes",),  # its cuts: a face is one track only within a shot
                  profiles={_P.FAST: {"interval_ms": 1000, "width": 640, "min_score": 0.6,
                                      "second_look_from": 0.4, "second_look_min": 0.75,
                                      "track_period_ms": 10_000,
