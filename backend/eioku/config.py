@@ -70,6 +70,11 @@ class Settings(BaseSettings):
     # A worker with no job loads the models of runs waiting in the queue (they wait for
     # other runs of their video), so those runs do not start by loading (worker/warm.py).
     warm_models: bool = True
+    # Work done ahead that may be thrown away (the transcript's windows decoded before the
+    # words on screen are known; docs/architecture.md, "Waiting without idling"): "auto" does
+    # it on machines of 4 or more CPUs, where it uses cores the frame pass leaves idle; on 2
+    # it slows the frame pass more than it saves (measured: 53.5 s without, 60.3 s with).
+    speculate: Literal["auto", "on", "off"] = "auto"
     # Audio a transcript chunk hears before and after its range, so a sentence
     # across a border is heard whole by the chunk it starts in.
     chunk_overlap_s: float = Field(default=10.0, ge=0, le=120)

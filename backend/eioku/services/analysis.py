@@ -12,6 +12,7 @@ first and the two cannot deadlock.
 from __future__ import annotations
 
 import json
+import os
 import uuid
 from collections.abc import Iterable
 
@@ -68,12 +69,18 @@ def queue_analysis(
     # waiting for another run: what needs none of it is done ahead, meanwhile: what is done
     # whole first, then what is kept as it goes (cut short when its run can start)
     for run in sorted(runs, key=lambda r: ANALYZERS[r.analyzer].prepares == "as it goes"):
-        if ANALYZERS[run.analyzer].prepares and run.status is RunStatus.QUEUED:
+        how = ANALYZERS[run.analyzer].prepares
+        if how and run.status is RunStatus.QUEUED and (how == "whole" or speculating(settings)):
             waiting = uow.session.execute(text("SELECT job_id IS NULL FROM runs WHERE run_id = :r"),
                                           {"r": run.run_id}).scalar_one()
             if waiting:
                 JobQueue(uow.session).defer_prepare(run.run_id, run.analyzer)
     return runs
+
+
+def speculating(settings: Settings) -> bool:
+    """Is work that may be thrown away done ahead (``EIOKU_SPECULATE``)?"""
+    return settings.speculate == "on" or (settings.speculate == "auto" and (os.cpu_count() or 1) >= 4)
 
 
 def _pending_run(uow: UnitOfWork, asset_id: uuid.UUID, analyzer: str, profile: str) -> Run | None:

@@ -29,6 +29,7 @@ pytestmark = pytest.mark.models
 @pytest.fixture(autouse=True)
 def _settings(monkeypatch, tmp_path):
     monkeypatch.setenv("EIOKU_CHUNK_S", "0")
+    monkeypatch.setenv("EIOKU_SPECULATE", "on")
     monkeypatch.setenv("EIOKU_DATA_DIR", str(tmp_path / "data"))
     get_settings.cache_clear()
     yield
@@ -70,7 +71,6 @@ def test_speakers_prepared_ahead_find_the_same_turns(session_factory, talk, tmp_
     cache = AnalyzerCache()
     video, runs = _queue(session_factory, talk)
     assert _prepare_jobs(session_factory, runs["speakers"].run_id) == 1  # deferred at once
-    assert _prepare_jobs(session_factory, runs["transcript"].run_id) == 0  # it waits for nothing
     assert execute_prepare(session_factory, runs["speakers"].run_id, cache) == "prepared"
     assert (prepared.folder() / f"{runs['speakers'].run_id}.json").is_file()
     ahead, timings = _finish(session_factory, video, runs, cache)
@@ -137,3 +137,27 @@ def test_transcript_begun_ahead_gives_the_same_words(session_factory, tmp_path):
     assert "prepared_cpu_s" not in timings
     assert any("invoice" in w.lower() for w in itself)
     assert ahead == itself
+
+
+def test_speculation_is_off_on_small_machines_unless_asked(session_factory, monkeypatch, tmp_path):
+    """EIOKU_SPECULATE=auto: the transcript (work that may be thrown away) is begun
+    ahead only on 4 CPUs or more; speakers' work (never wasted) always is."""
+    from tests.media import SAMPLE
+
+    def queued(name):
+        with UnitOfWork(session_factory) as uow:
+            video, _ = register_path(uow, copy_with_suffix(SAMPLE, tmp_path / name, name.encode()))
+            runs = {r.analyzer: r for r in analysis.queue_analysis(
+                uow, video, "fast", ["ocr", "transcript", "speakers"])}
+            uow.commit()
+        return runs
+
+    monkeypatch.setenv("EIOKU_SPECULATE", "auto")
+    get_settings.cache_clear()
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    runs = queued("e.mp4")
+    assert _prepare_jobs(session_factory, runs["speakers"].run_id) == 1
+    assert _prepare_jobs(session_factory, runs["transcript"].run_id) == 0
+    monkeypatch.setattr("os.cpu_count", lambda: 8)
+    runs = queued("f.mp4")
+    assert _prepare_jobs(session_factory, runs["transcript"].run_id) == 1
