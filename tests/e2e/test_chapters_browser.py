@@ -128,7 +128,11 @@ def test_summary_card_shows_only_what_was_found(server, page):
     expect(card.locator('[data-section="chapters"]')).to_contain_text(
         f"3 chapters: Invoice, payment · Office visit · {LONG_TITLE}")
     expect(card.locator('[data-section="speakers"] li').nth(0)).to_contain_text(
-        "Speaker 1 talks 0:05 (56 % of the talk)")
+        "Speaker 1 talks 0:05 (56 % of the talk) in")
+    # a speaker is a button to its first turn
+    first = page.request.get(f"{base}/v1/videos/{video_id}/summary").json()["speakers"][0]["first_ms"]
+    card.locator('[data-section="speakers"]').get_by_role("button", name="Speaker 1").click()
+    page.wait_for_function(f"() => Math.abs(document.querySelector('video').currentTime - {first / 1000}) < 0.05")
     names = card.locator('[data-section="names"] li')
     expect(names.nth(0)).to_contain_text("Siemens organisation · 2×")
     expect(names.nth(1)).to_contain_text("Berlin place · 1×")

@@ -97,7 +97,7 @@ def video_overview(uow: UnitOfWork, video_id: uuid.UUID,
     times = talk_time(session, run_id) if run_id else []
     total = sum(t.talk_ms for t in times)
     out.speakers = [{"speaker": t.speaker, "name": t.name, "voice_id": t.voice_id,
-                     "talk_ms": t.talk_ms, "turns": t.turns,
+                     "talk_ms": t.talk_ms, "turns": t.turns, "first_ms": t.first_ms,
                      "share": round(t.talk_ms / total, 4) if total else 0.0} for t in times]
     out.people = _people(session, video_id, args,
                          {t.voice_id: t.talk_ms for t in times if t.voice_id})

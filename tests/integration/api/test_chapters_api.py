@@ -96,6 +96,10 @@ def test_summary_reads_every_stored_type(client, session_factory, video):
     assert [c["title"] for c in body["chapters"]] == [t for _, _, t, *_ in CHAPTERS]
     assert [(s["speaker"], s["talk_ms"], s["turns"]) for s in body["speakers"]] == [
         ("Speaker 1", 20_000, 2), ("Speaker 2", 4_000, 1)]
+    turns = client.get(f"/v1/videos/{video}/artifacts?type=speaker.turn").json()["artifacts"]
+    assert [s["first_ms"] for s in body["speakers"]] == [
+        min(t["span_start_ms"] for t in turns if t["payload"]["speaker"] == s["speaker"])
+        for s in body["speakers"]]
     assert [(n["name"], n["type"], n["mentions"]) for n in body["names"]] == [
         ("Siemens", "org", 2), ("Berlin", "place", 1)]
     assert [(t["name"], t["mentions"]) for t in body["terms"]] == [("solar panels", 1)]

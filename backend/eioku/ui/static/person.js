@@ -43,7 +43,7 @@ class PersonPage {
     this.more = h("button", { type: "button", onclick: () => this.loadMore() }, "Show more appearances");
     this.count = h("p", { class: "person-count" });
     this.main.replaceChildren(
-      h("p", { class: "crumbs" }, h("a", { href: "/people" }, "People"), " › ", shown(this.person)),
+      h("nav", { class: "crumbs", "aria-label": "Breadcrumb" }, h("a", { href: "/people" }, "People"), " › ", h("span", { "aria-current": "page" }, shown(this.person))),
       this.head(first),
       await personVoices(this.person),
       h("section", { "aria-labelledby": "appearances-h" },

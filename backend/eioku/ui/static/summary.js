@@ -56,7 +56,8 @@ export class SummaryCard {
         ` on screen ${clock(p.screen_ms)} (${pct(p.screen_ms)})`,
         p.talk_ms ? `, talking ${clock(p.talk_ms)}` : ""])),
       this.section("speakers", "Speakers", d.speakers.map((s) => [
-        h("span", { class: "sum-name" }, s.name), ` talks ${clock(s.talk_ms)} (${Math.round(s.share * 100)} % of the talk)`])),
+        s.first_ms == null ? h("span", { class: "sum-name" }, s.name) : this.go(s.first_ms, s.name),
+        ` talks ${clock(s.talk_ms)} (${Math.round(s.share * 100)} % of the talk) in ${s.turns} ${s.turns === 1 ? "turn" : "turns"}`])),
       this.section("names", "Names", d.names.map((n) => [
         this.go(n.first_ms, n.name), ` ${TYPE_WORDS[n.type] || n.type} · ${n.mentions}×`])),
       this.section("terms", "Terms", d.terms.map((t) => [this.go(t.first_ms, t.name), ` ${t.mentions}×`])),

@@ -33,7 +33,7 @@ export async function render(main, { id }) {
   useStyles("voices.css");
   if (id) return renderVoice(main, id);
   document.title = "Voices · Eioku";
-  main.append(h("p", { class: "crumbs" }, h("a", { href: "/people" }, "People"), " · Voices"),
+  main.append(h("nav", { class: "crumbs", "aria-label": "Breadcrumb" }, h("a", { href: "/people" }, "People"), " › ", h("span", { "aria-current": "page" }, "Voices")),
     h("h1", {}, "Voices"),
     h("p", { class: "lede" }, "Everyone the speakers analyzer heard, matched across every video. Name a voice, merge two entries that are the same voice, and link a voice to the face it belongs to: a linked voice and its person share one name. Open a voice to play every turn."));
   const list = h("div", { class: "voices-list" });
@@ -195,7 +195,8 @@ async function renderVoice(main, id) {
       more.hidden = loaded.length >= total;
     };
     main.replaceChildren(
-      h("p", { class: "crumbs" }, h("a", { href: "/voices" }, "Voices"), " › ", voice.shown_as),
+      h("nav", { class: "crumbs", "aria-label": "Breadcrumb" }, h("a", { href: "/people" }, "People"), " › ",
+        h("a", { href: "/voices" }, "Voices"), " › ", h("span", { "aria-current": "page" }, voice.shown_as)),
       h("header", { class: "voice-head" },
         h("h1", {}, voice.shown_as),
         voice.shown_as !== voice.voice_id ? h("p", { class: "muted" }, voice.voice_id) : null,
