@@ -157,6 +157,9 @@ def export_subtitles(video_id: Annotated[str, typer.Argument(help="Video id.")],
                      speakers: Annotated[bool | None, typer.Option(
                          "--speakers/--no-speakers",
                          help="Say who speaks (default: when the video has a speakers run).")] = None,
+                     translation: Annotated[bool, typer.Option(
+                         "--translation", help="In English where speech was translated "
+                         "(analysed with EIOKU_TRANSLATE=1).")] = False,
                      out: Out = None) -> None:
     """The selected transcript as WebVTT or SRT subtitles."""
     from eioku.services import exports
@@ -164,7 +167,7 @@ def export_subtitles(video_id: Annotated[str, typer.Argument(help="Video id.")],
     if format not in ("vtt", "srt"):
         raise typer.BadParameter("--format must be vtt or srt")
     with _Store().uow() as uow:
-        _write(exports.subtitles(uow, _uuid(video_id), format, speakers), out)
+        _write(exports.subtitles(uow, _uuid(video_id), format, speakers, translation), out)
 
 
 @export_app.command("json")

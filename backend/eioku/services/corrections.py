@@ -245,6 +245,7 @@ class Line:
     text: str
     correction_id: uuid.UUID | None  # the correction this line shows (None: the machine's)
     machine_text: str | None  # what the machine heard, for a corrected line
+    translation: str | None = None  # its English (speech in another language, EIOKU_TRANSLATE)
 
 
 def lines(uow: UnitOfWork, video_id: uuid.UUID) -> list[Line]:
@@ -252,7 +253,9 @@ def lines(uow: UnitOfWork, video_id: uuid.UUID) -> list[Line]:
     and which are corrections."""
     uow.videos.get(video_id)
     rows = uow.session.execute(text(
-        "SELECT p.artifact_id, p.start_ms, p.end_ms, p.text, p.run_id FROM transcript_fts p "
+        "SELECT p.artifact_id, p.start_ms, p.end_ms, p.text, p.run_id, "
+        "a.payload ->> 'translation' AS translation FROM transcript_fts p "
+        "LEFT JOIN artifacts a ON a.artifact_id = p.artifact_id AND a.asset_id = :v "
         "WHERE p.run_id = (SELECT run_id FROM selected_runs WHERE asset_id = :v "
         "AND artifact_type = :t) ORDER BY p.start_ms, p.artifact_id"),
         {"v": video_id, "t": SEGMENT_TYPES[0]}).all()
@@ -264,5 +267,6 @@ def lines(uow: UnitOfWork, video_id: uuid.UUID) -> list[Line]:
     for r in rows:
         c = by_id.get(r.artifact_id)
         out.append(Line(r.artifact_id, r.start_ms, r.end_ms, r.text,
-                        c.correction_id if c else None, c.origin.get("text") if c else None))
+                        c.correction_id if c else None, c.origin.get("text") if c else None,
+                        r.translation))
     return out

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 from eioku.artifacts.registry import default_registry
 from eioku.domain.enums import ArtifactType
-from eioku.services.speakers import spoken_segments
+from eioku.services.speakers import speakers_of_spans, spoken_segments
 from eioku.store.uow import UnitOfWork
 
 LINE_CHARS = 42  # the common subtitle guideline: two lines of at most 42 characters
@@ -126,10 +126,17 @@ def labelled(segments: Iterable[tuple[int, int, str, str | None]]) -> list[tuple
     return out
 
 
-def subtitle_segments(uow: UnitOfWork, video_id: uuid.UUID, speakers: bool | None = None
+def subtitle_segments(uow: UnitOfWork, video_id: uuid.UUID, speakers: bool | None = None,
+                      translation: bool = False
                       ) -> list[tuple[int, int, str]] | list[tuple[int, int, str, str | None]]:
     """The timed text of subtitles: with each piece's speaker when a speakers run is
-    selected (``speakers`` None or True), else the transcript's segments."""
+    selected (``speakers`` None or True), else the transcript's segments.
+    ``translation``: each segment's English translation where it has one (speech
+    in another language, ``EIOKU_TRANSLATE``), its words where it has none; a
+    translation has no word times, so a segment stays whole, said by the speaker
+    of most of it."""
+    if translation:
+        return translated_segments(uow, video_id, speakers)
     if speakers is not False:
         spoken = spoken_segments(uow, video_id)
         if spoken is not None:
@@ -137,10 +144,25 @@ def subtitle_segments(uow: UnitOfWork, video_id: uuid.UUID, speakers: bool | Non
     return transcript_segments(uow, video_id)
 
 
-def subtitles(uow: UnitOfWork, video_id: uuid.UUID, fmt: str, speakers: bool | None = None) -> str:
+def translated_segments(uow: UnitOfWork, video_id: uuid.UUID, speakers: bool | None = None
+                        ) -> list[tuple[int, int, str]] | list[tuple[int, int, str, str | None]]:
+    """The selected transcript's segments in English (see :func:`subtitle_segments`)."""
+    said = transcript_segments(uow, video_id)
+    english = uow.artifacts.timed_texts(video_id, ArtifactType.TRANSCRIPT_SEGMENT, key="translation")
+    rows = [(start, end, tr or text) for (start, end, text), (_, _, tr) in zip(said, english, strict=True)]
+    who = speakers_of_spans(uow, video_id, [(start, end) for start, end, _ in rows]) \
+        if speakers is not False else None
+    if who is None:
+        return rows
+    return [(*row, name) for row, name in zip(rows, who, strict=True)]
+
+
+def subtitles(uow: UnitOfWork, video_id: uuid.UUID, fmt: str, speakers: bool | None = None,
+              translation: bool = False) -> str:
     """The selected transcript as WebVTT (``fmt`` "vtt") or SRT subtitles, saying who
-    speaks unless ``speakers`` is False (when a speakers run is selected)."""
-    segments = subtitle_segments(uow, video_id, speakers)
+    speaks unless ``speakers`` is False (when a speakers run is selected); in
+    English where a segment has a translation when ``translation``."""
+    segments = subtitle_segments(uow, video_id, speakers, translation)
     if fmt == "srt":
         if segments and len(segments[0]) == 4:
             segments = labelled(segments)  # type: ignore[arg-type]

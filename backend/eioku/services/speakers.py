@@ -101,3 +101,18 @@ def spoken_segments(uow: UnitOfWork, video_id: uuid.UUID,
             out.append({**piece, "speaker": names.get(label, label) if label else None,
                         "speaker_label": label, "artifact_id": str(a.artifact_id)})
     return out
+
+
+def speakers_of_spans(uow: UnitOfWork, video_id: uuid.UUID, spans: list[tuple[int, int]]
+                      ) -> list[str | None] | None:
+    """The speaker (the name it shows under) of each span, whole, under the selected
+    speakers run (:func:`speaker_at`): for text without word times, such as a
+    segment's translation. None when no speakers run is selected."""
+    run_id = selected_speakers_run(uow.session, video_id, NO_OVERRIDE)
+    if run_id is None:
+        return None
+    turns = turns_of(uow.artifacts.get_by_asset(video_id, ArtifactType.SPEAKER_TURN, run_id=run_id))
+    names = speaker_names(uow.session, run_id)
+    return [names.get(label, label) if (label := speaker_at(turns, start, end)) else None
+            for start, end in spans]
+

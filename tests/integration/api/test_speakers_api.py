@@ -149,3 +149,38 @@ def test_cli_search_by_speaker_jump_and_subtitles(video, db_url, monkeypatch):
     out = runner.invoke(cli, ["export", "subtitles", str(video), "--no-speakers"])
     assert out.exit_code == 0 and "<v " not in out.output and "We need" in out.output
     get_settings.cache_clear()
+
+
+def test_translated_subtitles_and_lines(client, session_factory, db_url, monkeypatch):
+    """A transcript run with EIOKU_TRANSLATE: German segments carry their English."""
+    spoken = [(0, 3000, "Wir brauchen das Budget", "We need the budget"),
+              (4000, 6000, "Okay, Freitag", None),  # no translation: its words stay
+              (7000, 9000, "Bis dann", "See you then")]
+    with UnitOfWork(session_factory) as uow:
+        video_id = add_video(uow, filename="meeting.mp4", duration_ms=10_000).video_id
+        payloads = [payload_for("transcript.segment", i, text=said, language="de",
+                                **({"translation": english} if english else {}))
+                    for i, (_, _, said, english) in enumerate(spoken)]
+        store_run(uow, video_id, "transcript.segment", [(s, e) for s, e, *_ in spoken], payloads=payloads)
+        store_run(uow, video_id, "speaker.turn", [(0, 3500), (3500, 10_000)],
+                  payloads=[payload_for("speaker.turn", i, speaker=f"Speaker {i + 1}") for i in range(2)])
+        uow.commit()
+    lines = client.get(f"/v1/videos/{video_id}/corrections/lines").json()["lines"]
+    assert [(line["text"], line["translation"]) for line in lines] == [(s, e) for _, _, s, e in spoken]
+    answer = client.get(f"/v1/videos/{video_id}/subtitles.vtt", params={"translation": "true"})
+    assert answer.status_code == 200 and 'filename="meeting.en.vtt"' in answer.headers["content-disposition"]
+    cues = answer.text.rstrip("\n").split("\n\n")[1:]
+    assert [c.split("\n", 1)[1] for c in cues] == [
+        "<v Speaker 1>We need the budget", "<v Speaker 2>Okay, Freitag", "<v Speaker 2>See you then"]
+    assert cues[2].startswith("00:00:07.000 --> 00:00:09.000")  # a segment whole, at its own time
+    srt = client.get(f"/v1/videos/{video_id}/subtitles.srt",
+                     params={"translation": "true", "speakers": "false"}).text
+    assert "We need the budget" in srt and "See you then" in srt and "SPEAKER" not in srt
+    assert "Wir brauchen" in client.get(f"/v1/videos/{video_id}/subtitles.vtt").text  # as spoken by default
+    # the CLI: eioku export subtitles --translation
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    get_settings.cache_clear()
+    done = CliRunner().invoke(cli, ["export", "subtitles", str(video_id), "--translation", "--no-speakers"])
+    get_settings.cache_clear()
+    assert done.exit_code == 0, done.output
+    assert "We need the budget" in done.output and "Wir brauchen" not in done.output

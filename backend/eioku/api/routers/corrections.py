@@ -91,6 +91,8 @@ class LineOut(BaseModel):
     text: str
     correction_id: uuid.UUID | None = Field(description="The correction this line shows, to undo it.")
     machine_text: str | None = Field(description="What the machine heard, on a corrected line.")
+    translation: str | None = Field(default=None, description=(
+        "The line's English translation (speech in another language, EIOKU_TRANSLATE=1)."))
 
 
 class LineList(BaseModel):

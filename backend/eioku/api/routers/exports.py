@@ -35,6 +35,9 @@ def export_limits(settings: SettingsDep) -> ExportLimits:
 
 SPEAKERS = ("Say who speaks (`<v Alice>` in WebVTT, an \"ALICE: \" prefix in SRT, where the "
             "speaker changes). Default: true when the video has a speakers run.")
+TRANSLATION = ("English subtitles: each segment's English translation where it has one (speech in "
+               "another language, analysed with EIOKU_TRANSLATE=1), its words where it has none. "
+               "A segment stays whole (a translation has no word times). Default: false.")
 SUBTITLES = {"vtt": "text/vtt", "srt": "application/x-subrip"}
 
 
@@ -42,14 +45,16 @@ SUBTITLES = {"vtt": "text/vtt", "srt": "application/x-subrip"}
             responses={200: {"content": {"text/vtt": {}, "application/x-subrip": {}}}})
 def subtitles(video_id: uuid.UUID, fmt: Literal["vtt", "srt"], uow: UowDep,
               speakers: Annotated[bool | None, Query(description=SPEAKERS)] = None,
+              translation: Annotated[bool, Query(description=TRANSLATION)] = False,
               ) -> PlainTextResponse:
     """The selected transcript as WebVTT (`subtitles.vtt`) or SubRip (`subtitles.srt`)
     subtitles: at most two lines of 42 characters a cue; a longer sentence becomes
     several cues sharing its time span. Named after the video (`holiday.vtt`).
-    With a speakers run, who speaks: `<v Alice>` in WebVTT, "ALICE: " in SRT."""
+    With a speakers run, who speaks: `<v Alice>` in WebVTT, "ALICE: " in SRT.
+    `?translation=true`: in English where speech was translated (`name.en.vtt`)."""
     media_type = SUBTITLES[fmt]
-    body = exports.subtitles(uow, video_id, fmt, speakers)
-    name = f"{stem(uow.videos.get(video_id).filename)}.{fmt}"
+    body = exports.subtitles(uow, video_id, fmt, speakers, translation)
+    name = f"{stem(uow.videos.get(video_id).filename)}{'.en' if translation else ''}.{fmt}"
     return PlainTextResponse(body, media_type=f"{media_type}; charset=utf-8",
                              headers=disposition(name, "inline"))
 

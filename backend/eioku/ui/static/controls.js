@@ -30,6 +30,7 @@ export function icon(name) {
   return svg;
 }
 
+export const TRANSLATED = "English (translated)"; // the label of the translated captions track
 export const SPEEDS = [0.25, 0.5, 0.75, 1, 1.25, 1.5, 1.75, 2];
 const IDLE_MS = 2500; // full screen: the bar hides after this long without a pointer move
 const VOLUME_STEP = 0.05;
@@ -71,8 +72,15 @@ export class Controls {
     this.timeText = h("span", { class: "time", "aria-hidden": "true" }, "0:00 / 0:00");
     this.captionsButton = this.button("captions", "Captions (c)", () => this.toggleCaptions(), { "aria-pressed": "false" });
     this.speed = h("select", { id: "speed" }, SPEEDS.map((r) => h("option", { value: r }, r === 1 ? "Normal" : `${r}×`)));
+    // which captions: the words as spoken, or English where speech was translated (offered
+    // only when the transcript has translations: offerTranslation)
+    this.captionsLanguage = h("select", { id: "captions-language", onchange: () => this.chooseCaptions() },
+      h("option", { value: "spoken" }, "As spoken"), h("option", { value: "english" }, "English (translated)"));
+    this.captionsLanguageItem = h("div", { class: "menu-item", hidden: true },
+      h("label", { for: "captions-language" }, "Captions"), this.captionsLanguage);
     this.menu = h("div", { class: "ctl-menu", id: "player-menu", role: "group", "aria-label": "Player settings", hidden: true },
       h("div", { class: "menu-item" }, h("label", { for: "speed" }, "Speed"), this.speed),
+      this.captionsLanguageItem,
       menuItems,
       h("div", { class: "menu-item narrow-only" },
         h("button", { type: "button", class: "menu-pip", onclick: () => this.togglePip() }, "Picture in picture")));
@@ -97,6 +105,7 @@ export class Controls {
     if (typeof view.volume === "number") this.video.volume = Math.max(0, Math.min(1, view.volume));
     if (typeof view.muted === "boolean") this.video.muted = view.muted;
     this.setSpeed(SPEEDS.includes(view.speed) ? view.speed : 1, false);
+    if (view.captionsLanguage === "english") this.captionsLanguage.value = "english";
     if (view.captions) this.setCaptions(true, false);
     this.showVolume();
   }
@@ -202,13 +211,35 @@ export class Controls {
     return rate;
   }
 
-  captionsTrack() { return [...this.video.textTracks].find((t) => t.kind === "captions"); }
+  /** The captions track chosen: the transcript as spoken, or its English translation
+   * (when offered and chosen). */
+  captionsTrack() {
+    const tracks = [...this.video.textTracks].filter((t) => t.kind === "captions");
+    const english = !this.captionsLanguageItem.hidden && this.captionsLanguage.value === "english";
+    return (english && tracks.find((t) => t.label === TRANSLATED)) || tracks.find((t) => t.label !== TRANSLATED);
+  }
 
   setCaptions(on, save = true) {
     const track = this.captionsTrack();
+    for (const other of this.video.textTracks) {
+      if (other.kind === "captions" && other !== track) other.mode = "disabled";
+    }
     if (track) track.mode = on ? "showing" : "hidden";
     this.captionsButton.setAttribute("aria-pressed", String(on));
     if (save) this.player.saveView({ captions: on });
+  }
+
+  /** Show the other captions (the language chosen in the menu), on or off as they were. */
+  chooseCaptions() {
+    this.setCaptions(this.captionsButton.getAttribute("aria-pressed") === "true", false);
+    this.player.saveView({ captionsLanguage: this.captionsLanguage.value });
+  }
+
+  /** Offer English captions when the transcript has translated lines (or stop offering them). */
+  offerTranslation(yes) {
+    if (this.captionsLanguageItem.hidden === !yes) return;
+    this.captionsLanguageItem.hidden = !yes;
+    this.setCaptions(this.captionsButton.getAttribute("aria-pressed") === "true", false);
   }
 
   toggleCaptions() {

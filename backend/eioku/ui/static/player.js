@@ -12,7 +12,7 @@ import { speakerActions } from "./speaker-names.js";
 import { FindPanel } from "./find.js";
 import { AnalysisStatus, runsPanel } from "./runs.js";
 import { Playback, trackLabel } from "./playback.js";
-import { Controls } from "./controls.js";
+import { Controls, TRANSLATED } from "./controls.js";
 import { loadView, saveView } from "./viewstate.js";
 import { exportsPanel } from "./exports.js";
 import { queueBar } from "./queue.js";
@@ -103,6 +103,7 @@ class Player {
     const base = `/v1/videos/${this.id}`;
     this.video = h("video", { id: "video", preload: "metadata", playsinline: true, "aria-describedby": "video-title" },
       h("track", { kind: "captions", src: `${base}/subtitles.vtt`, srclang: "en", label: "Transcript" }),
+      h("track", { kind: "captions", src: `${base}/subtitles.vtt?translation=true`, srclang: "en", label: TRANSLATED }),
       h("track", { kind: "chapters", src: `${base}/chapters.vtt`, srclang: "en", label: "Chapters" }),
       h("track", { kind: "metadata", src: `${base}/thumbnails.vtt`, label: "thumbnails", default: true }));
     this.video.addEventListener("error", () => {
@@ -135,7 +136,8 @@ class Player {
     this.timeline.insights.refreshEmpty();
     this.status.listeners.add(() => this.timeline.insights.refreshEmpty());
     const transcriptRow = data.rows.find((r) => r.kind === "transcript");
-    this.transcript = new Transcript(transcriptRow ? transcriptRow.items : [], (ms) => this.seek(ms));
+    this.transcript = new Transcript(transcriptRow ? transcriptRow.items : [], (ms) => this.seek(ms), {
+      onLines: (lines) => this.controls.offerTranslation(lines.some((l) => l.translation)) });
     this.chapters = new ChapterList((ms) => this.seek(ms)); // chapters.js
     this.summary = new SummaryCard(this.id, { onGo: (ms) => this.seek(ms) }); // summary.js
     this.summary.refresh();

@@ -8,11 +8,13 @@ import { Speakers } from "./speakers.js";
 const seconds = (ms) => (ms / 1000).toFixed(1);
 
 export class Transcript {
-  /** options.videoId: the video (default: the page's); options.onChanged: after a correction. */
-  constructor(items, onSeek, { videoId = pageVideoId(), onChanged = null } = {}) {
+  /** options.videoId: the video (default: the page's); options.onChanged: after a correction;
+   * options.onLines: with the lines as the server shows them (each with its translation, if any). */
+  constructor(items, onSeek, { videoId = pageVideoId(), onChanged = null, onLines = null } = {}) {
     this.onSeek = onSeek;
     this.videoId = videoId;
     this.onChanged = onChanged;
+    this.onLines = onLines;
     this.loading = 0;
     this.editing = null; // the artifact id of the line being edited
     this.speakers = new Speakers(); // who says each line ("Alice: …"), from the timeline's speaker rows
@@ -53,6 +55,7 @@ export class Transcript {
     }
     if (ticket !== this.loading || this.editing) return;
     this.items = lines;
+    this.onLines?.(lines);
     this.render(focus);
   }
 
@@ -81,7 +84,8 @@ export class Transcript {
     const said = who ? h("span", { class: "speaker", style: { color: who.colour, fontWeight: "600" } }, `${who.name}: `) : null;
     return h("li", { dataset: { index: i } },
       h("button", { type: "button", class: "line", onclick: () => this.onSeek(item.start_ms) },
-        h("span", { class: "at" }, at), " ", said, item.text, corrected), tools);
+        h("span", { class: "at" }, at), " ", said, item.text, corrected,
+        item.translation ? h("span", { class: "translation", lang: "en" }, item.translation) : null), tools);
   }
 
   /** Replace line i by a form: its words, start and end (seconds); Enter saves, Escape cancels. */
