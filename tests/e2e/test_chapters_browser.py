@@ -132,7 +132,8 @@ def test_summary_card_shows_only_what_was_found(server, page):
     # a speaker is a button to its first turn
     first = page.request.get(f"{base}/v1/videos/{video_id}/summary").json()["speakers"][0]["first_ms"]
     card.locator('[data-section="speakers"]').get_by_role("button", name="Speaker 1").click()
-    page.wait_for_function(f"() => Math.abs(document.querySelector('video').currentTime - {first / 1000}) < 0.05")
+    page.wait_for_function(
+        f"() => Math.abs(document.querySelector('video').currentTime - {first / 1000}) < 0.05")
     names = card.locator('[data-section="names"] li')
     expect(names.nth(0)).to_contain_text("Siemens organisation · 2×")
     expect(names.nth(1)).to_contain_text("Berlin place · 1×")

@@ -29,14 +29,17 @@ def translated(uow: UnitOfWork, video_id: uuid.UUID) -> None:
 
 @pytest.fixture(scope="module")
 def server(pg_cluster, template_db, tmp_path_factory):
-    with sample_server(pg_cluster, template_db, tmp_path_factory, "translation", translated) as (_, _, base, vid):
+    with sample_server(pg_cluster, template_db, tmp_path_factory, "translation",
+                       translated) as (_, _, base, vid):
         yield base, vid
 
 
 @pytest.fixture(scope="module")
 def plain(pg_cluster, template_db, tmp_path_factory):
-    with sample_server(pg_cluster, template_db, tmp_path_factory, "untranslated",
-                       lambda uow, vid: store_transcript(uow, vid, [((500, 2500), "Hello there")])) as (_, _, base, vid):
+    def hello(uow: UnitOfWork, vid: uuid.UUID) -> None:
+        store_transcript(uow, vid, [((500, 2500), "Hello there")])
+
+    with sample_server(pg_cluster, template_db, tmp_path_factory, "untranslated", hello) as (_, _, base, vid):
         yield base, vid
 
 
@@ -66,8 +69,9 @@ def test_lines_show_their_english_and_captions_switch(server, request):
                                ".some(t => t.label === 'English (translated)' && t.mode === 'showing')")
         assert showing(page) == ["English (translated)"]
         cues = page.evaluate("() => new Promise((done) => { const t = [...document.querySelector('video')"
-                             ".textTracks].find(t => t.label === 'English (translated)'); const read = () => "
-                             "t.cues && t.cues.length ? done([...t.cues].map(c => c.text)) : setTimeout(read, 50); read(); })")
+                             ".textTracks].find(t => t.label === 'English (translated)'); "
+                             "const read = () => t.cues && t.cues.length ? done([...t.cues].map(c => c.text)) "
+                             ": setTimeout(read, 50); read(); })")
         assert cues == ["Please pay the invoice", "OK", "See you on Friday"]
         # off and on again: still English; the choice is kept for the next page
         captions = page.get_by_role("button", name="Captions (c)")
