@@ -70,8 +70,8 @@ def test_lines_show_their_english_and_captions_switch(server, request):
         assert showing(page) == ["English (translated)"]
         cues = page.evaluate("() => new Promise((done) => { const t = [...document.querySelector('video')"
                              ".textTracks].find(t => t.label === 'English (translated)'); "
-                             "const read = () => t.cues && t.cues.length ? done([...t.cues].map(c => c.text)) "
-                             ": setTimeout(read, 50); read(); })")
+                             "const read = () => t.cues && t.cues.length "
+                             "? done([...t.cues].map(c => c.text)) : setTimeout(read, 50); read(); })")
         assert cues == ["Please pay the invoice", "OK", "See you on Friday"]
         # off and on again: still English; the choice is kept for the next page
         captions = page.get_by_role("button", name="Captions (c)")
