@@ -116,6 +116,12 @@ def test_mark_with_b_collect_reorder_play_in_order_and_export(page, server, tmp_
                   "v.currentTime = 2.3; v.play(); }")
     expect(status(page)).to_contain_text("Moment 3 of 3", timeout=15_000)
     page.wait_for_function("() => document.querySelector('.moment-video').currentTime >= 3.9")
+    # one list of the moments: each plays from it, the one playing marked
+    expect(page.locator(".moment-list")).to_have_count(0)
+    page.get_by_role("button", name=re.compile(r"^Play: 2\.")).click()
+    expect(status(page)).to_contain_text("Moment 2 of 3")
+    expect(items.nth(1)).to_have_attribute("aria-current", "true")
+    expect(items.nth(2)).not_to_have_attribute("aria-current", "true")
 
     # export: the editing timeline, read back with OpenTimelineIO's own reader
     with page.expect_download() as download:

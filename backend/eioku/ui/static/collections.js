@@ -43,11 +43,12 @@ async function renderOne(main, id) {
     title.textContent = data.name;
     summary.textContent = `${data.item_count} moment${data.item_count === 1 ? "" : "s"}, ${clock(data.duration_ms)}`
       + (data.query ? ` · saved from the query ${data.query}` : "");
-    player = momentPlayer(stage, data.items.map((i) => ({ ...i })), (m) => `/v1/videos/${m.video_id}/stream`);
-    if (keepIndex > 0 && keepIndex < data.items.length) player.go(keepIndex);
+    // one list: each moment plays here (Play), opens in the player (its name) and is reordered
     list.replaceChildren(...data.items.map((item, n) => {
       const label = `${n + 1}. ${item.filename} ${spanText(item)}`;
       return h("li", { class: "collection-item", dataset: { item: item.item_id } },
+        h("button", { type: "button", class: "moment-play", "aria-label": `Play: ${label}`,
+                      onclick: () => player.go(n, true) }, "▶"),
         h("a", { class: "moment-label", href: `/videos/${item.video_id}?t=${(item.start_ms / 1000).toFixed(3)}` },
           `${item.filename} ${spanText(item)}`, item.note ? ` — ${item.note}` : ""),
         h("button", { type: "button", disabled: n === 0, "aria-label": `Move up: ${label}`, onclick: () => move(n, -1) }, "Move up"),
@@ -55,6 +56,14 @@ async function renderOne(main, id) {
                       onclick: () => move(n, 1) }, "Move down"),
         h("button", { type: "button", "aria-label": `Remove: ${label}`, onclick: () => remove(item) }, "Remove"));
     }));
+    const playing = (i) => list.querySelectorAll(".collection-item").forEach((li, n) => {
+      li.classList.toggle("playing", n === i);
+      if (n === i) li.setAttribute("aria-current", "true");
+      else li.removeAttribute("aria-current");
+    });
+    player = momentPlayer(stage, data.items.map((i) => ({ ...i })), (m) => `/v1/videos/${m.video_id}/stream`,
+                          { listed: false, onMoment: playing });
+    if (keepIndex > 0 && keepIndex < data.items.length) player.go(keepIndex);
   }
 
   async function move(n, by) {
@@ -64,7 +73,7 @@ async function renderOne(main, id) {
     data = await api(`/v1/collections/${id}/order`, { method: "PUT", body: { item_ids: ids } });
     show(player?.index() ?? 0);
     live.textContent = `Moved to place ${n + by + 1}`;
-    list.querySelectorAll("li")[n + by]?.querySelector(by < 0 ? "button" : "button:nth-of-type(2)")?.focus();
+    list.querySelectorAll("li")[n + by]?.querySelector(by < 0 ? "button:nth-of-type(2)" : "button:nth-of-type(3)")?.focus();
   }
 
   async function remove(item) {

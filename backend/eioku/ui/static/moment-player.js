@@ -12,9 +12,11 @@ export function spanText(m) {
  * @param {HTMLElement} root  where the player goes (emptied)
  * @param {Array<{video_id, filename, start_ms, end_ms, note}>} moments
  * @param {(m) => string} srcFor  the stream URL of a moment's video
+ * @param {{listed?: boolean, onMoment?: (i: number) => void}} options  listed: false leaves the
+ *   list out (a page that lists the moments itself: onMoment tells it which one plays)
  * @returns {{go: (i: number, play?: boolean) => void, index: () => number, video: HTMLVideoElement}}
  */
-export function momentPlayer(root, moments, srcFor) {
+export function momentPlayer(root, moments, srcFor, { listed = true, onMoment = null } = {}) {
   let current = -1;
   const video = h("video", { controls: true, playsinline: true, preload: "metadata",
                              class: "moment-video", "aria-label": "Moment video" });
@@ -34,7 +36,7 @@ export function momentPlayer(root, moments, srcFor) {
   root.replaceChildren(
     h("div", { class: "moment-stage" }, video),
     h("div", { class: "moment-controls" }, prev, status, next),
-    list);
+    listed ? list : "");
 
   function endOf(m) { return (m.end_ms > m.start_ms ? m.end_ms : m.start_ms + 1000) / 1000; }
 
@@ -58,6 +60,7 @@ export function momentPlayer(root, moments, srcFor) {
     next.disabled = i === moments.length - 1;
     status.textContent = `Moment ${i + 1} of ${moments.length}: ${m.filename} ${clock(m.start_ms)}`;
     root.dataset.moment = String(i);
+    onMoment?.(i);
   }
 
   video.addEventListener("timeupdate", () => {
