@@ -18,6 +18,11 @@ async function start() {
   const params = new URLSearchParams(window.location.search);
   const searchBox = document.getElementById("library-q");
   if (path.startsWith("/search")) searchBox.value = params.get("q") || "";
+  // a phone's search box is too narrow for the long hint: a short one there
+  const longHint = searchBox.placeholder, phone = window.matchMedia("(max-width: 600px)");
+  const hint = () => { searchBox.placeholder = phone.matches ? "Search your videos" : longHint; };
+  hint();
+  phone.addEventListener("change", hint);
   for (const [pattern, load, nav] of routes) {
     const match = path.match(pattern);
     if (!match) continue;
