@@ -3,9 +3,11 @@
 entities run found, most mentioned first, filters by kind and by text, and a
 name opens search kept to the moments that mention it; search shows the names
 in its hits as links, a note when hits are not English, and each such hit's
-language. Axe finds no serious or critical violation on either page. The
-sample is registered for real; its transcript, entities and languages runs are
-stored through the real store, so every expectation is exact."""
+language. The filter's select, box and button line up (one height, one row);
+the top bar fits the phone (44px links, nothing past its edge). Axe finds no
+serious or critical violation on either page. The sample is registered for
+real; its transcript, entities and languages runs are stored through the real
+store, so every expectation is exact."""
 
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ from tests.e2e.browser import (
     sample_server,
     store_transcript,
 )
+from tests.e2e.layout import boxes, same_height, same_row, tall_enough, top_bar_fits
 from tests.factories import payload_for, store_run
 
 LINES = [((300, 1800), "Siemens opened a plant in Munich"), ((2300, 3800), "the Munich plant makes trains"),
@@ -78,6 +81,19 @@ def test_names_page_lists_filters_and_opens_a_names_moments(page, server):
     expect(rows.nth(0).locator("td").nth(1)).to_have_text("2")
     expect(page.locator("main p[role=status]")).to_have_text("3 names and terms")
     assert _serious(page) == []
+    # the filter's select, box and button are one height, the two fields and their labels side
+    # by side; on the desktop the button on their row, on the phone under them, each 44px tall
+    phone = page.viewport_size["width"] < 600
+    controls = boxes(page, ".terms-controls select, .terms-controls input, .terms-controls button")
+    assert [c["tag"] for c in controls] == ["select", "input", "button"]
+    same_height(controls)
+    same_row(controls[:2])
+    same_row(boxes(page, ".terms-controls label"))
+    if phone:
+        tall_enough(controls)
+    else:
+        same_row(controls)
+    top_bar_fits(page, phone)
     page.get_by_label("Kind").select_option("org")
     page.get_by_role("button", name="Show").click()
     expect(page).to_have_url(f"{base}/terms?type=org&q=")
