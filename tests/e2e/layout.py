@@ -34,6 +34,16 @@ def boxes(page: Page, selector: str) -> list[dict[str, Any]]:
     return page.evaluate(_BOXES, selector)
 
 
+def form_rows(page: Page, selector: str) -> list[list[dict[str, Any]]]:
+    """For each form ``selector`` finds, the boxes of its inputs, selects and buttons."""
+    return page.evaluate("""(selector) => [...document.querySelectorAll(selector)].map((form) =>
+      [...form.querySelectorAll('input, select, button')].map((e) => {
+        const b = e.getBoundingClientRect();
+        return { tag: e.tagName.toLowerCase(), text: (e.tagName === 'BUTTON' ? e.innerText : e.id).trim(),
+                 left: b.left, right: b.right, top: b.top, bottom: b.bottom, height: b.height };
+      }))""", selector)
+
+
 def same_height(found: list[dict[str, Any]], tolerance: float = 1.0) -> None:
     heights = [(b["tag"], round(b["height"], 1)) for b in found]
     assert max(h for _, h in heights) - min(h for _, h in heights) <= tolerance, f"heights differ: {heights}"

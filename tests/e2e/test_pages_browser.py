@@ -29,6 +29,7 @@ from tests.e2e.browser import (
     live_server,
     unit_of_work,
 )
+from tests.e2e.layout import top_bar_fits
 from tests.factories import add_run, add_video, payload_for, store_run
 from tests.media import SAMPLE, copy_with_suffix
 
@@ -254,6 +255,7 @@ def test_library_sorts_filters_and_pages(site, page):
     assert card_titles(page) == ["waiting.mp4"]
     if page.device == "phone":
         fits_the_screen(page)
+    top_bar_fits(page, page.device == "phone")  # type: ignore[attr-defined]
     no_serious_violation(page)
 
 

@@ -32,6 +32,7 @@ from tests.e2e.browser import (
     sample_server,
     store_transcript,
 )
+from tests.e2e.layout import boxes, form_rows, same_height, same_row, tall_enough, top_bar_fits
 from tests.factories import add_run, payload_for, store_run
 
 LINES = [((300, 1800), "Please pay the invoice before Friday"), ((2300, 3800), "See you at the office"),
@@ -100,6 +101,20 @@ def fits_the_screen(page: Page) -> None:
     assert width[0] <= width[1], f"the page is {width[0]} px wide in a {width[1]} px screen"
 
 
+def lines_up(page: Page) -> None:
+    """Each form's box or select on its button's row, one height; on the phone each 44px
+    tall to tap, and the breadcrumbs' links too, and the top bar fits."""
+    phone = page.device == "phone"  # type: ignore[attr-defined]
+    for controls in form_rows(page, "main form.inline-form"):
+        same_row(controls)
+        same_height(controls)
+        if phone:
+            tall_enough(controls)
+    if phone:
+        tall_enough(boxes(page, ".crumbs a"))
+    top_bar_fits(page, phone)
+
+
 def voice_ids(base: str, video_id: str) -> dict[str, str]:
     speakers = httpx.get(f"{base}/v1/videos/{video_id}/speakers").json()["speakers"]
     return {s["speaker"]: s["voice_id"] for s in speakers}
@@ -133,8 +148,21 @@ def test_rename_link_merge_on_the_voices_page(server, page):
     expect(card(page, two).get_by_label("Whose face is it?")).to_be_visible()
     no_serious_violation(page)
     fits_the_screen(page)
+    lines_up(page)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"voices-page-{page.device}.png"), full_page=True)  # type: ignore[attr-defined]
+    # the voice's page: its unlink button just after the words it undoes, not at the far edge
+    page.goto(f"{base}/voices/{one}")
+    said = page.get_by_role("region", name="Face").locator(".voice-person p")
+    expect(said).to_contain_text("linked automatically")
+    words = said.bounding_box()
+    unlink = page.get_by_role("button", name=f"Not {person}'s voice: unlink").bounding_box()
+    assert words and unlink
+    beside = unlink["x"] - (words["x"] + words["width"]) <= 24
+    assert beside or unlink["y"] >= words["y"] + words["height"] - 1, (words, unlink)
+    fits_the_screen(page)
+    lines_up(page)
+    page.goto(f"{base}/voices")
 
     # rename: the voice and its face's person are both Alice
     first.get_by_label(f"Name for {one} and its person").fill("Alice")
@@ -151,6 +179,8 @@ def test_rename_link_merge_on_the_voices_page(server, page):
     press(page, unlinked.get_by_role("button", name="Link"))
     expect(card(page, "Alice")).to_contain_text("linked by you")
     page.goto(f"{base}/people/{person}")  # her page names her voice
+    expect(page.get_by_role("button", name="Play the appearance")).to_be_visible()  # not "Play all 1 …"
+    lines_up(page)
     voice = page.get_by_role("region", name="Voice")
     expect(voice).to_contain_text(f"{one} · 0:06 talking · 3 turns · 1 video · linked by you")
     expect(voice.get_by_role("link", name=one)).to_have_attribute("href", f"/voices/{one}")

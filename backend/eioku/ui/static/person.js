@@ -67,7 +67,7 @@ class PersonPage {
       } catch (error) { toast(error.message, "error"); }
     } }, h("label", { for: "person-name" }, "Name"), name, h("button", { type: "submit" }, "Save name"));
     const play = h("button", { type: "button", class: "primary", disabled: !first.total, onclick: () => this.playAll(0) },
-      `Play all ${plural(first.total, "appearance")}`);
+      first.total === 1 ? "Play the appearance" : `Play all ${plural(first.total, "appearance")}`);
     return h("header", { class: "person-head" },
       h("img", { src: faceUrl(this.id), alt: `Face of ${shown(this.person)}`, width: 120, height: 120, class: "person-face" }),
       h("div", {},

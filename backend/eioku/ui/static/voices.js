@@ -202,7 +202,7 @@ async function renderVoice(main, id) {
         voice.shown_as !== voice.voice_id ? h("p", { class: "muted" }, voice.voice_id) : null,
         h("p", { class: "voice-stats" }, `${clock(voice.talk_ms)} talking · ${plural(total, "turn")} in ${plural(videos, "video")}`),
         renameForm(voice, draw, "this-voice-name"),
-        h("button", { type: "button", class: "primary", disabled: !total, onclick: () => playAll(0) }, `Play all ${plural(total, "turn")}`)),
+        h("button", { type: "button", class: "primary", disabled: !total, onclick: () => playAll(0) }, total === 1 ? "Play the turn" : `Play all ${plural(total, "turn")}`)),
       h("section", { class: "voice-section", "aria-labelledby": "voice-face-h" }, h("h2", { id: "voice-face-h" }, "Face"),
         linkPart(voice, everyone, draw, "this-voice-person")),
       h("section", { class: "voice-section", "aria-labelledby": "voice-turns-h" }, h("h2", { id: "voice-turns-h" }, "Turns"), count, groups, more),
