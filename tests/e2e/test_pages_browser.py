@@ -29,7 +29,7 @@ from tests.e2e.browser import (
     live_server,
     unit_of_work,
 )
-from tests.e2e.layout import top_bar_fits
+from tests.e2e.layout import form_rows, same_height, same_row, tall_enough, top_bar_fits
 from tests.factories import add_run, add_video, payload_for, store_run
 from tests.media import SAMPLE, copy_with_suffix
 
@@ -179,6 +179,22 @@ def test_one_appearance_opens_the_player_there_with_the_queue(site, page):
     expect(page.get_by_role("navigation", name="Play queue")).to_contain_text("appearance 3 of 3")
     if page.device == "phone":
         fits_the_screen(page)
+
+
+def test_people_cards_forms_line_up(site, page):
+    base, _, _ = site
+    page.goto(f"{base}/people")
+    expect(page.locator(".person-card")).to_have_count(2)
+    phone = page.device == "phone"  # type: ignore[attr-defined]
+    rows = form_rows(page, ".person-card form.inline-form")
+    assert len(rows) == 4  # each card: its name, and the other to merge with
+    for controls in rows:  # the box or select beside its button (Save name wrapped under it), one height
+        same_row(controls)
+        same_height(controls)
+        if phone:
+            tall_enough(controls)
+    fits_the_screen(page)
+    top_bar_fits(page, phone)
 
 
 def test_merge_by_choosing_faces_and_undo_by_name(site, page):
