@@ -39,6 +39,17 @@ def check_inside_roots(real: Path, settings: Settings) -> None:
         raise PathOutsideMediaRootsError(f"{real} lies outside the media roots ({roots})")
 
 
+def real_path(path: Path, raw: str) -> Path:
+    """``path`` with its symlinks resolved, or a clear error (a symlink loop, a name
+    too long for the file system): never an exception that becomes a 500."""
+    try:
+        real = path.resolve()
+        real.exists()  # a name too long raises here (ENAMETOOLONG), not in a later is_file()
+    except (RuntimeError, OSError) as exc:
+        raise MediaPathError(f"{raw!r} cannot be resolved: {getattr(exc, 'strerror', None) or exc}") from None
+    return real
+
+
 def resolve_media_path(raw: str, settings: Settings) -> Path:
     """The real path of a file the user may register, or a clear error."""
     if "\x00" in raw or not raw.strip():
@@ -46,7 +57,7 @@ def resolve_media_path(raw: str, settings: Settings) -> Path:
     path = Path(raw)
     if not path.is_absolute():
         raise MediaPathError(f"{raw!r} is not an absolute path")
-    real = path.resolve()  # symlinks resolved before the root check
+    real = real_path(path, raw)  # symlinks resolved before the root check
     check_inside_roots(real, settings)
     if not real.is_file():
         raise MediaFileNotFoundError(f"no such file: {real}")
@@ -61,7 +72,10 @@ def readable_path(video: Video, settings: Settings) -> Path:
         raise MediaFileNotFoundError(
             f"the file of video {video.video_id} is missing since {video.missing_since:%Y-%m-%d %H:%M} "
             "(its library folder no longer holds it; its analysis is kept)")
-    real = Path(video.path).resolve()
+    try:
+        real = Path(video.path).resolve()
+    except (RuntimeError, OSError) as exc:  # the path became a symlink loop
+        raise MediaFileNotFoundError(f"the file of video {video.video_id} cannot be reached: {exc}") from None
     if settings.media_roots:
         allowed = [*settings.media_roots, settings.upload_dir.resolve()]
         if not any(real.is_relative_to(root) for root in allowed):

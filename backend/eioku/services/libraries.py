@@ -200,14 +200,18 @@ def check_folder(raw: str, settings: Settings, *, inside_roots: bool) -> Path:
     """The real path of a folder a library may be made of."""
     if "\x00" in raw or not raw.strip():
         raise MediaPathError("the path is empty or contains NUL characters")
-    path = Path(raw).expanduser()
+    try:
+        path = Path(raw).expanduser()
+    except RuntimeError:  # "~name" of no user on this machine
+        raise MediaPathError(f"{raw!r}: no user's home folder is called that") from None
     if not path.is_absolute():
         if inside_roots:
             raise MediaPathError(f"{raw!r} is not an absolute path")
         path = path.absolute()
-    real = path.resolve()
+    from eioku.services.ingest import check_inside_roots, real_path
+
+    real = real_path(path, raw)
     if inside_roots or settings.media_roots:
-        from eioku.services.ingest import check_inside_roots
 
         check_inside_roots(real, settings)
     if not real.is_dir():

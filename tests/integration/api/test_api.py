@@ -67,11 +67,14 @@ def test_register_list_get_delete(client, media_root):
     (lambda root, tmp: str(root / "link.mp4"), 403),
     (lambda root, tmp: "/etc/passwd\x00.mp4", 400),
     (lambda root, tmp: str(root), 404),  # a directory, not a file
+    (lambda root, tmp: str(root / "loop.mp4"), 400),  # a symlink loop
+    (lambda root, tmp: str(root / ("x" * 300)), 400),  # a name longer than the file system takes
 ])
 def test_register_rejects_bad_paths(client, media_root, tmp_path, make_path, status):
     (tmp_path / "outside.mp4").write_bytes(b"x")
     (media_root / "empty.mp4").write_bytes(b"")
     os.symlink(tmp_path / "outside.mp4", media_root / "link.mp4")  # points out of the root
+    os.symlink(media_root / "loop.mp4", media_root / "loop.mp4")
     r = client.post("/v1/videos", json={"path": make_path(media_root, tmp_path)})
     assert r.status_code == status, r.text
     assert r.json()["detail"]
