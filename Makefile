@@ -73,6 +73,16 @@ $(FLITE) $(POCKETSPHINX_DATA) $(DRASCULA_MUSIC):
 	$(SUDO) apt-get update -qq
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq flite pocketsphinx-testdata drascula-music >/dev/null
 
+# the speakers evaluation on voices it was never calibrated on: Festival's voices of real
+# people in five languages (tests/unit/ml/test_speakers_heldout_eval.py)
+FESTIVAL_VOICES := festival festvox-kallpc16k festvox-kdlpc16k festvox-ca-ona-hts festvox-czech-dita \
+	festvox-czech-machac festvox-czech-ph festvox-suopuhe-lj festvox-suopuhe-mv festvox-italp16k festvox-itapc16k
+FESTIVAL_MARK := /usr/share/festival/voices/italian/pc_diphone/festvox/pc_diphone.scm
+$(FESTIVAL_MARK):
+	@command -v apt-get >/dev/null || { echo "install Debian's $(FESTIVAL_VOICES): the speakers evaluation mixes their voices"; exit 1; }
+	$(SUDO) apt-get update -qq
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(FESTIVAL_VOICES) >/dev/null
+
 # the OCR analyzer's Tesseract languages (EIOKU_OCR_LANGUAGES=rus+ell+…) read Debian's packs
 $(TESSDATA):
 	@command -v apt-get >/dev/null || { echo "install Debian's $(TESSERACT_PACKS): the OCR tests read Russian, Greek and Arabic"; exit 1; }
@@ -86,7 +96,8 @@ install-torch: $(TORCH_STAMP)
 lint: install
 	$(BIN)/ruff check backend ml_service tests bench migrations
 
-test: lint $(TORCH_STAMP) $(CHROMIUM) $(OPENCV_DOC) $(FLITE) $(POCKETSPHINX_DATA) $(DRASCULA_MUSIC) $(TESSDATA)
+test: lint $(TORCH_STAMP) $(CHROMIUM) $(OPENCV_DOC) $(FLITE) $(POCKETSPHINX_DATA) $(DRASCULA_MUSIC) $(TESSDATA) \
+	$(FESTIVAL_MARK)
 	$(BIN)/pytest
 
 # the benchmark video is built from photos in scikit-image and ultralytics (torch extra);
