@@ -149,6 +149,22 @@ def worker_process(url: str, queues: list[str] | None, wait: bool, device: str, 
         del watcher
 
     asyncio.run(main())
+    _end(app)
+
+
+def _end(app: object) -> None:
+    """The worker is done: end the process without the interpreter's teardown. A
+    model still loading ahead in its thread (warm.py) is given a few seconds; torn
+    down under native code it would abort ("terminate called without an active
+    exception"), and the load is only a head start for a job no longer coming."""
+    warmer = getattr(app, "eioku_warmer", None)
+    if warmer is not None:
+        warmer.stop(wait_s=5.0)
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(0)
 
 
 def _abandon(grace_s: float) -> None:

@@ -58,6 +58,7 @@ def make_app(url: str, cache: AnalyzerCache | None = None, warm: bool = False) -
     cache = cache or AnalyzerCache()
     app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=url))
     warmer = Warmer(factory, cache).start() if warm else None
+    app.eioku_warmer = warmer  # type: ignore[attr-defined]  # stopped as the process ends (daemon.py)
 
     def job() -> contextlib.AbstractContextManager[None]:
         return warmer.job() if warmer is not None else contextlib.nullcontext()

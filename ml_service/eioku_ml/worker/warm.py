@@ -48,8 +48,11 @@ class Warmer:
         self._thread.start()
         return self
 
-    def stop(self) -> None:
+    def stop(self, wait_s: float = 0.0) -> None:
+        """No more loading ahead; ``wait_s``: give a load under way that long to end."""
         self._stop.set()
+        if wait_s and self._thread.is_alive():
+            self._thread.join(wait_s)
 
     @property
     def busy(self) -> bool:

@@ -125,3 +125,20 @@ def test_the_thread_loads_when_idle_and_stops(session_factory):
         assert LOADS.get("transcript") == 1
     finally:
         warmer.stop()
+
+
+def test_stop_lets_a_load_under_way_end_and_starts_none(session_factory):
+    """As a worker process ends (daemon._end): the load in progress finishes, no
+    other starts, and the thread is gone before the process exits (torn down
+    under a native load, a process aborts)."""
+    _queued(session_factory, ["transcript", "speakers", "embeddings"])
+    warmer = Warmer(session_factory, _cache(), interval_s=0.01).start()
+    deadline = time.monotonic() + 10
+    while not LOADS and time.monotonic() < deadline:  # a load has ended: the next is under way
+        time.sleep(0.01)
+    warmer.stop(wait_s=5.0)
+    assert not warmer._thread.is_alive()
+    loaded = sum(LOADS.values())
+    assert 1 <= loaded < 3  # at most the one under way finished after the stop
+    time.sleep(0.3)
+    assert sum(LOADS.values()) == loaded
