@@ -20,6 +20,7 @@ import httpx
 import psutil
 import pytest
 import uvicorn
+from axe_playwright_python.sync_playwright import Axe
 from eioku.api.app import create_app
 from eioku.config import Settings
 from eioku.db.engine import engine_from_settings, make_engine, make_session_factory
@@ -292,3 +293,13 @@ def start_workers(settings: Settings, count: int) -> list:
 
 def chromium_available() -> bool:
     return Path(CHROMIUM).is_file() or shutil.which(CHROMIUM) is not None
+
+
+def serious_violations(page: Page) -> list[tuple[str, list[Any]]]:
+    """axe's serious and critical findings on the page once the network is idle:
+    (rule, the first five elements it names)."""
+    page.wait_for_load_state("networkidle")
+    violations = Axe().run(page).response["violations"]
+    return [(v["id"], [n["target"] for n in v["nodes"]][:5]) for v in violations
+            if v["impact"] in ("serious", "critical")]
+

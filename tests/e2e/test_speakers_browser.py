@@ -10,11 +10,10 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from eioku.store.uow import UnitOfWork
 from playwright.sync_api import expect
 
-from tests.e2e.browser import checked_page, chromium, sample_server, store_transcript
+from tests.e2e.browser import checked_page, chromium, sample_server, serious_violations, store_transcript
 from tests.factories import payload_for, store_run
 
 LINES = [((500, 2500), "Please pay the invoice before Friday"), ((3000, 5000), "See you at the office"),
@@ -57,8 +56,4 @@ def test_transcript_timeline_and_insights_say_who_speaks(server, request):
         expect(speakers.nth(0)).to_contain_text("Speaker 1")
         expect(speakers.nth(0)).to_contain_text("(73 % of the talk) · 2 turns")
         expect(speakers.nth(1)).to_contain_text("(27 % of the talk) · 1 turn")
-        page.wait_for_load_state("networkidle")
-        violations = Axe().run(page).response["violations"]
-        serious = [(v["id"], [n["target"] for n in v["nodes"]][:5]) for v in violations
-                   if v["impact"] in ("serious", "critical")]
-        assert not serious, serious
+        assert not (serious := serious_violations(page)), serious

@@ -8,11 +8,10 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from eioku.store.uow import UnitOfWork
 from playwright.sync_api import expect
 
-from tests.e2e.browser import checked_page, chromium, sample_server, store_transcript
+from tests.e2e.browser import checked_page, chromium, sample_server, serious_violations, store_transcript
 from tests.factories import payload_for, store_run
 
 SPOKEN = [((500, 2500), "Bitte bezahlen Sie die Rechnung", "Please pay the invoice"),
@@ -83,11 +82,7 @@ def test_lines_show_their_english_and_captions_switch(server, request):
         expect(page.locator(".transcript-lines .translation")).to_have_count(2)
         page.wait_for_function("() => [...document.querySelector('video').textTracks]"
                                ".some(t => t.label === 'English (translated)' && t.mode === 'showing')")
-        page.wait_for_load_state("networkidle")
-        violations = Axe().run(page).response["violations"]
-        serious = [(v["id"], [n["target"] for n in v["nodes"]][:5]) for v in violations
-                   if v["impact"] in ("serious", "critical")]
-        assert not serious, serious
+        assert not (serious := serious_violations(page)), serious
 
 
 def test_without_translations_nothing_is_offered(plain, request):
