@@ -29,7 +29,7 @@ from tests.e2e.browser import (
     live_server,
     unit_of_work,
 )
-from tests.e2e.layout import form_rows, same_height, same_row, tall_enough, top_bar_fits
+from tests.e2e.layout import boxes, form_rows, same_height, same_row, tall_enough, top_bar_fits
 from tests.factories import add_run, add_video, payload_for, store_run
 from tests.media import SAMPLE, copy_with_suffix
 
@@ -250,6 +250,12 @@ def test_library_sorts_filters_and_pages(site, page):
     expect(page.locator(".card")).to_have_count(100)
     pager = page.get_by_role("navigation", name="Pages of videos")
     expect(pager).to_contain_text(f"Page 1 of 2 · videos 1–100 of {FILLERS + 3}")
+    controls = boxes(page, ".list-controls :is(input, select), .pager button")
+    assert len(controls) == 5, controls  # the title filter, status, sort and the two page buttons
+    same_height(controls)  # one height at both sizes
+    if page.device == "phone":  # type: ignore[attr-defined]
+        tall_enough(controls)
+        fits_the_screen(page)
     pager.get_by_role("button", name="Next page").click()
     expect(pager).to_contain_text(f"Page 2 of 2 · videos 101–{FILLERS + 3}")
     expect(page.locator(".card")).to_have_count(FILLERS + 3 - 100)
