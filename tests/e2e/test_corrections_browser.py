@@ -3,7 +3,8 @@
 keyboard alone — and the transcript and find show the new words; undo brings the
 machine's back; a false label is removed from the timeline through its row's dialog
 and comes back with the undo bar. axe reports nothing serious or critical, editor
-and dialog open.
+and dialog open. A box at the picture's top edge (the stored ones are 2 px down) has
+its label inside the picture, not above it over the video's title.
 
 The sample is registered and its metadata analysed for real; what was "found" in it
 is stored through the real store, so every expectation is exact."""
@@ -26,6 +27,7 @@ from tests.e2e.browser import (
     sample_server,
     store_transcript,
 )
+from tests.e2e.layout import boxes
 from tests.factories import payload_for, store_run
 
 DESKTOP = (1280, 800)
@@ -86,6 +88,19 @@ def find(page: Page, words: str):
 def machine_text_is_back(base: str, video_id: str) -> None:
     shown = httpx.get(f"{base}/v1/videos/{video_id}/corrections/lines", timeout=30).json()["lines"]
     assert [x["text"] for x in shown] == [t for _, t in LINES]
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+def test_a_box_at_the_top_of_the_picture_keeps_its_label_off_the_title(server, request, size):
+    base, video_id = server
+    page = request.getfixturevalue("page" if size == "desktop" else "phone")
+    page.goto(f"{base}/videos/{video_id}?t=2")
+    expect(page.locator(".box", has_text="toilet 90 %")).to_be_visible()
+    (label,) = boxes(page, ".box span")
+    (picture,) = boxes(page, "video")
+    (title,) = boxes(page, ".player-head h1")
+    assert picture["top"] <= label["top"] and label["bottom"] <= picture["bottom"], (label, picture)
+    assert label["top"] >= title["bottom"], f"the label {label} covers the title {title}"
 
 
 @pytest.mark.parametrize("size", ["desktop", "phone"])

@@ -418,6 +418,8 @@ class Player {
       Object.assign(el.style, { left: `${left + b.x * w}px`, top: `${top + b.y * ht}px`, width: `${b.w * w}px`, height: `${b.h * ht}px` });
       return el;
     }));
+    // a box at the picture's top edge has its label inside it: above, it covered the title on a phone
+    for (const el of this.boxLayer.children) el.classList.toggle("label-inside", el.offsetTop < el.firstChild.offsetHeight);
   }
 
   /** Read the timeline again (a run completed, the selection changed): rows, scenes,
