@@ -160,6 +160,10 @@ def _end(app: object) -> None:
     warmer = getattr(app, "eioku_warmer", None)
     if warmer is not None:
         warmer.stop(wait_s=5.0)
+    with contextlib.suppress(Exception):  # what multiprocessing does at exit: its named semaphores
+        from multiprocessing import util  # unlinked (else the parent's tracker reports them leaked)
+
+        util._exit_function()
     logging.shutdown()
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(Exception):
