@@ -212,7 +212,6 @@ def check_folder(raw: str, settings: Settings, *, inside_roots: bool) -> Path:
 
     real = real_path(path, raw)
     if inside_roots or settings.media_roots:
-
         check_inside_roots(real, settings)
     if not real.is_dir():
         raise MediaPathError(f"{real} is not a folder")

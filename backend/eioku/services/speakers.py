@@ -115,4 +115,3 @@ def speakers_of_spans(uow: UnitOfWork, video_id: uuid.UUID, spans: list[tuple[in
     names = speaker_names(uow.session, run_id)
     return [names.get(label, label) if (label := speaker_at(turns, start, end)) else None
             for start, end in spans]
-
