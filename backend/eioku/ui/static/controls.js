@@ -75,7 +75,7 @@ export class Controls {
     // which captions: the words as spoken, or English where speech was translated (offered
     // only when the transcript has translations: offerTranslation)
     this.captionsLanguage = h("select", { id: "captions-language", onchange: () => this.chooseCaptions() },
-      h("option", { value: "spoken" }, "As spoken"), h("option", { value: "english" }, "English (translated)"));
+      h("option", { value: "spoken" }, "As spoken"), h("option", { value: "english" }, TRANSLATED));
     this.captionsLanguageItem = h("div", { class: "menu-item", hidden: true },
       h("label", { for: "captions-language" }, "Captions"), this.captionsLanguage);
     this.menu = h("div", { class: "ctl-menu", id: "player-menu", role: "group", "aria-label": "Player settings", hidden: true },
@@ -229,9 +229,11 @@ export class Controls {
     if (save) this.player.saveView({ captions: on });
   }
 
+  captionsOn() { return this.captionsButton.getAttribute("aria-pressed") === "true"; }
+
   /** Show the other captions (the language chosen in the menu), on or off as they were. */
   chooseCaptions() {
-    this.setCaptions(this.captionsButton.getAttribute("aria-pressed") === "true", false);
+    this.setCaptions(this.captionsOn(), false);
     this.player.saveView({ captionsLanguage: this.captionsLanguage.value });
   }
 
@@ -239,7 +241,7 @@ export class Controls {
   offerTranslation(yes) {
     if (this.captionsLanguageItem.hidden === !yes) return;
     this.captionsLanguageItem.hidden = !yes;
-    this.setCaptions(this.captionsButton.getAttribute("aria-pressed") === "true", false);
+    this.setCaptions(this.captionsOn(), false);
   }
 
   toggleCaptions() {
