@@ -147,9 +147,9 @@ def subtitle_segments(uow: UnitOfWork, video_id: uuid.UUID, speakers: bool | Non
 def translated_segments(uow: UnitOfWork, video_id: uuid.UUID, speakers: bool | None = None
                         ) -> list[tuple[int, int, str]] | list[tuple[int, int, str, str | None]]:
     """The selected transcript's segments in English (see :func:`subtitle_segments`)."""
-    said = transcript_segments(uow, video_id)
-    english = uow.artifacts.timed_texts(video_id, ArtifactType.TRANSCRIPT_SEGMENT, key="translation")
-    rows = [(start, end, tr or text) for (start, end, text), (_, _, tr) in zip(said, english, strict=True)]
+    uow.videos.get(video_id)
+    rows = uow.artifacts.timed_texts(video_id, ArtifactType.TRANSCRIPT_SEGMENT, key="translation",
+                                     fallback="text")  # one read: both from the same run
     who = speakers_of_spans(uow, video_id, [(start, end) for start, end, _ in rows]) \
         if speakers is not False else None
     if who is None:

@@ -280,18 +280,20 @@ class ArtifactRepository:
                     return
                 params.update(start=rows[-1][0], id=uuid.UUID(rows[-1][2]))
 
-    def timed_texts(self, asset_id: uuid.UUID, artifact_type: str, key: str = "text"
-                    ) -> list[tuple[int, int, str]]:
+    def timed_texts(self, asset_id: uuid.UUID, artifact_type: str, key: str = "text",
+                    fallback: str | None = None) -> list[tuple[int, int, str]]:
         """``(span_start_ms, span_end_ms, payload[key])`` of the selected run's
-        artifacts of a type, in time order ("" where the payload has no ``key``):
-        the timed text of subtitles without reading whole envelopes."""
-        sql = ("SELECT a.span_start_ms, a.span_end_ms, COALESCE(a.payload ->> %(key)s, '') "
+        artifacts of a type, in time order (``payload[fallback]`` where the payload
+        has no ``key``, else ""): the timed text of subtitles without reading whole
+        envelopes."""
+        sql = ("SELECT a.span_start_ms, a.span_end_ms, "
+               "COALESCE(a.payload ->> %(key)s, a.payload ->> %(fallback)s, '') "
                "FROM artifacts a WHERE a.asset_id = %(asset)s AND a.artifact_type = %(type)s "
                "AND a.run_id = (SELECT eioku_selected_run(%(asset)s, %(type)s)) "
                "ORDER BY a.span_start_ms, a.artifact_id")
         with self._raw_cursor() as cur:
-            return cur.execute(sql, {"asset": asset_id, "type": artifact_type, "key": key},
-                               binary=True).fetchall()
+            return cur.execute(sql, {"asset": asset_id, "type": artifact_type, "key": key,
+                                     "fallback": fallback or key}, binary=True).fetchall()
 
     def _select(
         self,
